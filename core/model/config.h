@@ -1,0 +1,84 @@
+#pragma once
+// ModelConfig: everything needed to build a Transformer, in the paper's words.
+// Torch-free so the GUI can include it.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace depthscope {
+
+// How each block places its normalisation (docs/paper.md, "Comparison schemes").
+enum class NormScheme {
+  pre,          // x + F(LN(x))
+  lns,          // x + F(LN(x) / sqrt(l)), l = 1..L  (LayerNorm Scaling)
+  post,         // LN(x + F(x))
+  mix,          // first floor(mix_alpha * L) layers post, the rest pre
+  deepnorm,     // LN(alpha x + F(x)), alpha = (2N)^(1/4); init gain beta = (8N)^(-1/4)
+  sandwich,     // x + LN_out(F(LN_in(x)))   (Peri-LN)
+  layerscale,   // x + diag(lambda) F(LN(x))
+  scaled_init,  // pre, with o_proj/down_proj init std 0.02 / sqrt(2L)
+};
+
+enum class ModelFamily { llama, qwen2, qwen3, gpt2 };
+enum class NormKind { rms, layer };          // RMSNorm (Llama) or LayerNorm with bias (GPT-2)
+enum class Activation { silu, gelu_new };    // SwiGLU gate activation or GPT-2's tanh GELU
+enum class PositionKind { rope, learned };   // RoPE (rotate-halves, HF layout) or learned table
+
+std::string to_string(NormScheme s);
+std::string to_string(ModelFamily f);
+// Parse; throw UsageError listing the valid names.
+NormScheme parse_norm_scheme(const std::string& name);
+ModelFamily parse_model_family(const std::string& name);
+const std::vector<NormScheme>& all_norm_schemes();
+// Human label used in charts and tables: "Pre-LN", "LNS", "Post-LN", "Mix-LN", ...
+std::string display_name(NormScheme s);
+
+struct ModelConfig {
+  ModelFamily family = ModelFamily::llama;
+  std::int64_t vocab_size = 32000;
+  std::int64_t hidden_size = 768;        // d_model
+  std::int64_t intermediate_size = 2048;  // FFN width
+  std::int64_t num_layers = 12;          // L
+  std::int64_t num_heads = 12;
+  std::int64_t num_kv_heads = 12;        // < num_heads: grouped-query attention
+  std::int64_t head_dim = 0;             // 0: hidden_size / num_heads
+  std::int64_t max_position = 2048;      // learned positions / context limit
+  double rope_theta = 10000.0;
+  double norm_eps = 1e-5;
+
+  NormKind norm_kind = NormKind::rms;
+  Activation activation = Activation::silu;
+  bool gated_mlp = true;                 // SwiGLU (gate, up, down) vs fc -> act -> proj
+  PositionKind positions = PositionKind::rope;
+  bool qkv_bias = false;                 // Qwen2, GPT-2
+  bool out_bias = false;                 // GPT-2 (attention out and MLP biases)
+  bool mlp_bias = false;                 // GPT-2
+  bool qk_norm = false;                  // Qwen3: per-head RMSNorm on q and k before RoPE
+  bool tie_word_embeddings = false;
+
+  NormScheme norm_scheme = NormScheme::pre;
+  double mix_alpha = 0.25;               // Mix-LN: fraction of Post-LN layers
+  double layerscale_init = 0.1;          // LayerScale: initial lambda
+  double init_std = 0.02;                // normal(0, init_std) for linear and embedding weights
+
+  std::int64_t bos_id = 1;
+  std::int64_t eos_id = 2;
+
+  std::int64_t resolved_head_dim() const { return head_dim > 0 ? head_dim : hidden_size / num_heads; }
+  // Throws UsageError naming the first inconsistent field (e.g. heads not dividing kv heads).
+  void validate() const;
+  // Parameter count implied by the config (embeddings and head counted once if tied).
+  std::int64_t parameter_count() const;
+};
+
+// Number of Post-LN layers in Mix-LN: floor(alpha * L).
+std::int64_t mix_post_layers(const ModelConfig& c);
+// Whether layer l (1-based) is a Post-LN layer under the config's scheme.
+bool is_post_norm_layer(const ModelConfig& c, std::int64_t layer);
+// The LNS factor 1/sqrt(l) for layer l (1-based); 1 for every other scheme.
+double lns_scale(const ModelConfig& c, std::int64_t layer);
+// DeepNorm residual multiplier alpha = (2N)^(1/4) and init gain beta = (8N)^(-1/4), N = layers.
+double deepnorm_alpha(const ModelConfig& c);
+double deepnorm_beta(const ModelConfig& c);
+
+}  // namespace depthscope

@@ -1,0 +1,47 @@
+#pragma once
+// The tensors of a Transformer, by role. Linear weights are [out, in] (nn.Linear layout);
+// importers transpose GPT-2's Conv1D [in, out] and split its fused c_attn. RoPE q/k rows
+// are in the Hugging Face (rotate-halves) order; llama2.c files are permuted on import.
+// An undefined tensor means "absent" (no bias, no q/k norm, ...).
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/model/config.h"
+
+namespace depthscope {
+
+struct LayerWeights {
+  at::Tensor attn_norm_w, attn_norm_b;  // [d]
+  at::Tensor wq, wk, wv, wo;            // [H*hd, d], [KV*hd, d], [KV*hd, d], [d, H*hd]
+  at::Tensor bq, bk, bv, bo;            // [H*hd], [KV*hd], [KV*hd], [d]   (optional)
+  at::Tensor q_norm_w, k_norm_w;        // [hd] per-head RMSNorm (Qwen3)
+  at::Tensor mlp_norm_w, mlp_norm_b;    // [d]
+  at::Tensor w_gate, w_up, w_down;      // gated: [ff, d], [ff, d], [d, ff]; ungated: w_up = fc, w_down = proj
+  at::Tensor b_up, b_down;              // [ff], [d]  (GPT-2)
+  at::Tensor attn_out_norm_w, attn_out_norm_b;  // sandwich: norm on the attention output [d]
+  at::Tensor mlp_out_norm_w, mlp_out_norm_b;    // sandwich: norm on the MLP output [d]
+  at::Tensor attn_scale, mlp_scale;             // layerscale: lambda [d]
+};
+
+struct ModelWeights {
+  at::Tensor tok_embeddings;            // [V, d]
+  at::Tensor pos_embeddings;            // [max_position, d]  (learned positions only)
+  std::vector<LayerWeights> layers;     // L entries; layers[l-1] is paper layer l
+  at::Tensor final_norm_w, final_norm_b;  // [d]
+  at::Tensor lm_head;                   // [V, d]; aliases tok_embeddings when tied
+};
+
+// Every defined tensor with its canonical DepthScope name, which is the Hugging Face Llama
+// name ("model.layers.0.self_attn.q_proj.weight", "lm_head.weight", ...) plus
+// DepthScope's own keys for scheme-specific tensors ("...post_attention_out_norm.weight",
+// "...attn_layerscale"). A tied head is listed once (as the embedding).
+std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, const ModelConfig& c);
+
+// Throws FileError(source, name, ...) when a tensor the config requires is missing or has the
+// wrong shape. `source` names the file the weights came from.
+void check_weights(const ModelWeights& w, const ModelConfig& c, const std::string& source);
+
+}  // namespace depthscope

@@ -1,0 +1,15 @@
+#pragma once
+// Thread count and BLAS reporting. LibTorch starts with one thread on these machines, so
+// DepthScope always sets the count explicitly (default: every core).
+#include <string>
+
+namespace depthscope {
+
+// n <= 0 means all cores. Returns the count now in effect.
+int set_threads(int n = 0);
+int threads();
+int hardware_cores();
+// "OpenBLAS (OpenMP)", "reference BLAS (slow)", "MKL", ... read from the loaded libraries.
+std::string blas_name();
+std::string torch_version();
+}  // namespace depthscope
