@@ -1,0 +1,38 @@
+#include "core/cli/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "core/cli/commands.h"
+#include "core/error.h"
+#include "core/runtime/threads.h"
+
+namespace depthscope::cli {
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{"depthscope-cli: the Curse of Depth lab, headless"};
+  app.require_subcommand(1);
+  int threads = 0;
+  app.add_option("--threads", threads, "Threads for tensor math (0 = all cores)");
+  app.parse_complete_callback([&] { set_threads(threads); });
+
+  // One line per command file (core/cli/*_command.cpp).
+  add_info_command(app);
+  add_variance_at_init_command(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const Cancelled&) {
+    std::cerr << "depthscope-cli: cancelled\n";
+    return 130;
+  } catch (const std::exception& e) {
+    std::cerr << "depthscope-cli: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace depthscope::cli
