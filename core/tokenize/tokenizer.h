@@ -17,6 +17,9 @@ class Tokenizer {
   // Text for `ids`; decode(encode(t)) == t for every t the tokenizer can represent.
   virtual std::string decode(const std::vector<std::int64_t>& ids) const = 0;
   virtual std::int64_t vocab_size() const = 0;
+  // The vocabulary entry of `id` as the file stores it ("Ġworld", "▁world", "<0x0A>"), for
+  // showing tokens one by one; decode({id}) may drop a leading space. Defaults to decode({id}).
+  virtual std::string piece(std::int64_t id) const { return decode({id}); }
   // What was loaded, for display: "byte-level BPE (tokenizer.json)", "SentencePiece (.model)", ...
   virtual std::string description() const = 0;
   virtual std::optional<std::int64_t> bos_id() const { return std::nullopt; }
