@@ -1,0 +1,318 @@
+#include "core/io/hf_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/io/atomic_file.h"
+
+namespace depthscope {
+
+namespace {
+
+using json = nlohmann::json;
+
+// Typed access to the keys of one config object; every problem names the file and key.
+class Keys {
+ public:
+  Keys(const json& j, std::string file) : j_(j), file_(std::move(file)) {}
+
+  bool has(const std::string& key) const { return j_.contains(key) && !j_.at(key).is_null(); }
+
+  std::int64_t integer(const std::string& key) const {
+    if (!has(key)) throw FileError(file_, key, "missing (required)");
+    const json& v = j_.at(key);
+    if (v.is_number_integer()) return v.get<std::int64_t>();
+    if (v.is_number_float()) {
+      const double d = v.get<double>();
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) return static_cast<std::int64_t>(d);
+    }
+    throw FileError(file_, key, "expected an integer, got " + v.dump());
+  }
+  std::int64_t integer(const std::string& key, std::int64_t fallback) const {
+    return has(key) ? integer(key) : fallback;
+  }
+  double number(const std::string& key, double fallback) const {
+    if (!has(key)) return fallback;
+    const json& v = j_.at(key);
+    if (!v.is_number()) throw FileError(file_, key, "expected a number, got " + v.dump());
+    return v.get<double>();
+  }
+  bool boolean(const std::string& key, bool fallback) const {
+    if (!has(key)) return fallback;
+    const json& v = j_.at(key);
+    if (!v.is_boolean()) throw FileError(file_, key, "expected true or false, got " + v.dump());
+    return v.get<bool>();
+  }
+  std::string text(const std::string& key, const std::string& fallback) const {
+    if (!has(key)) return fallback;
+    const json& v = j_.at(key);
+    if (!v.is_string()) throw FileError(file_, key, "expected a string, got " + v.dump());
+    return v.get<std::string>();
+  }
+  // bos/eos ids: an integer, a list of integers (first one is used) or null.
+  std::int64_t token_id(const std::string& key, std::int64_t fallback) const {
+    if (!has(key)) return fallback;
+    const json& v = j_.at(key);
+    if (v.is_array() && !v.empty() && v[0].is_number_integer()) return v[0].get<std::int64_t>();
+    if (v.is_array() && v.empty()) return fallback;
+    return integer(key);
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw FileError(file_, key, problem);
+  }
+
+ private:
+  const json& j_;
+  std::string file_;
+};
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const std::string& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+// The part of a config that the family's standard keys determine.
+void read_llama_like(const Keys& k, ModelConfig& c) {
+  c.hidden_size = k.integer("hidden_size");
+  c.intermediate_size = k.integer("intermediate_size");
+  c.num_layers = k.integer("num_hidden_layers");
+  c.num_heads = k.integer("num_attention_heads");
+  c.num_kv_heads = k.integer("num_key_value_heads", c.num_heads);
+  c.vocab_size = k.integer("vocab_size");
+  c.head_dim = k.integer("head_dim", 0);
+  c.max_position = k.integer("max_position_embeddings", 2048);
+  c.rope_theta = k.number("rope_theta", 10000.0);
+  c.norm_eps = k.number("rms_norm_eps", 1e-6);
+  c.tie_word_embeddings = k.boolean("tie_word_embeddings", false);
+  c.norm_kind = NormKind::rms;
+  c.activation = Activation::silu;
+  c.gated_mlp = true;
+  c.positions = PositionKind::rope;
+  const std::string act = k.text("hidden_act", "silu");
+  if (act != "silu" && act != "swish")
+    k.fail("hidden_act", "'" + act + "' is not supported (DepthScope's Llama family uses silu)");
+  if (k.has("rope_scaling"))
+    k.fail("rope_scaling", "RoPE scaling is not supported (DepthScope implements plain RoPE)");
+  const bool attention_bias = k.boolean("attention_bias", false);
+  c.qkv_bias = attention_bias;
+  c.out_bias = attention_bias;
+  if (k.boolean("mlp_bias", false))
+    k.fail("mlp_bias", "biases on a gated MLP are not supported");
+  c.bos_id = k.token_id("bos_token_id", 1);
+  c.eos_id = k.token_id("eos_token_id", 2);
+}
+
+void read_gpt2(const Keys& k, ModelConfig& c) {
+  c.family = ModelFamily::gpt2;
+  c.hidden_size = k.integer("n_embd");
+  c.num_layers = k.integer("n_layer");
+  c.num_heads = k.integer("n_head");
+  c.num_kv_heads = c.num_heads;
+  c.head_dim = 0;
+  c.vocab_size = k.integer("vocab_size");
+  c.max_position = k.integer("n_positions");
+  c.intermediate_size = k.integer("n_inner", 4 * c.hidden_size);
+  c.norm_eps = k.number("layer_norm_epsilon", 1e-5);
+  const std::string act = k.text("activation_function", "gelu_new");
+  if (act != "gelu_new" && act != "gelu_pytorch_tanh")
+    k.fail("activation_function", "'" + act + "' is not supported (DepthScope's GPT-2 uses gelu_new)");
+  c.tie_word_embeddings = k.boolean("tie_word_embeddings", true);
+  c.norm_kind = NormKind::layer;
+  c.activation = Activation::gelu_new;
+  c.gated_mlp = false;
+  c.positions = PositionKind::learned;
+  c.qkv_bias = true;
+  c.out_bias = true;
+  c.mlp_bias = true;
+  c.qk_norm = false;
+  c.bos_id = k.token_id("bos_token_id", 50256);
+  c.eos_id = k.token_id("eos_token_id", 50256);
+}
+
+// Everything except DepthScope's own keys.
+ModelConfig read_standard(const Keys& k) {
+  if (!k.has("model_type"))
+    k.fail("model_type", "missing (required; supported: " + join(supported_model_types()) + ")");
+  const std::string type = k.text("model_type", "");
+  ModelConfig c;
+  if (type == "llama" || type == "mistral") {
+    c.family = ModelFamily::llama;
+    read_llama_like(k, c);
+  } else if (type == "qwen2") {
+    c.family = ModelFamily::qwen2;
+    read_llama_like(k, c);
+    c.qkv_bias = true;  // Qwen2 always has q/k/v biases and no o_proj bias
+    c.out_bias = false;
+  } else if (type == "qwen3") {
+    c.family = ModelFamily::qwen3;
+    read_llama_like(k, c);
+    c.qk_norm = true;
+    c.head_dim = k.integer("head_dim", 128);  // Qwen3Config's default
+  } else if (type == "gpt2") {
+    read_gpt2(k, c);
+  } else {
+    k.fail("model_type", "'" + type + "' is not supported (supported: " + join(supported_model_types()) + ")");
+  }
+  c.init_std = k.number("initializer_range", 0.02);
+  return c;
+}
+
+template <typename E>
+E parse_enum(const Keys& k, const std::string& key, E fallback,
+             const std::vector<std::pair<const char*, E>>& names) {
+  if (!k.has(key)) return fallback;
+  const std::string s = k.text(key, "");
+  std::vector<std::string> valid;
+  for (const auto& [name, value] : names) {
+    if (s == name) return value;
+    valid.push_back(name);
+  }
+  k.fail(key, "'" + s + "' is not one of: " + join(valid));
+}
+
+const std::vector<std::pair<const char*, NormKind>> kNormKinds = {{"rms", NormKind::rms}, {"layer", NormKind::layer}};
+const std::vector<std::pair<const char*, Activation>> kActivations = {{"silu", Activation::silu},
+                                                                      {"gelu_new", Activation::gelu_new}};
+const std::vector<std::pair<const char*, PositionKind>> kPositions = {{"rope", PositionKind::rope},
+                                                                      {"learned", PositionKind::learned}};
+
+template <typename E>
+const char* enum_name(E value, const std::vector<std::pair<const char*, E>>& names) {
+  for (const auto& [name, v] : names)
+    if (v == value) return name;
+  return "?";
+}
+
+}  // namespace
+
+const std::vector<std::string>& supported_model_types() {
+  static const std::vector<std::string> types = {"llama", "mistral", "qwen2", "qwen3", "gpt2"};
+  return types;
+}
+
+ModelConfig parse_hf_config(const json& j, const std::string& file) {
+  if (!j.is_object()) throw FileError(file, "", "expected a JSON object");
+  const Keys k(j, file);
+  ModelConfig c = read_standard(k);
+
+  // DepthScope's own keys: the norm scheme and structural overrides.
+  if (k.has("depthscope_norm_scheme")) {
+    try {
+      c.norm_scheme = parse_norm_scheme(k.text("depthscope_norm_scheme", ""));
+    } catch (const UsageError& e) {
+      k.fail("depthscope_norm_scheme", e.what());
+    }
+  }
+  c.mix_alpha = k.number("depthscope_mix_alpha", c.mix_alpha);
+  c.layerscale_init = k.number("depthscope_layerscale_init", c.layerscale_init);
+  c.norm_kind = parse_enum(k, "depthscope_norm_kind", c.norm_kind, kNormKinds);
+  c.activation = parse_enum(k, "depthscope_activation", c.activation, kActivations);
+  c.positions = parse_enum(k, "depthscope_positions", c.positions, kPositions);
+  c.gated_mlp = k.boolean("depthscope_gated_mlp", c.gated_mlp);
+  c.qkv_bias = k.boolean("depthscope_qkv_bias", c.qkv_bias);
+  c.out_bias = k.boolean("depthscope_out_bias", c.out_bias);
+  c.mlp_bias = k.boolean("depthscope_mlp_bias", c.mlp_bias);
+  c.qk_norm = k.boolean("depthscope_qk_norm", c.qk_norm);
+
+  for (const char* key : {"vocab_size", "hidden_size", "n_embd", "intermediate_size", "n_inner",
+                          "num_hidden_layers", "n_layer", "num_attention_heads", "n_head",
+                          "num_key_value_heads", "max_position_embeddings", "n_positions"})
+    if (k.has(key) && k.integer(key) <= 0) k.fail(key, "must be positive, got " + std::to_string(k.integer(key)));
+  try {
+    c.validate();
+  } catch (const UsageError& e) {
+    throw FileError(file, "", std::string("inconsistent configuration: ") + e.what());
+  }
+  return c;
+}
+
+ModelConfig parse_hf_config_text(const std::string& text, const std::string& file) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    throw FileError(file, "", std::string("malformed JSON: ") + e.what());
+  }
+  return parse_hf_config(j, file);
+}
+
+ModelConfig load_hf_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw FileError(path, "", "cannot open (missing or unreadable)");
+  std::ostringstream s;
+  s << in.rdbuf();
+  return parse_hf_config_text(s.str(), path);
+}
+
+nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
+  nlohmann::ordered_json j;
+  switch (c.family) {
+    case ModelFamily::llama: j["architectures"] = {"LlamaForCausalLM"}; j["model_type"] = "llama"; break;
+    case ModelFamily::qwen2: j["architectures"] = {"Qwen2ForCausalLM"}; j["model_type"] = "qwen2"; break;
+    case ModelFamily::qwen3: j["architectures"] = {"Qwen3ForCausalLM"}; j["model_type"] = "qwen3"; break;
+    case ModelFamily::gpt2: j["architectures"] = {"GPT2LMHeadModel"}; j["model_type"] = "gpt2"; break;
+  }
+  if (c.family == ModelFamily::gpt2) {
+    j["n_embd"] = c.hidden_size;
+    j["n_layer"] = c.num_layers;
+    j["n_head"] = c.num_heads;
+    j["n_positions"] = c.max_position;
+    j["n_ctx"] = c.max_position;
+    j["n_inner"] = c.intermediate_size;
+    j["vocab_size"] = c.vocab_size;
+    j["layer_norm_epsilon"] = c.norm_eps;
+    j["activation_function"] = "gelu_new";
+  } else {
+    j["hidden_size"] = c.hidden_size;
+    j["intermediate_size"] = c.intermediate_size;
+    j["num_hidden_layers"] = c.num_layers;
+    j["num_attention_heads"] = c.num_heads;
+    j["num_key_value_heads"] = c.num_kv_heads;
+    if (c.family == ModelFamily::qwen3) j["head_dim"] = c.resolved_head_dim();
+    else if (c.head_dim > 0) j["head_dim"] = c.head_dim;
+    j["vocab_size"] = c.vocab_size;
+    j["max_position_embeddings"] = c.max_position;
+    j["rms_norm_eps"] = c.norm_eps;
+    j["rope_theta"] = c.rope_theta;
+    j["hidden_act"] = "silu";
+    if (c.family == ModelFamily::llama || c.family == ModelFamily::qwen3)
+      j["attention_bias"] = c.qkv_bias && c.out_bias;
+    if (c.family == ModelFamily::qwen2) j["use_sliding_window"] = false;
+  }
+  j["tie_word_embeddings"] = c.tie_word_embeddings;
+  j["initializer_range"] = c.init_std;
+  j["bos_token_id"] = c.bos_id;
+  j["eos_token_id"] = c.eos_id;
+  j["torch_dtype"] = "float32";
+
+  if (c.norm_scheme != NormScheme::pre) j["depthscope_norm_scheme"] = to_string(c.norm_scheme);
+  if (c.norm_scheme == NormScheme::mix) j["depthscope_mix_alpha"] = c.mix_alpha;
+  if (c.norm_scheme == NormScheme::layerscale) j["depthscope_layerscale_init"] = c.layerscale_init;
+
+  // Structural choices the family's keys cannot express get explicit DepthScope keys.
+  const ModelConfig standard = read_standard(Keys(json::parse(j.dump()), "<config>"));
+  if (standard.norm_kind != c.norm_kind) j["depthscope_norm_kind"] = enum_name(c.norm_kind, kNormKinds);
+  if (standard.activation != c.activation) j["depthscope_activation"] = enum_name(c.activation, kActivations);
+  if (standard.positions != c.positions) j["depthscope_positions"] = enum_name(c.positions, kPositions);
+  if (standard.gated_mlp != c.gated_mlp) j["depthscope_gated_mlp"] = c.gated_mlp;
+  if (standard.qkv_bias != c.qkv_bias) j["depthscope_qkv_bias"] = c.qkv_bias;
+  if (standard.out_bias != c.out_bias) j["depthscope_out_bias"] = c.out_bias;
+  if (standard.mlp_bias != c.mlp_bias) j["depthscope_mlp_bias"] = c.mlp_bias;
+  if (standard.qk_norm != c.qk_norm) j["depthscope_qk_norm"] = c.qk_norm;
+  return j;
+}
+
+std::string hf_config_text(const ModelConfig& c) { return hf_config_json(c).dump(2) + "\n"; }
+
+void save_hf_config(const std::string& path, const ModelConfig& c) {
+  AtomicFileWriter out(path);
+  out.write(hf_config_text(c));
+  out.commit();
+}
+
+}  // namespace depthscope

@@ -1,0 +1,30 @@
+#pragma once
+// Hugging Face config.json <-> ModelConfig. Torch-free.
+//
+// Reads model_type llama, mistral, qwen2, qwen3 and gpt2 with the keys their Hugging Face
+// configuration classes use (and the same defaults where a key may be absent), plus
+// DepthScope's own keys ("depthscope_norm_scheme", "depthscope_mix_alpha", ...; see
+// docs/checkpoints.md). Writing produces the family's standard keys and adds DepthScope keys
+// only for what the standard keys cannot say, so a Pre-LN Llama is a plain Llama config.
+#include <nlohmann/json_fwd.hpp>
+
+#include <string>
+#include <vector>
+
+#include "core/model/config.h"
+
+namespace depthscope {
+
+// model_type values the reader accepts.
+const std::vector<std::string>& supported_model_types();
+
+// `file` names the source in errors (FileError(file, key, problem)).
+ModelConfig parse_hf_config(const nlohmann::json& j, const std::string& file);
+ModelConfig parse_hf_config_text(const std::string& text, const std::string& file);
+ModelConfig load_hf_config(const std::string& path);
+
+nlohmann::ordered_json hf_config_json(const ModelConfig& c);
+std::string hf_config_text(const ModelConfig& c);  // pretty-printed JSON
+void save_hf_config(const std::string& path, const ModelConfig& c);
+
+}  // namespace depthscope
