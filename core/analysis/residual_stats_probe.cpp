@@ -1,0 +1,33 @@
+#include "core/analysis/residual_stats_probe.h"
+
+#include <ATen/ATen.h>
+
+namespace depthscope {
+
+namespace {
+std::atomic<std::int64_t> g_evaluations{0};
+}
+
+std::int64_t statistics_evaluations() { return g_evaluations.load(); }
+
+bool ResidualStatsProbe::wants(std::int64_t layer, ProbeSite site) const {
+  return layer >= 1 && layer <= static_cast<std::int64_t>(stats_.size()) &&
+         (site == ProbeSite::resid_pre || site == ProbeSite::resid_post);
+}
+
+void ResidualStatsProbe::record(std::int64_t layer, ProbeSite site, const at::Tensor& x) {
+  at::Tensor xd = x.detach().to(at::kDouble);
+  const double variance = (xd - xd.mean()).pow(2).mean().item<double>();  // over all elements
+  const double rms = xd.pow(2).mean().sqrt().item<double>();
+  g_evaluations.fetch_add(1);
+  ResidualStats& s = stats_[static_cast<size_t>(layer - 1)];
+  if (site == ProbeSite::resid_pre) {
+    s.input_variance = variance;
+    s.input_rms = rms;
+  } else {
+    s.output_variance = variance;
+    s.output_rms = rms;
+  }
+}
+
+}  // namespace depthscope

@@ -1,0 +1,35 @@
+#pragma once
+// ResidualStatsProbe: the simplest LayerProbe — variance and RMS of the residual stream at each
+// block's input (resid_pre) and output (resid_post). Every statistic it computes is counted in
+// statistics_evaluations(), so tests can prove that a forward without a probe does none.
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "core/model/probe.h"
+
+namespace depthscope {
+
+struct ResidualStats {
+  double input_variance = 0;   // variance over all elements of x_l
+  double output_variance = 0;  // variance over all elements of x_{l+1}
+  double input_rms = 0;
+  double output_rms = 0;
+};
+
+class ResidualStatsProbe : public LayerProbe {
+ public:
+  explicit ResidualStatsProbe(std::int64_t layers) : stats_(static_cast<size_t>(layers)) {}
+  bool wants(std::int64_t layer, ProbeSite site) const override;
+  void record(std::int64_t layer, ProbeSite site, const at::Tensor& x) override;
+  // stats()[l-1] holds layer l.
+  const std::vector<ResidualStats>& stats() const { return stats_; }
+
+ private:
+  std::vector<ResidualStats> stats_;
+};
+
+// Process-wide count of residual statistics computed by probes (monotonic).
+std::int64_t statistics_evaluations();
+
+}  // namespace depthscope

@@ -1,0 +1,46 @@
+// depthscope-cli info: version, LibTorch, BLAS, threads, CUDA.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+
+#include "core/cli/commands.h"
+#include "core/runtime/device.h"
+#include "core/runtime/threads.h"
+#include "core/version.h"
+
+namespace depthscope::cli {
+
+void add_info_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("info", "Version, LibTorch, BLAS, threads and CUDA devices");
+  auto json = std::make_shared<bool>(false);
+  cmd->add_flag("--json", *json, "Print JSON");
+  cmd->callback([json] {
+    const DeviceReport dev = device_report();
+    nlohmann::json j = {
+        {"version", DEPTHSCOPE_VERSION},
+        {"libtorch", torch_version()},
+        {"blas", blas_name()},
+        {"threads", threads()},
+        {"cores", hardware_cores()},
+        {"cuda",
+         {{"kernels_built", dev.kernels_built},
+          {"torch_cuda", dev.torch_cuda},
+          {"available", dev.cuda_available},
+          {"devices", dev.devices}}},
+    };
+    if (*json) {
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::cout << "DepthScope " << DEPTHSCOPE_VERSION << "\n"
+              << "LibTorch   " << torch_version() << "\n"
+              << "BLAS       " << blas_name() << "\n"
+              << "threads    " << threads() << " of " << hardware_cores() << " cores\n"
+              << "CUDA       " << dev.summary() << "\n";
+    for (size_t i = 0; i < dev.devices.size(); ++i)
+      std::cout << "  cuda:" << i << "  " << dev.devices[i] << "\n";
+  });
+}
+
+}  // namespace depthscope::cli

@@ -1,0 +1,54 @@
+// depthscope-cli variance-at-init: residual variance by layer of a freshly initialised model.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+
+#include "core/analysis/variance_at_init.h"
+#include "core/cli/commands.h"
+
+namespace depthscope::cli {
+
+void add_variance_at_init_command(CLI::App& app) {
+  struct Options {
+    VarianceAtInitRequest request;
+    std::string scheme = "pre";
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand(
+      "variance-at-init", "Per-layer residual-stream variance of a random model (paper init)");
+  cmd->add_option("--layers", o->request.layers, "Number of layers L")->capture_default_str();
+  cmd->add_option("--width", o->request.width, "Hidden size d")->capture_default_str();
+  cmd->add_option("--scheme", o->scheme, "Norm scheme: pre, lns, post, mix, deepnorm, sandwich, layerscale, scaled_init")
+      ->capture_default_str();
+  cmd->add_option("--seq", o->request.seq_len, "Tokens per sequence")->capture_default_str();
+  cmd->add_option("--batch", o->request.batch, "Sequences")->capture_default_str();
+  cmd->add_option("--seed", o->request.seed, "Random seed")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->callback([o] {
+    o->request.scheme = parse_norm_scheme(o->scheme);
+    const auto layers = variance_at_init(o->request);
+    if (o->json) {
+      nlohmann::json j;
+      j["scheme"] = o->scheme;
+      j["layers"] = nlohmann::json::array();
+      for (const auto& v : layers)
+        j["layers"].push_back({{"layer", v.layer},
+                               {"input_variance", v.input_variance},
+                               {"output_variance", v.output_variance}});
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::printf("%-6s %16s %16s\n", "layer", "input_variance", "output_variance");
+    for (const auto& v : layers)
+      std::printf("%-6lld %16.6g %16.6g\n", static_cast<long long>(v.layer), v.input_variance,
+                  v.output_variance);
+    if (!layers.empty())
+      std::printf("last/first output variance: %.3f\n",
+                  layers.back().output_variance / layers.front().output_variance);
+  });
+}
+
+}  // namespace depthscope::cli

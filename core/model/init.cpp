@@ -1,0 +1,82 @@
+// Transformer::random — the paper's initialisation for every NormScheme.
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <cmath>
+
+#include "core/model/transformer.h"
+
+namespace depthscope {
+
+Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
+  c.validate();
+  at::Generator gen = at::detail::createCPUGenerator(seed);
+  const std::int64_t d = c.hidden_size, hd = c.resolved_head_dim(), ff = c.intermediate_size;
+  const std::int64_t q = c.num_heads * hd, kv = c.num_kv_heads * hd;
+  auto normal = [&](std::vector<std::int64_t> shape, double std) {
+    return at::empty(shape, at::kFloat).normal_(0.0, std, gen);
+  };
+  auto ones = [&](std::int64_t n) { return at::ones({n}, at::kFloat); };
+  auto zeros = [&](std::int64_t n) { return at::zeros({n}, at::kFloat); };
+  const bool layer_norm = c.norm_kind == NormKind::layer;
+
+  // Scaled Init: o_proj and down_proj std 0.02 / sqrt(2L).
+  const double out_std = c.norm_scheme == NormScheme::scaled_init
+                             ? c.init_std / std::sqrt(2.0 * static_cast<double>(c.num_layers))
+                             : c.init_std;
+  // DeepNorm: gain beta = (8N)^(-1/4) on the value, output and FFN projections.
+  const double beta = c.norm_scheme == NormScheme::deepnorm ? deepnorm_beta(c) : 1.0;
+
+  ModelWeights w;
+  w.tok_embeddings = normal({c.vocab_size, d}, c.init_std);
+  if (c.positions == PositionKind::learned) w.pos_embeddings = normal({c.max_position, d}, c.init_std);
+  for (std::int64_t l = 0; l < c.num_layers; ++l) {
+    LayerWeights lw;
+    lw.attn_norm_w = ones(d);
+    lw.mlp_norm_w = ones(d);
+    if (layer_norm) {
+      lw.attn_norm_b = zeros(d);
+      lw.mlp_norm_b = zeros(d);
+    }
+    lw.wq = normal({q, d}, c.init_std);
+    lw.wk = normal({kv, d}, c.init_std);
+    lw.wv = normal({kv, d}, c.init_std * beta);
+    lw.wo = normal({d, q}, out_std * beta);
+    if (c.qkv_bias) {
+      lw.bq = zeros(q);
+      lw.bk = zeros(kv);
+      lw.bv = zeros(kv);
+    }
+    if (c.out_bias) lw.bo = zeros(d);
+    if (c.qk_norm) {
+      lw.q_norm_w = ones(hd);
+      lw.k_norm_w = ones(hd);
+    }
+    if (c.gated_mlp) lw.w_gate = normal({ff, d}, c.init_std * beta);
+    lw.w_up = normal({ff, d}, c.init_std * beta);
+    lw.w_down = normal({d, ff}, out_std * beta);
+    if (c.mlp_bias) {
+      lw.b_up = zeros(ff);
+      lw.b_down = zeros(d);
+    }
+    if (c.norm_scheme == NormScheme::sandwich) {
+      lw.attn_out_norm_w = ones(d);
+      lw.mlp_out_norm_w = ones(d);
+      if (layer_norm) {
+        lw.attn_out_norm_b = zeros(d);
+        lw.mlp_out_norm_b = zeros(d);
+      }
+    }
+    if (c.norm_scheme == NormScheme::layerscale) {
+      lw.attn_scale = at::full({d}, c.layerscale_init, at::kFloat);
+      lw.mlp_scale = at::full({d}, c.layerscale_init, at::kFloat);
+    }
+    w.layers.push_back(std::move(lw));
+  }
+  w.final_norm_w = ones(d);
+  if (layer_norm) w.final_norm_b = zeros(d);
+  w.lm_head = c.tie_word_embeddings ? w.tok_embeddings : normal({c.vocab_size, d}, c.init_std);
+  return Transformer(c, std::move(w));
+}
+
+}  // namespace depthscope

@@ -1,0 +1,192 @@
+#include "core/model/transformer.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <limits>
+
+#include "core/error.h"
+
+namespace depthscope {
+
+namespace {
+
+void record(LayerProbe* probe, std::int64_t layer, ProbeSite site, const at::Tensor& x) {
+  if (probe != nullptr && probe->wants(layer, site)) probe->record(layer, site, x);
+}
+
+// RMSNorm over the last dimension: x / sqrt(mean(x^2) + eps) * w.
+at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& w, double eps) {
+  at::Tensor inv = at::rsqrt(x.pow(2).mean({-1}, /*keepdim=*/true) + eps);
+  return x * inv * w;
+}
+
+// Rotate-halves RoPE (Hugging Face layout): x * cos + rotate_half(x) * sin.
+// x: [B, heads, T, hd]; cos, sin: [T, hd].
+at::Tensor apply_rope(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin) {
+  const std::int64_t half = x.size(-1) / 2;
+  at::Tensor x1 = x.narrow(-1, 0, half);
+  at::Tensor x2 = x.narrow(-1, half, half);
+  at::Tensor rotated = at::cat({-x2, x1}, -1);
+  return x * cos + rotated * sin;
+}
+
+}  // namespace
+
+const char* to_string(ProbeSite s) {
+  switch (s) {
+    case ProbeSite::resid_pre: return "resid_pre";
+    case ProbeSite::attn_in: return "attn_in";
+    case ProbeSite::attn_out: return "attn_out";
+    case ProbeSite::resid_mid: return "resid_mid";
+    case ProbeSite::mlp_in: return "mlp_in";
+    case ProbeSite::mlp_out: return "mlp_out";
+    case ProbeSite::resid_post: return "resid_post";
+  }
+  return "unknown";
+}
+
+Transformer::Transformer(ModelConfig config, ModelWeights weights)
+    : config_(std::move(config)), weights_(std::move(weights)) {
+  config_.validate();
+  check_weights(weights_, config_, "model");
+}
+
+at::Tensor Transformer::norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const {
+  if (config_.norm_kind == NormKind::layer)
+    return at::layer_norm(x, {config_.hidden_size}, w, b, config_.norm_eps);
+  return rms_norm(x, w, config_.norm_eps);
+}
+
+at::Tensor Transformer::embed(const at::Tensor& tokens, std::int64_t pos_offset) const {
+  if (tokens.dim() != 2) throw UsageError("embed: tokens must be [batch, seq]");
+  const std::int64_t T = tokens.size(1);
+  if (pos_offset + T > config_.max_position && config_.positions == PositionKind::learned)
+    throw UsageError("sequence of " + std::to_string(pos_offset + T) +
+                     " tokens is longer than the model's " +
+                     std::to_string(config_.max_position) + " learned positions");
+  const auto max_id = tokens.numel() > 0 ? tokens.max().item<std::int64_t>() : 0;
+  const auto min_id = tokens.numel() > 0 ? tokens.min().item<std::int64_t>() : 0;
+  if (min_id < 0 || max_id >= config_.vocab_size)
+    throw UsageError("token id " + std::to_string(min_id < 0 ? min_id : max_id) +
+                     " is outside the vocabulary [0, " + std::to_string(config_.vocab_size) + ")");
+  at::Tensor x = at::embedding(weights_.tok_embeddings, tokens);  // [B, T, d]
+  if (config_.positions == PositionKind::learned)
+    x = x + weights_.pos_embeddings.narrow(0, pos_offset, T);  // + [T, d]
+  return x;
+}
+
+at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x,
+                                  std::int64_t pos_offset) const {
+  const std::int64_t B = x.size(0), T = x.size(1);
+  const std::int64_t H = config_.num_heads, KV = config_.num_kv_heads;
+  const std::int64_t hd = config_.resolved_head_dim();
+
+  at::Tensor q = at::linear(x, lw.wq, lw.bq).view({B, T, H, hd}).transpose(1, 2);   // [B, H, T, hd]
+  at::Tensor k = at::linear(x, lw.wk, lw.bk).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
+  at::Tensor v = at::linear(x, lw.wv, lw.bv).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
+
+  if (config_.qk_norm) {  // Qwen3: per-head RMSNorm before RoPE
+    q = rms_norm(q, lw.q_norm_w, config_.norm_eps);
+    k = rms_norm(k, lw.k_norm_w, config_.norm_eps);
+  }
+  if (config_.positions == PositionKind::rope) {
+    // inv_freq_i = theta^(-2i/hd), i = 0..hd/2-1; angle = position * inv_freq.
+    at::Tensor inv_freq =
+        at::pow(config_.rope_theta, at::arange(0, hd, 2, at::kDouble) / static_cast<double>(hd))
+            .reciprocal();                                                          // [hd/2]
+    at::Tensor pos = at::arange(pos_offset, pos_offset + T, at::kDouble);          // [T]
+    at::Tensor angles = at::outer(pos, inv_freq);                                   // [T, hd/2]
+    at::Tensor emb = at::cat({angles, angles}, -1);                                 // [T, hd]
+    at::Tensor cos = emb.cos().to(x.scalar_type()).to(x.device());
+    at::Tensor sin = emb.sin().to(x.scalar_type()).to(x.device());
+    q = apply_rope(q, cos, sin);
+    k = apply_rope(k, cos, sin);
+  }
+  if (KV != H) {  // grouped-query attention: each KV head serves H / KV query heads
+    k = k.repeat_interleave(H / KV, 1);  // [B, H, T, hd]
+    v = v.repeat_interleave(H / KV, 1);
+  }
+  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));  // [B, H, T, T]
+  at::Tensor future = at::ones({T, T}, x.options().dtype(at::kBool)).triu(1);
+  scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
+  at::Tensor out = at::matmul(at::softmax(scores, -1), v);     // [B, H, T, hd]
+  out = out.transpose(1, 2).reshape({B, T, H * hd});            // [B, T, H*hd]
+  return at::linear(out, lw.wo, lw.bo);                         // [B, T, d]
+}
+
+at::Tensor Transformer::mlp(const LayerWeights& lw, const at::Tensor& x) const {
+  if (config_.gated_mlp) {  // SwiGLU: down(silu(gate x) * up x)
+    at::Tensor gate = at::silu(at::linear(x, lw.w_gate));  // [B, T, ff]
+    return at::linear(gate * at::linear(x, lw.w_up, lw.b_up), lw.w_down, lw.b_down);
+  }
+  at::Tensor hidden = at::linear(x, lw.w_up, lw.b_up);  // [B, T, ff]
+  hidden = config_.activation == Activation::gelu_new ? at::gelu(hidden, "tanh") : at::silu(hidden);
+  return at::linear(hidden, lw.w_down, lw.b_down);  // [B, T, d]
+}
+
+at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProbe* probe,
+                              std::int64_t pos_offset) const {
+  if (layer < 1 || layer > config_.num_layers)
+    throw UsageError("layer " + std::to_string(layer) + " is outside 1.." +
+                     std::to_string(config_.num_layers));
+  const LayerWeights& lw = weights_.layers[static_cast<size_t>(layer - 1)];
+  record(probe, layer, ProbeSite::resid_pre, x);
+
+  if (is_post_norm_layer(config_, layer)) {
+    // Post-LN: h = LN(a x + Attn(x)), y = LN(a h + FFN(h)); a = 1, or (2N)^(1/4) for DeepNorm.
+    const double alpha =
+        config_.norm_scheme == NormScheme::deepnorm ? deepnorm_alpha(config_) : 1.0;
+    record(probe, layer, ProbeSite::attn_in, x);
+    at::Tensor a = attention(lw, x, pos_offset);
+    record(probe, layer, ProbeSite::attn_out, a);
+    at::Tensor h = norm(alpha == 1.0 ? x + a : x * alpha + a, lw.attn_norm_w, lw.attn_norm_b);
+    record(probe, layer, ProbeSite::resid_mid, h);
+    record(probe, layer, ProbeSite::mlp_in, h);
+    at::Tensor m = mlp(lw, h);
+    record(probe, layer, ProbeSite::mlp_out, m);
+    at::Tensor y = norm(alpha == 1.0 ? h + m : h * alpha + m, lw.mlp_norm_w, lw.mlp_norm_b);
+    record(probe, layer, ProbeSite::resid_post, y);
+    return y;
+  }
+
+  // Pre-LN family: h = x + F(LN(x) * s), s = 1/sqrt(l) under LNS (after the norm's weight).
+  const double s = lns_scale(config_, layer);
+  at::Tensor attn_in = norm(x, lw.attn_norm_w, lw.attn_norm_b);  // [B, T, d]
+  if (s != 1.0) attn_in = attn_in * s;
+  record(probe, layer, ProbeSite::attn_in, attn_in);
+  at::Tensor a = attention(lw, attn_in, pos_offset);
+  if (lw.attn_out_norm_w.defined()) a = norm(a, lw.attn_out_norm_w, lw.attn_out_norm_b);  // sandwich
+  if (lw.attn_scale.defined()) a = a * lw.attn_scale;                                     // layerscale
+  record(probe, layer, ProbeSite::attn_out, a);
+  at::Tensor h = x + a;
+  record(probe, layer, ProbeSite::resid_mid, h);
+
+  at::Tensor mlp_in = norm(h, lw.mlp_norm_w, lw.mlp_norm_b);
+  if (s != 1.0) mlp_in = mlp_in * s;
+  record(probe, layer, ProbeSite::mlp_in, mlp_in);
+  at::Tensor m = mlp(lw, mlp_in);
+  if (lw.mlp_out_norm_w.defined()) m = norm(m, lw.mlp_out_norm_w, lw.mlp_out_norm_b);
+  if (lw.mlp_scale.defined()) m = m * lw.mlp_scale;
+  record(probe, layer, ProbeSite::mlp_out, m);
+  at::Tensor y = h + m;
+  record(probe, layer, ProbeSite::resid_post, y);
+  return y;
+}
+
+at::Tensor Transformer::head(const at::Tensor& x) const {
+  // The final norm is never LNS-scaled (paper).
+  return at::linear(norm(x, weights_.final_norm_w, weights_.final_norm_b), weights_.lm_head);  // [B, T, V]
+}
+
+at::Tensor Transformer::forward(const at::Tensor& tokens, LayerProbe* probe,
+                                const std::set<std::int64_t>& skip) const {
+  at::Tensor x = embed(tokens);
+  for (std::int64_t l = 1; l <= config_.num_layers; ++l) {
+    if (skip.count(l) != 0) continue;  // bypassed: x_{l+1} = x_l
+    x = block(l, x, probe);
+  }
+  return head(x);
+}
+
+}  // namespace depthscope

@@ -1,0 +1,122 @@
+#include "core/model/weights.h"
+
+#include <ATen/ATen.h>
+
+#include <sstream>
+
+#include "core/error.h"
+
+namespace depthscope {
+
+std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, const ModelConfig& c) {
+  std::vector<std::pair<std::string, at::Tensor*>> out;
+  auto add = [&](const std::string& name, at::Tensor& t) {
+    if (t.defined()) out.emplace_back(name, &t);
+  };
+  add("model.embed_tokens.weight", w.tok_embeddings);
+  add("model.embed_positions.weight", w.pos_embeddings);
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    LayerWeights& l = w.layers[i];
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    add(p + "input_layernorm.weight", l.attn_norm_w);
+    add(p + "input_layernorm.bias", l.attn_norm_b);
+    add(p + "self_attn.q_proj.weight", l.wq);
+    add(p + "self_attn.q_proj.bias", l.bq);
+    add(p + "self_attn.k_proj.weight", l.wk);
+    add(p + "self_attn.k_proj.bias", l.bk);
+    add(p + "self_attn.v_proj.weight", l.wv);
+    add(p + "self_attn.v_proj.bias", l.bv);
+    add(p + "self_attn.o_proj.weight", l.wo);
+    add(p + "self_attn.o_proj.bias", l.bo);
+    add(p + "self_attn.q_norm.weight", l.q_norm_w);
+    add(p + "self_attn.k_norm.weight", l.k_norm_w);
+    add(p + "post_attention_layernorm.weight", l.mlp_norm_w);
+    add(p + "post_attention_layernorm.bias", l.mlp_norm_b);
+    add(p + "mlp.gate_proj.weight", l.w_gate);
+    add(p + "mlp.up_proj.weight", l.w_up);
+    add(p + "mlp.up_proj.bias", l.b_up);
+    add(p + "mlp.down_proj.weight", l.w_down);
+    add(p + "mlp.down_proj.bias", l.b_down);
+    add(p + "attn_out_norm.weight", l.attn_out_norm_w);
+    add(p + "attn_out_norm.bias", l.attn_out_norm_b);
+    add(p + "mlp_out_norm.weight", l.mlp_out_norm_w);
+    add(p + "mlp_out_norm.bias", l.mlp_out_norm_b);
+    add(p + "attn_layerscale", l.attn_scale);
+    add(p + "mlp_layerscale", l.mlp_scale);
+  }
+  add("model.norm.weight", w.final_norm_w);
+  add("model.norm.bias", w.final_norm_b);
+  if (!c.tie_word_embeddings) add("lm_head.weight", w.lm_head);
+  return out;
+}
+
+namespace {
+
+std::string shape_text(at::IntArrayRef s) {
+  std::ostringstream o;
+  o << "[";
+  for (size_t i = 0; i < s.size(); ++i) o << (i ? ", " : "") << s[i];
+  o << "]";
+  return o.str();
+}
+
+void expect(const at::Tensor& t, std::vector<std::int64_t> shape, const std::string& source,
+            const std::string& name, bool required = true) {
+  if (!t.defined()) {
+    if (required) throw FileError(source, name, "tensor is missing");
+    return;
+  }
+  if (t.sizes() != at::IntArrayRef(shape))
+    throw FileError(source, name,
+                    "shape " + shape_text(t.sizes()) + " does not match the config's " +
+                        shape_text(shape));
+}
+
+}  // namespace
+
+void check_weights(const ModelWeights& w, const ModelConfig& c, const std::string& source) {
+  const std::int64_t d = c.hidden_size, hd = c.resolved_head_dim(), ff = c.intermediate_size;
+  const std::int64_t q = c.num_heads * hd, kv = c.num_kv_heads * hd;
+  const bool layer_norm = c.norm_kind == NormKind::layer;
+  expect(w.tok_embeddings, {c.vocab_size, d}, source, "model.embed_tokens.weight");
+  if (c.positions == PositionKind::learned)
+    expect(w.pos_embeddings, {c.max_position, d}, source, "model.embed_positions.weight");
+  if (static_cast<std::int64_t>(w.layers.size()) != c.num_layers)
+    throw FileError(source, "layers",
+                    "has " + std::to_string(w.layers.size()) + " layers but the config says " +
+                        std::to_string(c.num_layers));
+  for (size_t i = 0; i < w.layers.size(); ++i) {
+    const LayerWeights& l = w.layers[i];
+    const std::string p = "model.layers." + std::to_string(i) + ".";
+    expect(l.attn_norm_w, {d}, source, p + "input_layernorm.weight");
+    expect(l.attn_norm_b, {d}, source, p + "input_layernorm.bias", layer_norm);
+    expect(l.wq, {q, d}, source, p + "self_attn.q_proj.weight");
+    expect(l.wk, {kv, d}, source, p + "self_attn.k_proj.weight");
+    expect(l.wv, {kv, d}, source, p + "self_attn.v_proj.weight");
+    expect(l.wo, {d, q}, source, p + "self_attn.o_proj.weight");
+    expect(l.bq, {q}, source, p + "self_attn.q_proj.bias", c.qkv_bias);
+    expect(l.bk, {kv}, source, p + "self_attn.k_proj.bias", c.qkv_bias);
+    expect(l.bv, {kv}, source, p + "self_attn.v_proj.bias", c.qkv_bias);
+    expect(l.bo, {d}, source, p + "self_attn.o_proj.bias", c.out_bias);
+    expect(l.q_norm_w, {hd}, source, p + "self_attn.q_norm.weight", c.qk_norm);
+    expect(l.k_norm_w, {hd}, source, p + "self_attn.k_norm.weight", c.qk_norm);
+    expect(l.mlp_norm_w, {d}, source, p + "post_attention_layernorm.weight");
+    expect(l.mlp_norm_b, {d}, source, p + "post_attention_layernorm.bias", layer_norm);
+    if (c.gated_mlp) expect(l.w_gate, {ff, d}, source, p + "mlp.gate_proj.weight");
+    expect(l.w_up, {ff, d}, source, p + "mlp.up_proj.weight");
+    expect(l.w_down, {d, ff}, source, p + "mlp.down_proj.weight");
+    expect(l.b_up, {ff}, source, p + "mlp.up_proj.bias", c.mlp_bias);
+    expect(l.b_down, {d}, source, p + "mlp.down_proj.bias", c.mlp_bias);
+    const bool sandwich = c.norm_scheme == NormScheme::sandwich;
+    expect(l.attn_out_norm_w, {d}, source, p + "attn_out_norm.weight", sandwich);
+    expect(l.mlp_out_norm_w, {d}, source, p + "mlp_out_norm.weight", sandwich);
+    const bool layerscale = c.norm_scheme == NormScheme::layerscale;
+    expect(l.attn_scale, {d}, source, p + "attn_layerscale", layerscale);
+    expect(l.mlp_scale, {d}, source, p + "mlp_layerscale", layerscale);
+  }
+  expect(w.final_norm_w, {d}, source, "model.norm.weight");
+  expect(w.final_norm_b, {d}, source, "model.norm.bias", layer_norm);
+  expect(w.lm_head, {c.vocab_size, d}, source, "lm_head.weight");
+}
+
+}  // namespace depthscope
