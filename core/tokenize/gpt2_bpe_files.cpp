@@ -21,6 +21,8 @@ std::unordered_map<std::string, std::int32_t> read_encoder(const std::string& pa
     root = nlohmann::json::parse(bytes);
   } catch (const nlohmann::json::parse_error& e) {
     throw FileError(path, "JSON at byte " + std::to_string(e.byte), "malformed JSON: " + std::string(e.what()));
+  } catch (const nlohmann::json::exception& e) {  // e.g. a number too large for a double
+    throw FileError(path, "JSON", "unreadable JSON: " + std::string(e.what()));
   }
   if (!root.is_object()) throw FileError(path, "", "expected a JSON object of token -> id");
   const std::int64_t id_limit = 2 * static_cast<std::int64_t>(root.size()) + 1024;

@@ -376,6 +376,8 @@ std::unique_ptr<Tokenizer> parse_tokenizer_json(std::string_view bytes, const st
     root = json::parse(bytes.begin(), bytes.end());
   } catch (const json::parse_error& e) {
     throw FileError(file, "JSON at byte " + std::to_string(e.byte), "malformed JSON: " + std::string(e.what()));
+  } catch (const json::exception& e) {  // e.g. a number too large for a double
+    throw FileError(file, "JSON", "unreadable JSON: " + std::string(e.what()));
   }
   return Parser(root, file).parse();
 }
