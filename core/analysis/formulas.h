@@ -1,0 +1,65 @@
+#pragma once
+// The diagnostic formulas of docs/paper.md, each written once. Every analysis (statistics,
+// perplexity, layer removal, multiple choice) calls these; nothing else re-derives them.
+// Tensor formulas reduce in float64 so that, e.g., identical vectors give an angular
+// distance of exactly 0 rather than float32 rounding noise amplified by arccos.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace depthscope::formulas {
+
+// Running moments of a set of numbers (Chan et al.'s parallel merge), so the variance over
+// all elements of many windows is exact without holding them.
+struct Moments {
+  double count = 0;
+  double mean = 0;
+  double m2 = 0;  // sum of squared deviations from the mean
+  void merge(const Moments& other);
+  // Population variance (divide by count); 0 when empty.
+  double variance() const { return count > 0 ? m2 / count : 0.0; }
+};
+
+// Moments of every element of x (any shape).
+Moments element_moments(const at::Tensor& x);
+
+// Residual-stream variance, per token: the population variance across the hidden
+// dimension of each token. x [..., d] -> [...] (float64).
+at::Tensor per_token_variance(const at::Tensor& x);
+
+// Euclidean norm of each token's vector: x [..., d] -> [...] (float64).
+at::Tensor token_norm(const at::Tensor& x);
+
+// Update ratio ||F(.)|| / ||x|| per token: the size of a block's update to the residual
+// stream relative to the stream it is added to. update, x [..., d] -> [...] (float64).
+at::Tensor update_ratio(const at::Tensor& update, const at::Tensor& x);
+
+// Cosine similarity per token: a, b [..., d] -> [...] (float64).
+at::Tensor cosine(const at::Tensor& a, const at::Tensor& b);
+
+// Angular distance d = arccos(cos(a, b)) / pi per token, in [0, 1]: 0 for vectors pointing
+// the same way, 1 for opposite ones (docs/paper.md, diagnostic 2). a, b [..., d] -> [...].
+at::Tensor angular_distance(const at::Tensor& a, const at::Tensor& b);
+
+// Block Influence (ShortGPT): BI_l = 1 - mean cos(x_l, x_{l+1}).
+inline double block_influence(double mean_cosine) { return 1.0 - mean_cosine; }
+
+// Negative log-likelihood of each next token: logits [B, T, V] at positions
+// [begin, end) predict tokens [B, T] at positions [begin + 1, end + 1). -> [B, end - begin]
+// (float64). Log-softmax is taken in float64.
+at::Tensor next_token_nll(const at::Tensor& logits, const at::Tensor& tokens, std::int64_t begin,
+                          std::int64_t end);
+
+// Perplexity from a mean negative log-likelihood (nats per token): exp(mean NLL).
+double perplexity_from_nll(double mean_nll);
+
+// llama.cpp's uncertainty of a perplexity estimate from the sums of the per-token NLL and
+// its square over `count` tokens: ppl * sqrt((E[nll^2] - E[nll]^2) / (count - 1)), and 0
+// when that variance is not positive or count < 2.
+double perplexity_uncertainty(double sum_nll, double sum_nll_sq, double count);
+
+// Length-normalised log-likelihood of a multiple-choice continuation: the sum of the log
+// probabilities of its tokens divided by the number of tokens.
+double length_normalised_log_likelihood(double sum_log_prob, std::int64_t tokens);
+
+}  // namespace depthscope::formulas

@@ -1,0 +1,200 @@
+#include "core/analysis/layer_removal.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cmath>
+#include <set>
+
+#include "core/error.h"
+#include "core/model/transformer.h"
+#include "tests/core/analysis/analysis_test_models.h"
+
+namespace depthscope {
+namespace {
+
+RemovalOptions text_options(std::int64_t n_ctx = 16) {
+  RemovalOptions o;
+  o.windows.n_ctx = n_ctx;
+  return o;
+}
+
+TEST(LayerRemoval, CachedSweepEqualsNaiveSweepWithFewerPasses) {
+  const Transformer model = test::small_random_model(5);
+  const auto tokens = test::test_tokens(64);
+  RemovalOptions o = text_options();
+  const LayerRemovalSweep cached = layer_removal_sweep(model, tokens, o);
+  o.cached = false;
+  const LayerRemovalSweep naive = layer_removal_sweep(model, tokens, o);
+  EXPECT_EQ(cached.layer_passes, 15);  // L(L+1)/2
+  EXPECT_EQ(naive.layer_passes, 25);   // L^2
+  EXPECT_EQ(cached.baseline.loss, naive.baseline.loss);
+  ASSERT_EQ(cached.layers.size(), 5u);
+  ASSERT_EQ(naive.layers.size(), 5u);
+  for (size_t i = 0; i < 5; ++i) {
+    EXPECT_EQ(cached.layers[i].layer, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(cached.layers[i].score.loss, naive.layers[i].score.loss) << "layer " << i + 1;
+    EXPECT_EQ(cached.layers[i].score.ppl, naive.layers[i].score.ppl);
+    EXPECT_EQ(cached.layers[i].delta_ppl, naive.layers[i].delta_ppl);
+    EXPECT_NE(cached.layers[i].delta_ppl, 0.0);  // every random layer matters a little
+  }
+  EXPECT_TRUE(std::isnan(cached.baseline.accuracy));
+}
+
+TEST(LayerRemoval, BaselineEqualsPerplexity) {
+  const Transformer model = test::small_random_model(3);
+  const auto tokens = test::test_tokens(64);
+  const RemovalOptions o = text_options();
+  const LayerRemovalSweep s = layer_removal_sweep(model, tokens, o);
+  const PerplexityResult p = perplexity(model, tokens, o.windows);
+  EXPECT_NEAR(s.baseline.ppl, p.ppl, 1e-9 * p.ppl);
+  EXPECT_NEAR(s.baseline.loss, p.loss, 1e-12);
+}
+
+TEST(LayerRemoval, BypassingALayerWithZeroOutputProjectionsChangesNothing) {
+  Transformer model = test::small_random_model(4);
+  test::zero_output_projections(model, 3);
+  const auto tokens = test::test_tokens(48);
+  const LayerRemovalSweep s = layer_removal_sweep(model, tokens, text_options());
+  EXPECT_EQ(s.layers[2].score.loss, s.baseline.loss);
+  EXPECT_EQ(s.layers[2].delta_ppl, 0.0);
+  EXPECT_NE(s.layers[1].delta_ppl, 0.0);
+  // Also through Transformer::forward's skip set.
+  const at::Tensor t = at::tensor(std::vector<std::int64_t>(tokens.begin(), tokens.begin() + 16)).view({1, 16});
+  EXPECT_TRUE(at::equal(model.forward(t), model.forward(t, nullptr, {3})));
+}
+
+TEST(LayerRemoval, CancelMidSweepThrowsAndTheCallbackSawAPrefix) {
+  const Transformer model = test::small_random_model(5);
+  std::atomic<bool> cancel{false};
+  std::vector<Progress> progress;
+  RunControl control([&](const Progress& p) { progress.push_back(p); }, &cancel);
+  std::vector<std::int64_t> seen;
+  EXPECT_THROW(layer_removal_sweep(model, test::test_tokens(48), text_options(), control,
+                                   [&](const LayerRemovalEntry& e) {
+                                     seen.push_back(e.layer);
+                                     if (e.layer == 2) cancel = true;
+                                   }),
+               Cancelled);
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2}));
+  // Progress: one report per layer pass, total L(L+1)/2, ETA known after the first.
+  ASSERT_GE(progress.size(), 5u + 4u + 3u);
+  EXPECT_DOUBLE_EQ(progress.front().total, 15.0);
+  EXPECT_DOUBLE_EQ(progress.front().done, 1.0);
+  for (const Progress& p : progress) EXPECT_GE(p.eta_s, 0.0);
+  EXPECT_NE(progress.back().stage.find("layer pass"), std::string::npos);
+}
+
+TEST(LayerRemoval, ProgressEndsAtTotalWithZeroEta) {
+  const Transformer model = test::small_random_model(3);
+  std::vector<Progress> progress;
+  RunControl control([&](const Progress& p) { progress.push_back(p); }, nullptr);
+  layer_removal_sweep(model, test::test_tokens(32), text_options(), control);
+  ASSERT_EQ(progress.size(), 6u);
+  EXPECT_DOUBLE_EQ(progress.back().done, 6.0);
+  EXPECT_DOUBLE_EQ(progress.back().eta_s, 0.0);
+}
+
+TEST(LayerRemoval, BlockSweepSizeOneEqualsTheLayerSweep) {
+  const Transformer model = test::small_random_model(4);
+  const auto tokens = test::test_tokens(48);
+  const LayerRemovalSweep single = layer_removal_sweep(model, tokens, text_options());
+  const BlockRemovalSweep blocks = block_removal_sweep(model, tokens, text_options(), 2);
+  ASSERT_EQ(blocks.blocks.size(), 4u + 3u);
+  for (size_t i = 0; i < 4; ++i) {
+    EXPECT_EQ(blocks.blocks[i].n, 1);
+    EXPECT_EQ(blocks.blocks[i].start, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(blocks.blocks[i].score.loss, single.layers[i].score.loss);
+  }
+  EXPECT_EQ(blocks.blocks[4].n, 2);
+  EXPECT_EQ(blocks.blocks[6].start, 3);
+  // passes: baseline 4, n=1: 3+2+1+0, n=2: 2+1+0
+  EXPECT_EQ(blocks.layer_passes, 4 + 6 + 3);
+  EXPECT_THROW(block_removal_sweep(model, tokens, text_options(), 5), UsageError);
+}
+
+// Loss with `removed` bypassed, computed independently: for Pre-LN, zero output projections
+// make a block add exactly nothing, so the full forward of that copy is the pruned model.
+double loss_with_zeroed(const Transformer& model, const std::vector<std::int64_t>& tokens,
+                        const std::set<std::int64_t>& removed) {
+  Transformer copy = model;
+  for (std::int64_t l : removed) test::zero_output_projections(copy, l);
+  return perplexity(copy, tokens, text_options().windows).loss;
+}
+
+TEST(LayerRemoval, GreedyPruningRemovesTheLeastHarmfulLayerEachStep) {
+  const Transformer model = test::small_random_model(4);
+  const auto tokens = test::test_tokens(48);
+  std::vector<std::int64_t> steps_seen;
+  const PruningCurve c = greedy_pruning_curve(model, tokens, text_options(), 0, RunControl(),
+                                              [&](const PruningStep& s) { steps_seen.push_back(s.removed_count); });
+  ASSERT_EQ(c.steps.size(), 4u);  // 0..3 layers removed
+  EXPECT_EQ(steps_seen, (std::vector<std::int64_t>{0, 1, 2, 3}));
+  EXPECT_EQ(c.steps[3].removed.size(), 3u);
+  std::set<std::int64_t> removed;
+  for (size_t k = 1; k < c.steps.size(); ++k) {
+    std::int64_t best = 0;
+    double best_loss = 0;
+    for (std::int64_t l = 1; l <= 4; ++l) {
+      if (removed.count(l)) continue;
+      std::set<std::int64_t> trial = removed;
+      trial.insert(l);
+      const double loss = loss_with_zeroed(model, tokens, trial);
+      if (best == 0 || loss < best_loss) best = l, best_loss = loss;
+    }
+    EXPECT_EQ(c.steps[k].layer, best) << "step " << k;
+    EXPECT_NEAR(c.steps[k].score.loss, best_loss, 1e-12) << "step " << k;
+    removed.insert(best);
+    EXPECT_EQ(c.steps[k].removed, std::vector<std::int64_t>(removed.begin(), removed.end()));
+  }
+  // Step 3 tries 2 candidates; the cache makes the curve cheaper than naive re-runs.
+  EXPECT_LT(c.layer_passes, 4 + 4 * 4 + 3 * 4 + 2 * 4);
+}
+
+// Length-normalised log-likelihood of `choice` after `context`, through Transformer::forward.
+double forward_score(const Transformer& m, const std::vector<std::int64_t>& context,
+                     const std::vector<std::int64_t>& choice, const std::set<std::int64_t>& skip) {
+  std::vector<std::int64_t> ids = context;
+  ids.insert(ids.end(), choice.begin(), choice.end());
+  const at::Tensor t = at::tensor(ids).view({1, static_cast<std::int64_t>(ids.size())});
+  const at::Tensor lp = at::log_softmax(m.forward(t, nullptr, skip).to(at::kDouble), -1);  // [1, T, V]
+  double sum = 0;
+  for (size_t i = 0; i < choice.size(); ++i)
+    sum += lp[0][static_cast<std::int64_t>(context.size() + i - 1)][choice[i]].item<double>();
+  return sum / static_cast<double>(choice.size());
+}
+
+TEST(LayerRemoval, MultipleChoiceAccuracyPerConfigurationMatchesForward) {
+  const Transformer model = test::small_random_model(3);
+  MultipleChoiceItem a, b;
+  a.context = {3, 4, 6};
+  a.choices = {{5, 9}, {7}, {11, 12, 13}};
+  b.context = {20};
+  b.choices = {{1}, {2, 3}};
+  // The right answer is the model's own pick for item a, and the pick it does NOT make for b,
+  // so the full model scores exactly 1/2.
+  auto pick = [&](const MultipleChoiceItem& it, const std::set<std::int64_t>& skip) {
+    std::int64_t best = 0;
+    for (size_t c = 1; c < it.choices.size(); ++c)
+      if (forward_score(model, it.context, it.choices[c], skip) >
+          forward_score(model, it.context, it.choices[best], skip))
+        best = static_cast<std::int64_t>(c);
+    return best;
+  };
+  a.answer = pick(a, {});
+  b.answer = 1 - pick(b, {});
+  RemovalOptions o = text_options();
+  o.choices = {a, b};
+  const LayerRemovalSweep s = layer_removal_sweep(model, test::test_tokens(32), o);
+  EXPECT_DOUBLE_EQ(s.baseline.accuracy, 0.5);
+  for (const auto& e : s.layers) {
+    const double want = ((pick(a, {e.layer}) == a.answer) + (pick(b, {e.layer}) == b.answer)) / 2.0;
+    EXPECT_DOUBLE_EQ(e.score.accuracy, want) << "layer " << e.layer;
+    EXPECT_DOUBLE_EQ(e.delta_accuracy, want - 0.5);
+  }
+  EXPECT_DOUBLE_EQ(multiple_choice_accuracy(model, o.choices).accuracy, 0.5);
+}
+
+}  // namespace
+}  // namespace depthscope
