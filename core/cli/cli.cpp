@@ -20,6 +20,7 @@ int run_cli(int argc, char** argv) {
   // One line per command file (core/cli/*_command.cpp).
   add_info_command(app);
   add_variance_at_init_command(app);
+  add_tokenize_command(app);
 
   try {
     app.parse(argc, argv);

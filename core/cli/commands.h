@@ -10,5 +10,6 @@ namespace depthscope::cli {
 
 void add_info_command(CLI::App& app);              // info_command.cpp
 void add_variance_at_init_command(CLI::App& app);  // variance_at_init_command.cpp
+void add_tokenize_command(CLI::App& app);          // tokenize_command.cpp
 
 }  // namespace depthscope::cli
