@@ -1,0 +1,107 @@
+// Main window: layout, screenshot path, About text, Recent list, thread option parsing.
+#include <QDockWidget>
+#include <QImage>
+#include <QLabel>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QTemporaryDir>
+#include <QTreeWidget>
+#include <QtTest>
+#include <qcustomplot.h>
+
+#include "core/runtime/threads.h"
+#include "ui/about_dialog.h"
+#include "ui/app.h"
+#include "ui/depth_glance_panel.h"
+#include "ui/log_panel.h"
+#include "ui/main_window.h"
+#include "ui/workspace_browser.h"
+
+using namespace depthscope;
+using namespace depthscope::ui;
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+  QTemporaryDir dir_;
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // QSettings go to a test location
+    configure_application();
+    QSettings().clear();
+    set_threads(0);
+    QVERIFY(dir_.isValid());
+  }
+
+  void screenshot_writes_png_after_default_work() {
+    MainWindow window;
+    window.show();
+    QSignalSpy written(&window, &MainWindow::screenshot_written);
+    const QString path = dir_.filePath("shot.png");
+    window.screenshot_when_ready(path);
+    QVERIFY(written.wait(240000));
+    QCOMPARE(written.first().at(0).toBool(), true);
+    QCOMPARE(written.first().at(1).toString(), path);
+    // The default work finished before the shot was taken.
+    QCOMPARE(window.depth_glance()->graph(NormScheme::lns)->dataCount(), 48);
+    const QImage img(path);
+    QVERIFY(!img.isNull());
+    QCOMPARE(img.size(), window.size());
+    QVERIFY(img.width() >= 1200 && img.height() >= 800);
+    // Only real panels: the first (and for now only) tab is "Depth at a glance".
+    QCOMPARE(window.tabs()->tabText(0), QString("Depth at a glance"));
+    QVERIFY(window.findChild<QDockWidget*>("jobs_dock")->isVisible());
+    QVERIFY(window.findChild<QDockWidget*>("log_dock")->isVisible());
+    QVERIFY(window.log_panel()->text().contains("Depth at a glance: done"));
+  }
+
+  void screenshot_to_missing_folder_fails_with_message() {
+    MainWindow window(false);
+    QString error;
+    const QString path = dir_.filePath("no/such/folder/shot.png");
+    QVERIFY(!window.write_screenshot(path, &error));
+    QVERIFY2(error.contains(path), qPrintable(error));
+  }
+
+  void about_names_versions() {
+    const QString text = about_text();
+    QVERIFY(text.contains(QString::fromLatin1(qVersion())));
+    QVERIFY(text.contains("QCustomPlot"));
+    QVERIFY(text.contains("SQLite"));
+    QVERIFY(text.contains("LibTorch"));
+    AboutDialog dialog;
+    auto* label = dialog.findChild<QLabel*>("about_text");
+    QVERIFY(label);
+    QVERIFY(label->text().contains(QString::fromLatin1(qVersion())));
+  }
+
+  void opened_paths_go_to_recent() {
+    QSettings().remove("recent/paths");
+    MainWindow window(false);
+    const QString a = dir_.filePath("a.safetensors"), b = dir_.filePath("b.safetensors");
+    window.open_path(a);
+    window.open_path(b);
+    window.open_path(a);
+    QCOMPARE(recent_paths(), (QStringList{a, b}));  // newest first, no duplicates
+    for (int i = 0; i < kMaxRecent + 5; ++i) remember_recent_path(dir_.filePath(QString("m%1").arg(i)));
+    QCOMPARE(recent_paths().size(), kMaxRecent);
+    QVERIFY(window.log_panel()->text().contains(a));
+  }
+
+  void thread_option_precedence() {
+    QString error;
+    QCOMPARE(requested_threads("", "", &error), 0);
+    QCOMPARE(requested_threads("3", "", &error), 3);
+    QCOMPARE(requested_threads("", "5", &error), 5);
+    QCOMPARE(requested_threads("2", "5", &error), 2);
+    QCOMPARE(requested_threads("two", "", &error), -1);
+    QVERIFY2(error.contains("--threads") && error.contains("two"), qPrintable(error));
+    QCOMPARE(requested_threads("", "-1", &error), -1);
+    QVERIFY2(error.contains("DEPTHSCOPE_THREADS"), qPrintable(error));
+  }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

@@ -1,0 +1,96 @@
+#include "ui/app.h"
+
+#include <cstdio>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QStyleFactory>
+
+#include "core/runtime/threads.h"
+#include "core/version.h"
+#include "ui/main_window.h"
+
+namespace depthscope::ui {
+
+int requested_threads(const QString& cli_value, const QString& env_value, QString* error) {
+  const QString& text = !cli_value.isEmpty() ? cli_value : env_value;
+  if (text.isEmpty()) return 0;
+  bool ok = false;
+  const int n = text.trimmed().toInt(&ok);
+  if (!ok || n < 0) {
+    if (error) {
+      *error = QString("%1 must be a whole number of threads (0 = all cores), got '%2'")
+                   .arg(!cli_value.isEmpty() ? "--threads" : "DEPTHSCOPE_THREADS", text);
+    }
+    return -1;
+  }
+  return n;
+}
+
+void configure_application() {
+  QCoreApplication::setOrganizationName("DepthScope");
+  QCoreApplication::setApplicationName("DepthScope");
+  QCoreApplication::setApplicationVersion(DEPTHSCOPE_VERSION);
+  if (QStyle* fusion = QStyleFactory::create("Fusion")) QApplication::setStyle(fusion);
+  QFont font = QApplication::font();
+  font.setPointSizeF(10);
+  QApplication::setFont(font);
+}
+
+int run_gui(int argc, char** argv) {
+  QApplication app(argc, argv);
+  configure_application();
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription("DepthScope: a desktop lab for the Curse of Depth in LLMs.");
+  parser.addHelpOption();
+  parser.addVersionOption();
+  const QCommandLineOption screenshot_opt(
+      "screenshot", "Render the main window once the default work is done, write it as a PNG to FILE and exit.",
+      "FILE");
+  const QCommandLineOption threads_opt(
+      "threads", "Worker threads for LibTorch (default: all cores; env DEPTHSCOPE_THREADS).", "N");
+  parser.addOption(screenshot_opt);
+  parser.addOption(threads_opt);
+  parser.addPositionalArgument("path", "A checkpoint file or folder to open.", "[path]");
+  parser.process(app);
+
+  QString error;
+  const int n = requested_threads(parser.value(threads_opt), qEnvironmentVariable("DEPTHSCOPE_THREADS"), &error);
+  if (n < 0) {
+    std::fprintf(stderr, "depthscope: %s\n", qPrintable(error));
+    return 2;
+  }
+  set_threads(n);
+
+  const QString screenshot = parser.value(screenshot_opt);
+  if (!screenshot.isEmpty()) {
+    const QFileInfo info(screenshot);
+    if (!info.absoluteDir().exists()) {
+      std::fprintf(stderr, "depthscope: cannot write the screenshot to %s: folder %s does not exist\n",
+                   qPrintable(screenshot), qPrintable(info.absolutePath()));
+      return 1;
+    }
+  }
+
+  MainWindow window;
+  window.show();
+  for (const QString& path : parser.positionalArguments()) window.open_path(path);
+
+  if (!screenshot.isEmpty()) {
+    QObject::connect(&window, &MainWindow::screenshot_written, &app, [&app](bool ok, const QString& message) {
+      if (ok) {
+        std::printf("depthscope: screenshot written to %s\n", qPrintable(message));
+      } else {
+        std::fprintf(stderr, "depthscope: %s\n", qPrintable(message));
+      }
+      app.exit(ok ? 0 : 1);
+    });
+    window.screenshot_when_ready(screenshot);
+  }
+  return app.exec();
+}
+
+}  // namespace depthscope::ui

@@ -1,0 +1,220 @@
+#include "ui/chart.h"
+
+#include <cmath>
+#include <limits>
+
+#include <QApplication>
+#include <QClipboard>
+#include <QContextMenuEvent>
+#include <QMenu>
+#include <QToolTip>
+
+#include "ui/chart_export.h"
+#include "ui/palette.h"
+
+namespace depthscope::ui {
+namespace {
+
+QFont sized_font(double point_size, bool bold = false) {
+  QFont f = QApplication::font();
+  f.setPointSizeF(point_size);
+  f.setBold(bold);
+  return f;
+}
+
+void style_axis(QCPAxis* axis) {
+  const QColor text = chart_text_color();
+  axis->setBasePen(QPen(chart_axis_color(), 1));
+  axis->setTickPen(QPen(chart_axis_color(), 1));
+  axis->setSubTickPen(QPen(chart_axis_color(), 1));
+  axis->setTickLabelColor(text);
+  axis->setLabelColor(text);
+  axis->setTickLabelFont(sized_font(9.5));
+  axis->setLabelFont(sized_font(10.5));
+  axis->setTickLengthIn(0);
+  axis->setTickLengthOut(4);
+  axis->setSubTickLengthIn(0);
+  axis->setSubTickLengthOut(2);
+  axis->setLabelPadding(6);
+  axis->grid()->setPen(QPen(chart_grid_color(), 1));
+  axis->grid()->setSubGridPen(QPen(chart_grid_color().lighter(104), 1, Qt::DotLine));
+  axis->grid()->setZeroLinePen(Qt::NoPen);
+}
+
+}  // namespace
+
+Chart::Chart(const QString& file_stem, QWidget* parent) : QCustomPlot(parent), file_stem_(file_stem) {
+  setBackground(Qt::white);
+  setAntialiasedElements(QCP::aeAll);
+  setNoAntialiasingOnDrag(true);
+  setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+  setMinimumSize(320, 220);
+
+  plotLayout()->insertRow(0);
+  plotLayout()->insertRow(0);
+  title_ = new QCPTextElement(this, QString(), sized_font(12.5, true));
+  title_->setTextColor(chart_text_color());
+  title_->setMargins(QMargins(8, 8, 8, 0));
+  subtitle_ = new QCPTextElement(this, QString(), sized_font(9.5));
+  subtitle_->setTextColor(hint_text_color());
+  subtitle_->setMargins(QMargins(8, 2, 8, 0));
+  plotLayout()->addElement(0, 0, title_);
+  plotLayout()->addElement(1, 0, subtitle_);
+  plotLayout()->setRowSpacing(0);
+
+  for (QCPAxis* axis : {xAxis, yAxis}) style_axis(axis);
+  xAxis2->setVisible(false);
+  yAxis2->setVisible(false);
+
+  legend->setVisible(true);
+  legend->setFont(sized_font(10));
+  legend->setTextColor(chart_text_color());
+  legend->setBrush(QColor(255, 255, 255, 225));
+  legend->setBorderPen(QPen(chart_grid_color()));
+  legend->setIconSize(24, 12);
+  axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+
+  message_ = new QCPItemText(this);
+  message_->setClipToAxisRect(false);
+  message_->position->setType(QCPItemPosition::ptAxisRectRatio);
+  message_->position->setCoords(0.5, 0.5);
+  message_->setPositionAlignment(Qt::AlignCenter);
+  message_->setTextAlignment(Qt::AlignCenter);
+  message_->setFont(sized_font(11));
+  message_->setColor(hint_text_color());
+  message_->setBrush(QColor(255, 255, 255, 230));
+  message_->setPadding(QMargins(12, 8, 12, 8));
+  message_->setVisible(false);
+
+  connect(this, &QCustomPlot::mouseMove, this, &Chart::on_mouse_move);
+  connect(this, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { fit_to_data(); });
+}
+
+void Chart::set_title(const QString& title, const QString& subtitle) {
+  title_->setText(title);
+  subtitle_->setText(subtitle.isEmpty() ? QString(" ") : subtitle);
+}
+
+QString Chart::title() const { return title_->text(); }
+
+void Chart::set_axis_labels(const QString& x, const QString& y) {
+  xAxis->setLabel(x);
+  yAxis->setLabel(y);
+}
+
+void Chart::set_log_y(bool on) {
+  log_y_ = on;
+  if (on) {
+    yAxis->setScaleType(QCPAxis::stLogarithmic);
+    QSharedPointer<QCPAxisTickerLog> ticker(new QCPAxisTickerLog);
+    ticker->setLogBase(10);
+    ticker->setSubTickCount(8);
+    yAxis->setTicker(ticker);
+    yAxis->setNumberFormat("gb");
+    yAxis->setNumberPrecision(6);
+    yAxis->grid()->setSubGridVisible(true);
+  } else {
+    yAxis->setScaleType(QCPAxis::stLinear);
+    yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    yAxis->setNumberFormat("g");
+    yAxis->setNumberPrecision(6);
+    yAxis->grid()->setSubGridVisible(false);
+  }
+  fit_to_data();
+}
+
+QCPGraph* Chart::add_line_series(const QString& name, const QColor& color) {
+  QCPGraph* g = addGraph();
+  g->setName(name);
+  g->setPen(QPen(color, 2.2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+  g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QPen(color, 1.5), QBrush(color), 5));
+  g->setLineStyle(QCPGraph::lsLine);
+  return g;
+}
+
+void Chart::set_message(const QString& text) {
+  message_->setText(text);
+  message_->setVisible(!text.isEmpty());
+  replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString Chart::message() const { return message_->visible() ? message_->text() : QString(); }
+
+void Chart::fit_to_data() {
+  bool any = false;
+  double kmin = std::numeric_limits<double>::max(), kmax = -kmin;
+  double vmin = std::numeric_limits<double>::max(), vmax = -vmin;
+  for (int i = 0; i < graphCount(); ++i) {
+    for (auto it = graph(i)->data()->constBegin(); it != graph(i)->data()->constEnd(); ++it) {
+      if (!std::isfinite(it->value) || (log_y_ && it->value <= 0)) continue;
+      any = true;
+      kmin = std::min(kmin, it->key);
+      kmax = std::max(kmax, it->key);
+      vmin = std::min(vmin, it->value);
+      vmax = std::max(vmax, it->value);
+    }
+  }
+  if (!any) {
+    replot(QCustomPlot::rpQueuedReplot);
+    return;
+  }
+  xAxis->setRange(kmin - 0.5, kmax + 0.5);
+  if (log_y_) {
+    // Whole decades, so every end of the axis carries a labelled power of ten.
+    const double lo = std::floor(std::log10(vmin) - 0.02);
+    const double hi = std::ceil(std::log10(vmax) + 0.02);
+    yAxis->setRange(std::pow(10.0, lo), std::pow(10.0, std::max(hi, lo + 1)));
+  } else {
+    const double pad = (vmax - vmin) > 0 ? 0.06 * (vmax - vmin) : std::max(1e-12, 0.1 * std::abs(vmax));
+    yAxis->setRange(std::min(0.0, vmin - pad), vmax + pad);
+  }
+  replot(QCustomPlot::rpQueuedReplot);
+}
+
+QString Chart::tooltip_at(const QPointF& pos) const {
+  const double max_px = 14.0;
+  double best = max_px * max_px;
+  const QCPGraph* best_graph = nullptr;
+  double best_key = 0, best_value = 0;
+  for (int i = 0; i < graphCount(); ++i) {
+    const QCPGraph* g = graph(i);
+    if (!g->visible()) continue;
+    for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) {
+      if (log_y_ && it->value <= 0) continue;
+      const double px = xAxis->coordToPixel(it->key);
+      const double py = yAxis->coordToPixel(it->value);
+      const double d2 = (px - pos.x()) * (px - pos.x()) + (py - pos.y()) * (py - pos.y());
+      if (d2 < best) {
+        best = d2;
+        best_graph = g;
+        best_key = it->key;
+        best_value = it->value;
+      }
+    }
+  }
+  if (!best_graph) return QString();
+  if (tooltip_) return tooltip_(best_graph->name(), best_key, best_value);
+  return QString("%1\n%2: %3").arg(best_graph->name()).arg(best_key).arg(best_value, 0, 'g', 6);
+}
+
+void Chart::on_mouse_move(QMouseEvent* event) {
+  const QString text = tooltip_at(event->position());
+  if (text.isEmpty()) {
+    QToolTip::hideText();
+  } else {
+    QToolTip::showText(event->globalPosition().toPoint(), text, this);
+  }
+}
+
+void Chart::contextMenuEvent(QContextMenuEvent* event) {
+  QMenu menu(this);
+  menu.addAction("Export chart…", this, [this] { export_chart_dialog(this, this); });
+  menu.addAction("Copy data as CSV", this, [this] {
+    QApplication::clipboard()->setText(to_csv_text(csv()));
+  });
+  menu.addSeparator();
+  menu.addAction("Reset view", this, [this] { fit_to_data(); });
+  menu.exec(event->globalPos());
+}
+
+}  // namespace depthscope::ui

@@ -1,0 +1,61 @@
+#pragma once
+// Chart: a QCustomPlot with DepthScope's look (title, subtitle, axis labels, legend, light
+// grid), an empty/error message in the middle of the plot, exact values on hover, log-y,
+// and export (PNG / SVG / PDF / CSV) from its context menu. Every chart in the GUI is one.
+#include <functional>
+
+#include <qcustomplot.h>
+
+#include "ui/csv_table.h"
+
+namespace depthscope::ui {
+
+class Chart : public QCustomPlot {
+  Q_OBJECT
+ public:
+  // `file_stem` names exported files ("depth-at-a-glance").
+  explicit Chart(const QString& file_stem, QWidget* parent = nullptr);
+
+  void set_title(const QString& title, const QString& subtitle = QString());
+  QString title() const;
+  void set_axis_labels(const QString& x, const QString& y);
+  void set_log_y(bool on);
+  bool log_y() const { return log_y_; }
+
+  // A line series with markers, in the given colour, listed in the legend.
+  QCPGraph* add_line_series(const QString& name, const QColor& color);
+
+  // Centred message over the plot area (empty state, error, "computing…"); "" hides it.
+  void set_message(const QString& text);
+  QString message() const;
+
+  // Hover text for a point: (series name, key, value) -> text. Default: "name\nkey: value".
+  using TooltipFn = std::function<QString(const QString& series, double key, double value)>;
+  void set_tooltip(TooltipFn fn) { tooltip_ = std::move(fn); }
+  // The text shown when hovering at widget position `pos`; empty when no point is near.
+  QString tooltip_at(const QPointF& pos) const;
+
+  // The chart's data for "Export data as CSV".
+  void set_csv_provider(std::function<CsvTable()> fn) { csv_ = std::move(fn); }
+  CsvTable csv() const { return csv_ ? csv_() : CsvTable{}; }
+  QString file_stem() const { return file_stem_; }
+
+  // Fits both axes to the data (log-y safe) and replots.
+  void fit_to_data();
+
+ protected:
+  void contextMenuEvent(QContextMenuEvent* event) override;
+
+ private:
+  void on_mouse_move(QMouseEvent* event);
+
+  QString file_stem_;
+  QCPTextElement* title_ = nullptr;
+  QCPTextElement* subtitle_ = nullptr;
+  QCPItemText* message_ = nullptr;
+  bool log_y_ = false;
+  TooltipFn tooltip_;
+  std::function<CsvTable()> csv_;
+};
+
+}  // namespace depthscope::ui

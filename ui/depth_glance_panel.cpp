@@ -1,0 +1,317 @@
+#include "ui/depth_glance_panel.h"
+
+#include <cmath>
+
+#include <QCheckBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "core/analysis/variance_at_init.h"
+#include "core/runtime/progress.h"
+#include "ui/chart.h"
+#include "ui/job_list.h"
+#include "ui/palette.h"
+#include "ui/variance_worker.h"
+
+namespace depthscope::ui {
+namespace {
+
+QString human_count(double n) {
+  if (n >= 1e9) return QString::number(n / 1e9, 'f', 2) + "B";
+  if (n >= 1e6) return QString::number(n / 1e6, 'f', 1) + "M";
+  if (n >= 1e3) return QString::number(n / 1e3, 'f', 0) + "K";
+  return QString::number(n, 'f', 0);
+}
+
+QString model_description(int layers, int width) {
+  VarianceAtInitRequest r;
+  r.layers = layers;
+  r.width = width;
+  const ModelConfig c = variance_at_init_config(r);
+  return QString("Freshly initialised Llama-style model: %1 layers · d_model %2 · %3 heads · FFN %4 · "
+                 "%5 parameters · %6×%7 random tokens")
+      .arg(layers).arg(width).arg(c.num_heads).arg(c.intermediate_size)
+      .arg(human_count(static_cast<double>(c.parameter_count())))
+      .arg(r.batch).arg(r.seq_len);
+}
+
+const char* kEmptyMessage = "No curves yet.\nPress Recompute to build a fresh model and measure its residual stream.";
+
+}  // namespace
+
+DepthGlancePanel::DepthGlancePanel(JobList* jobs, QWidget* parent)
+    : QWidget(parent), jobs_(jobs), stream_(std::make_shared<VarianceStream>()) {
+  // --- controls -------------------------------------------------------------
+  layers_box_ = new QSpinBox;
+  layers_box_->setRange(2, 512);
+  layers_box_->setValue(48);
+  layers_box_->setToolTip("Number of transformer blocks L in the fresh model");
+  width_box_ = new QSpinBox;
+  width_box_->setRange(64, 2048);
+  width_box_->setSingleStep(64);
+  width_box_->setValue(256);
+  width_box_->setToolTip("d_model of the fresh model (one attention head per 64 channels)");
+  log_box_ = new QCheckBox("Log scale");
+  log_box_->setChecked(true);
+  log_box_->setToolTip("Logarithmic y axis: exponential growth shows as a straight line");
+  recompute_button_ = new QPushButton("Recompute");
+  recompute_button_->setDefault(true);
+  recompute_button_->setObjectName("recompute");
+  recompute_button_->setToolTip("Build a new random model of this size and measure every layer");
+  cancel_button_ = new QPushButton("Cancel");
+  cancel_button_->setEnabled(false);
+  progress_bar_ = new QProgressBar;
+  progress_bar_->setRange(0, 1000);
+  progress_bar_->setFormat("%p%");
+  progress_bar_->setMaximumWidth(260);
+  progress_bar_->setMinimumWidth(160);
+  status_label_ = new QLabel;
+  status_label_->setMinimumWidth(260);
+  status_label_->setStyleSheet(QString("color: %1").arg(hint_text_color().name()));
+
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(new QLabel("Layers"));
+  controls->addWidget(layers_box_);
+  controls->addSpacing(10);
+  controls->addWidget(new QLabel("Width"));
+  controls->addWidget(width_box_);
+  controls->addSpacing(10);
+  controls->addWidget(log_box_);
+  controls->addSpacing(10);
+  controls->addWidget(recompute_button_);
+  controls->addWidget(cancel_button_);
+  controls->addStretch(1);
+  controls->addWidget(status_label_);
+  controls->addWidget(progress_bar_);
+
+  // --- chart ------------------------------------------------------------------
+  chart_ = new Chart("depth-at-a-glance");
+  chart_->set_title("Residual-stream variance by depth at initialisation",
+                    model_description(48, 256));
+  chart_->set_axis_labels("layer l", "Var(x_l)  residual-stream variance");
+  for (NormScheme s : schemes_) graphs_[s] = chart_->add_line_series(scheme_label(s), scheme_color(s));
+  chart_->set_tooltip([](const QString& series, double key, double value) {
+    return QString("%1, layer %2\nVar(x_l) = %3").arg(series).arg(static_cast<int>(key)).arg(value, 0, 'g', 6);
+  });
+  chart_->set_csv_provider([this] { return csv(); });
+  chart_->set_log_y(true);
+  chart_->xAxis->setRange(0.5, 48.5);
+  chart_->yAxis->setRange(1e-4, 10);
+  chart_->set_message(kEmptyMessage);
+
+  summary_label_ = new QLabel;
+  summary_label_->setTextFormat(Qt::RichText);
+  summary_label_->setWordWrap(true);
+  summary_label_->setContentsMargins(6, 2, 6, 2);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(10, 8, 10, 6);
+  layout->addLayout(controls);
+  layout->addWidget(chart_, 1);
+  layout->addWidget(summary_label_);
+  update_summary();
+
+  // --- worker -------------------------------------------------------------------
+  worker_ = new VarianceWorker(stream_);
+  worker_->moveToThread(&thread_);
+  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+  connect(worker_, &VarianceWorker::points_ready, this, &DepthGlancePanel::on_points_ready);
+  connect(worker_, &VarianceWorker::progress, this, &DepthGlancePanel::on_progress);
+  connect(worker_, &VarianceWorker::finished, this, &DepthGlancePanel::on_finished);
+  connect(worker_, &VarianceWorker::failed, this, &DepthGlancePanel::on_failed);
+  thread_.setObjectName("depth-at-a-glance");
+  thread_.start();
+
+  replot_timer_.setSingleShot(true);
+  replot_timer_.setInterval(40);
+  connect(&replot_timer_, &QTimer::timeout, this, &DepthGlancePanel::flush_points);
+
+  connect(recompute_button_, &QPushButton::clicked, this, &DepthGlancePanel::recompute);
+  connect(cancel_button_, &QPushButton::clicked, this, &DepthGlancePanel::cancel);
+  connect(log_box_, &QCheckBox::toggled, this, &DepthGlancePanel::set_log_y);
+}
+
+DepthGlancePanel::~DepthGlancePanel() {
+  if (cancel_flag_) cancel_flag_->store(true);
+  thread_.quit();
+  thread_.wait();
+}
+
+QCPGraph* DepthGlancePanel::graph(NormScheme s) const {
+  auto it = graphs_.find(s);
+  return it == graphs_.end() ? nullptr : it->second;
+}
+
+void DepthGlancePanel::set_model_size(int layers, int width) {
+  layers_box_->setValue(layers);
+  width_box_->setValue(width);
+}
+
+void DepthGlancePanel::set_log_y(bool on) {
+  if (log_box_->isChecked() != on) log_box_->setChecked(on);  // re-enters through toggled
+  else chart_->set_log_y(on);
+}
+
+void DepthGlancePanel::recompute() {
+  if (running_) {
+    // The old run stops at its next layer; its late signals carry an old run id and are ignored.
+    cancel_flag_->store(true);
+    if (jobs_) jobs_->end(job_id_, "cancelled");
+  }
+  ++run_id_;
+  run_layers_ = layers_box_->value();
+  run_width_ = width_box_->value();
+  cancel_flag_ = std::make_shared<std::atomic<bool>>(false);
+  stream_->take();  // drop anything left from an earlier run
+  for (auto& [scheme, g] : graphs_) g->data()->clear();
+  chart_->set_title("Residual-stream variance by depth at initialisation",
+                    model_description(run_layers_, run_width_));
+  chart_->set_message(QString());
+  chart_->xAxis->setRange(0.5, run_layers_ + 0.5);
+  chart_->replot(QCustomPlot::rpQueuedReplot);
+  update_summary();
+
+  VarianceJob job;
+  job.run_id = run_id_;
+  job.layers = run_layers_;
+  job.width = run_width_;
+  job.schemes = schemes_;
+  job.cancel = cancel_flag_;
+  if (jobs_) {
+    std::weak_ptr<std::atomic<bool>> flag = cancel_flag_;
+    job_id_ = jobs_->start(QString("Depth at a glance: %1 layers × %2").arg(run_layers_).arg(run_width_),
+                           [flag] { if (auto f = flag.lock()) f->store(true); });
+  }
+  set_running(true);
+  progress_bar_->setValue(0);
+  status_label_->setText("starting…");
+  emit log(QString("Depth at a glance: computing %1 layers × width %2 for Pre-LN and LNS")
+               .arg(run_layers_).arg(run_width_));
+  VarianceWorker* worker = worker_;
+  QMetaObject::invokeMethod(worker_, [worker, job] { worker->run(job); }, Qt::QueuedConnection);
+}
+
+void DepthGlancePanel::cancel() {
+  if (!running_ || !cancel_flag_) return;
+  cancel_flag_->store(true);  // read by core between layers, on the worker thread
+  status_label_->setText("cancelling…");
+}
+
+void DepthGlancePanel::on_points_ready(int run_id) {
+  if (run_id != run_id_) return;
+  if (!replot_timer_.isActive()) replot_timer_.start();
+}
+
+void DepthGlancePanel::flush_points() {
+  const std::vector<VariancePoint> points = stream_->take();  // short lock inside take()
+  bool added = false;
+  for (const VariancePoint& p : points) {
+    if (p.run_id != run_id_) continue;
+    if (QCPGraph* g = graph(p.scheme)) {
+      g->addData(p.layer, p.variance);
+      added = true;
+    }
+  }
+  if (added) {
+    chart_->fit_to_data();
+    chart_->xAxis->setRange(0.5, run_layers_ + 0.5);
+    chart_->replot(QCustomPlot::rpQueuedReplot);
+    update_summary();
+  }
+}
+
+void DepthGlancePanel::on_progress(int run_id, double fraction, double eta_s, const QString& stage) {
+  if (run_id != run_id_ || !running_) return;
+  progress_bar_->setValue(static_cast<int>(fraction * 1000 + 0.5));
+  status_label_->setText(QString("%1 · ETA %2").arg(stage, QString::fromStdString(format_duration(eta_s))));
+  if (jobs_) jobs_->progress(job_id_, fraction, eta_s, stage);
+}
+
+void DepthGlancePanel::on_finished(int run_id, bool cancelled, double seconds) {
+  if (run_id != run_id_) return;
+  replot_timer_.stop();
+  flush_points();
+  chart_->replot(QCustomPlot::rpImmediateRefresh);
+  set_running(false);
+  const QString took = QString::fromStdString(format_duration(seconds));
+  if (cancelled) {
+    status_label_->setText("Cancelled; the layers computed so far are shown. Press Recompute to run again.");
+    emit log(QString("Depth at a glance: cancelled after %1").arg(took));
+  } else {
+    progress_bar_->setValue(1000);
+    status_label_->setText(QString("Done in %1 (%2 s)").arg(took).arg(seconds, 0, 'f', 1));
+    emit log(QString("Depth at a glance: done in %1 s").arg(seconds, 0, 'f', 2));
+  }
+  if (jobs_) jobs_->end(job_id_, cancelled ? "cancelled" : "finished");
+  emit finished(cancelled);
+}
+
+void DepthGlancePanel::on_failed(int run_id, const QString& message) {
+  if (run_id != run_id_) return;
+  replot_timer_.stop();
+  flush_points();
+  set_running(false);
+  chart_->set_message(QString("Could not compute the curves:\n%1\n\nChange the layer count or width and press Recompute.")
+                          .arg(message));
+  status_label_->setText("Failed — see the message on the chart.");
+  emit log("Depth at a glance failed: " + message);
+  if (jobs_) jobs_->end(job_id_, "failed: " + message);
+  emit failed(message);
+}
+
+void DepthGlancePanel::set_running(bool on) {
+  running_ = on;
+  cancel_button_->setEnabled(on);
+  recompute_button_->setEnabled(!on);
+  layers_box_->setEnabled(!on);
+  width_box_->setEnabled(!on);
+}
+
+CsvTable DepthGlancePanel::csv() const {
+  CsvTable t;
+  t.header << "layer";
+  for (NormScheme s : schemes_) t.header << scheme_label(s);
+  int layers = 0;
+  for (NormScheme s : schemes_) {
+    const auto data = graph(s)->data();
+    if (!data->isEmpty()) layers = std::max(layers, static_cast<int>((data->constEnd() - 1)->key));
+  }
+  for (int l = 1; l <= layers; ++l) {
+    QStringList row{QString::number(l)};
+    for (NormScheme s : schemes_) {
+      const auto data = graph(s)->data();
+      auto it = data->findBegin(l, false);
+      row << ((it != data->constEnd() && it->key == l) ? QString::number(it->value, 'g', 9) : QString());
+    }
+    t.rows << row;
+  }
+  return t;
+}
+
+void DepthGlancePanel::update_summary() {
+  QStringList parts;
+  for (NormScheme s : schemes_) {
+    const auto data = graph(s)->data();
+    if (data->isEmpty()) continue;
+    const double first = data->constBegin()->value;
+    const auto last_it = data->constEnd() - 1;
+    const double growth = first > 0 ? last_it->value / first : 0.0;
+    parts << QString("<span style='color:%1; font-size:14pt'>&#9679;</span> <b>%2</b> &nbsp;Var after layer %3 = %4"
+                     " &nbsp;(×%5 from layer 1)")
+                 .arg(scheme_color(s).name(), scheme_label(s).toHtmlEscaped())
+                 .arg(static_cast<int>(last_it->key))
+                 .arg(last_it->value, 0, 'g', 4)
+                 .arg(growth, 0, 'f', growth < 10 ? 2 : 0);
+  }
+  const QString explain = QString(
+      "<span style='color:%1'>Pre-LN: x<sub>l+1</sub> = x<sub>l</sub> + F(LN(x<sub>l</sub>)) — the variance grows with depth, "
+      "so deep blocks barely change the stream. LNS scales each LayerNorm output by 1/&radic;l and keeps the growth in check. "
+      "Hover a point for its value; right-click the chart to export.</span>").arg(hint_text_color().name());
+  summary_label_->setText((parts.isEmpty() ? QString() : parts.join("&nbsp;&nbsp;&nbsp;&nbsp;") + "<br>") + explain);
+}
+
+}  // namespace depthscope::ui

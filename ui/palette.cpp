@@ -1,0 +1,26 @@
+#include "ui/palette.h"
+
+namespace depthscope::ui {
+
+QColor scheme_color(NormScheme s) {
+  switch (s) {
+    case NormScheme::pre: return QColor(0xD5, 0x5E, 0x00);          // vermilion
+    case NormScheme::lns: return QColor(0x00, 0x72, 0xB2);          // blue
+    case NormScheme::post: return QColor(0x00, 0x9E, 0x73);         // bluish green
+    case NormScheme::mix: return QColor(0xCC, 0x79, 0xA7);          // reddish purple
+    case NormScheme::deepnorm: return QColor(0xE6, 0x9F, 0x00);     // orange
+    case NormScheme::sandwich: return QColor(0x56, 0xB4, 0xE9);     // sky blue
+    case NormScheme::layerscale: return QColor(0x8C, 0x7A, 0x00);   // dark yellow (readable on white)
+    case NormScheme::scaled_init: return QColor(0x59, 0x59, 0x59);  // grey
+  }
+  return QColor(Qt::black);
+}
+
+QString scheme_label(NormScheme s) { return QString::fromStdString(display_name(s)); }
+
+QColor chart_text_color() { return QColor(0x26, 0x2B, 0x33); }
+QColor chart_grid_color() { return QColor(0xE3, 0xE6, 0xEA); }
+QColor chart_axis_color() { return QColor(0x8A, 0x91, 0x9C); }
+QColor hint_text_color() { return QColor(0x6B, 0x72, 0x7D); }
+
+}  // namespace depthscope::ui

@@ -1,0 +1,21 @@
+#pragma once
+// One colour per norm scheme, chosen once, used by every chart, legend and table.
+// Okabe–Ito colours: distinguishable with the common forms of colour blindness.
+#include <QColor>
+#include <QString>
+
+#include "core/model/config.h"
+
+namespace depthscope::ui {
+
+QColor scheme_color(NormScheme s);
+// display_name(s) as a QString: "Pre-LN", "LNS", ...
+QString scheme_label(NormScheme s);
+
+// Neutral colours shared by the charts.
+QColor chart_text_color();
+QColor chart_grid_color();
+QColor chart_axis_color();
+QColor hint_text_color();
+
+}  // namespace depthscope::ui

@@ -1,0 +1,111 @@
+#include "ui/workspace_browser.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QHeaderView>
+#include <QSettings>
+#include <QTreeWidget>
+#include <QVBoxLayout>
+
+#include "ui/palette.h"
+
+namespace depthscope::ui {
+namespace {
+constexpr int kPathRole = Qt::UserRole + 1;
+const char* kRecentKey = "recent/paths";
+
+QTreeWidgetItem* group_item(QTreeWidget* tree, const QString& name) {
+  auto* item = new QTreeWidgetItem(tree, {name});
+  QFont f = item->font(0);
+  f.setBold(true);
+  item->setFont(0, f);
+  item->setFlags(Qt::ItemIsEnabled);
+  item->setExpanded(true);
+  return item;
+}
+
+QString short_label(const QString& path) {
+  const QFileInfo info(path);
+  // "…/my-run/step-400" reads better than just "step-400".
+  const QString parent = info.dir().dirName();
+  return parent.isEmpty() || parent == "." ? info.fileName() : parent + "/" + info.fileName();
+}
+}  // namespace
+
+QStringList recent_paths() { return QSettings().value(kRecentKey).toStringList(); }
+
+QStringList remember_recent_path(const QString& path) {
+  const QString clean = QFileInfo(path).absoluteFilePath();
+  QStringList list = recent_paths();
+  list.removeAll(clean);
+  list.prepend(clean);
+  while (list.size() > kMaxRecent) list.removeLast();
+  QSettings().setValue(kRecentKey, list);
+  return list;
+}
+
+WorkspaceBrowser::WorkspaceBrowser(QWidget* parent) : QWidget(parent) {
+  tree_ = new QTreeWidget(this);
+  tree_->setHeaderHidden(true);
+  tree_->setRootIsDecorated(true);
+  tree_->setIndentation(14);
+  tree_->setUniformRowHeights(true);
+  checkpoints_ = group_item(tree_, "Checkpoints");
+  runs_ = group_item(tree_, "Runs");
+  recent_ = group_item(tree_, "Recent");
+  set_placeholder(checkpoints_, "none loaded (Ctrl+O to open)");
+  set_placeholder(runs_, "no training runs yet");
+  rebuild_recent();
+
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
+  layout->addWidget(tree_);
+
+  connect(tree_, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item, int) {
+    const QString path = item->data(0, kPathRole).toString();
+    if (!path.isEmpty()) emit open_requested(path);
+  });
+}
+
+void WorkspaceBrowser::set_placeholder(QTreeWidgetItem* group, const QString& text) {
+  auto* hint = new QTreeWidgetItem(group, {text});
+  hint->setFlags(Qt::NoItemFlags);
+  hint->setForeground(0, hint_text_color());
+  QFont f = hint->font(0);
+  f.setItalic(true);
+  hint->setFont(0, f);
+}
+
+void WorkspaceBrowser::add_recent(const QString& path) {
+  remember_recent_path(path);
+  rebuild_recent();
+}
+
+void WorkspaceBrowser::add_checkpoint(const QString& label, const QString& path) {
+  // Drop the placeholder the first time, and an older entry of the same path.
+  for (int i = checkpoints_->childCount() - 1; i >= 0; --i) {
+    QTreeWidgetItem* child = checkpoints_->child(i);
+    const QString p = child->data(0, kPathRole).toString();
+    if (p.isEmpty() || p == path) delete checkpoints_->takeChild(i);
+  }
+  auto* item = new QTreeWidgetItem({label});
+  item->setData(0, kPathRole, path);
+  item->setToolTip(0, path);
+  checkpoints_->insertChild(0, item);
+  checkpoints_->setExpanded(true);
+  tree_->setCurrentItem(item);
+}
+
+void WorkspaceBrowser::rebuild_recent() {
+  qDeleteAll(recent_->takeChildren());
+  const QStringList list = recent_paths();
+  if (list.isEmpty()) set_placeholder(recent_, "nothing opened yet");
+  for (const QString& path : list) {
+    auto* item = new QTreeWidgetItem(recent_, {short_label(path)});
+    item->setData(0, kPathRole, path);
+    item->setToolTip(0, path);
+  }
+  recent_->setExpanded(true);
+}
+
+}  // namespace depthscope::ui

@@ -1,0 +1,44 @@
+#pragma once
+// The workspace browser (left dock): Checkpoints, Runs and Recent. The Recent list is kept
+// in QSettings ("recent/paths", newest first, at most kMaxRecent entries).
+#include <QStringList>
+#include <QWidget>
+
+class QTreeWidget;
+class QTreeWidgetItem;
+
+namespace depthscope::ui {
+
+constexpr int kMaxRecent = 12;
+
+// Read / update the stored Recent list (newest first, no duplicates).
+QStringList recent_paths();
+QStringList remember_recent_path(const QString& path);
+
+class WorkspaceBrowser : public QWidget {
+  Q_OBJECT
+ public:
+  explicit WorkspaceBrowser(QWidget* parent = nullptr);
+
+  // Adds `path` to Recent (and QSettings).
+  void add_recent(const QString& path);
+  // Lists a loaded checkpoint under Checkpoints (label shown, path in the tooltip).
+  void add_checkpoint(const QString& label, const QString& path);
+  QStringList recent() const { return recent_paths(); }
+  QTreeWidget* tree() const { return tree_; }
+
+ signals:
+  // Double-click on a checkpoint or recent entry.
+  void open_requested(const QString& path);
+
+ private:
+  void rebuild_recent();
+  static void set_placeholder(QTreeWidgetItem* group, const QString& text);
+
+  QTreeWidget* tree_;
+  QTreeWidgetItem* checkpoints_;
+  QTreeWidgetItem* runs_;
+  QTreeWidgetItem* recent_;
+};
+
+}  // namespace depthscope::ui
