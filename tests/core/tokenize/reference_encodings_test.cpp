@@ -105,6 +105,32 @@ TEST(TokenizerReference, Gpt2TokenizerJsonBuiltFromTheSameFiles) {
   expect_reference(*tok, "gpt2");
 }
 
+// Mistral's vocabulary in the newer layout: no normalizer, a Metaspace pre-tokenizer
+// (prepend_scheme "first", no split). Same ids, except that Metaspace (as in tokenizers)
+// does not prepend "▁" to text that already starts with a space, so those lines differ.
+TEST(TokenizerReference, MistralWithMetaspacePreTokenizer) {
+  DS_REQUIRE_SHARED("tokenizers/mistral/tokenizer.json");
+  std::ifstream in(test::shared_data("tokenizers/mistral/tokenizer.json"));
+  nlohmann::json doc = nlohmann::json::parse(in);
+  doc["normalizer"] = nullptr;
+  doc["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"},
+                          {"prepend_scheme", "first"}, {"split", false}};
+  const auto tok = parse_tokenizer_json(doc.dump(), "mistral-metaspace.json");
+  bool have_fortunes = false;
+  int checked = 0;
+  for (const auto& c : test::load_reference_cases("mistral", have_fortunes)) {
+    if (!c.text.empty() && c.text[0] == ' ') continue;
+    ASSERT_EQ(tok->encode(c.text), c.ids) << c.source << " line " << c.line << ": " << c.text;
+    ASSERT_EQ(tok->decode(c.ids), c.text) << c.source << " line " << c.line;
+    ++checked;
+  }
+  EXPECT_GE(checked, 18);
+  // The documented difference: " a" is "▁a" here, "▁▁a" with the Prepend normalizer.
+  const auto classic = load_tokenizer(test::shared_data("tokenizers/mistral/tokenizer.json"));
+  EXPECT_EQ(tok->encode(" a"), tok->encode("a"));
+  EXPECT_NE(classic->encode(" a"), classic->encode("a"));
+}
+
 TEST(TokenizerReference, AddedTokensAreMatchedWhole) {
   DS_REQUIRE_SHARED("tokenizers/gpt2/vocab.bpe");
   const auto tok = load_tokenizer(test::shared_data("tokenizers/gpt2/encoder.json"));
