@@ -154,6 +154,27 @@ TEST(TokenizerReference, FindTokenizerForLooksBesideTheCheckpoint) {
   EXPECT_EQ(folder->description(), "SentencePiece (.model)");
 }
 
+// Text that is not UTF-8 still round-trips: byte-level BPE spells every byte, byte fallback
+// spells the bytes of what it cannot look up.
+TEST(TokenizerReference, InvalidUtf8TextRoundTrips) {
+  DS_REQUIRE_SHARED("tokenizers/mistral/tokenizer.json");
+  DS_REQUIRE_SHARED("tokenizers/gpt2/encoder.json");
+  const std::string text = "ok \xFF\xFE caf\xC3 \x80x \xE2\x96";
+  for (const char* file : {"tokenizers/gpt2/encoder.json", "tokenizers/mistral/tokenizer.json",
+                           "tokenizers/llama2/tokenizer.model"}) {
+    if (!std::filesystem::exists(test::shared_data(file))) continue;
+    const auto tok = load_tokenizer(test::shared_data(file));
+    const auto ids = tok->encode(text);
+    EXPECT_FALSE(ids.empty()) << file;
+    if (std::string(file).find("llama2") == std::string::npos)  // SentencePiece drops invalid bytes
+      EXPECT_EQ(tok->decode(ids), text) << file;
+  }
+  // GPT-2: byte 0xFF alone is the byte-level token "ÿ" (id 187), byte 0x00 is "Ā" (188).
+  const auto gpt2 = load_tokenizer(test::shared_data("tokenizers/gpt2/encoder.json"));
+  EXPECT_EQ(gpt2->encode("\xFF"), std::vector<std::int64_t>{187});
+  EXPECT_EQ(gpt2->encode(std::string(1, '\0')), std::vector<std::int64_t>{188});
+}
+
 TEST(TokenizerReference, ByteTokenizer) {
   const auto tok = make_byte_tokenizer();
   EXPECT_EQ(tok->vocab_size(), 256);
