@@ -1,5 +1,8 @@
 #include "core/tokenize/regex.h"
 
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8  // the build sets it; standalone compiles need it too
+#endif
 #include <pcre2.h>
 
 #include <algorithm>
