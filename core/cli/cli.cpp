@@ -21,6 +21,14 @@ int run_cli(int argc, char** argv) {
   add_info_command(app);
   add_variance_at_init_command(app);
   add_tokenize_command(app);
+  add_stats_command(app);
+  add_perplexity_command(app);
+  add_prune_sweep_command(app);
+  add_jacobian_command(app);
+  add_bench_forward_command(app);
+  add_inspect_command(app);
+  add_convert_command(app);
+  add_logits_command(app);
 
   try {
     app.parse(argc, argv);

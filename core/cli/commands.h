@@ -11,5 +11,13 @@ namespace depthscope::cli {
 void add_info_command(CLI::App& app);              // info_command.cpp
 void add_variance_at_init_command(CLI::App& app);  // variance_at_init_command.cpp
 void add_tokenize_command(CLI::App& app);          // tokenize_command.cpp
+void add_stats_command(CLI::App& app);             // stats_command.cpp
+void add_perplexity_command(CLI::App& app);        // perplexity_command.cpp
+void add_prune_sweep_command(CLI::App& app);       // prune_sweep_command.cpp
+void add_jacobian_command(CLI::App& app);          // jacobian_command.cpp
+void add_bench_forward_command(CLI::App& app);     // bench_forward_command.cpp
+void add_inspect_command(CLI::App& app);           // inspect_command.cpp
+void add_convert_command(CLI::App& app);           // convert_command.cpp
+void add_logits_command(CLI::App& app);            // logits_command.cpp
 
 }  // namespace depthscope::cli
