@@ -1,0 +1,61 @@
+// depthscope-cli convert SRC DST --to hf|llama2c [--llama2c-version 0|1] [--json]: read any
+// supported checkpoint and write it as an HF folder or a llama2.c .bin. JSON fields are
+// documented in docs/checkpoints.md.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <iostream>
+
+#include "core/cli/commands.h"
+#include "core/error.h"
+#include "core/io/checkpoint.h"
+
+namespace depthscope::cli {
+
+void add_convert_command(CLI::App& app) {
+  auto* cmd = app.add_subcommand("convert", "Convert a checkpoint to an HF folder or a llama2.c .bin");
+  struct Options {
+    std::string src, dst, to;
+    int llama2c_version = 0;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  cmd->add_option("src", o->src, "HF folder, .safetensors, or llama2.c .bin")->required();
+  cmd->add_option("dst", o->dst, "Output: a folder for --to hf, a .bin file for --to llama2c")->required();
+  cmd->add_option("--to", o->to, "Output format")->required()->check(CLI::IsMember({"hf", "llama2c"}));
+  cmd->add_option("--llama2c-version", o->llama2c_version, "llama2.c file version (0 or 1)")
+      ->check(CLI::IsMember({0, 1}));
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->callback([o] {
+    const auto start = std::chrono::steady_clock::now();
+    const LoadedCheckpoint ck = load_checkpoint(o->src);
+    std::string format;
+    if (o->to == "hf") {
+      save_hf(o->dst, ck.config, ck.weights);
+      format = "hf-safetensors";
+    } else {
+      save_llama2c(o->dst, ck.config, ck.weights, o->llama2c_version);
+      format = "llama2c-v" + std::to_string(o->llama2c_version);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (o->json) {
+      nlohmann::ordered_json j;
+      j["source"] = o->src;
+      j["source_format"] = ck.format;
+      j["source_dtype"] = ck.source_dtype;
+      j["destination"] = o->dst;
+      j["format"] = format;
+      j["family"] = to_string(ck.config.family);
+      j["norm_scheme"] = to_string(ck.config.norm_scheme);
+      j["parameters"] = ck.config.parameter_count();
+      j["seconds"] = seconds;
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::cout << "converted " << o->src << " (" << ck.format << ", " << ck.source_dtype << ") -> " << o->dst << " ("
+              << format << ", F32) in " << seconds << " s\n";
+  });
+}
+
+}  // namespace depthscope::cli
