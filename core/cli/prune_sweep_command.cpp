@@ -1,0 +1,126 @@
+// depthscope-cli prune-sweep: the cost of removing each layer (and blocks of layers, and a
+// greedy pruning curve) in loss, perplexity and optional multiple-choice accuracy.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include "core/analysis/layer_removal.h"
+#include "core/analysis/multiple_choice.h"
+#include "core/cli/analysis_input.h"
+#include "core/cli/commands.h"
+#include "core/model/transformer.h"
+
+namespace depthscope::cli {
+
+namespace {
+
+nlohmann::json score_json(const RemovalScore& s) {
+  nlohmann::json j = {{"loss", s.loss}, {"ppl", s.ppl}};
+  if (!std::isnan(s.accuracy)) j["accuracy"] = s.accuracy;
+  return j;
+}
+
+}  // namespace
+
+void add_prune_sweep_command(CLI::App& app) {
+  struct Options {
+    AnalysisInputOptions input;
+    std::int64_t ctx = 0;
+    std::int64_t stride = 0;
+    std::int64_t block = 0;
+    bool greedy = false;
+    std::int64_t greedy_steps = 0;
+    std::string choices;
+    bool json = false;
+    bool naive = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("prune-sweep", "Loss and perplexity with each layer removed (cached sweep: L(L+1)/2 layer passes)");
+  add_analysis_input_options(cmd, o->input);
+  cmd->add_option("--ctx", o->ctx, "Window length n_ctx (default: min(512, the model's context, the token count))");
+  cmd->add_option("--stride", o->stride, "Perplexity stride as in `perplexity` (0 = non-overlapping)")->capture_default_str();
+  cmd->add_option("--block", o->block, "Also remove contiguous blocks of 1..N layers (heatmap start x n)");
+  cmd->add_flag("--greedy", o->greedy, "Also compute the greedy pruning curve");
+  cmd->add_option("--greedy-steps", o->greedy_steps, "Layers the greedy curve removes (default L-1)");
+  cmd->add_option("--choices", o->choices, "Multiple-choice JSONL {context, choices, answer}: accuracy per configuration");
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->add_flag("--naive", o->naive, "Run every configuration from the embeddings (L^2 passes; for benchmarks)");
+  cmd->callback([o] {
+    const AnalysisInput in = load_analysis_input(o->input);
+    RemovalOptions opt;
+    opt.windows.n_ctx = o->ctx > 0 ? o->ctx
+                                   : std::min<std::int64_t>({512, in.model->config().max_position,
+                                                             static_cast<std::int64_t>(in.tokens.size())});
+    opt.windows.stride = o->stride;
+    opt.windows.bos_id = in.bos ? *in.bos : -1;
+    opt.cached = !o->naive;
+    if (!o->choices.empty()) opt.choices = load_multiple_choice_jsonl(o->choices, *in.tokenizer, in.tokenizer->bos_id());
+    const bool text = !o->json;
+
+    nlohmann::json j;
+    CliProgress progress(o->input.progress);
+    if (text) std::printf("%-6s %12s %12s %12s %10s\n", "layer", "loss", "ppl", "delta_ppl", "accuracy");
+    const LayerRemovalSweep sweep =
+        layer_removal_sweep(*in.model, in.tokens, opt, progress.control(), [&](const LayerRemovalEntry& e) {
+          if (!text) return;
+          std::printf("%-6lld %12.5f %12.4f %+12.4f %10.4f\n", static_cast<long long>(e.layer), e.score.loss,
+                      e.score.ppl, e.delta_ppl, e.score.accuracy);
+          std::fflush(stdout);
+        });
+    j["baseline"] = score_json(sweep.baseline);
+    j["layers"] = nlohmann::json::array();
+    for (const LayerRemovalEntry& e : sweep.layers) {
+      nlohmann::json l = {{"layer", e.layer}, {"loss", e.score.loss}, {"ppl", e.score.ppl},
+                          {"delta_loss", e.delta_loss}, {"delta_ppl", e.delta_ppl}};
+      if (!std::isnan(e.score.accuracy)) {
+        l["accuracy"] = e.score.accuracy;
+        l["delta_accuracy"] = e.delta_accuracy;
+      }
+      j["layers"].push_back(l);
+    }
+    j["layer_passes"] = sweep.layer_passes;
+    if (text)
+      std::printf("baseline: loss %.5f  ppl %.4f  accuracy %.4f   (%lld layer passes)\n", sweep.baseline.loss,
+                  sweep.baseline.ppl, sweep.baseline.accuracy, static_cast<long long>(sweep.layer_passes));
+
+    if (o->block > 0) {
+      const BlockRemovalSweep blocks = block_removal_sweep(*in.model, in.tokens, opt, o->block, progress.control());
+      j["blocks"] = nlohmann::json::array();
+      if (text) std::printf("\n%-6s %-4s %12s %12s\n", "start", "n", "ppl", "delta_ppl");
+      for (const BlockRemovalEntry& b : blocks.blocks) {
+        j["blocks"].push_back({{"start", b.start}, {"n", b.n}, {"loss", b.score.loss}, {"ppl", b.score.ppl},
+                               {"delta_ppl", b.delta_ppl}});
+        if (text)
+          std::printf("%-6lld %-4lld %12.4f %+12.4f\n", static_cast<long long>(b.start), static_cast<long long>(b.n),
+                      b.score.ppl, b.delta_ppl);
+      }
+      j["block_layer_passes"] = blocks.layer_passes;
+    }
+    if (o->greedy) {
+      const PruningCurve curve =
+          greedy_pruning_curve(*in.model, in.tokens, opt, o->greedy_steps, progress.control());
+      j["greedy"] = nlohmann::json::array();
+      if (text) std::printf("\n%-8s %-6s %12s  removed\n", "removed", "layer", "ppl");
+      for (const PruningStep& s : curve.steps) {
+        nlohmann::json g = {{"removed_count", s.removed_count}, {"layer", s.layer}, {"removed", s.removed},
+                            {"loss", s.score.loss}, {"ppl", s.score.ppl}};
+        if (!std::isnan(s.score.accuracy)) g["accuracy"] = s.score.accuracy;
+        j["greedy"].push_back(g);
+        if (text) {
+          std::printf("%-8lld %-6lld %12.4f  ", static_cast<long long>(s.removed_count),
+                      static_cast<long long>(s.layer), s.score.ppl);
+          for (std::int64_t l : s.removed) std::printf("%lld ", static_cast<long long>(l));
+          std::printf("\n");
+        }
+      }
+      j["greedy_layer_passes"] = curve.layer_passes;
+    }
+    if (o->json) std::cout << j.dump(2) << "\n";
+  });
+}
+
+}  // namespace depthscope::cli
