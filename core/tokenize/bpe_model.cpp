@@ -29,7 +29,58 @@ BpeModel::BpeModel(std::unordered_map<std::string, std::int32_t> vocab,
 }
 
 std::vector<std::int32_t> BpeModel::encode_word(std::string_view word) const {
-  if (word.size() > kCacheMaxWordBytes) return encode_uncached(word);
+  if (options_.ignore_merges) {
+    auto it = vocab_.find(std::string(word));
+    if (it != vocab_.end()) return {it->second};
+  }
+  if (word.size() <= kCacheMaxWordBytes) return encode_cached(word);
+  // A long word (a whole document when there is no pre-tokenizer, as in Mistral's
+  // tokenizer.json) is cut between two characters that no vocabulary entry contains side by
+  // side: no merge can produce a token spanning such a cut, and merges on either side never
+  // interact, so encoding the parts separately gives the same ids, mostly from the cache.
+  std::vector<std::int32_t> ids;
+  for (std::string_view part : independent_parts(word)) {
+    const auto part_ids = part.size() <= kCacheMaxWordBytes ? encode_cached(part) : encode_uncached(part);
+    ids.insert(ids.end(), part_ids.begin(), part_ids.end());
+  }
+  return ids;
+}
+
+std::vector<std::string_view> BpeModel::independent_parts(std::string_view word) const {
+  std::call_once(inner_pairs_once_, [this] {
+    for (const auto& entry : vocab_) {
+      const std::string& token = entry.first;
+      for (std::size_t i = 0, prev = std::string::npos; i < token.size();) {
+        const std::size_t n = utf8::char_length(token, i);
+        if (prev != std::string::npos) inner_pairs_.insert(token.substr(prev, i + n - prev));
+        prev = i;
+        i += n;
+      }
+    }
+  });
+  std::vector<std::string_view> parts;
+  std::size_t part_begin = 0, prev = std::string::npos;
+  bool prev_in_vocab = false;
+  std::string key;
+  for (std::size_t i = 0; i < word.size();) {
+    const std::size_t n = utf8::char_length(word, i);
+    key.assign(word.substr(i, n));
+    // Only characters that are vocabulary entries themselves: a byte-fallback or unknown
+    // symbol is spelled differently from its character.
+    const bool in_vocab = vocab_.count(key) > 0;
+    if (prev_in_vocab && in_vocab && !inner_pairs_.count(std::string(word.substr(prev, i + n - prev)))) {
+      parts.push_back(word.substr(part_begin, i - part_begin));
+      part_begin = i;
+    }
+    prev = i;
+    prev_in_vocab = in_vocab;
+    i += n;
+  }
+  parts.push_back(word.substr(part_begin));
+  return parts;
+}
+
+std::vector<std::int32_t> BpeModel::encode_cached(std::string_view word) const {
   const std::string key(word);
   {
     std::lock_guard<std::mutex> lock(cache_mutex_);
@@ -44,10 +95,6 @@ std::vector<std::int32_t> BpeModel::encode_word(std::string_view word) const {
 }
 
 std::vector<std::int32_t> BpeModel::encode_uncached(std::string_view word) const {
-  if (options_.ignore_merges) {
-    auto it = vocab_.find(std::string(word));
-    if (it != vocab_.end()) return {it->second};
-  }
   // One symbol per character; byte fallback or unk for characters outside the vocabulary.
   std::vector<std::int32_t> symbols;
   symbols.reserve(word.size());

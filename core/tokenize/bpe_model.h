@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "core/tokenize/pair_merge.h"
@@ -41,7 +42,10 @@ class BpeModel {
   const std::unordered_map<std::string, std::int32_t>& vocab() const { return vocab_; }
 
  private:
+  std::vector<std::int32_t> encode_cached(std::string_view word) const;
   std::vector<std::int32_t> encode_uncached(std::string_view word) const;
+  // Where no merge can ever join the characters on both sides (see encode_word).
+  std::vector<std::string_view> independent_parts(std::string_view word) const;
   static std::uint64_t pair_key(std::int32_t a, std::int32_t b) {
     return (static_cast<std::uint64_t>(static_cast<std::uint32_t>(a)) << 32) |
            static_cast<std::uint32_t>(b);
@@ -51,6 +55,10 @@ class BpeModel {
   std::unordered_map<std::uint64_t, PairMerge> merge_of_pair_;  // priority = rank
   std::array<std::int32_t, 256> byte_token_{};                  // id of <0xNN>, or -1
   Options options_;
+
+  // Every pair of adjacent characters inside some vocabulary entry; built on first need.
+  mutable std::once_flag inner_pairs_once_;
+  mutable std::unordered_set<std::string> inner_pairs_;
 
   // word -> ids; words repeat a lot in real text, so this is most of the speed.
   mutable std::mutex cache_mutex_;

@@ -17,7 +17,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   } catch (const depthscope::FileError&) {
     return 0;
   }
-  for (const std::string text : {"Hello world 123", " a\n\tb\xC3\xA9\xF0\x9F\x98\x80<s>", "\xFF\x80"}) {
+  std::string long_text;  // over 256 bytes: long pieces are cut and encoded in parts
+  for (int k = 0; k < 40; ++k) long_text += k % 3 ? "ab c\xC3\xA9" : "1 2";
+  for (const std::string& text :
+       {std::string("Hello world 123"), std::string(" a\n\tb\xC3\xA9\xF0\x9F\x98\x80<s>"),
+        std::string("\xFF\x80"), long_text}) {
     try {
       const auto ids = tok->encode(text);
       for (auto id : ids)
