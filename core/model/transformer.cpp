@@ -91,11 +91,12 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x,
     k = rms_norm(k, lw.k_norm_w, config_.norm_eps);
   }
   if (config_.positions == PositionKind::rope) {
-    // inv_freq_i = theta^(-2i/hd), i = 0..hd/2-1; angle = position * inv_freq.
+    // inv_freq_i = 1 / theta^(2i/hd), i = 0..hd/2-1; angle = position * inv_freq. Computed in
+    // float32 exactly as Hugging Face's LlamaRotaryEmbedding does, so logits match its rounding.
     at::Tensor inv_freq =
-        at::pow(config_.rope_theta, at::arange(0, hd, 2, at::kDouble) / static_cast<double>(hd))
+        at::pow(config_.rope_theta, at::arange(0, hd, 2, at::kLong).to(at::kFloat) / static_cast<float>(hd))
             .reciprocal();                                                          // [hd/2]
-    at::Tensor pos = at::arange(pos_offset, pos_offset + T, at::kDouble);          // [T]
+    at::Tensor pos = at::arange(pos_offset, pos_offset + T, at::kLong).to(at::kFloat);  // [T]
     at::Tensor angles = at::outer(pos, inv_freq);                                   // [T, hd/2]
     at::Tensor emb = at::cat({angles, angles}, -1);                                 // [T, hd]
     at::Tensor cos = emb.cos().to(x.scalar_type()).to(x.device());
