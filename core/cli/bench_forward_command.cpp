@@ -3,7 +3,8 @@
 //   --mode forward  tokens/s of Transformer::forward on [batch, ctx]
 //   --mode stats    statistics-collecting forward vs plain forward over the same windows
 //   --mode sweep    cached vs naive layer-removal sweep
-// Timings are the median of --iters runs after --warmup runs.
+// Timings are the fastest of --iters runs after --warmup runs (the minimum is the robust
+// estimate on a machine shared with other work; tools/bench/forward_baseline.py does the same).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <iostream>
 
@@ -26,17 +28,33 @@ namespace depthscope::cli {
 
 namespace {
 
-double median_seconds(int warmup, int iters, const std::function<void()>& f) {
+// The process CPU time of a run: with --threads 1 it measures the work itself, independent
+// of other processes competing for the cores (wall time is reported beside it).
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+struct Timing {
+  double wall = 1e300;  // fastest run, seconds
+  double cpu = 1e300;   // least process CPU time of a run, seconds
+};
+
+Timing best_seconds(int warmup, int iters, const std::function<void()>& f) {
   for (int i = 0; i < warmup; ++i) f();
-  std::vector<double> t;
+  Timing t;
   for (int i = 0; i < iters; ++i) {
+    const double c0 = cpu_now();
     const auto start = std::chrono::steady_clock::now();
     f();
-    t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    t.wall = std::min(t.wall, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    t.cpu = std::min(t.cpu, cpu_now() - c0);
   }
-  std::sort(t.begin(), t.end());
-  return t[t.size() / 2];
+  return t;
 }
+
+nlohmann::json timing_json(const Timing& t) { return {{"wall_s", t.wall}, {"cpu_s", t.cpu}}; }
 
 }  // namespace
 
@@ -83,46 +101,59 @@ void add_bench_forward_command(CLI::App& app) {
                         {"ffn", o->config.intermediate_size}, {"heads", o->config.num_heads},
                         {"vocab", o->config.vocab_size}, {"ctx", o->ctx}, {"batch", o->batch}};
     if (o->mode == "forward") {
-      const double s = median_seconds(o->warmup, o->iters, [&] { model.forward(tokens); });
-      j["seconds"] = s;
-      j["tokens_per_s"] = n_tokens / s;
+      const Timing t = best_seconds(o->warmup, o->iters, [&] { model.forward(tokens); });
+      j["seconds"] = t.wall;
+      j["cpu_seconds"] = t.cpu;
+      j["tokens_per_s"] = n_tokens / t.wall;
+      j["tokens_per_cpu_s"] = n_tokens / t.cpu;
     } else if (o->mode == "stats") {
       // The same windows ([1, ctx] each) through a plain forward and through layer_statistics.
-      const double plain = median_seconds(o->warmup, o->iters, [&] {
+      // layer_statistics without the logit lens runs no head, so its reference is the plain
+      // embed + blocks; the full statistics (a head per layer) are compared with forward().
+      const Timing plain = best_seconds(o->warmup, o->iters, [&] {
         for (std::int64_t b = 0; b < o->batch; ++b) model.forward(tokens.slice(0, b, b + 1));
       });
-      auto stats_time = [&](bool lens, bool angular) {
+      const Timing plain_blocks = best_seconds(o->warmup, o->iters, [&] {
+        for (std::int64_t b = 0; b < o->batch; ++b) {
+          at::Tensor x = model.embed(tokens.slice(0, b, b + 1));  // [1, T, d]
+          for (std::int64_t l = 1; l <= model.num_layers(); ++l) x = model.block(l, x);
+        }
+      });
+      auto stats_time = [&](bool lens, bool angular) -> Timing {
         LayerStatsOptions so;
         so.n_ctx = o->ctx;
         so.logit_lens = lens;
         so.angular = angular;
-        return median_seconds(o->warmup, o->iters, [&] { layer_statistics(model, flat, so); });
+        return best_seconds(o->warmup, o->iters, [&] { layer_statistics(model, flat, so); });
       };
-      const double probe_only = stats_time(false, false);
-      const double with_angular = stats_time(false, true);
-      const double full = stats_time(true, true);
-      j["plain_forward_s"] = plain;
-      j["stats_probe_only_s"] = probe_only;
-      j["stats_probe_angular_s"] = with_angular;
-      j["stats_full_s"] = full;
-      j["overhead_probe_only"] = probe_only / plain - 1.0;
-      j["overhead_probe_angular"] = with_angular / plain - 1.0;
-      j["overhead_full"] = full / plain - 1.0;
+      const Timing probe_only = stats_time(false, false);
+      const Timing with_angular = stats_time(false, true);
+      const Timing full = stats_time(true, true);
+      j["plain_forward"] = timing_json(plain);
+      j["plain_blocks"] = timing_json(plain_blocks);
+      j["stats_probe_only"] = timing_json(probe_only);
+      j["stats_probe_angular"] = timing_json(with_angular);
+      j["stats_full"] = timing_json(full);
+      j["overhead_probe_only_vs_blocks"] = {{"wall", probe_only.wall / plain_blocks.wall - 1.0},
+                                            {"cpu", probe_only.cpu / plain_blocks.cpu - 1.0}};
+      j["overhead_probe_angular_vs_blocks"] = {{"wall", with_angular.wall / plain_blocks.wall - 1.0},
+                                               {"cpu", with_angular.cpu / plain_blocks.cpu - 1.0}};
+      j["overhead_full_vs_forward"] = {{"wall", full.wall / plain.wall - 1.0}, {"cpu", full.cpu / plain.cpu - 1.0}};
     } else if (o->mode == "sweep") {
       RemovalOptions ro;
       ro.windows.n_ctx = o->ctx;
       std::int64_t cached_passes = 0, naive_passes = 0;
-      const double cached = median_seconds(o->warmup, o->iters, [&] {
+      const Timing cached = best_seconds(o->warmup, o->iters, [&] {
         ro.cached = true;
         cached_passes = layer_removal_sweep(model, flat, ro).layer_passes;
       });
-      const double naive = median_seconds(o->warmup, o->iters, [&] {
+      const Timing naive = best_seconds(o->warmup, o->iters, [&] {
         ro.cached = false;
         naive_passes = layer_removal_sweep(model, flat, ro).layer_passes;
       });
-      j["cached_s"] = cached;
-      j["naive_s"] = naive;
-      j["cached_over_naive"] = cached / naive;
+      j["cached"] = timing_json(cached);
+      j["naive"] = timing_json(naive);
+      j["cached_over_naive"] = {{"wall", cached.wall / naive.wall}, {"cpu", cached.cpu / naive.cpu}};
       j["cached_layer_passes"] = cached_passes;
       j["naive_layer_passes"] = naive_passes;
     } else {

@@ -4,7 +4,8 @@
 The same Llama-style model as DepthScope's Transformer::random with the same config:
 RMSNorm (eps 1e-5), rotate-halves RoPE (theta 1e4), causal softmax attention, SwiGLU MLP,
 no biases, untied head, weights normal(0, 0.02), float32. Prints tokens/s of a full forward
-(logits for every position) on [batch, ctx] random ids, median of --iters after --warmup.
+(logits for every position) on [batch, ctx] random ids: the fastest of --iters runs after
+--warmup (as depthscope-cli bench-forward; robust on a shared machine).
 
 Run with Debian's interpreter, which has python3-torch 1.13 (same LibTorch and BLAS as the
 C++ build):  /usr/bin/python3 tools/bench/forward_baseline.py --threads 2
@@ -87,18 +88,19 @@ def main():
     gen = torch.Generator().manual_seed(a.seed)
     model = Model(a, gen)
     tokens = torch.randint(0, a.vocab, (a.batch, a.ctx), generator=gen)
-    times = []
+    times, cpu = [], []
     with torch.inference_mode():
         for i in range(a.warmup + a.iters):
-            start = time.perf_counter()
+            start, c0 = time.perf_counter(), time.process_time()
             model.forward(tokens)
             if i >= a.warmup:
                 times.append(time.perf_counter() - start)
-    times.sort()
-    s = times[len(times) // 2]
+                cpu.append(time.process_time() - c0)
+    s, c = min(times), min(cpu)
     print(json.dumps({"impl": "python-eager", "torch": torch.__version__, "threads": torch.get_num_threads(),
                       "layers": a.layers, "hidden": a.hidden, "ffn": a.ffn, "heads": a.heads, "vocab": a.vocab,
-                      "ctx": a.ctx, "batch": a.batch, "seconds": s, "tokens_per_s": a.batch * a.ctx / s}, indent=2))
+                      "ctx": a.ctx, "batch": a.batch, "seconds": s, "cpu_seconds": c,
+                      "tokens_per_s": a.batch * a.ctx / s, "tokens_per_cpu_s": a.batch * a.ctx / c}, indent=2))
 
 
 if __name__ == "__main__":
