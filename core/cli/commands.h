@@ -19,5 +19,6 @@ void add_bench_forward_command(CLI::App& app);     // bench_forward_command.cpp
 void add_inspect_command(CLI::App& app);           // inspect_command.cpp
 void add_convert_command(CLI::App& app);           // convert_command.cpp
 void add_logits_command(CLI::App& app);            // logits_command.cpp
+void add_bench_load_command(CLI::App& app);        // bench_load_command.cpp
 
 }  // namespace depthscope::cli
