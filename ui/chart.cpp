@@ -144,14 +144,32 @@ void Chart::fit_to_data() {
   bool any = false;
   double kmin = std::numeric_limits<double>::max(), kmax = -kmin;
   double vmin = std::numeric_limits<double>::max(), vmax = -vmin;
-  for (int i = 0; i < graphCount(); ++i) {
-    for (auto it = graph(i)->data()->constBegin(); it != graph(i)->data()->constEnd(); ++it) {
-      if (!std::isfinite(it->value) || (log_y_ && it->value <= 0)) continue;
-      any = true;
-      kmin = std::min(kmin, it->key);
-      kmax = std::max(kmax, it->key);
-      vmin = std::min(vmin, it->value);
-      vmax = std::max(vmax, it->value);
+  const auto take = [&](double key, double value) {
+    if (!std::isfinite(value) || (log_y_ && value <= 0)) return;
+    any = true;
+    kmin = std::min(kmin, key);
+    kmax = std::max(kmax, key);
+    vmin = std::min(vmin, value);
+    vmax = std::max(vmax, value);
+  };
+  for (int i = 0; i < plottableCount(); ++i) {
+    QCPAbstractPlottable* p = plottable(i);
+    if (auto* g = qobject_cast<QCPGraph*>(p)) {
+      for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it) take(it->key, it->value);
+    } else if (auto* b = qobject_cast<QCPBars*>(p)) {
+      for (auto it = b->data()->constBegin(); it != b->data()->constEnd(); ++it) {
+        take(it->key, it->value);
+        if (!log_y_) take(it->key, 0.0);  // bars start at zero
+      }
+    } else if (auto* m = qobject_cast<QCPColorMap*>(p)) {
+      m->rescaleDataRange(true);
+      const QCPRange kr = m->data()->keyRange(), vr = m->data()->valueRange();
+      const double hk = m->data()->keySize() > 1 ? 0.5 * kr.size() / (m->data()->keySize() - 1) : 0.5;
+      const double hv = m->data()->valueSize() > 1 ? 0.5 * vr.size() / (m->data()->valueSize() - 1) : 0.5;
+      xAxis->setRange(kr.lower - hk, kr.upper + hk);
+      yAxis->setRange(vr.lower - hv, vr.upper + hv);
+      replot(QCustomPlot::rpQueuedReplot);
+      return;
     }
   }
   if (!any) {
@@ -165,8 +183,9 @@ void Chart::fit_to_data() {
     const double hi = std::ceil(std::log10(vmax) + 0.02);
     yAxis->setRange(std::pow(10.0, lo), std::pow(10.0, std::max(hi, lo + 1)));
   } else {
-    const double pad = (vmax - vmin) > 0 ? 0.06 * (vmax - vmin) : std::max(1e-12, 0.1 * std::abs(vmax));
-    yAxis->setRange(std::min(0.0, vmin - pad), vmax + pad);
+    const double span = vmax - vmin;
+    const double pad = span > 0 ? 0.06 * span : std::max(1e-12, 0.1 * std::abs(vmax));
+    yAxis->setRange(vmin >= 0 && vmin - pad < 0 ? 0.0 : vmin - pad, vmax + pad);
   }
   replot(QCustomPlot::rpQueuedReplot);
 }
@@ -192,9 +211,37 @@ QString Chart::tooltip_at(const QPointF& pos) const {
       }
     }
   }
-  if (!best_graph) return QString();
-  if (tooltip_) return tooltip_(best_graph->name(), best_key, best_value);
-  return QString("%1\n%2: %3").arg(best_graph->name()).arg(best_key).arg(best_value, 0, 'g', 6);
+  if (best_graph) {
+    if (tooltip_) return tooltip_(best_graph->name(), best_key, best_value);
+    return QString("%1\n%2: %3").arg(best_graph->name()).arg(best_key).arg(best_value, 0, 'g', 6);
+  }
+  // Bars: the bar under the cursor. Colour maps: the cell under the cursor.
+  const double key = xAxis->pixelToCoord(pos.x());
+  const double value = yAxis->pixelToCoord(pos.y());
+  for (int i = 0; i < plottableCount(); ++i) {
+    QCPAbstractPlottable* p = const_cast<Chart*>(this)->plottable(i);
+    if (auto* b = qobject_cast<QCPBars*>(p)) {
+      for (auto it = b->data()->constBegin(); it != b->data()->constEnd(); ++it) {
+        const bool inside_key = std::abs(it->key - key) <= b->width() / 2;
+        const bool inside_value = (it->value >= 0) ? (value >= 0 && value <= it->value) : (value <= 0 && value >= it->value);
+        if (inside_key && inside_value) {
+          if (tooltip_) return tooltip_(b->name(), it->key, it->value);
+          return QString("%1\n%2: %3").arg(b->name()).arg(it->key).arg(it->value, 0, 'g', 6);
+        }
+      }
+    } else if (auto* m = qobject_cast<QCPColorMap*>(p)) {
+      int ki = 0, vi = 0;
+      m->data()->coordToCell(key, value, &ki, &vi);
+      if (ki < 0 || vi < 0 || ki >= m->data()->keySize() || vi >= m->data()->valueSize()) continue;
+      double ck = 0, cv = 0;
+      m->data()->cellToCoord(ki, vi, &ck, &cv);
+      const double cell = m->data()->cell(ki, vi);
+      if (!std::isfinite(cell)) continue;
+      if (cell_tooltip_) return cell_tooltip_(ck, cv, cell);
+      return QString("%1\n(%2, %3): %4").arg(m->name()).arg(ck).arg(cv).arg(cell, 0, 'g', 6);
+    }
+  }
+  return QString();
 }
 
 void Chart::on_mouse_move(QMouseEvent* event) {

@@ -32,6 +32,9 @@ class Chart : public QCustomPlot {
   // Hover text for a point: (series name, key, value) -> text. Default: "name\nkey: value".
   using TooltipFn = std::function<QString(const QString& series, double key, double value)>;
   void set_tooltip(TooltipFn fn) { tooltip_ = std::move(fn); }
+  // Hover text for a colour-map cell: (key, value, cell) -> text.
+  using CellTooltipFn = std::function<QString(double key, double value, double cell)>;
+  void set_cell_tooltip(CellTooltipFn fn) { cell_tooltip_ = std::move(fn); }
   // The text shown when hovering at widget position `pos`; empty when no point is near.
   QString tooltip_at(const QPointF& pos) const;
 
@@ -55,6 +58,7 @@ class Chart : public QCustomPlot {
   QCPItemText* message_ = nullptr;
   bool log_y_ = false;
   TooltipFn tooltip_;
+  CellTooltipFn cell_tooltip_;
   std::function<CsvTable()> csv_;
 };
 

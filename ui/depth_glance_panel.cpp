@@ -15,17 +15,11 @@
 #include "ui/chart.h"
 #include "ui/job_list.h"
 #include "ui/palette.h"
+#include "ui/text_format.h"
 #include "ui/variance_worker.h"
 
 namespace depthscope::ui {
 namespace {
-
-QString human_count(double n) {
-  if (n >= 1e9) return QString::number(n / 1e9, 'f', 2) + "B";
-  if (n >= 1e6) return QString::number(n / 1e6, 'f', 1) + "M";
-  if (n >= 1e3) return QString::number(n / 1e3, 'f', 0) + "K";
-  return QString::number(n, 'f', 0);
-}
 
 QString model_description(int layers, int width) {
   VarianceAtInitRequest r;

@@ -3,6 +3,9 @@
 #include <QAction>
 #include <QApplication>
 #include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QMimeData>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QInputDialog>
@@ -19,6 +22,11 @@
 #include "core/runtime/threads.h"
 #include "core/version.h"
 #include "ui/about_dialog.h"
+#include "ui/background_task.h"
+#include "ui/inspect_panel.h"
+#include "ui/model_session.h"
+#include "ui/model_summary_panel.h"
+#include "ui/text_format.h"
 #include "ui/chart.h"
 #include "ui/chart_export.h"
 #include "ui/depth_glance_panel.h"
@@ -48,6 +56,8 @@ QDockWidget* make_dock(const QString& title, const QString& name, QWidget* conte
 MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(QString("DepthScope %1").arg(DEPTHSCOPE_VERSION));
   jobs_ = new JobList(this);
+  loader_ = new TaskRunner(this);
+  setAcceptDrops(true);
 
   // Centre: one tab per real panel.
   tabs_ = new QTabWidget;
@@ -75,6 +85,32 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
 
   connect(depth_glance_, &DepthGlancePanel::log, log_, &LogPanel::append);
   connect(workspace_, &WorkspaceBrowser::open_requested, this, &MainWindow::open_path);
+  connect(loader_, &TaskRunner::progress, this, [this](int, double f, double eta, const QString& stage) {
+    jobs_->progress(load_job_, f, eta, stage);
+  });
+  connect(loader_, &TaskRunner::finished, this, [this](int, bool cancelled, double seconds) {
+    if (cancelled || !pending_ || !*pending_) {
+      jobs_->end(load_job_, "cancelled");
+      log_->append("Loading cancelled: " + loading_path_);
+      emit checkpoint_loaded(false, "cancelled");
+      return;
+    }
+    jobs_->end(load_job_, "finished");
+    log_->append(QString("Loaded %1 in %2 s").arg(loading_path_).arg(seconds, 0, 'f', 2));
+    on_checkpoint_loaded(loading_path_, *pending_);
+  });
+  connect(loader_, &TaskRunner::failed, this, [this](int, const QString& message) {
+    jobs_->end(load_job_, "failed");
+    log_->append_error(message);
+    // Non-blocking, so the rest of the app stays usable (and tests can read it).
+    auto* box = new QMessageBox(QMessageBox::Warning, "Could not open checkpoint",
+                                QString("DepthScope could not open\n%1\n\n%2").arg(loading_path_, message),
+                                QMessageBox::Ok, this);
+    box->setObjectName("load_error");
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+    emit checkpoint_loaded(false, message);
+  });
 
   log_->append(QString("DepthScope %1 · %2 threads · %3 · %4")
                    .arg(DEPTHSCOPE_VERSION).arg(threads())
@@ -125,7 +161,53 @@ void MainWindow::open_checkpoint_dialog() {
 
 void MainWindow::open_path(const QString& path) {
   workspace_->add_recent(path);
-  log_->append(QString("Opened %1 — checkpoint loading arrives with the checkpoint panel").arg(path));
+  loading_path_ = path;
+  pending_ = std::make_shared<std::shared_ptr<const ModelSession>>();
+  auto result = pending_;
+  const std::string file = path.toStdString();
+  if (load_job_ && loader_->running()) jobs_->end(load_job_, "cancelled");
+  loader_->start([result, file](const TaskContext& ctx) {
+    *result = ModelSession::open(file, ctx.phase(0.0, 1.0, "loading"));
+  });
+  TaskRunner* loader = loader_;
+  load_job_ = jobs_->start("Open " + QFileInfo(path).fileName(), [loader] { loader->cancel(); });
+  log_->append("Opening " + path);
+}
+
+bool MainWindow::loading() const { return loader_->running(); }
+
+void MainWindow::on_checkpoint_loaded(const QString& path, std::shared_ptr<const ModelSession> session) {
+  session_ = std::move(session);
+  const ModelSummary& s = session_->summary();
+  if (!model_summary_) {
+    model_summary_ = new ModelSummaryPanel;
+    inspect_ = new InspectPanel(jobs_);
+    connect(inspect_, &InspectPanel::log, log_, &LogPanel::append);
+    tabs_->addTab(model_summary_, "Model");
+    tabs_->addTab(inspect_, "Inspect");
+  }
+  model_summary_->set_summary(s);
+  inspect_->set_session(session_);
+  workspace_->add_checkpoint(QString("%1 · %2").arg(QFileInfo(path).fileName(), QString::fromStdString(s.scheme)), path);
+  model_label_->setText(QString("model: %1 %2×%3, %4 params, %5")
+                            .arg(QString::fromStdString(s.family)).arg(s.num_layers).arg(s.hidden_size)
+                            .arg(human_count(double(s.parameters.total())), QString::fromStdString(s.scheme)));
+  tabs_->setCurrentWidget(inspect_);
+  inspect_->analyse();
+  emit checkpoint_loaded(true, path);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls() && !event->mimeData()->urls().isEmpty() &&
+      event->mimeData()->urls().front().isLocalFile())
+    event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  const QList<QUrl> urls = event->mimeData()->urls();
+  if (urls.isEmpty() || !urls.front().isLocalFile()) return;
+  open_path(urls.front().toLocalFile());
+  event->acceptProposedAction();
 }
 
 void MainWindow::export_current_chart() {

@@ -1,7 +1,10 @@
 // Main window: layout, screenshot path, About text, Recent list, thread option parsing.
 #include <QDockWidget>
 #include <QImage>
+#include <QFile>
+#include <QFileInfo>
 #include <QLabel>
+#include <QMessageBox>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -13,6 +16,8 @@
 
 #include "core/runtime/threads.h"
 #include "ui/about_dialog.h"
+#include "ui/inspect_panel.h"
+#include "ui/model_summary_panel.h"
 #include "ui/app.h"
 #include "ui/depth_glance_panel.h"
 #include "ui/log_panel.h"
@@ -88,6 +93,50 @@ class TestMainWindow : public QObject {
     for (int i = 0; i < kMaxRecent + 5; ++i) remember_recent_path(dir_.filePath(QString("m%1").arg(i)));
     QCOMPARE(recent_paths().size(), kMaxRecent);
     QVERIFY(window.log_panel()->text().contains(a));
+  }
+
+  void open_checkpoint_shows_model_and_inspect_tabs() {
+    const QString path = QString(DEPTHSCOPE_SHARED_DATA) + "/llama2c/stories260K.bin";
+    if (!QFileInfo::exists(path)) QSKIP(qPrintable("reference data missing: " + path));
+    MainWindow window(false);
+    QCOMPARE(window.tabs()->count(), 1);
+    QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
+    window.open_path(path);
+    QVERIFY(loaded.wait(120000));
+    QCOMPARE(loaded.first().at(0).toBool(), true);
+    QCOMPARE(window.tabs()->count(), 3);
+    QVERIFY(window.model_summary());
+    QVERIFY(window.model_summary()->table_text().contains("Layers L: 5"));
+    QVERIFY(window.inspect()->running());  // analysis starts right away
+    QSignalSpy analysed(window.inspect(), &InspectPanel::finished);
+    QVERIFY(analysed.wait(240000));
+    QCOMPARE(window.inspect()->removal_bars()->dataCount(), 5);
+  }
+
+  void failed_load_names_file_and_app_stays_usable() {
+    const QString bogus = dir_.filePath("broken.safetensors");
+    {
+      QFile f(bogus);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("this is not a checkpoint");
+    }
+    MainWindow window(false);
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
+    window.open_path(bogus);
+    QVERIFY(loaded.wait(60000));
+    QCOMPARE(loaded.first().at(0).toBool(), false);
+    auto* box = window.findChild<QMessageBox*>("load_error");
+    QVERIFY(box);
+    QVERIFY2(box->text().contains(bogus), qPrintable(box->text()));
+    QVERIFY(window.log_panel()->text().contains("error:"));
+    box->close();
+    // Still usable: the default panel computes.
+    QSignalSpy done(window.depth_glance(), &DepthGlancePanel::finished);
+    window.depth_glance()->set_model_size(4, 64);
+    window.depth_glance()->recompute();
+    QVERIFY(done.wait(60000));
+    QCOMPARE(window.depth_glance()->graph(NormScheme::pre)->dataCount(), 4);
   }
 
   void thread_option_precedence() {

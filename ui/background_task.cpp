@@ -1,0 +1,119 @@
+#include "ui/background_task.h"
+
+#include <chrono>
+#include <exception>
+
+#include "core/error.h"
+
+namespace depthscope::ui {
+
+UpdateQueue::UpdateQueue(QObject* parent) : QObject(parent) {
+  timer_.setSingleShot(true);
+  timer_.setInterval(40);
+  connect(&timer_, &QTimer::timeout, this, &UpdateQueue::flush);
+}
+
+void UpdateQueue::push(std::function<void()> update) {
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    first = pending_.empty();
+    pending_.push_back(std::move(update));
+  }
+  if (first) {
+    QMetaObject::invokeMethod(this, [this] { if (!timer_.isActive()) timer_.start(); }, Qt::QueuedConnection);
+  }
+}
+
+void UpdateQueue::flush() {
+  timer_.stop();
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);  // short: only moves the list
+    batch.swap(pending_);
+  }
+  if (batch.empty()) return;
+  for (auto& update : batch) update();
+  emit applied();
+}
+
+RunControl TaskContext::phase(double from, double to, const std::string& name) const {
+  const ProgressFn overall = report;
+  const auto t0 = start;
+  return RunControl(
+      [overall, from, to, name, t0](const Progress& p) {
+        if (!overall) return;
+        Progress q = p;
+        q.done = from + (to - from) * p.fraction();
+        q.total = 1.0;
+        q.stage = p.stage.empty() ? name : name + " · " + p.stage;
+        q.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        q.eta_s = q.done > 0 ? q.elapsed_s * (1.0 - q.done) / q.done : -1.0;
+        overall(q);
+      },
+      cancel);
+}
+
+void TaskWorker::run(int task, const TaskRunner::Work& work, std::shared_ptr<std::atomic<bool>> cancel) {
+  TaskContext context;
+  context.cancel = cancel.get();
+  context.start = std::chrono::steady_clock::now();
+  context.report = [this, task](const Progress& p) {
+    emit progress(task, p.fraction(), p.eta_s, QString::fromStdString(p.stage));
+  };
+  const auto seconds = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - context.start).count();
+  };
+  try {
+    work(context);
+    emit finished(task, cancel->load(), seconds());
+  } catch (const Cancelled&) {
+    emit finished(task, true, seconds());
+  } catch (const std::exception& e) {
+    emit failed(task, QString::fromStdString(e.what()));
+  }
+}
+
+TaskRunner::TaskRunner(QObject* parent) : QObject(parent) {
+  worker_ = new TaskWorker;
+  worker_->moveToThread(&thread_);
+  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
+  connect(worker_, &TaskWorker::progress, this, [this](int task, double f, double eta, const QString& stage) {
+    if (task == task_ && running_) emit progress(task, f, eta, stage);
+  });
+  connect(worker_, &TaskWorker::finished, this, [this](int task, bool cancelled, double s) {
+    if (task != task_) return;
+    running_ = false;
+    emit finished(task, cancelled, s);
+  });
+  connect(worker_, &TaskWorker::failed, this, [this](int task, const QString& message) {
+    if (task != task_) return;
+    running_ = false;
+    emit failed(task, message);
+  });
+  thread_.start();
+}
+
+TaskRunner::~TaskRunner() {
+  if (cancel_) cancel_->store(true);
+  thread_.quit();
+  thread_.wait();
+}
+
+int TaskRunner::start(Work work) {
+  if (cancel_) cancel_->store(true);  // an older task stops at its next check; its signals are ignored
+  cancel_ = std::make_shared<std::atomic<bool>>(false);
+  const int task = ++task_;
+  running_ = true;
+  TaskWorker* worker = worker_;
+  auto flag = cancel_;
+  QMetaObject::invokeMethod(worker_, [worker, task, work = std::move(work), flag] { worker->run(task, work, flag); },
+                            Qt::QueuedConnection);
+  return task;
+}
+
+void TaskRunner::cancel() {
+  if (cancel_) cancel_->store(true);
+}
+
+}  // namespace depthscope::ui

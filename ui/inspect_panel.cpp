@@ -1,0 +1,381 @@
+#include "ui/inspect_panel.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <QCheckBox>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "core/analysis/layer_removal.h"
+#include "core/analysis/layer_stats.h"
+#include "core/runtime/progress.h"
+#include "ui/background_task.h"
+#include "ui/chart.h"
+#include "ui/job_list.h"
+#include "ui/model_session.h"
+#include "ui/palette.h"
+
+namespace depthscope::ui {
+namespace {
+
+QColor model_color(const ModelSession* s) {
+  return s ? scheme_color(s->config().norm_scheme) : scheme_color(NormScheme::pre);
+}
+
+// Viridis: perceptually uniform, readable in grey.
+QCPColorGradient viridis() {
+  QCPColorGradient g;
+  g.clearColorStops();
+  g.setColorStopAt(0.0, QColor(0x44, 0x01, 0x54));
+  g.setColorStopAt(0.25, QColor(0x3B, 0x52, 0x8B));
+  g.setColorStopAt(0.5, QColor(0x21, 0x91, 0x8C));
+  g.setColorStopAt(0.75, QColor(0x5E, 0xC9, 0x62));
+  g.setColorStopAt(1.0, QColor(0xFD, 0xE7, 0x25));
+  g.setNanHandling(QCPColorGradient::nhTransparent);
+  return g;
+}
+
+QString num(double v, int digits = 6) { return QString::number(v, 'g', digits); }
+
+}  // namespace
+
+InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
+    : QWidget(parent), jobs_(jobs), runner_(new TaskRunner(this)), queue_(new UpdateQueue(this)) {
+  // --- controls -----------------------------------------------------------------------
+  tokens_box_ = new QSpinBox;
+  tokens_box_->setRange(64, 1 << 20);
+  tokens_box_->setSingleStep(1024);
+  tokens_box_->setValue(4096);
+  tokens_box_->setToolTip("Evaluation tokens taken from the corpus (Debian fortunes-min)");
+  n_ctx_box_ = new QSpinBox;
+  n_ctx_box_->setRange(8, 8192);
+  n_ctx_box_->setValue(256);
+  n_ctx_box_->setToolTip("Window length n_ctx; perplexity scores the second half of each window (llama.cpp)");
+  prune_box_ = new QSpinBox;
+  prune_box_->setRange(1, 512);
+  prune_box_->setValue(12);
+  prune_box_->setToolTip("Most layers the greedy pruning curve removes");
+  max_n_box_ = new QSpinBox;
+  max_n_box_->setRange(1, 512);
+  max_n_box_->setValue(512);
+  max_n_box_->setToolTip("Largest distance n shown in the angular-distance heatmap");
+  log_box_ = new QCheckBox("Log variance");
+  log_box_->setChecked(true);
+  analyse_button_ = new QPushButton("Analyse");
+  analyse_button_->setObjectName("analyse");
+  analyse_button_->setEnabled(false);
+  cancel_button_ = new QPushButton("Cancel");
+  cancel_button_->setEnabled(false);
+  progress_bar_ = new QProgressBar;
+  progress_bar_->setRange(0, 1000);
+  progress_bar_->setMaximumWidth(240);
+  status_label_ = new QLabel("Open a checkpoint to inspect it.");
+  status_label_->setStyleSheet(QString("color: %1").arg(hint_text_color().name()));
+
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(new QLabel("Tokens"));
+  controls->addWidget(tokens_box_);
+  controls->addWidget(new QLabel("n_ctx"));
+  controls->addWidget(n_ctx_box_);
+  controls->addWidget(new QLabel("Prune up to"));
+  controls->addWidget(prune_box_);
+  controls->addWidget(new QLabel("Heatmap n ≤"));
+  controls->addWidget(max_n_box_);
+  controls->addWidget(log_box_);
+  controls->addSpacing(8);
+  controls->addWidget(analyse_button_);
+  controls->addWidget(cancel_button_);
+  controls->addStretch(1);
+  controls->addWidget(status_label_);
+  controls->addWidget(progress_bar_);
+
+  // --- charts -----------------------------------------------------------------------------
+  variance_chart_ = new Chart("variance-by-depth");
+  variance_chart_->set_axis_labels("layer l", "Var(x_l)  residual-stream variance");
+  variance_chart_->set_log_y(true);
+  variance_chart_->set_tooltip([](const QString&, double l, double v) {
+    return QString("layer %1 output\nVar = %2").arg(int(l)).arg(num(v));
+  });
+  angular_chart_ = new Chart("angular-distance");
+  angular_chart_->set_axis_labels("layer l", "distance n  (compare x_l with x_l+n)");
+  angular_chart_->legend->setVisible(false);
+  angular_map_ = new QCPColorMap(angular_chart_->xAxis, angular_chart_->yAxis);
+  angular_map_->setName("d(l, l+n)");
+  angular_map_->setGradient(viridis());
+  angular_map_->setInterpolate(false);
+  auto* scale = new QCPColorScale(angular_chart_);
+  angular_chart_->plotLayout()->addElement(2, 1, scale);
+  scale->setType(QCPAxis::atRight);
+  scale->setLabel("d = arccos(cos)/π");
+  scale->setBarWidth(12);
+  angular_map_->setColorScale(scale);
+  auto* group = new QCPMarginGroup(angular_chart_);
+  angular_chart_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  angular_chart_->set_cell_tooltip([](double l, double n, double d) {
+    return QString("d(%1, %2) = %3\nlayer %1 input vs layer %2 input").arg(int(l)).arg(int(l + n)).arg(num(d, 4));
+  });
+  logit_chart_ = new Chart("logit-lens");
+  logit_chart_->set_axis_labels("layer l", "next-token loss of head(x_l+1)  [nats]");
+  logit_chart_->set_tooltip([](const QString&, double l, double v) {
+    return QString("layer %1 output through the head\nloss = %2 nats (ppl %3)").arg(int(l)).arg(num(v, 5)).arg(num(std::exp(v), 5));
+  });
+  removal_chart_ = new Chart("layer-removal");
+  removal_chart_->set_axis_labels("removed layer l", "ΔPPL  (perplexity change)");
+  removal_chart_->legend->setVisible(false);
+  removal_bars_ = new QCPBars(removal_chart_->xAxis, removal_chart_->yAxis);
+  removal_bars_->setName("ΔPPL");
+  removal_bars_->setWidth(0.7);
+  removal_chart_->set_tooltip([this](const QString&, double l, double d) {
+    return QString("without layer %1\nΔPPL = %2 (PPL %3)").arg(int(l)).arg(num(d, 5)).arg(num(baseline_ppl_ + d, 5));
+  });
+  pruning_chart_ = new Chart("greedy-pruning");
+  pruning_chart_->set_axis_labels("layers removed", "perplexity");
+  pruning_chart_->legend->setVisible(false);
+  pruning_chart_->set_tooltip([this](const QString&, double k, double ppl) {
+    return QString("%1 layers removed%2\nPPL = %3").arg(int(k)).arg(pruned_layers_.value(int(k))).arg(num(ppl, 5));
+  });
+
+  // CSV for every chart.
+  variance_chart_->set_csv_provider([this] {
+    CsvTable t{{"layer", "output_variance"}, {}};
+    for (auto it = variance_graph_->data()->constBegin(); it != variance_graph_->data()->constEnd(); ++it)
+      t.rows << QStringList{QString::number(int(it->key)), num(it->value, 9)};
+    return t;
+  });
+  logit_chart_->set_csv_provider([this] {
+    CsvTable t{{"layer", "logit_lens_loss"}, {}};
+    for (auto it = logit_graph_->data()->constBegin(); it != logit_graph_->data()->constEnd(); ++it)
+      t.rows << QStringList{QString::number(int(it->key)), num(it->value, 9)};
+    return t;
+  });
+  removal_chart_->set_csv_provider([this] {
+    CsvTable t{{"layer", "delta_ppl", "ppl"}, {}};
+    for (auto it = removal_bars_->data()->constBegin(); it != removal_bars_->data()->constEnd(); ++it)
+      t.rows << QStringList{QString::number(int(it->key)), num(it->value, 9), num(baseline_ppl_ + it->value, 9)};
+    return t;
+  });
+  pruning_chart_->set_csv_provider([this] {
+    CsvTable t{{"layers_removed", "ppl", "removed"}, {}};
+    for (auto it = pruning_graph_->data()->constBegin(); it != pruning_graph_->data()->constEnd(); ++it)
+      t.rows << QStringList{QString::number(int(it->key)), num(it->value, 9), pruned_layers_.value(int(it->key)).trimmed()};
+    return t;
+  });
+  angular_chart_->set_csv_provider([this] {
+    CsvTable t{{"l", "n", "angular_distance"}, {}};
+    QCPColorMapData* d = angular_map_->data();
+    for (int k = 0; k < d->keySize(); ++k)
+      for (int v = 0; v < d->valueSize(); ++v)
+        if (std::isfinite(d->cell(k, v)))
+          t.rows << QStringList{QString::number(k + 1), QString::number(v + 1), num(d->cell(k, v), 9)};
+    return t;
+  });
+
+  auto* grid = new QGridLayout;
+  grid->setSpacing(8);
+  grid->addWidget(variance_chart_, 0, 0);
+  grid->addWidget(angular_chart_, 0, 1);
+  grid->addWidget(logit_chart_, 0, 2);
+  grid->addWidget(removal_chart_, 1, 0, 1, 2);
+  grid->addWidget(pruning_chart_, 1, 2);
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(10, 8, 10, 6);
+  layout->addLayout(controls);
+  layout->addLayout(grid, 1);
+  reset_charts();
+
+  connect(analyse_button_, &QPushButton::clicked, this, &InspectPanel::analyse);
+  connect(cancel_button_, &QPushButton::clicked, this, &InspectPanel::cancel);
+  connect(log_box_, &QCheckBox::toggled, variance_chart_, &Chart::set_log_y);
+  connect(max_n_box_, qOverload<int>(&QSpinBox::valueChanged), this, &InspectPanel::apply_max_n);
+  connect(queue_, &UpdateQueue::applied, this, &InspectPanel::refit);
+  connect(runner_, &TaskRunner::progress, this, [this](int, double f, double eta, const QString& stage) {
+    progress_bar_->setValue(int(f * 1000 + 0.5));
+    status_label_->setText(QString("%1 · ETA %2").arg(stage, QString::fromStdString(format_duration(eta))));
+    if (jobs_) jobs_->progress(job_id_, f, eta, stage);
+  });
+  connect(runner_, &TaskRunner::finished, this, [this](int, bool cancelled, double seconds) {
+    queue_->flush();
+    set_running(false);
+    if (cancelled) {
+      status_label_->setText("Cancelled; the results so far are shown. Press Analyse to run again.");
+      emit log("Inspect: cancelled");
+    } else {
+      progress_bar_->setValue(1000);
+      status_label_->setText(QString("Done in %1").arg(QString::fromStdString(format_duration(seconds))));
+      emit log(QString("Inspect: done in %1 s").arg(seconds, 0, 'f', 2));
+    }
+    if (jobs_) jobs_->end(job_id_, cancelled ? "cancelled" : "finished");
+    emit finished(cancelled);
+  });
+  connect(runner_, &TaskRunner::failed, this, [this](int, const QString& message) {
+    queue_->flush();
+    set_running(false);
+    status_label_->setText("Failed: " + message);
+    removal_chart_->set_message("Could not analyse this model:\n" + message +
+                                "\n\nTry fewer tokens or a shorter n_ctx, then press Analyse.");
+    emit log("Inspect failed: " + message);
+    if (jobs_) jobs_->end(job_id_, "failed: " + message);
+    emit failed(message);
+  });
+}
+
+InspectPanel::~InspectPanel() { runner_->cancel(); }
+
+bool InspectPanel::running() const { return runner_->running(); }
+
+void InspectPanel::set_session(std::shared_ptr<const ModelSession> session) {
+  if (runner_->running()) cancel();
+  session_ = std::move(session);
+  layers_ = static_cast<int>(session_->config().num_layers);
+  n_ctx_box_->setValue(static_cast<int>(std::min<std::int64_t>(256, session_->config().max_position)));
+  prune_box_->setValue(std::max(1, std::min(layers_ - 1, 12)));
+  max_n_box_->setValue(layers_);
+  analyse_button_->setEnabled(true);
+  reset_charts();
+  status_label_->setText("Press Analyse to run the model over the evaluation text.");
+}
+
+void InspectPanel::set_evaluation(int tokens, int n_ctx, int max_pruned) {
+  tokens_box_->setValue(tokens);
+  n_ctx_box_->setValue(n_ctx);
+  prune_box_->setValue(max_pruned);
+}
+
+void InspectPanel::reset_charts() {
+  const QColor color = model_color(session_.get());
+  const QString name = session_ ? QString::fromStdString(session_->summary().scheme) : QString("model");
+  variance_chart_->clearGraphs();
+  variance_graph_ = variance_chart_->add_line_series(name, color);
+  logit_chart_->clearGraphs();
+  logit_graph_ = logit_chart_->add_line_series("logit lens", color);
+  logit_chart_->legend->setVisible(false);
+  pruning_chart_->clearGraphs();
+  pruning_graph_ = pruning_chart_->add_line_series("greedy pruning", color);
+  pruned_layers_.clear();
+  removal_bars_->data()->clear();
+  removal_bars_->setPen(QPen(color.darker(115), 1));
+  removal_bars_->setBrush(color);
+  const int L = std::max(1, layers_);
+  angular_map_->data()->setSize(L, L);
+  angular_map_->data()->setRange(QCPRange(1, L), QCPRange(1, L));
+  angular_map_->data()->fill(std::numeric_limits<double>::quiet_NaN());
+  baseline_ppl_ = 0;
+
+  variance_chart_->set_title("Variance by depth", "residual stream after each layer");
+  angular_chart_->set_title("Angular distance d(l, l+n)", "d < 0.2: the layers between are nearly the identity");
+  logit_chart_->set_title("Logit lens", "loss if the model stopped after layer l");
+  removal_chart_->set_title("Removal impact", "perplexity change when one layer is bypassed (fills in as each layer finishes)");
+  pruning_chart_->set_title("Greedy pruning", "remove the least useful layer, repeatedly");
+  const QString empty = session_ ? "Press Analyse" : "Open a checkpoint (Ctrl+O)";
+  for (Chart* c : {variance_chart_, angular_chart_, logit_chart_, removal_chart_, pruning_chart_}) {
+    c->set_message(empty);
+    c->xAxis->setRange(0.5, L + 0.5);
+  }
+  pruning_chart_->xAxis->setRange(-0.5, prune_box_->value() + 0.5);
+  for (Chart* c : {variance_chart_, angular_chart_, logit_chart_, removal_chart_, pruning_chart_})
+    c->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void InspectPanel::analyse() {
+  if (!session_) return;
+  reset_charts();
+  for (Chart* c : {variance_chart_, angular_chart_, logit_chart_, removal_chart_, pruning_chart_}) c->set_message(QString());
+  const int run = ++run_id_;
+  const auto session = session_;
+  const std::int64_t tokens_n = tokens_box_->value();
+  const std::int64_t n_ctx = n_ctx_box_->value();
+  const std::int64_t max_pruned = std::min(prune_box_->value(), std::max(1, layers_ - 1));
+  UpdateQueue* queue = queue_;
+  InspectPanel* self = this;  // closures run on the GUI thread, while the panel lives
+  runner_->start([=](const TaskContext& ctx) {
+    std::string source;
+    const std::vector<std::int64_t> tokens = session->evaluation_tokens(tokens_n, &source);
+    queue->push([self, run, source, n = tokens.size()] {
+      if (run == self->run_id_)
+        emit self->log(QString("Inspect: %1 tokens from %2").arg(n).arg(QString::fromStdString(source)));
+    });
+    LayerStatsOptions so;
+    so.n_ctx = n_ctx;
+    layer_statistics(session->model(), tokens, so, ctx.phase(0.0, 0.2, "statistics"),
+                     [&](const LayerStats& s) { queue->push([self, run, s] { self->apply_stats(run, s); }); });
+    RemovalOptions ro;
+    ro.windows.n_ctx = n_ctx;
+    layer_removal_sweep(session->model(), tokens, ro, ctx.phase(0.2, 0.55, "removal sweep"),
+                        [&](const LayerRemovalEntry& e) { queue->push([self, run, e] { self->apply_removal(run, e); }); });
+    greedy_pruning_curve(session->model(), tokens, ro, max_pruned, ctx.phase(0.55, 1.0, "greedy pruning"),
+                         [&](const PruningStep& st) { queue->push([self, run, st] { self->apply_pruning(run, st); }); });
+  });
+  if (jobs_) {
+    TaskRunner* runner = runner_;
+    job_id_ = jobs_->start(QString("Inspect %1").arg(QString::fromStdString(session_->summary().path).section('/', -1)),
+                           [runner] { runner->cancel(); });
+  }
+  set_running(true);
+  progress_bar_->setValue(0);
+  status_label_->setText("starting…");
+}
+
+void InspectPanel::cancel() {
+  runner_->cancel();  // atomic, read by core between layer passes
+  if (runner_->running()) status_label_->setText("cancelling…");
+}
+
+void InspectPanel::apply_stats(int run, const LayerStats& s) {
+  if (run != run_id_) return;
+  const double l = static_cast<double>(s.layer);
+  variance_graph_->addData(l, s.output_variance);
+  if (std::isfinite(s.logit_lens_loss)) logit_graph_->addData(l, s.logit_lens_loss);
+  // Entry k-1 is d(k, l+1): inputs of layer k and of layer l+1, so n = l + 1 - k.
+  for (std::size_t i = 0; i < s.angular_to_output_token_mean.size(); ++i) {
+    const int k = static_cast<int>(i) + 1;
+    const int n = static_cast<int>(s.layer) + 1 - k;
+    if (n >= 1 && n <= layers_) angular_map_->data()->setCell(k - 1, n - 1, s.angular_to_output_token_mean[i]);
+  }
+}
+
+void InspectPanel::apply_removal(int run, const LayerRemovalEntry& e) {
+  if (run != run_id_) return;
+  baseline_ppl_ = e.score.ppl - e.delta_ppl;
+  removal_bars_->addData(static_cast<double>(e.layer), e.delta_ppl);
+  removal_chart_->set_title("Removal impact",
+                            QString("ΔPPL when one layer is bypassed · full model PPL %1").arg(num(baseline_ppl_, 5)));
+}
+
+void InspectPanel::apply_pruning(int run, const PruningStep& step) {
+  if (run != run_id_) return;
+  QStringList removed;
+  for (auto l : step.removed) removed << QString::number(l);
+  pruned_layers_[static_cast<int>(step.removed_count)] = removed.isEmpty() ? QString() : " (" + removed.join(", ") + ")";
+  pruning_graph_->addData(static_cast<double>(step.removed_count), step.score.ppl);
+}
+
+void InspectPanel::refit() {
+  for (Chart* c : {variance_chart_, logit_chart_, removal_chart_, pruning_chart_}) c->fit_to_data();
+  removal_chart_->xAxis->setRange(0.5, layers_ + 0.5);
+  pruning_chart_->xAxis->setRange(-0.5, std::max(prune_box_->value(), 1) + 0.5);
+  angular_chart_->fit_to_data();
+  apply_max_n();
+}
+
+void InspectPanel::apply_max_n() {
+  angular_chart_->yAxis->setRange(0.5, std::min(max_n_box_->value(), std::max(1, layers_)) + 0.5);
+  angular_chart_->replot(QCustomPlot::rpQueuedReplot);
+}
+
+void InspectPanel::set_running(bool on) {
+  analyse_button_->setEnabled(!on && session_ != nullptr);
+  cancel_button_->setEnabled(on);
+  tokens_box_->setEnabled(!on);
+  n_ctx_box_->setEnabled(!on);
+  prune_box_->setEnabled(!on);
+}
+
+}  // namespace depthscope::ui

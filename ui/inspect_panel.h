@@ -1,0 +1,104 @@
+#pragma once
+// "Inspect" tab: what each layer of an opened checkpoint does, from forward passes over an
+// evaluation text — variance by depth, angular distance d(l, l+n), logit lens, the
+// layer-removal sweep (bars that fill in as each layer finishes) and the greedy pruning
+// curve. One background task computes them in that order; every chart streams.
+#include <memory>
+
+#include <QMap>
+#include <QWidget>
+
+class QCheckBox;
+class QCPBars;
+class QCPColorMap;
+class QCPGraph;
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+
+namespace depthscope {
+struct LayerStats;
+struct LayerRemovalEntry;
+struct PruningStep;
+}  // namespace depthscope
+
+namespace depthscope::ui {
+
+class Chart;
+class JobList;
+class ModelSession;
+class TaskRunner;
+class UpdateQueue;
+
+class InspectPanel : public QWidget {
+  Q_OBJECT
+ public:
+  explicit InspectPanel(JobList* jobs = nullptr, QWidget* parent = nullptr);
+  ~InspectPanel() override;  // cancels the running analysis and waits for it
+
+  void set_session(std::shared_ptr<const ModelSession> session);
+  // Evaluation tokens taken from the corpus, window length, most layers the greedy curve removes.
+  void set_evaluation(int tokens, int n_ctx, int max_pruned);
+  bool running() const;
+
+  Chart* variance_chart() const { return variance_chart_; }
+  Chart* angular_chart() const { return angular_chart_; }
+  Chart* logit_lens_chart() const { return logit_chart_; }
+  Chart* removal_chart() const { return removal_chart_; }
+  Chart* pruning_chart() const { return pruning_chart_; }
+  QCPBars* removal_bars() const { return removal_bars_; }
+  QCPGraph* pruning_graph() const { return pruning_graph_; }
+  QCPColorMap* angular_map() const { return angular_map_; }
+
+ public slots:
+  void analyse();
+  void cancel();
+
+ signals:
+  void finished(bool cancelled);  // partial results stay on the charts when cancelled
+  void failed(const QString& message);
+  void log(const QString& message);
+
+ private:
+  void reset_charts();
+  void apply_stats(int run, const LayerStats& s);
+  void apply_removal(int run, const LayerRemovalEntry& e);
+  void apply_pruning(int run, const PruningStep& step);
+  void refit();
+  void set_running(bool on);
+  void apply_max_n();
+
+  JobList* jobs_;
+  std::shared_ptr<const ModelSession> session_;
+  TaskRunner* runner_;
+  UpdateQueue* queue_;
+  int run_id_ = 0;
+  int job_id_ = 0;
+  int layers_ = 0;
+  double baseline_ppl_ = 0;
+
+  QSpinBox* tokens_box_;
+  QSpinBox* n_ctx_box_;
+  QSpinBox* prune_box_;
+  QSpinBox* max_n_box_;
+  QCheckBox* log_box_;
+  QPushButton* analyse_button_;
+  QPushButton* cancel_button_;
+  QProgressBar* progress_bar_;
+  QLabel* status_label_;
+
+  Chart* variance_chart_;
+  Chart* angular_chart_;
+  Chart* logit_chart_;
+  Chart* removal_chart_;
+  Chart* pruning_chart_;
+  QCPGraph* variance_graph_ = nullptr;
+  QCPGraph* logit_graph_ = nullptr;
+  QCPGraph* pruning_graph_ = nullptr;
+  QCPBars* removal_bars_ = nullptr;
+  QCPColorMap* angular_map_ = nullptr;
+  QMap<int, QString> pruned_layers_;  // step -> "removed 3, 4, 7"
+};
+
+}  // namespace depthscope::ui

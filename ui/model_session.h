@@ -1,0 +1,50 @@
+#pragma once
+// ModelSession: an opened checkpoint (model + tokenizer + summary) ready for the analyses.
+// Torch-free and Qt-free header: the model is only forward-declared, so Qt code can hold a
+// session and pass session.model() to the torch-free analysis calls (core/analysis/*.h).
+// model_session.cpp is the one file of ui/ that includes torch headers; it includes no Qt.
+// (Candidate to move into core/ as a torch-free facade.)
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/io/model_summary.h"
+#include "core/model/config.h"
+#include "core/runtime/progress.h"
+
+namespace depthscope {
+class Transformer;
+class Tokenizer;
+}  // namespace depthscope
+
+namespace depthscope::ui {
+
+class ModelSession {
+ public:
+  // Loads a checkpoint (HF folder, .safetensors, llama2.c .bin) and its tokenizer (bytes
+  // when none is found). Reports progress per tensor; throws FileError naming the file and
+  // the problem, or Cancelled.
+  static std::shared_ptr<const ModelSession> open(const std::string& path, const RunControl& control);
+  // A freshly initialised model (paper init) with the byte tokenizer; for demos and tests.
+  static std::shared_ptr<const ModelSession> random(const ModelConfig& config, std::uint64_t seed);
+
+  ~ModelSession();
+  const Transformer& model() const;
+  const ModelConfig& config() const;
+  const ModelSummary& summary() const { return summary_; }
+  std::string tokenizer_description() const;
+  // Ids of `text` with the tokenizer's BOS first (when it has one); at most max_tokens ids.
+  std::vector<std::int64_t> tokenize(const std::string& text, std::int64_t max_tokens) const;
+  // Evaluation ids from the default corpus (Debian fortunes-min) or, when it is missing,
+  // a built-in paragraph. `source` is set to a description of what was used.
+  std::vector<std::int64_t> evaluation_tokens(std::int64_t max_tokens, std::string* source) const;
+
+ private:
+  ModelSession();
+  std::unique_ptr<Transformer> model_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  ModelSummary summary_;
+};
+
+}  // namespace depthscope::ui

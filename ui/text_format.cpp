@@ -1,0 +1,12 @@
+#include "ui/text_format.h"
+
+namespace depthscope::ui {
+
+QString human_count(double n) {
+  if (n >= 1e9) return QString::number(n / 1e9, 'f', 2) + "B";
+  if (n >= 1e6) return QString::number(n / 1e6, 'f', 2) + "M";
+  if (n >= 1e3) return QString::number(n / 1e3, 'f', 1) + "K";
+  return QString::number(n, 'f', 0);
+}
+
+}  // namespace depthscope::ui
