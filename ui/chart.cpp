@@ -48,7 +48,7 @@ Chart::Chart(const QString& file_stem, QWidget* parent) : QCustomPlot(parent), f
   setAntialiasedElements(QCP::aeAll);
   setNoAntialiasingOnDrag(true);
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-  setMinimumSize(320, 220);
+  setMinimumSize(240, 170);
 
   plotLayout()->insertRow(0);
   plotLayout()->insertRow(0);
@@ -121,6 +121,13 @@ void Chart::set_log_y(bool on) {
     yAxis->grid()->setSubGridVisible(false);
   }
   fit_to_data();
+}
+
+void Chart::set_integer_x() {
+  QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+  ticker->setTickStep(1.0);
+  ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+  xAxis->setTicker(ticker);
 }
 
 QCPGraph* Chart::add_line_series(const QString& name, const QColor& color) {

@@ -20,6 +20,8 @@ class Chart : public QCustomPlot {
   QString title() const;
   void set_axis_labels(const QString& x, const QString& y);
   void set_log_y(bool on);
+  // x axis counts whole things (layers, steps): ticks on integers only.
+  void set_integer_x();
   bool log_y() const { return log_y_; }
 
   // A line series with markers, in the given colour, listed in the legend.

@@ -64,7 +64,9 @@ DepthGlancePanel::DepthGlancePanel(JobList* jobs, QWidget* parent)
   progress_bar_->setMaximumWidth(260);
   progress_bar_->setMinimumWidth(160);
   status_label_ = new QLabel;
-  status_label_->setMinimumWidth(260);
+  status_label_->setMinimumWidth(200);
+  status_label_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+  status_label_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
   status_label_->setStyleSheet(QString("color: %1").arg(hint_text_color().name()));
 
   auto* controls = new QHBoxLayout;
@@ -78,8 +80,7 @@ DepthGlancePanel::DepthGlancePanel(JobList* jobs, QWidget* parent)
   controls->addSpacing(10);
   controls->addWidget(recompute_button_);
   controls->addWidget(cancel_button_);
-  controls->addStretch(1);
-  controls->addWidget(status_label_);
+  controls->addWidget(status_label_, 1);
   controls->addWidget(progress_bar_);
 
   // --- chart ------------------------------------------------------------------

@@ -75,8 +75,11 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   cancel_button_->setEnabled(false);
   progress_bar_ = new QProgressBar;
   progress_bar_->setRange(0, 1000);
-  progress_bar_->setMaximumWidth(240);
+  progress_bar_->setMaximumWidth(160);
   status_label_ = new QLabel("Open a checkpoint to inspect it.");
+  status_label_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+  status_label_->setMinimumWidth(120);
+  status_label_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
   status_label_->setStyleSheet(QString("color: %1").arg(hint_text_color().name()));
 
   auto* controls = new QHBoxLayout;
@@ -86,14 +89,13 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   controls->addWidget(n_ctx_box_);
   controls->addWidget(new QLabel("Prune up to"));
   controls->addWidget(prune_box_);
-  controls->addWidget(new QLabel("Heatmap n ≤"));
+  controls->addWidget(new QLabel("max n"));
   controls->addWidget(max_n_box_);
   controls->addWidget(log_box_);
   controls->addSpacing(8);
   controls->addWidget(analyse_button_);
   controls->addWidget(cancel_button_);
-  controls->addStretch(1);
-  controls->addWidget(status_label_);
+  controls->addWidget(status_label_, 1);
   controls->addWidget(progress_bar_);
 
   // --- charts -----------------------------------------------------------------------------
@@ -104,7 +106,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
     return QString("layer %1 output\nVar = %2").arg(int(l)).arg(num(v));
   });
   angular_chart_ = new Chart("angular-distance");
-  angular_chart_->set_axis_labels("layer l", "distance n  (compare x_l with x_l+n)");
+  angular_chart_->set_axis_labels("layer l", "distance n");
   angular_chart_->legend->setVisible(false);
   angular_map_ = new QCPColorMap(angular_chart_->xAxis, angular_chart_->yAxis);
   angular_map_->setName("d(l, l+n)");
@@ -113,9 +115,11 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   auto* scale = new QCPColorScale(angular_chart_);
   angular_chart_->plotLayout()->addElement(2, 1, scale);
   scale->setType(QCPAxis::atRight);
-  scale->setLabel("d = arccos(cos)/π");
+  scale->setLabel("d(l, l+n)");
   scale->setBarWidth(12);
-  angular_map_->setColorScale(scale);
+  angular_map_->setColorScale(scale);  // takes the scale's gradient, so set it afterwards
+  scale->setGradient(viridis());
+  angular_map_->setGradient(viridis());
   auto* group = new QCPMarginGroup(angular_chart_);
   angular_chart_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
@@ -178,6 +182,13 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
     return t;
   });
 
+  for (Chart* c : {variance_chart_, angular_chart_, logit_chart_, removal_chart_, pruning_chart_}) c->set_integer_x();
+  {
+    QSharedPointer<QCPAxisTickerFixed> n_ticks(new QCPAxisTickerFixed);
+    n_ticks->setTickStep(1.0);
+    n_ticks->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    angular_chart_->yAxis->setTicker(n_ticks);
+  }
   auto* grid = new QGridLayout;
   grid->setSpacing(8);
   grid->addWidget(variance_chart_, 0, 0);
@@ -270,7 +281,7 @@ void InspectPanel::reset_charts() {
   baseline_ppl_ = 0;
 
   variance_chart_->set_title("Variance by depth", "residual stream after each layer");
-  angular_chart_->set_title("Angular distance d(l, l+n)", "d < 0.2: the layers between are nearly the identity");
+  angular_chart_->set_title("Angular distance d(l, l+n)", "arccos(cos(x_l, x_l+n)) / π; d < 0.2: nearly the identity");
   logit_chart_->set_title("Logit lens", "loss if the model stopped after layer l");
   removal_chart_->set_title("Removal impact", "perplexity change when one layer is bypassed (fills in as each layer finishes)");
   pruning_chart_->set_title("Greedy pruning", "remove the least useful layer, repeatedly");

@@ -68,6 +68,7 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
 
   // Left: workspace browser. Bottom: Jobs and Log side by side.
   workspace_ = new WorkspaceBrowser;
+  workspace_->setMinimumWidth(190);
   workspace_dock_ = make_dock("Workspace", "workspace_dock", workspace_, this);
   addDockWidget(Qt::LeftDockWidgetArea, workspace_dock_);
   jobs_panel_ = new JobsPanel(jobs_);
@@ -245,20 +246,26 @@ bool MainWindow::write_screenshot(const QString& path, QString* error) {
 }
 
 void MainWindow::screenshot_when_ready(const QString& path) {
-  const auto shoot = [this, path] {
+  // Waits for everything started so far: the default panel, a checkpoint given on the command
+  // line, and the Inspect analysis that follows it. Polled, so no completion can be missed.
+  auto* poll = new QTimer(this);
+  poll->setInterval(100);
+  connect(poll, &QTimer::timeout, this, [this, poll, path] {
+    const bool glance_busy = depth_glance_->running() ||
+        (depth_glance_->graph(depth_glance_->schemes().front())->data()->isEmpty() &&
+         depth_glance_->chart()->message().isEmpty());
+    const bool busy = glance_busy || loader_->running() || (inspect_ && inspect_->running());
+    if (busy) return;
+    poll->stop();
+    poll->deleteLater();
     // One more event-loop turn so the last replot and the status texts are painted.
     QTimer::singleShot(150, this, [this, path] {
       QString error;
       const bool ok = write_screenshot(path, &error);
       emit screenshot_written(ok, ok ? path : error);
     });
-  };
-  if (depth_glance_->running() || depth_glance_->graph(depth_glance_->schemes().front())->data()->isEmpty()) {
-    connect(depth_glance_, &DepthGlancePanel::finished, this, shoot, Qt::SingleShotConnection);
-    connect(depth_glance_, &DepthGlancePanel::failed, this, shoot, Qt::SingleShotConnection);
-  } else {
-    shoot();
-  }
+  });
+  poll->start();
 }
 
 }  // namespace depthscope::ui
