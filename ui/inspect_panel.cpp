@@ -19,7 +19,7 @@
 #include "ui/background_task.h"
 #include "ui/chart.h"
 #include "ui/job_list.h"
-#include "ui/model_session.h"
+#include "core/session/model_session.h"
 #include "ui/palette.h"
 
 namespace depthscope::ui {

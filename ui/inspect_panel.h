@@ -23,11 +23,14 @@ struct LayerRemovalEntry;
 struct PruningStep;
 }  // namespace depthscope
 
+namespace depthscope {
+class ModelSession;
+}
+
 namespace depthscope::ui {
 
 class Chart;
 class JobList;
-class ModelSession;
 class TaskRunner;
 class UpdateQueue;
 

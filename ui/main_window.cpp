@@ -24,7 +24,7 @@
 #include "ui/about_dialog.h"
 #include "ui/background_task.h"
 #include "ui/inspect_panel.h"
-#include "ui/model_session.h"
+#include "core/session/model_session.h"
 #include "ui/model_summary_panel.h"
 #include "ui/text_format.h"
 #include "ui/chart.h"

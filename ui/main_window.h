@@ -10,11 +10,14 @@ class QDockWidget;
 class QLabel;
 class QTabWidget;
 
+namespace depthscope {
+class ModelSession;
+}
+
 namespace depthscope::ui {
 
 class DepthGlancePanel;
 class InspectPanel;
-class ModelSession;
 class ModelSummaryPanel;
 class TaskRunner;
 class JobList;

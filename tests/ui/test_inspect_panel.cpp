@@ -14,7 +14,7 @@
 #include "ui/chart_export.h"
 #include "ui/inspect_panel.h"
 #include "ui/job_list.h"
-#include "ui/model_session.h"
+#include "core/session/model_session.h"
 
 using namespace depthscope;
 using namespace depthscope::ui;

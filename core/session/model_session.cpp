@@ -1,6 +1,6 @@
 // Torch side of ui/: builds models through core. Includes no Qt (Qt's `slots` macro breaks
 // ATen headers), and does no tensor math itself.
-#include "ui/model_session.h"
+#include "core/session/model_session.h"
 
 #include <filesystem>
 #include <fstream>
@@ -11,7 +11,7 @@
 #include "core/model/transformer.h"
 #include "core/tokenize/tokenizer.h"
 
-namespace depthscope::ui {
+namespace depthscope {
 namespace {
 
 constexpr const char* kDefaultCorpus = "/usr/share/games/fortunes/fortunes";
@@ -88,4 +88,4 @@ std::vector<std::int64_t> ModelSession::evaluation_tokens(std::int64_t max_token
   return tokenize(text, max_tokens);
 }
 
-}  // namespace depthscope::ui
+}  // namespace depthscope

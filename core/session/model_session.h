@@ -2,8 +2,7 @@
 // ModelSession: an opened checkpoint (model + tokenizer + summary) ready for the analyses.
 // Torch-free and Qt-free header: the model is only forward-declared, so Qt code can hold a
 // session and pass session.model() to the torch-free analysis calls (core/analysis/*.h).
-// model_session.cpp is the one file of ui/ that includes torch headers; it includes no Qt.
-// (Candidate to move into core/ as a torch-free facade.)
+// The GUI holds sessions through this header; model_session.cpp does the torch work.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -18,7 +17,7 @@ class Transformer;
 class Tokenizer;
 }  // namespace depthscope
 
-namespace depthscope::ui {
+namespace depthscope {
 
 class ModelSession {
  public:
@@ -47,4 +46,4 @@ class ModelSession {
   ModelSummary summary_;
 };
 
-}  // namespace depthscope::ui
+}  // namespace depthscope
