@@ -5,6 +5,7 @@
 #include <limits>
 
 #include <QCheckBox>
+#include <QComboBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -66,6 +67,10 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   max_n_box_->setRange(1, 512);
   max_n_box_->setValue(512);
   max_n_box_->setToolTip("Largest distance n shown in the angular-distance heatmap");
+  angular_mode_box_ = new QComboBox;
+  angular_mode_box_->addItems({"token mean", "last token"});
+  angular_mode_box_->setToolTip("Angular distance averaged over every token, or of the last token of each window "
+                                "(as the paper's official code does)");
   log_box_ = new QCheckBox("Log variance");
   log_box_->setChecked(true);
   analyse_button_ = new QPushButton("Analyse");
@@ -91,6 +96,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   controls->addWidget(prune_box_);
   controls->addWidget(new QLabel("max n"));
   controls->addWidget(max_n_box_);
+  controls->addWidget(angular_mode_box_);
   controls->addWidget(log_box_);
   controls->addSpacing(8);
   controls->addWidget(analyse_button_);
@@ -206,6 +212,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   connect(cancel_button_, &QPushButton::clicked, this, &InspectPanel::cancel);
   connect(log_box_, &QCheckBox::toggled, variance_chart_, &Chart::set_log_y);
   connect(max_n_box_, qOverload<int>(&QSpinBox::valueChanged), this, &InspectPanel::apply_max_n);
+  connect(angular_mode_box_, qOverload<int>(&QComboBox::currentIndexChanged), this, &InspectPanel::show_angular_mode);
   connect(queue_, &UpdateQueue::applied, this, &InspectPanel::refit);
   connect(runner_, &TaskRunner::progress, this, [this](int, double f, double eta, const QString& stage) {
     progress_bar_->setValue(int(f * 1000 + 0.5));
@@ -278,6 +285,9 @@ void InspectPanel::reset_charts() {
   angular_map_->data()->setSize(L, L);
   angular_map_->data()->setRange(QCPRange(1, L), QCPRange(1, L));
   angular_map_->data()->fill(std::numeric_limits<double>::quiet_NaN());
+  const std::vector<double> unknown(static_cast<std::size_t>(L), std::numeric_limits<double>::quiet_NaN());
+  angular_token_mean_.assign(static_cast<std::size_t>(L), unknown);
+  angular_last_token_.assign(static_cast<std::size_t>(L), unknown);
   baseline_ppl_ = 0;
 
   variance_chart_->set_title("Variance by depth", "residual stream after each layer");
@@ -345,11 +355,24 @@ void InspectPanel::apply_stats(int run, const LayerStats& s) {
   variance_graph_->addData(l, s.output_variance);
   if (std::isfinite(s.logit_lens_loss)) logit_graph_->addData(l, s.logit_lens_loss);
   // Entry k-1 is d(k, l+1): inputs of layer k and of layer l+1, so n = l + 1 - k.
+  const bool last = angular_mode_box_->currentIndex() == 1;
   for (std::size_t i = 0; i < s.angular_to_output_token_mean.size(); ++i) {
     const int k = static_cast<int>(i) + 1;
     const int n = static_cast<int>(s.layer) + 1 - k;
-    if (n >= 1 && n <= layers_) angular_map_->data()->setCell(k - 1, n - 1, s.angular_to_output_token_mean[i]);
+    if (n < 1 || n > layers_ || k > static_cast<int>(angular_token_mean_.size())) continue;
+    angular_token_mean_[k - 1][n - 1] = s.angular_to_output_token_mean[i];
+    if (i < s.angular_to_output_last_token.size()) angular_last_token_[k - 1][n - 1] = s.angular_to_output_last_token[i];
+    angular_map_->data()->setCell(k - 1, n - 1, (last ? angular_last_token_ : angular_token_mean_)[k - 1][n - 1]);
   }
+}
+
+void InspectPanel::show_angular_mode() {
+  const auto& m = angular_mode_box_->currentIndex() == 1 ? angular_last_token_ : angular_token_mean_;
+  for (std::size_t k = 0; k < m.size(); ++k)
+    for (std::size_t n = 0; n < m[k].size(); ++n)
+      angular_map_->data()->setCell(static_cast<int>(k), static_cast<int>(n), m[k][n]);
+  angular_map_->rescaleDataRange(true);
+  angular_chart_->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void InspectPanel::apply_removal(int run, const LayerRemovalEntry& e) {

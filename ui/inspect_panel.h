@@ -6,9 +6,11 @@
 #include <memory>
 
 #include <QMap>
+#include <vector>
 #include <QWidget>
 
 class QCheckBox;
+class QComboBox;
 class QCPBars;
 class QCPColorMap;
 class QCPGraph;
@@ -71,6 +73,7 @@ class InspectPanel : public QWidget {
   void refit();
   void set_running(bool on);
   void apply_max_n();
+  void show_angular_mode();
 
   JobList* jobs_;
   std::shared_ptr<const ModelSession> session_;
@@ -85,6 +88,9 @@ class InspectPanel : public QWidget {
   QSpinBox* n_ctx_box_;
   QSpinBox* prune_box_;
   QSpinBox* max_n_box_;
+  QComboBox* angular_mode_box_;  // token mean | last token (the official code's mode)
+  // Both angular matrices as they arrive: [k-1][n-1] = d(k, k+n); NaN where not yet known.
+  std::vector<std::vector<double>> angular_token_mean_, angular_last_token_;
   QCheckBox* log_box_;
   QPushButton* analyse_button_;
   QPushButton* cancel_button_;

@@ -5,6 +5,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <QComboBox>
 #include <qcustomplot.h>
 
 #include "core/model/config.h"
@@ -71,6 +72,21 @@ class TestInspectPanel : public QObject {
     QVERIFY(d12 >= 0 && d12 <= 1);
     QCOMPARE(panel.removal_chart()->csv().rows.size(), kLayers);
     QCOMPARE(panel.angular_chart()->csv().rows.size(), kLayers * (kLayers + 1) / 2);
+    // The last-token mode shows the other matrix: every known cell in [0, 1], and not all equal.
+    auto* mode = panel.findChild<QComboBox*>();
+    QVERIFY(mode != nullptr);
+    mode->setCurrentIndex(1);
+    bool differs = false;
+    for (int k = 0; k < kLayers; ++k)
+      for (int n = 0; n + k < kLayers; ++n) {
+        const double v = panel.angular_map()->data()->cell(k, n);
+        QVERIFY(v >= 0 && v <= 1);
+      }
+    differs = panel.angular_map()->data()->cell(0, 0) != d12;
+    QVERIFY2(differs, "last-token d(1,2) equals the token mean exactly");
+    QCOMPARE(panel.angular_chart()->csv().rows.size(), kLayers * (kLayers + 1) / 2);
+    mode->setCurrentIndex(0);
+    QCOMPARE(panel.angular_map()->data()->cell(0, 0), d12);
 
     // Second run: cancel as soon as two bars are shown.
     bool cancel_sent = false;
