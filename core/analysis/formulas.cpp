@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -25,35 +26,57 @@ void Moments::merge(const Moments& other) {
   count = n;
 }
 
-Moments element_moments(const at::Tensor& x) {
+TokenSums token_sums(const at::Tensor& x) {
+  const at::Tensor xd = x.to(at::kDouble);  // [..., d]
+  return {xd.sum(-1), (xd * xd).sum(-1), x.size(-1)};
+}
+
+Moments element_moments(const TokenSums& s) {
   Moments m;
-  const at::Tensor xd = x.to(at::kDouble);
-  m.count = static_cast<double>(xd.numel());
+  m.count = static_cast<double>(s.s1.numel()) * static_cast<double>(s.d);
   if (m.count == 0) return m;
-  m.mean = xd.mean().item<double>();
-  m.m2 = (xd - m.mean).pow(2).sum().item<double>();
+  const double sum = s.s1.sum().item<double>(), sum_sq = s.s2.sum().item<double>();
+  m.mean = sum / m.count;
+  m.m2 = std::max(0.0, sum_sq - m.count * m.mean * m.mean);  // sum (x - mean)^2
   return m;
 }
 
-at::Tensor per_token_variance(const at::Tensor& x) {
-  const at::Tensor xd = x.to(at::kDouble);                   // [..., d]
-  const at::Tensor mean = xd.mean(-1, /*keepdim=*/true);     // [..., 1]
-  return (xd - mean).pow(2).mean(-1);                        // [...]
+Moments element_moments(const at::Tensor& x) { return element_moments(token_sums(x)); }
+
+at::Tensor per_token_variance(const TokenSums& s) {
+  const double d = static_cast<double>(s.d);
+  return (s.s2 / d - (s.s1 / d).pow(2)).clamp_min(0.0);  // E[x^2] - E[x]^2 per token  [...]
 }
 
+at::Tensor per_token_variance(const at::Tensor& x) { return per_token_variance(token_sums(x)); }
+
+at::Tensor token_norm(const TokenSums& s) { return s.s2.sqrt(); }  // [...]
+
 at::Tensor token_norm(const at::Tensor& x) {
-  return x.to(at::kDouble).pow(2).sum(-1).sqrt();            // [...]
+  const at::Tensor xd = x.to(at::kDouble);
+  return (xd * xd).sum(-1).sqrt();  // [...]
 }
 
 at::Tensor update_ratio(const at::Tensor& update, const at::Tensor& x) {
   return token_norm(update) / token_norm(x);                 // [...]
 }
 
+namespace {
+// cos = <a, b> / (||a|| ||b||), per token, from float64 operands.
+at::Tensor cosine_of(const at::Tensor& ad, const at::Tensor& bd, const at::Tensor& norm_a,
+                     const at::Tensor& norm_b) {
+  return (ad * bd).sum(-1) / (norm_a * norm_b);  // [...]
+}
+}  // namespace
+
 at::Tensor cosine(const at::Tensor& a, const at::Tensor& b) {
   const at::Tensor ad = a.to(at::kDouble);                   // [..., d]
   const at::Tensor bd = b.to(at::kDouble);                   // [..., d]
-  const at::Tensor dot = (ad * bd).sum(-1);                  // [...]
-  return dot / (token_norm(ad) * token_norm(bd));            // [...]
+  return cosine_of(ad, bd, token_norm(ad), token_norm(bd));  // [...]
+}
+
+at::Tensor cosine(const at::Tensor& a, const at::Tensor& b, const TokenSums& sa, const TokenSums& sb) {
+  return cosine_of(a.to(at::kDouble), b.to(at::kDouble), token_norm(sa), token_norm(sb));  // [...]
 }
 
 at::Tensor angular_distance(const at::Tensor& a, const at::Tensor& b) {

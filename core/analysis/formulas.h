@@ -20,15 +20,28 @@ struct Moments {
   double variance() const { return count > 0 ? m2 / count : 0.0; }
 };
 
+// Per-token sums of x [..., d] in float64: s1 = sum_d x and s2 = sum_d x^2, each [...].
+// One pass over a tensor gives its element moments, per-token variance and per-token norm,
+// so the statistics of a residual stream are computed once and reused (x_{l+1} is the input
+// of layer l+1).
+struct TokenSums {
+  at::Tensor s1, s2;   // [...] float64
+  std::int64_t d = 0;  // hidden size summed over
+};
+TokenSums token_sums(const at::Tensor& x);
+
 // Moments of every element of x (any shape).
 Moments element_moments(const at::Tensor& x);
+Moments element_moments(const TokenSums& s);
 
 // Residual-stream variance, per token: the population variance across the hidden
 // dimension of each token. x [..., d] -> [...] (float64).
 at::Tensor per_token_variance(const at::Tensor& x);
+at::Tensor per_token_variance(const TokenSums& s);
 
 // Euclidean norm of each token's vector: x [..., d] -> [...] (float64).
 at::Tensor token_norm(const at::Tensor& x);
+at::Tensor token_norm(const TokenSums& s);
 
 // Update ratio ||F(.)|| / ||x|| per token: the size of a block's update to the residual
 // stream relative to the stream it is added to. update, x [..., d] -> [...] (float64).
@@ -36,6 +49,8 @@ at::Tensor update_ratio(const at::Tensor& update, const at::Tensor& x);
 
 // Cosine similarity per token: a, b [..., d] -> [...] (float64).
 at::Tensor cosine(const at::Tensor& a, const at::Tensor& b);
+// The same, reusing the token sums of a and b for their norms.
+at::Tensor cosine(const at::Tensor& a, const at::Tensor& b, const TokenSums& sa, const TokenSums& sb);
 
 // Angular distance d = arccos(cos(a, b)) / pi per token, in [0, 1]: 0 for vectors pointing
 // the same way, 1 for opposite ones (docs/paper.md, diagnostic 2). a, b [..., d] -> [...].

@@ -39,7 +39,7 @@ struct LayerAccumulator {
 // (and the resid_mid token norms until the MLP update arrives).
 class StatsProbe : public LayerProbe {
  public:
-  StatsProbe(LayerAccumulator& acc, const at::Tensor& x_in) : acc_(acc), x_in_norm_(formulas::token_norm(x_in)) {}
+  StatsProbe(LayerAccumulator& acc, at::Tensor x_in_norm) : acc_(acc), x_in_norm_(std::move(x_in_norm)) {}
 
   bool wants(std::int64_t, ProbeSite site) const override {
     return site == ProbeSite::attn_in || site == ProbeSite::attn_out || site == ProbeSite::resid_mid ||
@@ -109,7 +109,11 @@ LayerStatsResult layer_statistics(const Transformer& model, const std::vector<st
   // history[b][w] = x_{b+1} of window w (kept only for the angular matrix).
   std::vector<std::vector<at::Tensor>> history;
   std::vector<at::Tensor> x(W);
-  for (std::size_t w = 0; w < W; ++w) x[w] = model.embed(windows[w]);  // [1, T, d]
+  std::vector<formulas::TokenSums> sums(W);  // token sums of x[w], reused as the next layer's input
+  for (std::size_t w = 0; w < W; ++w) {
+    x[w] = model.embed(windows[w]);  // [1, T, d]
+    sums[w] = formulas::token_sums(x[w]);
+  }
   if (options.angular) history.push_back(x);
 
   const double units = static_cast<double>(L) * static_cast<double>(W);
@@ -118,19 +122,22 @@ LayerStatsResult layer_statistics(const Transformer& model, const std::vector<st
     for (std::size_t w = 0; w < W; ++w) {
       control.check_cancel();
       const at::Tensor& x_in = x[w];                      // x_l      [1, T, d]
-      StatsProbe probe(acc, x_in);
+      const formulas::TokenSums& s_in = sums[w];
+      StatsProbe probe(acc, formulas::token_norm(s_in));
       at::Tensor x_out = model.block(l, x_in, &probe);    // x_{l+1}  [1, T, d]
-      acc.input.merge(formulas::element_moments(x_in));
-      acc.output.merge(formulas::element_moments(x_out));
-      acc.input_token_var.add(formulas::per_token_variance(x_in));    // [1, T]
-      acc.output_token_var.add(formulas::per_token_variance(x_out));  // [1, T]
-      acc.cosine.add(formulas::cosine(x_in, x_out));                  // [1, T]
+      formulas::TokenSums s_out = formulas::token_sums(x_out);
+      acc.input.merge(formulas::element_moments(s_in));
+      acc.output.merge(formulas::element_moments(s_out));
+      acc.input_token_var.add(formulas::per_token_variance(s_in));    // [1, T]
+      acc.output_token_var.add(formulas::per_token_variance(s_out));  // [1, T]
+      acc.cosine.add(formulas::cosine(x_in, x_out, s_in, s_out));     // [1, T]
       if (options.logit_lens) {
         const std::int64_t T = x_out.size(1);
         const at::Tensor logits = model.head(x_out.slice(1, 0, T - 1));               // [1, T-1, V]
         acc.lens_nll.add(formulas::next_token_nll(logits, windows[w], 0, T - 1));    // [1, T-1]
       }
       x[w] = x_out;
+      sums[w] = std::move(s_out);
       control.report(static_cast<double>(l - 1) * static_cast<double>(W) + static_cast<double>(w + 1), units,
                      "layer " + std::to_string(l) + "/" + std::to_string(L));
     }
