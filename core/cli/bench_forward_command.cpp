@@ -54,6 +54,22 @@ Timing best_seconds(int warmup, int iters, const std::function<void()>& f) {
   return t;
 }
 
+// The fastest run of each candidate, the candidates interleaved (ABCABC...) so that a drift
+// in machine speed (shared virtual CPUs) affects them alike.
+std::vector<Timing> best_seconds_interleaved(int warmup, int iters, const std::vector<std::function<void()>>& fs) {
+  std::vector<Timing> t(fs.size());
+  for (int i = 0; i < warmup + iters; ++i)
+    for (std::size_t k = 0; k < fs.size(); ++k) {
+      const double c0 = cpu_now();
+      const auto start = std::chrono::steady_clock::now();
+      fs[k]();
+      if (i < warmup) continue;
+      t[k].wall = std::min(t[k].wall, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      t[k].cpu = std::min(t[k].cpu, cpu_now() - c0);
+    }
+  return t;
+}
+
 nlohmann::json timing_json(const Timing& t) { return {{"wall_s", t.wall}, {"cpu_s", t.cpu}}; }
 
 }  // namespace
@@ -110,25 +126,23 @@ void add_bench_forward_command(CLI::App& app) {
       // The same windows ([1, ctx] each) through a plain forward and through layer_statistics.
       // layer_statistics without the logit lens runs no head, so its reference is the plain
       // embed + blocks; the full statistics (a head per layer) are compared with forward().
-      const Timing plain = best_seconds(o->warmup, o->iters, [&] {
-        for (std::int64_t b = 0; b < o->batch; ++b) model.forward(tokens.slice(0, b, b + 1));
-      });
-      const Timing plain_blocks = best_seconds(o->warmup, o->iters, [&] {
-        for (std::int64_t b = 0; b < o->batch; ++b) {
-          at::Tensor x = model.embed(tokens.slice(0, b, b + 1));  // [1, T, d]
-          for (std::int64_t l = 1; l <= model.num_layers(); ++l) x = model.block(l, x);
-        }
-      });
-      auto stats_time = [&](bool lens, bool angular) -> Timing {
+      auto stats_run = [&](bool lens, bool angular) {
         LayerStatsOptions so;
         so.n_ctx = o->ctx;
         so.logit_lens = lens;
         so.angular = angular;
-        return best_seconds(o->warmup, o->iters, [&] { layer_statistics(model, flat, so); });
+        return [&model, &flat, so] { layer_statistics(model, flat, so); };
       };
-      const Timing probe_only = stats_time(false, false);
-      const Timing with_angular = stats_time(false, true);
-      const Timing full = stats_time(true, true);
+      const std::vector<Timing> t = best_seconds_interleaved(o->warmup, o->iters, {
+          [&] { for (std::int64_t b = 0; b < o->batch; ++b) model.forward(tokens.slice(0, b, b + 1)); },
+          [&] {
+            for (std::int64_t b = 0; b < o->batch; ++b) {
+              at::Tensor x = model.embed(tokens.slice(0, b, b + 1));  // [1, T, d]
+              for (std::int64_t l = 1; l <= model.num_layers(); ++l) x = model.block(l, x);
+            }
+          },
+          stats_run(false, false), stats_run(false, true), stats_run(true, true)});
+      const Timing &plain = t[0], &plain_blocks = t[1], &probe_only = t[2], &with_angular = t[3], &full = t[4];
       j["plain_forward"] = timing_json(plain);
       j["plain_blocks"] = timing_json(plain_blocks);
       j["stats_probe_only"] = timing_json(probe_only);

@@ -35,7 +35,7 @@ for t in 1 "$(nproc)"; do
 done
 
 echo "== statistics-collecting forward vs plain forward (1 thread)"
-$cli --threads 1 bench-forward --mode stats --iters 9 --warmup 2 | field plain_blocks.wall_s stats_probe_only.wall_s stats_probe_angular.wall_s overhead_probe_only_vs_blocks.wall overhead_probe_only_vs_blocks.cpu overhead_probe_angular_vs_blocks.wall overhead_probe_angular_vs_blocks.cpu plain_forward.wall_s stats_full.wall_s overhead_full_vs_forward.wall
+$cli --threads 1 bench-forward --mode stats --iters 15 --warmup 3 | field plain_blocks.wall_s stats_probe_only.wall_s stats_probe_angular.wall_s overhead_probe_only_vs_blocks.wall overhead_probe_only_vs_blocks.cpu overhead_probe_angular_vs_blocks.wall overhead_probe_angular_vs_blocks.cpu plain_forward.wall_s stats_full.wall_s overhead_full_vs_forward.wall
 
 echo "== cached vs naive layer-removal sweep (24 layers, 1 thread)"
 $cli --threads 1 bench-forward --mode sweep --layers 24 --hidden 128 --ffn 344 --heads 4 --vocab 2048 \
