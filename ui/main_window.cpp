@@ -1,6 +1,9 @@
 #include "ui/main_window.h"
 
 #include <QAction>
+#include <QIcon>
+#include <QPainter>
+#include <QSvgRenderer>
 #include <QApplication>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -35,8 +38,27 @@
 #include "ui/log_panel.h"
 #include "ui/workspace_browser.h"
 
+// Qt resources compiled into a static library must be registered explicitly.
+static void register_ui_resources() { Q_INIT_RESOURCE(depthscope); }
+
 namespace depthscope::ui {
 namespace {
+
+// The DepthScope icon, rendered from its SVG at the usual sizes (no SVG icon plugin needed).
+QIcon application_icon() {
+  register_ui_resources();
+  QSvgRenderer svg(QString(":/depthscope.svg"));
+  QIcon icon;
+  if (!svg.isValid()) return icon;
+  for (int size : {16, 24, 32, 48, 64, 128, 256}) {
+    QPixmap pixmap(size, size);
+    pixmap.fill(Qt::transparent);
+    QPainter painter(&pixmap);
+    svg.render(&painter);
+    icon.addPixmap(pixmap);
+  }
+  return icon;
+}
 
 QString cuda_status() {
   return "CUDA: " + QString::fromStdString(device_report().summary());
@@ -55,6 +77,7 @@ QDockWidget* make_dock(const QString& title, const QString& name, QWidget* conte
 
 MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(parent) {
   setWindowTitle(QString("DepthScope %1").arg(DEPTHSCOPE_VERSION));
+  setWindowIcon(application_icon());
   jobs_ = new JobList(this);
   loader_ = new TaskRunner(this);
   setAcceptDrops(true);

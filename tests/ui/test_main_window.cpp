@@ -70,6 +70,21 @@ class TestMainWindow : public QObject {
     QVERIFY2(error.contains(path), qPrintable(error));
   }
 
+  void window_has_the_depthscope_icon() {
+    MainWindow window(false);
+    const QImage icon = window.windowIcon().pixmap(64, 64).toImage();
+    QVERIFY(!icon.isNull());
+    // The icon's two curves: the Pre-LN orange (#d55e00) and the LNS blue (#0072b2).
+    int orange = 0, blue = 0;
+    for (int y = 0; y < icon.height(); ++y)
+      for (int x = 0; x < icon.width(); ++x) {
+        const QColor c = icon.pixelColor(x, y);
+        orange += c.red() > 190 && c.green() > 70 && c.green() < 120 && c.blue() < 40;
+        blue += c.red() < 30 && c.green() > 90 && c.green() < 140 && c.blue() > 150;
+      }
+    QVERIFY2(orange > 20 && blue > 20, qPrintable(QString("orange %1 blue %2").arg(orange).arg(blue)));
+  }
+
   void about_names_versions() {
     const QString text = about_text();
     QVERIFY(text.contains(QString::fromLatin1(qVersion())));
