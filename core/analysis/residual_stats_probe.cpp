@@ -2,6 +2,10 @@
 
 #include <ATen/ATen.h>
 
+#include <cmath>
+
+#include "core/analysis/formulas.h"
+
 namespace depthscope {
 
 namespace {
@@ -16,9 +20,9 @@ bool ResidualStatsProbe::wants(std::int64_t layer, ProbeSite site) const {
 }
 
 void ResidualStatsProbe::record(std::int64_t layer, ProbeSite site, const at::Tensor& x) {
-  at::Tensor xd = x.detach().to(at::kDouble);
-  const double variance = (xd - xd.mean()).pow(2).mean().item<double>();  // over all elements
-  const double rms = xd.pow(2).mean().sqrt().item<double>();
+  const formulas::Moments m = formulas::element_moments(x.detach());  // over all elements
+  const double variance = m.variance();
+  const double rms = std::sqrt(variance + m.mean * m.mean);
   g_evaluations.fetch_add(1);
   ResidualStats& s = stats_[static_cast<size_t>(layer - 1)];
   if (site == ProbeSite::resid_pre) {

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "core/analysis/formulas.h"
 #include "core/error.h"
 
 #ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
@@ -12,8 +13,8 @@ namespace depthscope {
 
 std::pair<at::Tensor, at::Tensor> row_mean_var_reference(const at::Tensor& x) {
   if (x.dim() != 2) throw UsageError("row_mean_var: expected a [rows, d] tensor");
-  at::Tensor mean = x.mean({1});                                 // [rows]
-  at::Tensor var = (x - mean.unsqueeze(1)).pow(2).mean({1});    // [rows]
+  at::Tensor mean = x.mean({1});                                                // [rows]
+  at::Tensor var = formulas::per_token_variance(x).to(x.scalar_type());         // [rows]
   return {mean, var};
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "core/analysis/formulas.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
 
@@ -32,9 +33,7 @@ ModelConfig variance_at_init_config(const VarianceAtInitRequest& r) {
 namespace {
 
 // Variance over all elements of a [B, T, d] residual stream (population, divide by n).
-double all_element_variance(const at::Tensor& x) {
-  return x.to(at::kDouble).var(/*unbiased=*/false).item<double>();
-}
+double all_element_variance(const at::Tensor& x) { return formulas::element_moments(x).variance(); }
 
 }  // namespace
 
