@@ -1,3 +1,3 @@
-#include "core/cli/cli.h"
+#include "app/cli/cli.h"
 
 int main(int argc, char** argv) { return depthscope::cli::run_cli(argc, argv); }

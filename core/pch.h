@@ -1,6 +1,4 @@
-// Precompiled header for core: ATen, nlohmann::json and CLI11, which most core files include
-// (CLI11 alone costs ~15 s per command file without it).
+// Precompiled header for core: ATen and nlohmann::json, which most core files include.
 #pragma once
 #include <ATen/ATen.h>
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 
@@ -20,6 +21,13 @@ void Moments::merge(const Moments& other) {
     return;
   }
   const double n = count + other.count;
+  if (non_finite(m2) || non_finite(other.m2) || non_finite(mean) || non_finite(other.mean)) {
+    // Chan's update would turn Inf - Inf into NaN where the plain sums keep +Inf.
+    mean = (mean * count + other.mean * other.count) / n;
+    m2 = m2 + other.m2;  // Inf + Inf = Inf; anything + NaN = NaN
+    count = n;
+    return;
+  }
   const double delta = other.mean - mean;
   mean += delta * other.count / n;
   m2 += other.m2 + delta * delta * count * other.count / n;
@@ -31,13 +39,35 @@ TokenSums token_sums(const at::Tensor& x) {
   return {xd.sum(-1), (xd * xd).sum(-1), x.size(-1)};
 }
 
+double Moments::variance() const {
+  return count > 0 ? m2 / count : std::numeric_limits<double>::quiet_NaN();
+}
+
+double Moments::rms() const {
+  if (count <= 0) return std::numeric_limits<double>::quiet_NaN();
+  if (non_finite(m2)) return m2;  // NaN, or +Inf from an infinite element: E[x^2] = +Inf
+  return std::sqrt(variance() + mean * mean);
+}
+
+namespace {
+// sum (x - mean)^2 from sum x^2 and the mean. Float64 cancellation can leave a tiny negative
+// number for a constant stream; only that is clamped. The sum of squares decides the
+// non-finite cases: NaN when an element is NaN, +Inf when an element is +/-Inf (and none is
+// NaN) -- never Inf - Inf = NaN, and never 0.
+double squared_deviations(double sum_sq, double count, double mean) {
+  if (non_finite(sum_sq)) return sum_sq;
+  const double m2 = sum_sq - count * mean * mean;
+  return m2 < 0.0 ? 0.0 : m2;
+}
+}  // namespace
+
 Moments element_moments(const TokenSums& s) {
   Moments m;
   m.count = static_cast<double>(s.s1.numel()) * static_cast<double>(s.d);
   if (m.count == 0) return m;
   const double sum = s.s1.sum().item<double>(), sum_sq = s.s2.sum().item<double>();
   m.mean = sum / m.count;
-  m.m2 = std::max(0.0, sum_sq - m.count * m.mean * m.mean);  // sum (x - mean)^2
+  m.m2 = squared_deviations(sum_sq, m.count, m.mean);  // sum (x - mean)^2
   return m;
 }
 
@@ -45,7 +75,11 @@ Moments element_moments(const at::Tensor& x) { return element_moments(token_sums
 
 at::Tensor per_token_variance(const TokenSums& s) {
   const double d = static_cast<double>(s.d);
-  return (s.s2 / d - (s.s1 / d).pow(2)).clamp_min(0.0);  // E[x^2] - E[x]^2 per token  [...]
+  at::Tensor v = s.s2 / d - (s.s1 / d).pow(2);  // E[x^2] - E[x]^2 per token  [...]
+  // Same rule as squared_deviations: clamp only rounding below 0 (NaN < 0 is false, so NaN
+  // stays), and a token with an infinite element (s2 = +Inf) has variance +Inf, not NaN.
+  v = at::where(v < 0.0, at::zeros_like(v), v);
+  return at::where(s.s2.isinf(), s.s2, v);
 }
 
 at::Tensor per_token_variance(const at::Tensor& x) { return per_token_variance(token_sums(x)); }
@@ -57,8 +91,12 @@ at::Tensor token_norm(const at::Tensor& x) {
   return (xd * xd).sum(-1).sqrt();  // [...]
 }
 
+at::Tensor update_ratio_of_norms(const at::Tensor& update_norm, const at::Tensor& x_norm) {
+  return update_norm / x_norm;                               // [...]
+}
+
 at::Tensor update_ratio(const at::Tensor& update, const at::Tensor& x) {
-  return token_norm(update) / token_norm(x);                 // [...]
+  return update_ratio_of_norms(token_norm(update), token_norm(x));  // [...]
 }
 
 namespace {

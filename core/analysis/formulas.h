@@ -11,14 +11,23 @@ namespace depthscope::formulas {
 
 // Running moments of a set of numbers (Chan et al.'s parallel merge), so the variance over
 // all elements of many windows is exact without holding them.
+//
+// Non-finite streams stay non-finite: an element that is NaN makes the mean, the variance
+// and the RMS NaN; an infinite element (and no NaN) makes the variance and the RMS +Inf.
+// Nothing is ever clamped into a finite number (docs/analysis.md, "NaN and Inf").
 struct Moments {
   double count = 0;
   double mean = 0;
   double m2 = 0;  // sum of squared deviations from the mean
   void merge(const Moments& other);
-  // Population variance (divide by count); 0 when empty.
-  double variance() const { return count > 0 ? m2 / count : 0.0; }
+  // Population variance (divide by count); NaN when empty.
+  double variance() const;
+  // Root mean square sqrt(E[x^2]) = sqrt(variance + mean^2); NaN when empty.
+  double rms() const;
 };
+
+// True when the number is NaN or +/-Inf.
+inline bool non_finite(double v) { return !(v - v == 0.0); }
 
 // Per-token sums of x [..., d] in float64: s1 = sum_d x and s2 = sum_d x^2, each [...].
 // One pass over a tensor gives its element moments, per-token variance and per-token norm,
@@ -35,7 +44,8 @@ Moments element_moments(const at::Tensor& x);
 Moments element_moments(const TokenSums& s);
 
 // Residual-stream variance, per token: the population variance across the hidden
-// dimension of each token. x [..., d] -> [...] (float64).
+// dimension of each token. x [..., d] -> [...] (float64). NaN for a token holding NaN,
+// +Inf for one holding +/-Inf (and no NaN).
 at::Tensor per_token_variance(const at::Tensor& x);
 at::Tensor per_token_variance(const TokenSums& s);
 
@@ -46,6 +56,8 @@ at::Tensor token_norm(const TokenSums& s);
 // Update ratio ||F(.)|| / ||x|| per token: the size of a block's update to the residual
 // stream relative to the stream it is added to. update, x [..., d] -> [...] (float64).
 at::Tensor update_ratio(const at::Tensor& update, const at::Tensor& x);
+// The same from per-token norms already computed: ||F|| / ||x||, [...] -> [...].
+at::Tensor update_ratio_of_norms(const at::Tensor& update_norm, const at::Tensor& x_norm);
 
 // Cosine similarity per token: a, b [..., d] -> [...] (float64).
 at::Tensor cosine(const at::Tensor& a, const at::Tensor& b);

@@ -3,14 +3,17 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "core/analysis/eval_engine.h"
 #include "core/analysis/formulas.h"
+#include "core/analysis/memory_estimate.h"
 #include "core/analysis/multiple_choice_set.h"
 #include "core/analysis/perplexity_set.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
+#include "core/runtime/memory.h"
 
 namespace depthscope {
 
@@ -28,9 +31,28 @@ struct EvalSet {
   const std::vector<MultipleChoiceItem>* items = nullptr;
 };
 
+// Tokens the windows of the sweep hold (the multiple-choice rows are small beside them).
+std::int64_t window_tokens(std::int64_t tokens, const PerplexityOptions& w) {
+  if (tokens < w.n_ctx || w.n_ctx < 1) return 0;
+  return static_cast<std::int64_t>(perplexity_windows(tokens, w).size()) * w.n_ctx;
+}
+
 EvalSet build_set(const Transformer& model, const std::vector<std::int64_t>& tokens,
-                  const RemovalOptions& o) {
-  analysis::check_tokens_fit(model, tokens, o.windows.n_ctx);
+                  const RemovalOptions& o, bool greedy) {
+  check_tokens_fit(model.config(), tokens, o.windows.n_ctx);
+  const std::int64_t n = static_cast<std::int64_t>(tokens.size());
+  const std::int64_t need = removal_memory_estimate(model.config(), n, o, greedy);
+  const std::int64_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_memory_budget_bytes();
+  if (need > budget) {
+    std::int64_t fit = n;  // the largest token count whose estimate fits, halving
+    while (fit > o.windows.n_ctx && removal_memory_estimate(model.config(), fit, o, greedy) > budget) fit /= 2;
+    const bool fits = fit >= o.windows.n_ctx && removal_memory_estimate(model.config(), fit, o, greedy) <= budget;
+    check_memory_budget(std::string(greedy ? "the greedy pruning curve" : "the removal sweep") + " over " +
+                            std::to_string(n) + " tokens",
+                        need, budget,
+                        fits ? "--max-tokens " + std::to_string(fit) + " would fit"
+                             : "a shorter --ctx or a larger --memory-budget is needed");
+  }
   EvalSet s;
   s.batches = analysis::perplexity_set(tokens, o.windows);
   s.text_batches = s.batches.size();
@@ -82,7 +104,7 @@ LayerRemovalSweep layer_removal_sweep(const Transformer& model, const std::vecto
                                       const std::function<void(const LayerRemovalEntry&)>& on_layer) {
   const std::int64_t L = model.num_layers();
   at::NoGradGuard no_grad;
-  const EvalSet set = build_set(model, tokens, options);
+  const EvalSet set = build_set(model, tokens, options, /*greedy=*/false);
   const double total = options.cached ? static_cast<double>(L * (L + 1) / 2) : static_cast<double>(L * L);
   PassMeter meter(control, total, options.cached ? "removal sweep" : "removal sweep (naive)");
 
@@ -100,6 +122,7 @@ LayerRemovalSweep layer_removal_sweep(const Transformer& model, const std::vecto
     if (on_layer) on_layer(e);
   }
   sweep.layer_passes = meter.passes();
+  sweep.memory_estimate_bytes = removal_memory_estimate(model.config(), static_cast<std::int64_t>(tokens.size()), options, false);
   return sweep;
 }
 
@@ -112,7 +135,7 @@ BlockRemovalSweep block_removal_sweep(const Transformer& model, const std::vecto
     throw UsageError("block removal: the block length must be between 1 and the " + std::to_string(L) +
                      " layers (got " + std::to_string(max_block) + ")");
   at::NoGradGuard no_grad;
-  const EvalSet set = build_set(model, tokens, options);
+  const EvalSet set = build_set(model, tokens, options, /*greedy=*/false);
   double total = static_cast<double>(L);
   for (std::int64_t n = 1; n <= max_block; ++n)
     for (std::int64_t s = 1; s + n - 1 <= L; ++s) total += static_cast<double>(L - (s + n - 1));
@@ -134,8 +157,23 @@ BlockRemovalSweep block_removal_sweep(const Transformer& model, const std::vecto
       if (on_block) on_block(e);
     }
   sweep.layer_passes = meter.passes();
+  sweep.memory_estimate_bytes = removal_memory_estimate(model.config(), static_cast<std::int64_t>(tokens.size()), options, false);
   return sweep;
 }
+
+std::int64_t removal_memory_estimate(const ModelConfig& config, std::int64_t tokens,
+                                     const RemovalOptions& options, bool greedy) {
+  return layer_removal_memory(config, window_tokens(tokens, options.windows), options.windows.n_ctx, greedy);
+}
+
+namespace {
+// Loss order for the greedy search: lower first, NaN last, so a configuration whose loss
+// is NaN (an overflowed stream) is never chosen over one with a number.
+bool ranks_before(double loss, double best_loss) {
+  if (std::isnan(loss)) return false;
+  return std::isnan(best_loss) || loss < best_loss;
+}
+}  // namespace
 
 PruningCurve greedy_pruning_curve(const Transformer& model, const std::vector<std::int64_t>& tokens,
                                   const RemovalOptions& options, std::int64_t max_removed,
@@ -144,7 +182,7 @@ PruningCurve greedy_pruning_curve(const Transformer& model, const std::vector<st
   const std::int64_t L = model.num_layers();
   if (max_removed <= 0 || max_removed > L - 1) max_removed = L - 1;
   at::NoGradGuard no_grad;
-  const EvalSet set = build_set(model, tokens, options);
+  const EvalSet set = build_set(model, tokens, options, /*greedy=*/true);
   // With k layers removed, the L - k candidates resume at their own layer: at most
   // (L-k)(L-k-1)/2 passes per step (fewer when removed layers follow a candidate).
   double total = static_cast<double>(L);
@@ -169,7 +207,7 @@ PruningCurve greedy_pruning_curve(const Transformer& model, const std::vector<st
       skip.insert(c);
       std::vector<States> trial = cache;  // layers < c are unchanged; run_layers fills the rest
       const RemovalScore s = run_config(model, set, skip, c, &cache[c - 1], meter, &trial);
-      if (best_layer == 0 || s.loss < best.loss) {
+      if (best_layer == 0 || ranks_before(s.loss, best.loss)) {
         best_layer = c;
         best = s;
         best_cache = std::move(trial);
@@ -186,6 +224,7 @@ PruningCurve greedy_pruning_curve(const Transformer& model, const std::vector<st
     if (on_step) on_step(st);
   }
   curve.layer_passes = meter.passes();
+  curve.memory_estimate_bytes = removal_memory_estimate(model.config(), static_cast<std::int64_t>(tokens.size()), options, true);
   return curve;
 }
 

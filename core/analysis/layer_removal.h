@@ -19,6 +19,7 @@
 
 #include "core/analysis/multiple_choice.h"
 #include "core/analysis/perplexity.h"
+#include "core/model/config.h"
 #include "core/runtime/progress.h"
 
 namespace depthscope {
@@ -29,7 +30,14 @@ struct RemovalOptions {
   PerplexityOptions windows;                // text windows and scoring
   std::vector<MultipleChoiceItem> choices;  // optional multiple-choice set
   bool cached = true;                       // false: the naive sweep (tests, benchmarks)
+  std::int64_t memory_budget_bytes = 0;     // 0: 70% of physical memory
 };
+
+// Estimated peak memory of a sweep over `tokens` ids (greedy: the pruning curve, which keeps
+// three caches). Every sweep checks it first and throws UsageError with the estimate and the
+// largest --max-tokens that would fit when it exceeds the budget.
+std::int64_t removal_memory_estimate(const ModelConfig& config, std::int64_t tokens,
+                                     const RemovalOptions& options, bool greedy);
 
 // Score of one model configuration.
 struct RemovalScore {
@@ -47,6 +55,7 @@ struct LayerRemovalEntry {
 };
 
 struct LayerRemovalSweep {
+  std::int64_t memory_estimate_bytes = 0;
   RemovalScore baseline;
   std::vector<LayerRemovalEntry> layers;  // layer 1..L
   std::int64_t layer_passes = 0;
@@ -70,6 +79,7 @@ struct BlockRemovalEntry {
 };
 
 struct BlockRemovalSweep {
+  std::int64_t memory_estimate_bytes = 0;
   RemovalScore baseline;
   std::vector<BlockRemovalEntry> blocks;  // n-major: n = 1 (all starts), n = 2, ...
   std::int64_t layer_passes = 0;
@@ -90,6 +100,7 @@ struct PruningStep {
 };
 
 struct PruningCurve {
+  std::int64_t memory_estimate_bytes = 0;
   std::vector<PruningStep> steps;
   std::int64_t layer_passes = 0;
 };

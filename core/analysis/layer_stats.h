@@ -15,6 +15,7 @@
 #include <limits>
 #include <vector>
 
+#include "core/model/config.h"
 #include "core/runtime/progress.h"
 
 namespace depthscope {
@@ -55,18 +56,38 @@ struct LayerStatsResult {
   AngularDistanceMatrix angular;
   std::int64_t tokens = 0;         // tokens forwarded
   std::int64_t windows = 0;
+  std::int64_t groups = 0;         // window groups held in memory one after another
+  std::int64_t memory_estimate_bytes = 0;
+  // The first layer whose output holds NaN or Inf (its statistics are NaN/Inf, never
+  // numbers made up); 0 when every statistic is finite.
+  std::int64_t first_non_finite_layer = 0;
 };
 
 struct LayerStatsOptions {
   std::int64_t n_ctx = 256;        // window length; the last, shorter window is kept if >= 2 tokens
   std::int64_t max_tokens = 0;     // > 0: use only the first max_tokens ids
   bool logit_lens = true;          // decode every layer's output through the head
-  bool angular = true;             // angular-distance matrix (keeps every x_l of every window)
+  bool angular = true;             // angular-distance matrix (keeps x_1..x_{L+1} of a window group)
+  std::int64_t memory_budget_bytes = 0;  // 0: 70% of physical memory
 };
 
-// Runs the model layer by layer over every window (all windows through layer 1, then layer
-// 2, ...), so each layer's statistics are final as soon as that layer is done: on_layer is
-// called then, in layer order, on the calling thread. Checks cancel before every block call
+// How a request will run, known before it runs: the windows are processed in groups small
+// enough that the estimate stays within the budget (statistics are summed across groups, so
+// the results do not depend on the grouping). Throws UsageError with the estimate and a
+// --ctx that would fit when even one window exceeds the budget.
+struct LayerStatsPlan {
+  std::int64_t tokens = 0;
+  std::int64_t windows = 0;
+  std::int64_t group_windows = 0;  // windows held at once
+  std::int64_t memory_estimate_bytes = 0;
+};
+LayerStatsPlan plan_layer_statistics(const ModelConfig& config, std::int64_t tokens,
+                                     const LayerStatsOptions& options);
+
+// Runs the model layer by layer over every window of a group (all windows through layer 1,
+// then layer 2, ...), so with one group (the usual case) each layer's statistics are final
+// as soon as that layer is done: on_layer is called then, in layer order, on the calling
+// thread. With several groups on_layer is called during the last one. Checks cancel before every block call
 // and reports progress per (layer, window). Deterministic.
 LayerStatsResult layer_statistics(const Transformer& model, const std::vector<std::int64_t>& tokens,
                                   const LayerStatsOptions& options = {},

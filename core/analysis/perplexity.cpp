@@ -54,25 +54,13 @@ std::vector<ScoredBatch> perplexity_set(const std::vector<std::int64_t>& tokens,
   return set;
 }
 
-void check_tokens_fit(const Transformer& model, const std::vector<std::int64_t>& tokens,
-                      std::int64_t n_ctx) {
-  const ModelConfig& c = model.config();
-  for (std::size_t i = 0; i < tokens.size(); ++i)
-    if (tokens[i] < 0 || tokens[i] >= c.vocab_size)
-      throw UsageError("token " + std::to_string(i + 1) + " has id " + std::to_string(tokens[i]) +
-                       ", outside the model's vocabulary of " + std::to_string(c.vocab_size));
-  if (c.positions == PositionKind::learned && n_ctx > c.max_position)
-    throw UsageError("a context of " + std::to_string(n_ctx) + " tokens exceeds the model's " +
-                     std::to_string(c.max_position) + " learned positions (lower --ctx)");
-}
-
 }  // namespace analysis
 
 PerplexityResult perplexity(const Transformer& model, const std::vector<std::int64_t>& tokens,
                             const PerplexityOptions& options, const RunControl& control,
                             const std::function<void(const PerplexityWindow&)>& on_window) {
   at::NoGradGuard no_grad;
-  analysis::check_tokens_fit(model, tokens, options.n_ctx);
+  check_tokens_fit(model.config(), tokens, options.n_ctx);
   const std::vector<analysis::ScoredBatch> set = analysis::perplexity_set(tokens, options);
   const std::int64_t L = model.num_layers();
   PerplexityResult r;

@@ -12,9 +12,4 @@ namespace depthscope::analysis {
 std::vector<ScoredBatch> perplexity_set(const std::vector<std::int64_t>& tokens,
                                         const PerplexityOptions& options);
 
-// Throws UsageError when a window does not fit the model (ids outside the vocabulary,
-// n_ctx beyond learned positions).
-void check_tokens_fit(const Transformer& model, const std::vector<std::int64_t>& tokens,
-                      std::int64_t n_ctx);
-
 }  // namespace depthscope::analysis

@@ -8,12 +8,6 @@
 
 namespace depthscope {
 
-namespace {
-std::atomic<std::int64_t> g_evaluations{0};
-}
-
-std::int64_t statistics_evaluations() { return g_evaluations.load(); }
-
 bool ResidualStatsProbe::wants(std::int64_t layer, ProbeSite site) const {
   return layer >= 1 && layer <= static_cast<std::int64_t>(stats_.size()) &&
          (site == ProbeSite::resid_pre || site == ProbeSite::resid_post);
@@ -22,8 +16,7 @@ bool ResidualStatsProbe::wants(std::int64_t layer, ProbeSite site) const {
 void ResidualStatsProbe::record(std::int64_t layer, ProbeSite site, const at::Tensor& x) {
   const formulas::Moments m = formulas::element_moments(x.detach());  // over all elements
   const double variance = m.variance();
-  const double rms = std::sqrt(variance + m.mean * m.mean);
-  g_evaluations.fetch_add(1);
+  const double rms = m.rms();
   ResidualStats& s = stats_[static_cast<size_t>(layer - 1)];
   if (site == ProbeSite::resid_pre) {
     s.input_variance = variance;

@@ -1,8 +1,6 @@
 #pragma once
 // ResidualStatsProbe: the simplest LayerProbe — variance and RMS of the residual stream at each
-// block's input (resid_pre) and output (resid_post). Every statistic it computes is counted in
-// statistics_evaluations(), so tests can prove that a forward without a probe does none.
-#include <atomic>
+// block's input (resid_pre) and output (resid_post), through formulas::element_moments.
 #include <cstdint>
 #include <vector>
 
@@ -28,8 +26,5 @@ class ResidualStatsProbe : public LayerProbe {
  private:
   std::vector<ResidualStats> stats_;
 };
-
-// Process-wide count of residual statistics computed by probes (monotonic).
-std::int64_t statistics_evaluations();
 
 }  // namespace depthscope

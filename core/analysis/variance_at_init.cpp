@@ -20,8 +20,11 @@ ModelConfig variance_at_init_config(const VarianceAtInitRequest& r) {
   c.vocab_size = r.vocab;
   c.hidden_size = r.width;
   c.num_layers = r.layers;
+  // About 64 per head, as in the paper's models; the head size must divide the width and be
+  // even for RoPE (1048 would otherwise give 8 heads of 131), so fewer heads are taken until
+  // it is. A width that is a multiple of 8 always ends at a valid count.
   c.num_heads = std::max<std::int64_t>(1, r.width / 64);
-  while (r.width % c.num_heads != 0) --c.num_heads;
+  while (c.num_heads > 1 && (r.width % c.num_heads != 0 || (r.width / c.num_heads) % 2 != 0)) --c.num_heads;
   c.num_kv_heads = c.num_heads;
   c.intermediate_size = (r.width * 8 / 3 + 7) / 8 * 8;  // SwiGLU's 8/3 d, rounded to 8
   c.max_position = std::max<std::int64_t>(r.seq_len, 256);

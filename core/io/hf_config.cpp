@@ -292,7 +292,8 @@ nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
 
   if (c.norm_scheme != NormScheme::pre) j["depthscope_norm_scheme"] = to_string(c.norm_scheme);
   if (c.norm_scheme == NormScheme::mix) j["depthscope_mix_alpha"] = c.mix_alpha;
-  if (c.norm_scheme == NormScheme::layerscale) j["depthscope_layerscale_init"] = c.layerscale_init;
+  if (c.norm_scheme == NormScheme::layerscale && c.layerscale_init > 0)
+    j["depthscope_layerscale_init"] = c.layerscale_init;
 
   // Structural choices the family's keys cannot express get explicit DepthScope keys.
   const ModelConfig standard = read_standard(Keys(json::parse(j.dump()), "<config>"));

@@ -38,7 +38,9 @@ std::shared_ptr<MappedFile> MappedFile::open(const std::string& path) {
     throw FileError(path, "", "file is empty");
   }
   const std::size_t size = static_cast<std::size_t>(st.st_size);
-  void* p = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  // Read-only: no commit charge, so a checkpoint larger than the free commit limit still maps
+  // under strict overcommit (vm.overcommit_memory=2), and the file can never be changed.
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   const int err = errno;
   ::close(fd);  // the mapping keeps its own reference to the file
   if (p == MAP_FAILED) throw FileError(path, "", std::string("cannot map into memory: ") + std::strerror(err));

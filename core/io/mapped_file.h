@@ -3,9 +3,10 @@
 // Held through shared_ptr so tensors created over the mapping (zero-copy F32 loads) keep it
 // alive for as long as they live.
 //
-// The mapping is private copy-on-write: pages are shared with the page cache until someone
-// writes to a tensor that aliases them (fine-tuning a loaded model), at which point the
-// kernel copies just those pages; the file itself is never modified.
+// The mapping is read-only (PROT_READ): pages are shared with the page cache and cost no
+// commit charge, so large checkpoints map even under strict overcommit. Tensors that alias
+// it must never be written in place: whoever modifies weights (training, fine-tuning) clones
+// them first (clone_weights in core/model/weights.h).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -22,7 +23,8 @@ class MappedFile {
   MappedFile& operator=(const MappedFile&) = delete;
 
   const std::uint8_t* data() const { return data_; }
-  std::uint8_t* mutable_data() const { return data_; }  // copy-on-write pages
+  // For zero-copy tensors (at::from_blob wants a void*); the pages are read-only.
+  std::uint8_t* mutable_data() const { return data_; }
   std::size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 

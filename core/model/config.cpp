@@ -113,6 +113,23 @@ std::int64_t ModelConfig::parameter_count() const {
   return total;
 }
 
+void check_tokens_fit(const ModelConfig& c, const std::vector<std::int64_t>& tokens, std::int64_t n_ctx) {
+  for (std::size_t i = 0; i < tokens.size(); ++i)
+    if (tokens[i] < 0 || tokens[i] >= c.vocab_size)
+      throw UsageError("token " + std::to_string(i + 1) + " has id " + std::to_string(tokens[i]) +
+                       ", outside the model's vocabulary of " + std::to_string(c.vocab_size));
+  if (c.positions == PositionKind::learned && n_ctx > c.max_position)
+    throw UsageError("a context of " + std::to_string(n_ctx) + " tokens exceeds the model's " +
+                     std::to_string(c.max_position) + " learned positions (lower --ctx)");
+}
+
+double layerscale_lambda(const ModelConfig& c) {
+  if (c.layerscale_init > 0) return c.layerscale_init;
+  if (c.num_layers <= 18) return 0.1;
+  if (c.num_layers <= 24) return 1e-5;
+  return 1e-6;
+}
+
 std::int64_t mix_post_layers(const ModelConfig& c) {
   return static_cast<std::int64_t>(std::floor(c.mix_alpha * static_cast<double>(c.num_layers)));
 }

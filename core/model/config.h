@@ -58,7 +58,7 @@ struct ModelConfig {
 
   NormScheme norm_scheme = NormScheme::pre;
   double mix_alpha = 0.25;               // Mix-LN: fraction of Post-LN layers
-  double layerscale_init = 0.1;          // LayerScale: initial lambda
+  double layerscale_init = 0;            // LayerScale: initial lambda; 0: CaiT's depth rule
   double init_std = 0.02;                // normal(0, init_std) for linear and embedding weights
 
   std::int64_t bos_id = 1;
@@ -71,6 +71,11 @@ struct ModelConfig {
   std::int64_t parameter_count() const;
 };
 
+// Validates token ids and a window length against a model before any compute: throws
+// UsageError naming the first id outside the vocabulary (1-based position), or a window
+// longer than the model's learned positions.
+void check_tokens_fit(const ModelConfig& c, const std::vector<std::int64_t>& tokens, std::int64_t n_ctx);
+
 // Number of Post-LN layers in Mix-LN: floor(alpha * L).
 std::int64_t mix_post_layers(const ModelConfig& c);
 // Whether layer l (1-based) is a Post-LN layer under the config's scheme.
@@ -80,5 +85,8 @@ double lns_scale(const ModelConfig& c, std::int64_t layer);
 // DeepNorm residual multiplier alpha = (2N)^(1/4) and init gain beta = (8N)^(-1/4), N = layers.
 double deepnorm_alpha(const ModelConfig& c);
 double deepnorm_beta(const ModelConfig& c);
+// LayerScale's initial lambda: the config's layerscale_init when set (> 0), otherwise CaiT's
+// depth rule (Touvron et al. 2021): 0.1 up to 18 layers, 1e-5 up to 24, 1e-6 beyond.
+double layerscale_lambda(const ModelConfig& c);
 
 }  // namespace depthscope

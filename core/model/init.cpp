@@ -24,8 +24,16 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
   const double out_std = c.norm_scheme == NormScheme::scaled_init
                              ? c.init_std / std::sqrt(2.0 * static_cast<double>(c.num_layers))
                              : c.init_std;
-  // DeepNorm: gain beta = (8N)^(-1/4) on the value, output and FFN projections.
-  const double beta = c.norm_scheme == NormScheme::deepnorm ? deepnorm_beta(c) : 1.0;
+  // DeepNorm (DeepNet, Wang et al. 2022): every block projection is Xavier-normal,
+  // std = gain * sqrt(2 / (fan_in + fan_out)), with gain beta = (8N)^(-1/4) on the value,
+  // output and FFN projections and gain 1 on q and k. Other schemes: normal(0, std).
+  const bool deepnorm = c.norm_scheme == NormScheme::deepnorm;
+  const double beta = deepnorm ? deepnorm_beta(c) : 1.0;
+  // A weight [out, in]: normal(0, std), or Xavier-normal with `gain` under DeepNorm.
+  auto projection = [&](std::int64_t out, std::int64_t in, double std, double gain) {
+    if (!deepnorm) return normal({out, in}, std);
+    return normal({out, in}, gain * std::sqrt(2.0 / static_cast<double>(in + out)));
+  };
 
   ModelWeights w;
   w.tok_embeddings = normal({c.vocab_size, d}, c.init_std);
@@ -38,10 +46,10 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
       lw.attn_norm_b = zeros(d);
       lw.mlp_norm_b = zeros(d);
     }
-    lw.wq = normal({q, d}, c.init_std);
-    lw.wk = normal({kv, d}, c.init_std);
-    lw.wv = normal({kv, d}, c.init_std * beta);
-    lw.wo = normal({d, q}, out_std * beta);
+    lw.wq = projection(q, d, c.init_std, 1.0);
+    lw.wk = projection(kv, d, c.init_std, 1.0);
+    lw.wv = projection(kv, d, c.init_std, beta);
+    lw.wo = projection(d, q, out_std, beta);
     if (c.qkv_bias) {
       lw.bq = zeros(q);
       lw.bk = zeros(kv);
@@ -52,9 +60,9 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
       lw.q_norm_w = ones(hd);
       lw.k_norm_w = ones(hd);
     }
-    if (c.gated_mlp) lw.w_gate = normal({ff, d}, c.init_std * beta);
-    lw.w_up = normal({ff, d}, c.init_std * beta);
-    lw.w_down = normal({d, ff}, out_std * beta);
+    if (c.gated_mlp) lw.w_gate = projection(ff, d, c.init_std, beta);
+    lw.w_up = projection(ff, d, c.init_std, beta);
+    lw.w_down = projection(d, ff, out_std, beta);
     if (c.mlp_bias) {
       lw.b_up = zeros(ff);
       lw.b_down = zeros(d);
@@ -68,8 +76,8 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
       }
     }
     if (c.norm_scheme == NormScheme::layerscale) {
-      lw.attn_scale = at::full({d}, c.layerscale_init, at::kFloat);
-      lw.mlp_scale = at::full({d}, c.layerscale_init, at::kFloat);
+      lw.attn_scale = at::full({d}, layerscale_lambda(c), at::kFloat);
+      lw.mlp_scale = at::full({d}, layerscale_lambda(c), at::kFloat);
     }
     w.layers.push_back(std::move(lw));
   }

@@ -50,6 +50,13 @@ std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, 
   return out;
 }
 
+ModelWeights clone_weights(const ModelWeights& w, const ModelConfig& c) {
+  ModelWeights out = w;  // shares the tensors; each is replaced by its copy below
+  for (auto& [name, t] : named_tensors(out, c)) *t = t->to(at::kFloat).clone().contiguous();
+  if (c.tie_word_embeddings) out.lm_head = out.tok_embeddings;
+  return out;
+}
+
 namespace {
 
 std::string shape_text(at::IntArrayRef s) {
@@ -110,6 +117,8 @@ void check_weights(const ModelWeights& w, const ModelConfig& c, const std::strin
     const bool sandwich = c.norm_scheme == NormScheme::sandwich;
     expect(l.attn_out_norm_w, {d}, source, p + "attn_out_norm.weight", sandwich);
     expect(l.mlp_out_norm_w, {d}, source, p + "mlp_out_norm.weight", sandwich);
+    expect(l.attn_out_norm_b, {d}, source, p + "attn_out_norm.bias", sandwich && layer_norm);
+    expect(l.mlp_out_norm_b, {d}, source, p + "mlp_out_norm.bias", sandwich && layer_norm);
     const bool layerscale = c.norm_scheme == NormScheme::layerscale;
     expect(l.attn_scale, {d}, source, p + "attn_layerscale", layerscale);
     expect(l.mlp_scale, {d}, source, p + "mlp_layerscale", layerscale);

@@ -40,6 +40,11 @@ struct ModelWeights {
 // "...attn_layerscale"). A tied head is listed once (as the embedding).
 std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, const ModelConfig& c);
 
+// A deep copy that owns its memory (float32, contiguous), for anything that modifies weights
+// in place: tensors loaded from a checkpoint alias a read-only file mapping. A tied head
+// stays tied (lm_head aliases the copied embedding).
+ModelWeights clone_weights(const ModelWeights& w, const ModelConfig& c);
+
 // Throws FileError(source, name, ...) when a tensor the config requires is missing or has the
 // wrong shape. `source` names the file the weights came from.
 void check_weights(const ModelWeights& w, const ModelConfig& c, const std::string& source);

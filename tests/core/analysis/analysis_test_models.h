@@ -40,4 +40,12 @@ inline void zero_output_projections(Transformer& m, std::int64_t l) {
   lw.w_down = at::zeros_like(lw.w_down);
 }
 
+// Make layer l (1-based) overflow float32: its MLP's up projection x 1e10 and down projection
+// x 1e38 push the update past 3.4e38, so x_{l+1} holds Inf (and NaN once normalised).
+inline void overflow_layer(Transformer& m, std::int64_t l) {
+  LayerWeights& lw = m.mutable_weights().layers[static_cast<std::size_t>(l - 1)];
+  lw.w_up = lw.w_up * 1e10;
+  lw.w_down = lw.w_down * 1e38;
+}
+
 }  // namespace depthscope::test

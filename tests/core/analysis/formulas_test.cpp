@@ -4,11 +4,48 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "core/error.h"
 
 namespace depthscope {
 namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+TEST(AnalysisFormulas, NaNInAStreamMakesEveryMomentNaN) {
+  const at::Tensor x = at::tensor({1.0f, 2.0f, std::nanf(""), 4.0f}).view({1, 2, 2});
+  const formulas::Moments m = formulas::element_moments(x);
+  EXPECT_TRUE(std::isnan(m.variance()));
+  EXPECT_TRUE(std::isnan(m.rms()));
+  const at::Tensor v = formulas::per_token_variance(x);  // [1, 2]
+  EXPECT_DOUBLE_EQ(v[0][0].item<double>(), 0.25);
+  EXPECT_TRUE(std::isnan(v[0][1].item<double>())) << "clamp_min turned NaN into 0";
+}
+
+TEST(AnalysisFormulas, AnInfiniteElementMakesVarianceAndRmsInfinite) {
+  const float inf = std::numeric_limits<float>::infinity();
+  // One +Inf: Inf - Inf inside E[x^2] - E[x]^2 must not become NaN or 0.
+  const formulas::Moments one = formulas::element_moments(at::tensor({1.0f, inf, 3.0f, 4.0f}));
+  EXPECT_EQ(one.variance(), kInf);
+  EXPECT_EQ(one.rms(), kInf);
+  // +Inf and -Inf: the mean is NaN, the spread and the RMS are still infinite.
+  const formulas::Moments both = formulas::element_moments(at::tensor({-inf, 1.0f, inf, 4.0f}));
+  EXPECT_EQ(both.variance(), kInf);
+  EXPECT_EQ(both.rms(), kInf);
+  const at::Tensor v = formulas::per_token_variance(at::tensor({inf, 1.0f, 2.0f, 2.0f}).view({2, 2}));
+  EXPECT_EQ(v[0].item<double>(), kInf);
+  EXPECT_DOUBLE_EQ(v[1].item<double>(), 0.0);  // a constant token: rounding clamped to exactly 0
+  // Merging keeps what is non-finite.
+  formulas::Moments merged = formulas::element_moments(at::tensor({1.0f, 2.0f}));
+  merged.merge(one);
+  EXPECT_EQ(merged.variance(), kInf);
+  merged.merge(formulas::element_moments(at::tensor({std::nanf("")})));
+  EXPECT_TRUE(std::isnan(merged.variance()));
+  // An empty stream has no variance (NaN), not 0.
+  EXPECT_TRUE(std::isnan(formulas::Moments{}.variance()));
+  EXPECT_TRUE(formulas::non_finite(kInf) && formulas::non_finite(std::nan("")) && !formulas::non_finite(1e308));
+}
 
 TEST(AnalysisFormulas, AngularDistanceIsZeroForIdenticalAndOneForOppositeVectors) {
   const at::Tensor a = at::tensor({0.3f, -1.7f, 2.5f, 1e-3f, 40.0f});

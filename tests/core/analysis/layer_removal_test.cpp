@@ -196,5 +196,39 @@ TEST(LayerRemoval, MultipleChoiceAccuracyPerConfigurationMatchesForward) {
   EXPECT_DOUBLE_EQ(multiple_choice_accuracy(model, o.choices).accuracy, 0.5);
 }
 
+// Layer 2 overflows: every configuration that keeps it scores NaN, including the first
+// candidate of the greedy search (removing layer 1). The search must pick layer 2.
+TEST(LayerRemoval, GreedySearchNeverPrefersANaNLoss) {
+  Transformer model = test::small_random_model(4);
+  test::overflow_layer(model, 2);
+  const PruningCurve curve = greedy_pruning_curve(model, test::test_tokens(64), text_options(), 1);
+  ASSERT_EQ(curve.steps.size(), 2u);
+  EXPECT_TRUE(std::isnan(curve.steps[0].score.loss));
+  EXPECT_EQ(curve.steps[1].layer, 2);
+  EXPECT_TRUE(std::isfinite(curve.steps[1].score.loss));
+  const LayerRemovalSweep sweep = layer_removal_sweep(model, test::test_tokens(64), text_options());
+  EXPECT_TRUE(std::isnan(sweep.layers[0].delta_ppl));  // NaN, never 0
+  EXPECT_TRUE(std::isfinite(sweep.layers[1].score.ppl));
+}
+
+TEST(LayerRemoval, RefusesASweepBeyondTheMemoryBudgetNamingWhatWouldFit) {
+  const Transformer model = test::small_random_model(4);
+  RemovalOptions o = text_options();
+  const auto tokens = test::test_tokens(512);
+  const std::int64_t need = removal_memory_estimate(model.config(), 512, o, false);
+  EXPECT_GT(need, removal_memory_estimate(model.config(), 128, o, false));
+  EXPECT_GT(removal_memory_estimate(model.config(), 512, o, true), need);  // greedy keeps 3 caches
+  o.memory_budget_bytes = removal_memory_estimate(model.config(), 128, o, false);
+  try {
+    layer_removal_sweep(model, tokens, o);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("--max-tokens 128 would fit"), std::string::npos) << m;
+  }
+  o.memory_budget_bytes = need;
+  EXPECT_EQ(layer_removal_sweep(model, tokens, o).memory_estimate_bytes, need);
+}
+
 }  // namespace
 }  // namespace depthscope

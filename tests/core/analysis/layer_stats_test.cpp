@@ -1,4 +1,5 @@
 #include "core/analysis/layer_stats.h"
+#include "core/analysis/memory_estimate.h"
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
@@ -250,6 +251,74 @@ TEST(LayerStatistics, MaxTokensAndBadArguments) {
   EXPECT_TRUE(std::isnan(r.layers[0].logit_lens_loss));
   EXPECT_THROW(layer_statistics(model, {1}, o), UsageError);
   EXPECT_THROW(layer_statistics(model, {1, 2, 99}, o), UsageError);  // outside the vocabulary
+}
+
+// A model whose weights overflow float32 in layer 3: the statistics of layers 1-2 are
+// numbers, those of layer 3 on are NaN or Inf -- never 0 or any other made-up number.
+TEST(LayerStatistics, AnOverflowingLayerGivesNaNOrInfFromThatLayerOn) {
+  Transformer model = test::small_random_model(5);
+  test::overflow_layer(model, 3);
+  LayerStatsOptions o;
+  o.n_ctx = 16;
+  const LayerStatsResult r = layer_statistics(model, test::test_tokens(48), o);
+  ASSERT_EQ(r.layers.size(), 5u);
+  EXPECT_EQ(r.first_non_finite_layer, 3);
+  for (const LayerStats& s : r.layers) {
+    const bool before = s.layer < 3;
+    for (double v : {s.output_variance, s.output_token_variance, s.rms, s.block_influence, s.logit_lens_loss}) {
+      if (before) EXPECT_TRUE(std::isfinite(v)) << "layer " << s.layer;
+      else EXPECT_FALSE(std::isfinite(v)) << "layer " << s.layer << " reported the number " << v;
+    }
+    if (s.layer > 3) EXPECT_FALSE(std::isfinite(s.input_variance)) << "layer " << s.layer;
+  }
+  EXPECT_TRUE(std::isfinite(r.layers[2].input_variance));  // layer 3's input is still fine
+  // Angular distances to an overflowed stream are not numbers either.
+  EXPECT_TRUE(std::isfinite(r.angular.token_mean[0][0]));   // d(1, 2)
+  EXPECT_FALSE(std::isfinite(r.angular.token_mean[0][2]));  // d(1, 4): x_4 overflowed
+}
+
+// The angular matrix is summed over window groups, so a budget that forces several groups
+// gives the same numbers as one group.
+TEST(LayerStatistics, WindowGroupsUnderAMemoryBudgetGiveTheSameStatistics) {
+  const Transformer model = test::small_random_model(4);
+  const auto tokens = test::test_tokens(96);
+  LayerStatsOptions o;
+  o.n_ctx = 16;
+  const LayerStatsResult whole = layer_statistics(model, tokens, o);
+  EXPECT_EQ(whole.groups, 1);
+  // A budget just above the model plus two windows' worth.
+  const LayerStatsPlan two = [&] {
+    LayerStatsOptions p = o;
+    for (std::int64_t budget = 1 << 16;; budget += 1 << 12) {
+      p.memory_budget_bytes = budget;
+      try {
+        const LayerStatsPlan plan = plan_layer_statistics(model.config(), 96, p);
+        if (plan.group_windows >= 2) return plan;
+      } catch (const UsageError&) {
+      }
+    }
+  }();
+  o.memory_budget_bytes = two.memory_estimate_bytes;
+  const LayerStatsResult grouped = layer_statistics(model, tokens, o);
+  EXPECT_EQ(grouped.groups, 3);  // 6 windows, 2 at a time
+  EXPECT_LE(grouped.memory_estimate_bytes, o.memory_budget_bytes);
+  EXPECT_LT(grouped.memory_estimate_bytes, whole.memory_estimate_bytes);
+  for (std::size_t l = 0; l < whole.layers.size(); ++l) {
+    EXPECT_NEAR(grouped.layers[l].output_variance, whole.layers[l].output_variance, 1e-9 * whole.layers[l].output_variance);
+    EXPECT_NEAR(grouped.layers[l].block_influence, whole.layers[l].block_influence, 1e-12);
+    for (std::size_t n = 0; n < whole.angular.token_mean[l].size(); ++n)
+      EXPECT_NEAR(grouped.angular.token_mean[l][n], whole.angular.token_mean[l][n], 1e-12);
+  }
+  // Even one window beyond the budget: refused with the estimate and a --ctx that fits.
+  o.memory_budget_bytes = model_weight_bytes(model.config()) + 2000;
+  try {
+    layer_statistics(model, tokens, o);
+    FAIL() << "expected UsageError";
+  } catch (const UsageError& e) {
+    const std::string m = e.what();
+    EXPECT_NE(m.find("needs about"), std::string::npos) << m;
+    EXPECT_NE(m.find("--memory-budget"), std::string::npos) << m;
+  }
 }
 
 }  // namespace

@@ -129,6 +129,34 @@ INSTANTIATE_TEST_SUITE_P(Families, ReferenceFamily,
                            return n;
                          });
 
+// One tiny model per norm scheme (../shared/data/schemes), against logits of an independent
+// PyTorch implementation of docs/paper.md's definitions.
+class ReferenceScheme : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(ReferenceScheme, MatchesIndependentLogits) {
+  const std::string folder = "schemes/" + GetParam();
+  DS_REQUIRE_SHARED(folder + "/config.json");
+  DS_REQUIRE_SHARED(folder + "/ref.logits.f32");
+  const LoadedCheckpoint ck = load_checkpoint(test::shared_data(folder));
+  const std::string scheme = GetParam().substr(GetParam().find('-') + 1);
+  EXPECT_EQ(to_string(ck.config.norm_scheme), scheme) << "the checkpoint's depthscope_norm_scheme";
+  const std::vector<std::int64_t> ids = read_tokens(test::shared_data(folder + "/ref.tokens.txt"));
+  ASSERT_EQ(ids.size(), 40u);
+  const at::Tensor ref = read_logits(test::shared_data(folder + "/ref.logits.f32"), 40);
+  EXPECT_EQ(ref.size(1), ck.config.vocab_size);
+  expect_matches_reference(logits_of(ck, ids), ref, GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(Schemes, ReferenceScheme,
+                         ::testing::Values("llama-pre", "llama-lns", "llama-post", "llama-mix", "llama-deepnorm",
+                                           "llama-sandwich", "llama-layerscale", "llama-scaled_init", "gpt2-lns"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& ch : n)
+                             if (ch == '-') ch = '_';
+                           return n;
+                         });
+
 TEST(ReferenceCheckpoint, FamilyFormatsAndDtypes) {
   DS_REQUIRE_SHARED("families/qwen2-tiny-bf16-sharded/model.safetensors.index.json");
   DS_REQUIRE_SHARED("families/llama-tiny-f16/model.safetensors");

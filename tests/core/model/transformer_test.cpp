@@ -4,6 +4,7 @@
 #include <cmath>
 #include <map>
 
+#include "core/analysis/formulas.h"
 #include "core/analysis/residual_stats_probe.h"
 #include "core/analysis/variance_at_init.h"
 #include "core/model/transformer.h"
@@ -90,18 +91,48 @@ TEST(Transformer, LnsLayerOneAndFinalNormAreUnscaled) {
   EXPECT_TRUE(at::allclose(lns.head(x), expected, 1e-5, 1e-6));
 }
 
-TEST(Transformer, ForwardWithoutProbeDoesNoStatisticsWorkAndSameLogits) {
+// Wants one site only and counts what the forward asks and hands over.
+class SelectiveProbe : public LayerProbe {
+ public:
+  SelectiveProbe(std::int64_t layer, ProbeSite site) : layer_(layer), site_(site) {}
+  bool wants(std::int64_t layer, ProbeSite site) const override {
+    ++asked;
+    return layer == layer_ && site == site_;
+  }
+  void record(std::int64_t layer, ProbeSite site, const at::Tensor& x) override {
+    ++recorded;
+    if (layer != layer_ || site != site_) ++unwanted;
+    kept = x.clone();
+  }
+  mutable std::int64_t asked = 0;
+  std::int64_t recorded = 0, unwanted = 0;
+  at::Tensor kept;
+
+ private:
+  std::int64_t layer_;
+  ProbeSite site_;
+};
+
+TEST(Transformer, ProbesReceiveOnlyTheSitesTheyWantAndLeaveLogitsUnchanged) {
   ModelConfig c = small_config(NormScheme::pre);
   Transformer model = Transformer::random(c, 11);
   at::Tensor tokens = some_tokens(c.vocab_size);
-  const std::int64_t before = statistics_evaluations();
-  at::Tensor plain = model.forward(tokens);
-  EXPECT_EQ(statistics_evaluations(), before) << "a probe-less forward computed statistics";
-  ResidualStatsProbe probe(c.num_layers);
-  at::Tensor probed = model.forward(tokens, &probe);
-  EXPECT_EQ(statistics_evaluations() - before, 2 * c.num_layers);
-  EXPECT_TRUE(at::equal(plain, probed));
-  EXPECT_GT(probe.stats().back().output_variance, 0.0);
+  const at::Tensor plain = model.forward(tokens);
+  SelectiveProbe probe(2, ProbeSite::resid_post);
+  const at::Tensor probed = model.forward(tokens, &probe);
+  EXPECT_TRUE(at::equal(plain, probed)) << "a probe changed the logits";
+  EXPECT_EQ(probe.asked, kProbeSiteCount * c.num_layers) << "every site is offered exactly once";
+  EXPECT_EQ(probe.recorded, 1) << "a site the probe did not want was handed over";
+  EXPECT_EQ(probe.unwanted, 0);
+  ASSERT_TRUE(probe.kept.defined());
+  // What it got is x_3, the output of block 2.
+  const at::Tensor x3 = model.block(2, model.block(1, model.embed(tokens)));
+  EXPECT_TRUE(at::equal(probe.kept, x3));
+  // And the statistics a probe computes are those of that tensor.
+  ResidualStatsProbe stats(c.num_layers);
+  model.forward(tokens, &stats);
+  EXPECT_DOUBLE_EQ(stats.stats()[1].output_variance, formulas::element_moments(x3).variance());
+  EXPECT_DOUBLE_EQ(stats.stats()[1].output_rms, formulas::element_moments(x3).rms());
 }
 
 TEST(Transformer, PreLnVarianceGrowsFasterThanLnsAtInit) {

@@ -6,7 +6,7 @@
 #include <iomanip>
 #include <iostream>
 
-#include "core/cli/commands.h"
+#include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/tokenize/read_file.h"
 #include "core/tokenize/tokenizer.h"

@@ -6,8 +6,8 @@
 #include <iostream>
 
 #include "core/analysis/block_jacobian.h"
-#include "core/cli/analysis_input.h"
-#include "core/cli/commands.h"
+#include "app/cli/analysis_input.h"
+#include "app/cli/commands.h"
 #include "core/model/transformer.h"
 
 namespace depthscope::cli {
@@ -24,7 +24,8 @@ void add_jacobian_command(CLI::App& app) {
   add_analysis_input_options(cmd, o->input);
   cmd->add_option("--layer", o->layer, "Block, 1..L")->required();
   cmd->add_option("--ctx", o->jacobian.n_ctx, "Tokens averaged over (the first N of the text)")->capture_default_str();
-  cmd->add_option("--epsilon", o->jacobian.epsilon_rel, "Finite-difference step relative to RMS(x_l)")->capture_default_str();
+  cmd->add_option("--positions", o->jacobian.positions, "Positions the per-token Jacobian dy_t/dx_t is averaged over")
+      ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON (with the d x d matrix)");
   cmd->callback([o] {
     const AnalysisInput in = load_analysis_input(o->input);
@@ -40,6 +41,9 @@ void add_jacobian_command(CLI::App& app) {
       nlohmann::json j = {{"layer", r.layer},
                           {"dim", r.dim},
                           {"tokens", r.tokens},
+                          {"definition", "per-token dy_t/dx_t, exact (autograd), mean over positions"},
+                          {"positions", r.positions},
+                          {"memory_estimate_bytes", r.memory_estimate_bytes},
                           {"diagonal_dominance", r.diagonal_dominance},
                           {"identity_distance", r.identity_distance},
                           {"mean_abs_diagonal", r.mean_abs_diagonal},
@@ -48,8 +52,9 @@ void add_jacobian_command(CLI::App& app) {
       std::cout << j.dump(2) << "\n";
       return;
     }
-    std::printf("layer %lld: %lld x %lld Jacobian averaged over %lld tokens\n", static_cast<long long>(r.layer),
-                static_cast<long long>(r.dim), static_cast<long long>(r.dim), static_cast<long long>(r.tokens));
+    std::printf("layer %lld: %lld x %lld per-token Jacobian dy_t/dx_t (autograd), mean over %zu positions of %lld tokens\n",
+                static_cast<long long>(r.layer), static_cast<long long>(r.dim), static_cast<long long>(r.dim),
+                r.positions.size(), static_cast<long long>(r.tokens));
     std::printf("diagonal dominance  %.4f   (sum |J_ii| / sum |J_ij|; 1 = diagonal)\n", r.diagonal_dominance);
     std::printf("||J - I||_F / sqrt(d)  %.4f\n", r.identity_distance);
     std::printf("mean |diagonal| %.4f   mean |off-diagonal| %.5f\n", r.mean_abs_diagonal, r.mean_abs_off_diagonal);

@@ -1,4 +1,4 @@
-#include "core/cli/analysis_input.h"
+#include "app/cli/analysis_input.h"
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>

@@ -7,7 +7,7 @@
 #include <chrono>
 #include <iostream>
 
-#include "core/cli/commands.h"
+#include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 

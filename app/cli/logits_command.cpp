@@ -8,7 +8,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "core/cli/commands.h"
+#include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 #include "core/model/transformer.h"

@@ -1,10 +1,10 @@
-#include "core/cli/cli.h"
+#include "app/cli/cli.h"
 
 #include <CLI/CLI.hpp>
 
 #include <iostream>
 
-#include "core/cli/commands.h"
+#include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/runtime/threads.h"
 
@@ -17,7 +17,7 @@ int run_cli(int argc, char** argv) {
   app.add_option("--threads", threads, "Threads for tensor math (0 = all cores)");
   app.parse_complete_callback([&] { set_threads(threads); });
 
-  // One line per command file (core/cli/*_command.cpp).
+  // One line per command file (app/cli/*_command.cpp).
   add_info_command(app);
   add_variance_at_init_command(app);
   add_tokenize_command(app);

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <iostream>
 
-#include "core/cli/commands.h"
+#include "app/cli/commands.h"
 #include "core/io/checkpoint.h"
 #include "core/io/summarize.h"
 

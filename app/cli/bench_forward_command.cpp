@@ -19,7 +19,7 @@
 
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/layer_stats.h"
-#include "core/cli/commands.h"
+#include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
 #include "core/runtime/threads.h"

@@ -7,8 +7,8 @@
 #include <iostream>
 
 #include "core/analysis/perplexity.h"
-#include "core/cli/analysis_input.h"
-#include "core/cli/commands.h"
+#include "app/cli/analysis_input.h"
+#include "app/cli/commands.h"
 #include "core/model/transformer.h"
 
 namespace depthscope::cli {

@@ -8,10 +8,11 @@
 #include <iostream>
 
 #include "core/analysis/layer_stats.h"
-#include "core/cli/analysis_input.h"
-#include "core/cli/commands.h"
+#include "app/cli/analysis_input.h"
+#include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
+#include "core/runtime/memory.h"
 
 namespace depthscope::cli {
 
@@ -45,6 +46,7 @@ void add_stats_command(CLI::App& app) {
     std::int64_t ctx = 0;
     std::int64_t max_tokens = 4096;
     bool json = false, csv = false, no_logit_lens = false;
+    std::string memory_budget;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("stats", "Per-layer residual-stream statistics and angular distances over a text");
@@ -52,6 +54,8 @@ void add_stats_command(CLI::App& app) {
   cmd->add_option("--ctx", o->ctx, "Window length in tokens (default: min(256, the model's context))");
   cmd->add_option("--max-tokens", o->max_tokens, "Use only the first N tokens (0 = all)")->capture_default_str();
   cmd->add_flag("--no-logit-lens", o->no_logit_lens, "Skip decoding every layer through the head");
+  cmd->add_option("--memory-budget", o->memory_budget,
+                  "Refuse when the estimated peak memory exceeds this (e.g. 8G; default 70% of physical memory)");
   auto* json = cmd->add_flag("--json", o->json, "Print JSON");
   cmd->add_flag("--csv", o->csv, "Print the per-layer table as CSV")->excludes(json);
   cmd->callback([o] {
@@ -60,6 +64,12 @@ void add_stats_command(CLI::App& app) {
     opt.n_ctx = o->ctx > 0 ? o->ctx : std::min<std::int64_t>(256, in.model->config().max_position);
     opt.max_tokens = o->max_tokens;
     opt.logit_lens = !o->no_logit_lens;
+    if (!o->memory_budget.empty()) opt.memory_budget_bytes = parse_byte_size(o->memory_budget);
+    const LayerStatsPlan plan =
+        plan_layer_statistics(in.model->config(), static_cast<std::int64_t>(in.tokens.size()), opt);
+    std::fprintf(stderr, "stats: estimated peak memory %s (%lld windows, %lld held at a time)\n",
+                 format_bytes(plan.memory_estimate_bytes).c_str(), static_cast<long long>(plan.windows),
+                 static_cast<long long>(plan.group_windows));
     const bool table = !o->json && !o->csv;
     if (table)
       std::printf("%-5s %12s %12s %10s %8s %8s %12s %12s %8s %10s\n", "layer", "in_var", "out_var", "rms",
@@ -76,8 +86,22 @@ void add_stats_command(CLI::App& app) {
         std::fflush(stdout);
       });
     }
+    if (r.first_non_finite_layer > 0)
+      std::fprintf(stderr,
+                   "warning: the residual stream overflowed: layer %lld's output holds NaN or Inf; its statistics "
+                   "and those after it are reported as NaN/Inf (null in JSON)\n",
+                   static_cast<long long>(r.first_non_finite_layer));
     if (o->json) {
       nlohmann::json j;
+      j["memory_estimate_bytes"] = r.memory_estimate_bytes;
+      j["tokens"] = r.tokens;
+      j["windows"] = r.windows;
+      j["first_non_finite_layer"] = r.first_non_finite_layer > 0 ? nlohmann::json(r.first_non_finite_layer)
+                                                                 : nlohmann::json(nullptr);
+      j["warnings"] = nlohmann::json::array();
+      if (r.first_non_finite_layer > 0)
+        j["warnings"].push_back("layer " + std::to_string(r.first_non_finite_layer) +
+                                ": the residual stream holds NaN or Inf from here on");
       j["layers"] = nlohmann::json::array();
       for (const LayerStats& s : r.layers) j["layers"].push_back(layer_json(s));
       j["angular_distance"] = {{"token_mean", r.angular.token_mean}, {"last_token", r.angular.last_token}};

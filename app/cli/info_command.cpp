@@ -4,7 +4,7 @@
 
 #include <iostream>
 
-#include "core/cli/commands.h"
+#include "app/cli/commands.h"
 #include "core/runtime/device.h"
 #include "core/runtime/threads.h"
 #include "core/version.h"

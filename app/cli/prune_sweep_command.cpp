@@ -10,8 +10,8 @@
 
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/multiple_choice.h"
-#include "core/cli/analysis_input.h"
-#include "core/cli/commands.h"
+#include "app/cli/analysis_input.h"
+#include "app/cli/commands.h"
 #include "core/model/transformer.h"
 
 namespace depthscope::cli {

@@ -15,7 +15,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "core/cli/commands.h"
+#include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 

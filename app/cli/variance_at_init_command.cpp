@@ -6,7 +6,7 @@
 #include <iostream>
 
 #include "core/analysis/variance_at_init.h"
-#include "core/cli/commands.h"
+#include "app/cli/commands.h"
 
 namespace depthscope::cli {
 
@@ -29,10 +29,14 @@ void add_variance_at_init_command(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([o] {
     o->request.scheme = parse_norm_scheme(o->scheme);
+    const ModelConfig config = variance_at_init_config(o->request);  // validates before any compute
     const auto layers = variance_at_init(o->request);
     if (o->json) {
       nlohmann::json j;
       j["scheme"] = o->scheme;
+      j["model"] = {{"layers", config.num_layers},       {"width", config.hidden_size},
+                    {"heads", config.num_heads},         {"head_size", config.resolved_head_dim()},
+                    {"ffn", config.intermediate_size},   {"vocab", config.vocab_size}};
       j["layers"] = nlohmann::json::array();
       for (const auto& v : layers)
         j["layers"].push_back({{"layer", v.layer},
@@ -41,6 +45,10 @@ void add_variance_at_init_command(CLI::App& app) {
       std::cout << j.dump(2) << "\n";
       return;
     }
+    std::printf("model: %lld layers x %lld, %lld heads of %lld, FFN %lld\n",
+                static_cast<long long>(config.num_layers), static_cast<long long>(config.hidden_size),
+                static_cast<long long>(config.num_heads), static_cast<long long>(config.resolved_head_dim()),
+                static_cast<long long>(config.intermediate_size));
     std::printf("%-6s %16s %16s\n", "layer", "input_variance", "output_variance");
     for (const auto& v : layers)
       std::printf("%-6lld %16.6g %16.6g\n", static_cast<long long>(v.layer), v.input_variance,
