@@ -26,9 +26,9 @@ gui=${DEPTHSCOPE_GUI:-ON}
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-openmp libsqlite3-dev nlohmann-json3-dev libcli11-dev
-  libsentencepiece-dev libpcre2-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libsentencepiece-dev libpcre2-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
-  fortunes-min jargon-text
+  fortunes fortunes-min jargon-text
 )
 if [ "$gui" != "OFF" ]; then
   packages+=(qt6-base-dev qt6-svg-dev libqt6sql6-sqlite libqcustomplot-dev libgl-dev xvfb xauth fonts-dejavu-core)

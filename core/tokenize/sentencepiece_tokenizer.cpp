@@ -4,79 +4,19 @@
 //
 // libsentencepiece is reached through a plugin loaded with dlopen(RTLD_LOCAL|RTLD_DEEPBIND):
 // linked directly it crashes the process at start-up (its bundled protobuf clashes with
-// LibTorch's); see core/tokenize/sentencepiece_plugin/spm_plugin.cpp.
-#include <dlfcn.h>
-#include <unistd.h>
-
-#include <climits>
-#include <cstdlib>
-#include <mutex>
+// LibTorch's); see core/tokenize/sentencepiece_plugin/spm_plugin.cpp and
+// sentencepiece_plugin_loader.h.
+#include <algorithm>
 
 #include "core/error.h"
 #include "core/tokenize/formats.h"
 #include "core/tokenize/read_file.h"
+#include "core/tokenize/sentencepiece_plugin_loader.h"
 
 namespace depthscope {
 namespace {
 
-// The plugin's C interface, resolved once per process.
-struct SpmPlugin {
-  void* (*load)(const char*, size_t, char*, int) = nullptr;
-  void (*free_handle)(void*) = nullptr;
-  int (*encode)(void*, const char*, size_t, int*, int) = nullptr;
-  int (*decode)(void*, const int*, int, char*, int) = nullptr;
-  int (*piece)(void*, int, char*, int) = nullptr;
-  int (*vocab_size)(void*) = nullptr;
-  int (*bos_id)(void*) = nullptr;
-  int (*eos_id)(void*) = nullptr;
-  std::string error;  // why it could not be loaded
-};
-
-std::string executable_dir() {
-  char buf[PATH_MAX];
-  const ssize_t n = readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return ".";
-  std::string p(buf, static_cast<size_t>(n));
-  return p.substr(0, p.find_last_of('/'));
-}
-
-const SpmPlugin& plugin() {
-  static SpmPlugin p;
-  static std::once_flag once;
-  std::call_once(once, [] {
-    std::vector<std::string> candidates;
-    if (const char* env = std::getenv("DEPTHSCOPE_SPM_PLUGIN")) candidates.emplace_back(env);
-    candidates.push_back(executable_dir() + "/../lib/depthscope_sentencepiece.so");
-    candidates.push_back(executable_dir() + "/depthscope_sentencepiece.so");
-    candidates.emplace_back(DEPTHSCOPE_SPM_PLUGIN);
-    void* h = nullptr;
-    for (const auto& c : candidates) {
-      h = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
-      if (h != nullptr) break;
-      const char* e = dlerror();
-      p.error = e ? e : ("cannot open " + c);
-    }
-    if (h == nullptr) return;
-    auto sym = [&](const char* name) {
-      void* s = dlsym(h, name);
-      if (s == nullptr) p.error = std::string("plugin lacks ") + name;
-      return s;
-    };
-    p.load = reinterpret_cast<decltype(p.load)>(sym("ds_spm_load"));
-    p.free_handle = reinterpret_cast<decltype(p.free_handle)>(sym("ds_spm_free"));
-    p.encode = reinterpret_cast<decltype(p.encode)>(sym("ds_spm_encode"));
-    p.decode = reinterpret_cast<decltype(p.decode)>(sym("ds_spm_decode"));
-    p.piece = reinterpret_cast<decltype(p.piece)>(sym("ds_spm_piece"));
-    p.vocab_size = reinterpret_cast<decltype(p.vocab_size)>(sym("ds_spm_vocab_size"));
-    p.bos_id = reinterpret_cast<decltype(p.bos_id)>(sym("ds_spm_bos_id"));
-    p.eos_id = reinterpret_cast<decltype(p.eos_id)>(sym("ds_spm_eos_id"));
-    if (p.load && p.free_handle && p.encode && p.decode && p.piece && p.vocab_size && p.bos_id && p.eos_id)
-      p.error.clear();
-    else
-      p.load = nullptr;
-  });
-  return p;
-}
+const SpmPlugin& plugin() { return spm_plugin(); }
 
 class SentencePieceTokenizer : public Tokenizer {
  public:
@@ -140,7 +80,7 @@ class SentencePieceTokenizer : public Tokenizer {
 
 std::unique_ptr<Tokenizer> load_sentencepiece_model(const std::string& path) {
   const SpmPlugin& p = plugin();
-  if (p.load == nullptr)
+  if (!p.ok())
     throw FileError(path, "", "cannot read SentencePiece models: the sentencepiece plugin did not load (" +
                                   p.error + ")");
   const std::string bytes = read_file_bytes(path);
