@@ -30,6 +30,7 @@ int run_cli(int argc, char** argv) {
   add_convert_command(app);
   add_logits_command(app);
   add_bench_load_command(app);
+  add_corpus_command(app);
 
   try {
     app.parse(argc, argv);

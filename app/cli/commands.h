@@ -20,5 +20,6 @@ void add_inspect_command(CLI::App& app);           // inspect_command.cpp
 void add_convert_command(CLI::App& app);           // convert_command.cpp
 void add_logits_command(CLI::App& app);            // logits_command.cpp
 void add_bench_load_command(CLI::App& app);        // bench_load_command.cpp
+void add_corpus_command(CLI::App& app);            // corpus_command.cpp
 
 }  // namespace depthscope::cli
