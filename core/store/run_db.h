@@ -1,0 +1,88 @@
+#pragma once
+// The run database: one SQLite file per workspace that training processes write and the
+// GUI and CLI read while runs are live (docs/runs.md documents the schema).
+//
+// A RunDb is one connection: use it from one thread at a time, and give every thread and
+// process its own. Metrics are written through MetricWriter (batched) and read through
+// metric_reader.h. Every failure throws DatabaseError (a FileError) naming the file,
+// the operation and SQLite's message.
+//
+// Opening reaps stale runs (StoreOptions::reap_on_open), and so does list_runs(): a run
+// whose process died is shown as failed ("process lost"), never as running forever.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/store/run_records.h"
+#include "core/store/store_error.h"
+#include "core/store/store_options.h"
+
+namespace depthscope::store {
+
+class Connection;
+
+class RunDb {
+ public:
+  // Opens or creates the file, migrating an older schema; a newer schema than this code
+  // knows throws DatabaseError naming the file.
+  explicit RunDb(const std::string& path, const StoreOptions& options = {});
+  ~RunDb();
+  RunDb(RunDb&&) noexcept;
+  RunDb& operator=(RunDb&&) noexcept;
+
+  const std::string& path() const;
+  int schema_version() const { return schema_version_; }
+
+  // --- experiments -------------------------------------------------------------------
+  std::int64_t create_experiment(const std::string& name, const std::string& spec_json = "{}");
+  std::vector<Experiment> list_experiments();
+
+  // --- run lifecycle -----------------------------------------------------------------
+  // A new run in status queued.
+  std::int64_t create_run(const NewRun& run);
+  // The process `pid` on `host` starts (or resumes) the run: status running, heartbeat
+  // now, started_at set once, ended_at and error cleared.
+  void mark_running(std::int64_t run, std::int64_t pid, const std::string& host);
+  // The run is alive and at `step`. A run that was reaped as "process lost" while its
+  // process was in fact only slow is set back to running: a heartbeat is proof of life.
+  void heartbeat(std::int64_t run, std::int64_t step);
+  // Any status; a terminal one (stopped, finished, failed, diverged) also sets ended_at.
+  void set_status(std::int64_t run, RunStatus status, const std::string& error = "");
+  // On resume from the checkpoint at `step`: deletes the run's metrics and layer_metrics
+  // with step > `step` (written by the process that died after that checkpoint), so a
+  // reader never sees two values for one (run, key, step) and steps keep increasing.
+  // Records an info event. Returns the number of rows deleted.
+  std::int64_t supersede_after(std::int64_t run, std::int64_t step);
+  // Deletes the run and all its rows (not the checkpoint files on disk).
+  void delete_run(std::int64_t run);
+  std::vector<RunRecord> list_runs();  // reaps stale runs first; ordered by id
+  std::optional<RunRecord> get_run(std::int64_t run);
+
+  // --- checkpoints and events ----------------------------------------------------------
+  void add_checkpoint(std::int64_t run, std::int64_t step, const std::string& path);
+  // The checkpoint with the largest step (the newest one among equal steps).
+  std::optional<CheckpointRecord> last_checkpoint(std::int64_t run);
+  std::vector<CheckpointRecord> checkpoints(std::int64_t run);
+  // `run` empty: an event of the workspace rather than of one run.
+  void add_event(std::optional<std::int64_t> run, EventLevel level, const std::string& message);
+
+  // --- stale runs ----------------------------------------------------------------------
+  // Marks failed, with error "process lost" and ended_at now, every running run whose
+  // process is certainly dead on this host (kill(pid, 0) -> ESRCH) or whose heartbeat is
+  // older than `timeout_ms`. Returns the ids it marked. Takes the write lock only when
+  // there is something to mark.
+  std::vector<std::int64_t> reap_stale_runs(std::int64_t timeout_ms);
+
+  // The connection, for the store's reader and tests.
+  Connection& connection() { return *conn_; }
+
+ private:
+  void require_run(std::int64_t run, const std::string& what);
+  std::unique_ptr<Connection> conn_;
+  StoreOptions options_;
+  int schema_version_ = 0;
+};
+
+}  // namespace depthscope::store
