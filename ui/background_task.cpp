@@ -1,41 +1,10 @@
 #include "ui/background_task.h"
 
-#include <chrono>
 #include <exception>
 
 #include "core/error.h"
 
 namespace depthscope::ui {
-
-UpdateQueue::UpdateQueue(QObject* parent) : QObject(parent) {
-  timer_.setSingleShot(true);
-  timer_.setInterval(40);
-  connect(&timer_, &QTimer::timeout, this, &UpdateQueue::flush);
-}
-
-void UpdateQueue::push(std::function<void()> update) {
-  bool first = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    first = pending_.empty();
-    pending_.push_back(std::move(update));
-  }
-  if (first) {
-    QMetaObject::invokeMethod(this, [this] { if (!timer_.isActive()) timer_.start(); }, Qt::QueuedConnection);
-  }
-}
-
-void UpdateQueue::flush() {
-  timer_.stop();
-  std::vector<std::function<void()>> batch;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);  // short: only moves the list
-    batch.swap(pending_);
-  }
-  if (batch.empty()) return;
-  for (auto& update : batch) update();
-  emit applied();
-}
 
 RunControl TaskContext::phase(double from, double to, const std::string& name) const {
   const ProgressFn overall = report;
@@ -54,16 +23,23 @@ RunControl TaskContext::phase(double from, double to, const std::string& name) c
       cancel);
 }
 
-void TaskWorker::run(int task, const TaskRunner::Work& work, std::shared_ptr<std::atomic<bool>> cancel) {
+void TaskWorker::run(int task, const TaskRunner::Work& work, std::shared_ptr<std::atomic<bool>> cancel,
+                     std::function<void(std::function<void()>)> post) {
   TaskContext context;
   context.cancel = cancel.get();
   context.start = std::chrono::steady_clock::now();
+  context.post = std::move(post);
   context.report = [this, task](const Progress& p) {
     emit progress(task, p.fraction(), p.eta_s, QString::fromStdString(p.stage));
   };
   const auto seconds = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - context.start).count();
   };
+  // A task abandoned before it began never runs.
+  if (cancel->load()) {
+    emit finished(task, true, 0.0);
+    return;
+  }
   try {
     work(context);
     emit finished(task, cancel->load(), seconds());
@@ -75,22 +51,29 @@ void TaskWorker::run(int task, const TaskRunner::Work& work, std::shared_ptr<std
 }
 
 TaskRunner::TaskRunner(QObject* parent) : QObject(parent) {
+  timer_.setSingleShot(true);
+  timer_.setInterval(40);
+  connect(&timer_, &QTimer::timeout, this, &TaskRunner::flush);
+
   worker_ = new TaskWorker;
   worker_->moveToThread(&thread_);
   connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
   connect(worker_, &TaskWorker::progress, this, [this](int task, double f, double eta, const QString& stage) {
-    if (task == task_ && running_) emit progress(task, f, eta, stage);
+    if (task == current_ && running_) emit progress(task, f, eta, stage);
   });
   connect(worker_, &TaskWorker::finished, this, [this](int task, bool cancelled, double s) {
-    if (task != task_) return;
+    if (task != current_) return;
+    flush();  // every closure of the task was posted before this signal
     running_ = false;
     emit finished(task, cancelled, s);
   });
   connect(worker_, &TaskWorker::failed, this, [this](int task, const QString& message) {
-    if (task != task_) return;
+    if (task != current_) return;
+    flush();
     running_ = false;
     emit failed(task, message);
   });
+  thread_.setObjectName("depthscope-task");
   thread_.start();
 }
 
@@ -101,19 +84,62 @@ TaskRunner::~TaskRunner() {
 }
 
 int TaskRunner::start(Work work) {
-  if (cancel_) cancel_->store(true);  // an older task stops at its next check; its signals are ignored
+  abandon();
   cancel_ = std::make_shared<std::atomic<bool>>(false);
-  const int task = ++task_;
+  const int task = ++last_;
+  current_ = task;
   running_ = true;
   TaskWorker* worker = worker_;
   auto flag = cancel_;
-  QMetaObject::invokeMethod(worker_, [worker, task, work = std::move(work), flag] { worker->run(task, work, flag); },
-                            Qt::QueuedConnection);
+  auto post = [this, task](std::function<void()> update) { this->post(task, std::move(update)); };
+  QMetaObject::invokeMethod(
+      worker_, [worker, task, work = std::move(work), flag, post] { worker->run(task, work, flag, post); },
+      Qt::QueuedConnection);
   return task;
 }
 
 void TaskRunner::cancel() {
   if (cancel_) cancel_->store(true);
+}
+
+void TaskRunner::cancel(int task) {
+  if (task == current_ && running_) cancel();
+}
+
+void TaskRunner::abandon() {
+  cancel();  // the old task stops at its next check
+  current_ = 0;
+  running_ = false;
+}
+
+void TaskRunner::post(int task, std::function<void()> update) {
+  bool first = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    first = pending_.empty();
+    pending_.emplace_back(task, std::move(update));
+  }
+  if (first) {
+    QMetaObject::invokeMethod(this, [this] { if (!timer_.isActive()) timer_.start(); }, Qt::QueuedConnection);
+  }
+}
+
+void TaskRunner::flush() {
+  timer_.stop();
+  std::vector<std::pair<int, std::function<void()>>> batch;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);  // short: only moves the list
+    batch.swap(pending_);
+  }
+  const int task = current_;
+  bool ran = false;
+  for (auto& [from, update] : batch) {
+    // Checked per closure: one of them may switch the receiver (a new model) mid-batch.
+    if (from != current_ || current_ == 0) continue;  // stale: abandoned or superseded
+    update();
+    ran = true;
+  }
+  if (ran && task == current_) emit updated(task);
 }
 
 }  // namespace depthscope::ui

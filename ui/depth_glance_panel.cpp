@@ -12,11 +12,11 @@
 
 #include "core/analysis/variance_at_init.h"
 #include "core/runtime/progress.h"
+#include "ui/background_task.h"
 #include "ui/chart.h"
 #include "ui/job_list.h"
 #include "ui/palette.h"
 #include "ui/text_format.h"
-#include "ui/variance_worker.h"
 
 namespace depthscope::ui {
 namespace {
@@ -38,7 +38,7 @@ const char* kEmptyMessage = "No curves yet.\nPress Recompute to build a fresh mo
 }  // namespace
 
 DepthGlancePanel::DepthGlancePanel(JobList* jobs, QWidget* parent)
-    : QWidget(parent), jobs_(jobs), stream_(std::make_shared<VarianceStream>()) {
+    : QWidget(parent), jobs_(jobs), runner_(new TaskRunner(this)) {
   // --- controls -------------------------------------------------------------
   layers_box_ = new QSpinBox;
   layers_box_->setRange(2, 512);
@@ -110,31 +110,24 @@ DepthGlancePanel::DepthGlancePanel(JobList* jobs, QWidget* parent)
   layout->addWidget(summary_label_);
   update_summary();
 
-  // --- worker -------------------------------------------------------------------
-  worker_ = new VarianceWorker(stream_);
-  worker_->moveToThread(&thread_);
-  connect(&thread_, &QThread::finished, worker_, &QObject::deleteLater);
-  connect(worker_, &VarianceWorker::points_ready, this, &DepthGlancePanel::on_points_ready);
-  connect(worker_, &VarianceWorker::progress, this, &DepthGlancePanel::on_progress);
-  connect(worker_, &VarianceWorker::finished, this, &DepthGlancePanel::on_finished);
-  connect(worker_, &VarianceWorker::failed, this, &DepthGlancePanel::on_failed);
-  thread_.setObjectName("depth-at-a-glance");
-  thread_.start();
-
-  replot_timer_.setSingleShot(true);
-  replot_timer_.setInterval(40);
-  connect(&replot_timer_, &QTimer::timeout, this, &DepthGlancePanel::flush_points);
+  // --- background work: the runner only passes on the current run's signals ------------
+  connect(runner_, &TaskRunner::updated, this, &DepthGlancePanel::refit);
+  connect(runner_, &TaskRunner::progress, this,
+          [this](int, double f, double eta, const QString& stage) { on_progress(f, eta, stage); });
+  connect(runner_, &TaskRunner::finished, this,
+          [this](int, bool cancelled, double seconds) { on_finished(cancelled, seconds); });
+  connect(runner_, &TaskRunner::failed, this, [this](int, const QString& message) { on_failed(message); });
 
   connect(recompute_button_, &QPushButton::clicked, this, &DepthGlancePanel::recompute);
   connect(cancel_button_, &QPushButton::clicked, this, &DepthGlancePanel::cancel);
   connect(log_box_, &QCheckBox::toggled, this, &DepthGlancePanel::set_log_y);
 }
 
-DepthGlancePanel::~DepthGlancePanel() {
-  if (cancel_flag_) cancel_flag_->store(true);
-  thread_.quit();
-  thread_.wait();
-}
+// The runner (a child) cancels and waits for its thread when it is deleted; cancelling here
+// first lets the work stop while the panel's members are torn down.
+DepthGlancePanel::~DepthGlancePanel() { runner_->cancel(); }
+
+bool DepthGlancePanel::running() const { return runner_->running(); }
 
 QCPGraph* DepthGlancePanel::graph(NormScheme s) const {
   auto it = graphs_.find(s);
@@ -152,16 +145,11 @@ void DepthGlancePanel::set_log_y(bool on) {
 }
 
 void DepthGlancePanel::recompute() {
-  if (running_) {
-    // The old run stops at its next layer; its late signals carry an old run id and are ignored.
-    cancel_flag_->store(true);
-    if (jobs_) jobs_->end(job_id_, "cancelled");
-  }
-  ++run_id_;
+  // A running computation is abandoned by start(): it stops at its next layer and nothing it
+  // still sends reaches this panel.
+  if (runner_->running() && jobs_) jobs_->end(job_id_, "cancelled");
   run_layers_ = layers_box_->value();
   run_width_ = width_box_->value();
-  cancel_flag_ = std::make_shared<std::atomic<bool>>(false);
-  stream_->take();  // drop anything left from an earlier run
   for (auto& [scheme, g] : graphs_) g->data()->clear();
   chart_->set_title("Residual-stream variance by depth at initialisation",
                     model_description(run_layers_, run_width_));
@@ -170,66 +158,65 @@ void DepthGlancePanel::recompute() {
   chart_->replot(QCustomPlot::rpQueuedReplot);
   update_summary();
 
-  VarianceJob job;
-  job.run_id = run_id_;
-  job.layers = run_layers_;
-  job.width = run_width_;
-  job.schemes = schemes_;
-  job.cancel = cancel_flag_;
+  const int layers = run_layers_;
+  const int width = run_width_;
+  const std::vector<NormScheme> schemes = schemes_;
+  std::vector<std::string> labels;
+  for (NormScheme s : schemes) labels.push_back(scheme_label(s).toStdString());
+  DepthGlancePanel* self = this;  // closures run on the GUI thread, from the panel's own runner
+  const int task = runner_->start([=](const TaskContext& ctx) {
+    const double n = static_cast<double>(schemes.size());
+    for (std::size_t i = 0; i < schemes.size(); ++i) {
+      const NormScheme scheme = schemes[i];
+      VarianceAtInitRequest request;
+      request.layers = layers;
+      request.width = width;
+      request.scheme = scheme;
+      const RunControl control = ctx.phase(double(i) / n, double(i + 1) / n, labels[i]);
+      variance_at_init(request, control, [&](const LayerVariance& lv) {
+        ctx.deliver([self, scheme, l = static_cast<int>(lv.layer), v = lv.output_variance] {
+          self->add_point(scheme, l, v);
+        });
+      });
+      control.check_cancel();
+    }
+  });
   if (jobs_) {
-    std::weak_ptr<std::atomic<bool>> flag = cancel_flag_;
+    TaskRunner* runner = runner_;
     job_id_ = jobs_->start(QString("Depth at a glance: %1 layers × %2").arg(run_layers_).arg(run_width_),
-                           [flag] { if (auto f = flag.lock()) f->store(true); });
+                           [runner, task] { runner->cancel(task); });
   }
   set_running(true);
   progress_bar_->setValue(0);
   status_label_->setText("starting…");
   emit log(QString("Depth at a glance: computing %1 layers × width %2 for Pre-LN and LNS")
                .arg(run_layers_).arg(run_width_));
-  VarianceWorker* worker = worker_;
-  QMetaObject::invokeMethod(worker_, [worker, job] { worker->run(job); }, Qt::QueuedConnection);
 }
 
 void DepthGlancePanel::cancel() {
-  if (!running_ || !cancel_flag_) return;
-  cancel_flag_->store(true);  // read by core between layers, on the worker thread
+  if (!runner_->running()) return;
+  runner_->cancel();  // atomic, read by core between layers on the worker thread
   status_label_->setText("cancelling…");
 }
 
-void DepthGlancePanel::on_points_ready(int run_id) {
-  if (run_id != run_id_) return;
-  if (!replot_timer_.isActive()) replot_timer_.start();
+void DepthGlancePanel::add_point(NormScheme scheme, int layer, double variance) {
+  if (QCPGraph* g = graph(scheme)) g->addData(layer, variance);
 }
 
-void DepthGlancePanel::flush_points() {
-  const std::vector<VariancePoint> points = stream_->take();  // short lock inside take()
-  bool added = false;
-  for (const VariancePoint& p : points) {
-    if (p.run_id != run_id_) continue;
-    if (QCPGraph* g = graph(p.scheme)) {
-      g->addData(p.layer, p.variance);
-      added = true;
-    }
-  }
-  if (added) {
-    chart_->fit_to_data();
-    chart_->xAxis->setRange(0.5, run_layers_ + 0.5);
-    chart_->replot(QCustomPlot::rpQueuedReplot);
-    update_summary();
-  }
+void DepthGlancePanel::refit() {
+  chart_->fit_to_data();
+  chart_->xAxis->setRange(0.5, run_layers_ + 0.5);
+  chart_->replot(QCustomPlot::rpQueuedReplot);
+  update_summary();
 }
 
-void DepthGlancePanel::on_progress(int run_id, double fraction, double eta_s, const QString& stage) {
-  if (run_id != run_id_ || !running_) return;
+void DepthGlancePanel::on_progress(double fraction, double eta_s, const QString& stage) {
   progress_bar_->setValue(static_cast<int>(fraction * 1000 + 0.5));
   status_label_->setText(QString("%1 · ETA %2").arg(stage, QString::fromStdString(format_duration(eta_s))));
   if (jobs_) jobs_->progress(job_id_, fraction, eta_s, stage);
 }
 
-void DepthGlancePanel::on_finished(int run_id, bool cancelled, double seconds) {
-  if (run_id != run_id_) return;
-  replot_timer_.stop();
-  flush_points();
+void DepthGlancePanel::on_finished(bool cancelled, double seconds) {
   chart_->replot(QCustomPlot::rpImmediateRefresh);
   set_running(false);
   const QString took = QString::fromStdString(format_duration(seconds));
@@ -245,10 +232,7 @@ void DepthGlancePanel::on_finished(int run_id, bool cancelled, double seconds) {
   emit finished(cancelled);
 }
 
-void DepthGlancePanel::on_failed(int run_id, const QString& message) {
-  if (run_id != run_id_) return;
-  replot_timer_.stop();
-  flush_points();
+void DepthGlancePanel::on_failed(const QString& message) {
   set_running(false);
   chart_->set_message(QString("Could not compute the curves:\n%1\n\nChange the layer count or width and press Recompute.")
                           .arg(message));
@@ -259,7 +243,6 @@ void DepthGlancePanel::on_failed(int run_id, const QString& message) {
 }
 
 void DepthGlancePanel::set_running(bool on) {
-  running_ = on;
   cancel_button_->setEnabled(on);
   recompute_button_->setEnabled(!on);
   layers_box_->setEnabled(!on);

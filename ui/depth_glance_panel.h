@@ -1,15 +1,10 @@
 #pragma once
 // "Depth at a glance": residual-stream variance by layer for a freshly initialised deep
 // model, Pre-LN against LNS on one chart. The curves fill in layer by layer while a
-// VarianceWorker computes them on its own thread.
-#include <atomic>
+// TaskRunner (ui/background_task.h) computes them on its thread.
 #include <map>
-#include <memory>
 #include <vector>
 
-#include <QElapsedTimer>
-#include <QThread>
-#include <QTimer>
 #include <QWidget>
 
 #include "core/model/config.h"
@@ -26,8 +21,7 @@ namespace depthscope::ui {
 
 class Chart;
 class JobList;
-class VarianceStream;
-class VarianceWorker;
+class TaskRunner;
 
 class DepthGlancePanel : public QWidget {
   Q_OBJECT
@@ -39,7 +33,7 @@ class DepthGlancePanel : public QWidget {
   Chart* chart() const { return chart_; }
   QCPGraph* graph(NormScheme s) const;
   const std::vector<NormScheme>& schemes() const { return schemes_; }
-  bool running() const { return running_; }
+  bool running() const;
   void set_model_size(int layers, int width);
   void set_log_y(bool on);
   // layer, one column per scheme ("" where a layer has no value yet).
@@ -56,11 +50,11 @@ class DepthGlancePanel : public QWidget {
   void log(const QString& message);
 
  private:
-  void on_points_ready(int run_id);
-  void flush_points();
-  void on_progress(int run_id, double fraction, double eta_s, const QString& stage);
-  void on_finished(int run_id, bool cancelled, double seconds);
-  void on_failed(int run_id, const QString& message);
+  void add_point(NormScheme scheme, int layer, double variance);
+  void refit();
+  void on_progress(double fraction, double eta_s, const QString& stage);
+  void on_finished(bool cancelled, double seconds);
+  void on_failed(const QString& message);
   void set_running(bool on);
   void update_summary();
 
@@ -78,16 +72,10 @@ class DepthGlancePanel : public QWidget {
   QLabel* status_label_;
   QLabel* summary_label_;
 
-  QThread thread_;
-  VarianceWorker* worker_ = nullptr;
-  std::shared_ptr<VarianceStream> stream_;
-  std::shared_ptr<std::atomic<bool>> cancel_flag_;
-  QTimer replot_timer_;  // coalesces per-layer updates into one replot every ~40 ms
-  int run_id_ = 0;
+  TaskRunner* runner_;  // child: cancels and waits for its thread when the panel goes
   int job_id_ = 0;
   int run_layers_ = 0;
   int run_width_ = 0;
-  bool running_ = false;
 };
 
 }  // namespace depthscope::ui

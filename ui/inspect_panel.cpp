@@ -14,6 +14,7 @@
 #include <QSpinBox>
 #include <QVBoxLayout>
 
+#include "core/analysis/eval_set.h"
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/layer_stats.h"
 #include "core/runtime/progress.h"
@@ -48,7 +49,7 @@ QString num(double v, int digits = 6) { return QString::number(v, 'g', digits); 
 }  // namespace
 
 InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
-    : QWidget(parent), jobs_(jobs), runner_(new TaskRunner(this)), queue_(new UpdateQueue(this)) {
+    : QWidget(parent), jobs_(jobs), runner_(new TaskRunner(this)) {
   // --- controls -----------------------------------------------------------------------
   tokens_box_ = new QSpinBox;
   tokens_box_->setRange(64, 1 << 20);
@@ -213,14 +214,13 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   connect(log_box_, &QCheckBox::toggled, variance_chart_, &Chart::set_log_y);
   connect(max_n_box_, qOverload<int>(&QSpinBox::valueChanged), this, &InspectPanel::apply_max_n);
   connect(angular_mode_box_, qOverload<int>(&QComboBox::currentIndexChanged), this, &InspectPanel::show_angular_mode);
-  connect(queue_, &UpdateQueue::applied, this, &InspectPanel::refit);
+  connect(runner_, &TaskRunner::updated, this, &InspectPanel::refit);
   connect(runner_, &TaskRunner::progress, this, [this](int, double f, double eta, const QString& stage) {
     progress_bar_->setValue(int(f * 1000 + 0.5));
     status_label_->setText(QString("%1 · ETA %2").arg(stage, QString::fromStdString(format_duration(eta))));
     if (jobs_) jobs_->progress(job_id_, f, eta, stage);
   });
   connect(runner_, &TaskRunner::finished, this, [this](int, bool cancelled, double seconds) {
-    queue_->flush();
     set_running(false);
     if (cancelled) {
       status_label_->setText("Cancelled; the results so far are shown. Press Analyse to run again.");
@@ -234,7 +234,6 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
     emit finished(cancelled);
   });
   connect(runner_, &TaskRunner::failed, this, [this](int, const QString& message) {
-    queue_->flush();
     set_running(false);
     status_label_->setText("Failed: " + message);
     removal_chart_->set_message("Could not analyse this model:\n" + message +
@@ -250,7 +249,15 @@ InspectPanel::~InspectPanel() { runner_->cancel(); }
 bool InspectPanel::running() const { return runner_->running(); }
 
 void InspectPanel::set_session(std::shared_ptr<const ModelSession> session) {
-  if (runner_->running()) cancel();
+  // The old model's analysis stops at its next layer; results it already computed (queued,
+  // not yet drawn) and its finished signal are dropped by the runner, so the new model's
+  // fresh charts never show a point of the old one.
+  if (runner_->running()) {
+    if (jobs_) jobs_->end(job_id_, "cancelled");
+    emit log("Inspect: stopped the analysis of the previous model");
+  }
+  runner_->abandon();
+  set_running(false);
   session_ = std::move(session);
   layers_ = static_cast<int>(session_->config().num_layers);
   n_ctx_box_->setValue(static_cast<int>(std::min<std::int64_t>(256, session_->config().max_position)));
@@ -266,6 +273,8 @@ void InspectPanel::set_evaluation(int tokens, int n_ctx, int max_pruned) {
   n_ctx_box_->setValue(n_ctx);
   prune_box_->setValue(max_pruned);
 }
+
+void InspectPanel::set_evaluation_text(const QString& path) { text_path_ = path.toStdString(); }
 
 void InspectPanel::reset_charts() {
   const QColor color = model_color(session_.get());
@@ -307,37 +316,40 @@ void InspectPanel::reset_charts() {
 
 void InspectPanel::analyse() {
   if (!session_) return;
+  if (runner_->running() && jobs_) jobs_->end(job_id_, "cancelled");  // start() abandons it
   reset_charts();
   for (Chart* c : {variance_chart_, angular_chart_, logit_chart_, removal_chart_, pruning_chart_}) c->set_message(QString());
-  const int run = ++run_id_;
   const auto session = session_;
-  const std::int64_t tokens_n = tokens_box_->value();
-  const std::int64_t n_ctx = n_ctx_box_->value();
+  EvalSetOptions eval;
+  eval.max_tokens = tokens_box_->value();
+  eval.n_ctx = n_ctx_box_->value();
+  const std::string text_path = text_path_;
   const std::int64_t max_pruned = std::min(prune_box_->value(), std::max(1, layers_ - 1));
-  UpdateQueue* queue = queue_;
-  InspectPanel* self = this;  // closures run on the GUI thread, while the panel lives
-  runner_->start([=](const TaskContext& ctx) {
-    std::string source;
-    const std::vector<std::int64_t> tokens = session->evaluation_tokens(tokens_n, &source);
-    queue->push([self, run, source, n = tokens.size()] {
-      if (run == self->run_id_)
-        emit self->log(QString("Inspect: %1 tokens from %2").arg(n).arg(QString::fromStdString(source)));
+  InspectPanel* self = this;  // closures run on the GUI thread, from the panel's own runner
+  const int task = runner_->start([=](const TaskContext& ctx) {
+    // The same tokens and windows (BOS included) as `depthscope-cli perplexity/prune-sweep
+    // --text FILE --max-tokens N --ctx N`.
+    const EvalSet set = session->evaluation_set(text_path, eval);
+    ctx.deliver([self, source = set.source, n = set.tokens.size()] {
+      emit self->log(QString("Inspect: %1 tokens from %2").arg(n).arg(QString::fromStdString(source)));
     });
     LayerStatsOptions so;
-    so.n_ctx = n_ctx;
-    layer_statistics(session->model(), tokens, so, ctx.phase(0.0, 0.2, "statistics"),
-                     [&](const LayerStats& s) { queue->push([self, run, s] { self->apply_stats(run, s); }); });
+    so.n_ctx = set.windows.n_ctx;
+    layer_statistics(session->model(), set.tokens, so, ctx.phase(0.0, 0.2, "statistics"),
+                     [&](const LayerStats& s) { ctx.deliver([self, s] { self->apply_stats(s); }); });
     RemovalOptions ro;
-    ro.windows.n_ctx = n_ctx;
-    layer_removal_sweep(session->model(), tokens, ro, ctx.phase(0.2, 0.55, "removal sweep"),
-                        [&](const LayerRemovalEntry& e) { queue->push([self, run, e] { self->apply_removal(run, e); }); });
-    greedy_pruning_curve(session->model(), tokens, ro, max_pruned, ctx.phase(0.55, 1.0, "greedy pruning"),
-                         [&](const PruningStep& st) { queue->push([self, run, st] { self->apply_pruning(run, st); }); });
+    ro.windows = set.windows;
+    const LayerRemovalSweep sweep =
+        layer_removal_sweep(session->model(), set.tokens, ro, ctx.phase(0.2, 0.55, "removal sweep"),
+                            [&](const LayerRemovalEntry& e) { ctx.deliver([self, e] { self->apply_removal(e); }); });
+    ctx.deliver([self, b = sweep.baseline] { self->apply_baseline(b); });
+    greedy_pruning_curve(session->model(), set.tokens, ro, max_pruned, ctx.phase(0.55, 1.0, "greedy pruning"),
+                         [&](const PruningStep& st) { ctx.deliver([self, st] { self->apply_pruning(st); }); });
   });
   if (jobs_) {
     TaskRunner* runner = runner_;
     job_id_ = jobs_->start(QString("Inspect %1").arg(QString::fromStdString(session_->summary().path).section('/', -1)),
-                           [runner] { runner->cancel(); });
+                           [runner, task] { runner->cancel(task); });
   }
   set_running(true);
   progress_bar_->setValue(0);
@@ -349,8 +361,7 @@ void InspectPanel::cancel() {
   if (runner_->running()) status_label_->setText("cancelling…");
 }
 
-void InspectPanel::apply_stats(int run, const LayerStats& s) {
-  if (run != run_id_) return;
+void InspectPanel::apply_stats(const LayerStats& s) {
   const double l = static_cast<double>(s.layer);
   variance_graph_->addData(l, s.output_variance);
   if (std::isfinite(s.logit_lens_loss)) logit_graph_->addData(l, s.logit_lens_loss);
@@ -375,16 +386,19 @@ void InspectPanel::show_angular_mode() {
   angular_chart_->replot(QCustomPlot::rpQueuedReplot);
 }
 
-void InspectPanel::apply_removal(int run, const LayerRemovalEntry& e) {
-  if (run != run_id_) return;
-  baseline_ppl_ = e.score.ppl - e.delta_ppl;
+void InspectPanel::apply_removal(const LayerRemovalEntry& e) {
+  // Until the sweep returns its baseline, the one implied by the first entry (equal up to rounding).
+  if (baseline_ppl_ == 0) apply_baseline(RemovalScore{0, e.score.ppl - e.delta_ppl});
   removal_bars_->addData(static_cast<double>(e.layer), e.delta_ppl);
+}
+
+void InspectPanel::apply_baseline(const RemovalScore& baseline) {
+  baseline_ppl_ = baseline.ppl;
   removal_chart_->set_title("Removal impact",
                             QString("ΔPPL when one layer is bypassed · full model PPL %1").arg(num(baseline_ppl_, 5)));
 }
 
-void InspectPanel::apply_pruning(int run, const PruningStep& step) {
-  if (run != run_id_) return;
+void InspectPanel::apply_pruning(const PruningStep& step) {
   QStringList removed;
   for (auto l : step.removed) removed << QString::number(l);
   pruned_layers_[static_cast<int>(step.removed_count)] = removed.isEmpty() ? QString() : " (" + removed.join(", ") + ")";

@@ -3,7 +3,11 @@
 // evaluation text — variance by depth, angular distance d(l, l+n), logit lens, the
 // layer-removal sweep (bars that fill in as each layer finishes) and the greedy pruning
 // curve. One background task computes them in that order; every chart streams.
+// The evaluation set comes from core/analysis/eval_set.h, as in the CLI's `perplexity` and
+// `prune-sweep`, so the same model, text and settings give the same numbers there.
+// A new model abandons the running analysis: nothing it still sends reaches the charts.
 #include <memory>
+#include <string>
 
 #include <QMap>
 #include <vector>
@@ -23,6 +27,7 @@ namespace depthscope {
 struct LayerStats;
 struct LayerRemovalEntry;
 struct PruningStep;
+struct RemovalScore;
 }  // namespace depthscope
 
 namespace depthscope {
@@ -34,7 +39,6 @@ namespace depthscope::ui {
 class Chart;
 class JobList;
 class TaskRunner;
-class UpdateQueue;
 
 class InspectPanel : public QWidget {
   Q_OBJECT
@@ -45,7 +49,11 @@ class InspectPanel : public QWidget {
   void set_session(std::shared_ptr<const ModelSession> session);
   // Evaluation tokens taken from the corpus, window length, most layers the greedy curve removes.
   void set_evaluation(int tokens, int n_ctx, int max_pruned);
+  // Evaluation text file; empty (the default): the Debian corpus fortunes-min, as the CLI.
+  void set_evaluation_text(const QString& path);
   bool running() const;
+  // Perplexity of the full model over the evaluation set of the last analysis (0 before).
+  double baseline_ppl() const { return baseline_ppl_; }
 
   Chart* variance_chart() const { return variance_chart_; }
   Chart* angular_chart() const { return angular_chart_; }
@@ -67,9 +75,10 @@ class InspectPanel : public QWidget {
 
  private:
   void reset_charts();
-  void apply_stats(int run, const LayerStats& s);
-  void apply_removal(int run, const LayerRemovalEntry& e);
-  void apply_pruning(int run, const PruningStep& step);
+  void apply_stats(const LayerStats& s);
+  void apply_removal(const LayerRemovalEntry& e);
+  void apply_baseline(const RemovalScore& baseline);
+  void apply_pruning(const PruningStep& step);
   void refit();
   void set_running(bool on);
   void apply_max_n();
@@ -77,9 +86,8 @@ class InspectPanel : public QWidget {
 
   JobList* jobs_;
   std::shared_ptr<const ModelSession> session_;
-  TaskRunner* runner_;
-  UpdateQueue* queue_;
-  int run_id_ = 0;
+  TaskRunner* runner_;  // child; drops whatever an abandoned analysis still sends
+  std::string text_path_;
   int job_id_ = 0;
   int layers_ = 0;
   double baseline_ppl_ = 0;

@@ -189,12 +189,12 @@ void MainWindow::open_path(const QString& path) {
   pending_ = std::make_shared<std::shared_ptr<const ModelSession>>();
   auto result = pending_;
   const std::string file = path.toStdString();
-  if (load_job_ && loader_->running()) jobs_->end(load_job_, "cancelled");
-  loader_->start([result, file](const TaskContext& ctx) {
+  if (load_job_ && loader_->running()) jobs_->end(load_job_, "cancelled");  // start() abandons it
+  const int task = loader_->start([result, file](const TaskContext& ctx) {
     *result = ModelSession::open(file, ctx.phase(0.0, 1.0, "loading"));
   });
   TaskRunner* loader = loader_;
-  load_job_ = jobs_->start("Open " + QFileInfo(path).fileName(), [loader] { loader->cancel(); });
+  load_job_ = jobs_->start("Open " + QFileInfo(path).fileName(), [loader, task] { loader->cancel(task); });
   log_->append("Opening " + path);
 }
 

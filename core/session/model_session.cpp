@@ -3,8 +3,6 @@
 #include "core/session/model_session.h"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/io/checkpoint.h"
 #include "core/io/summarize.h"
@@ -13,8 +11,6 @@
 
 namespace depthscope {
 namespace {
-
-constexpr const char* kDefaultCorpus = "/usr/share/games/fortunes/fortunes";
 
 // Used only when the default corpus is not installed.
 constexpr const char* kFallbackText =
@@ -57,35 +53,15 @@ const Transformer& ModelSession::model() const { return *model_; }
 const ModelConfig& ModelSession::config() const { return model_->config(); }
 std::string ModelSession::tokenizer_description() const { return tokenizer_->description(); }
 
-std::vector<std::int64_t> ModelSession::tokenize(const std::string& text, std::int64_t max_tokens) const {
-  std::vector<std::int64_t> ids;
-  if (auto bos = tokenizer_->bos_id()) ids.push_back(*bos);
-  const std::vector<std::int64_t> body = tokenizer_->encode(text);
-  ids.insert(ids.end(), body.begin(), body.end());
-  if (max_tokens > 0 && static_cast<std::int64_t>(ids.size()) > max_tokens) ids.resize(max_tokens);
-  // Ids the model cannot embed (a byte tokenizer on a small vocabulary) wrap into range.
-  const std::int64_t vocab = model_->config().vocab_size;
-  for (auto& id : ids) id = ((id % vocab) + vocab) % vocab;
-  return ids;
-}
-
-std::vector<std::int64_t> ModelSession::evaluation_tokens(std::int64_t max_tokens, std::string* source) const {
-  std::string text;
-  std::ifstream in(kDefaultCorpus, std::ios::binary);
-  if (in) {
-    std::stringstream ss;
-    // Enough text for max_tokens even with a byte tokenizer.
-    std::string chunk(static_cast<std::size_t>(std::max<std::int64_t>(max_tokens, 1024) * 8), '\0');
-    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-    chunk.resize(static_cast<std::size_t>(in.gcount()));
-    text = chunk;
-    if (source) *source = kDefaultCorpus;
+EvalSet ModelSession::evaluation_set(const std::string& text_path, const EvalSetOptions& options) const {
+  if (text_path.empty() && !std::filesystem::exists(kDefaultCorpus)) {
+    std::string text;
+    const std::int64_t wanted = options.max_tokens > 0 ? options.max_tokens : 4096;
+    while (static_cast<std::int64_t>(text.size()) < wanted * 4) text += kFallbackText;
+    return eval_set_from_text(text, *tokenizer_, config(), options,
+                              "built-in sample text (install fortunes-min for a real corpus)");
   }
-  if (text.empty()) {
-    while (static_cast<std::int64_t>(text.size()) < max_tokens * 4) text += kFallbackText;
-    if (source) *source = "built-in sample text (install fortunes-min for a real corpus)";
-  }
-  return tokenize(text, max_tokens);
+  return eval_set_from_file(text_path, *tokenizer_, config(), options);
 }
 
 }  // namespace depthscope

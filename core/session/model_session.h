@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/analysis/eval_set.h"
 #include "core/io/model_summary.h"
 #include "core/model/config.h"
 #include "core/runtime/progress.h"
@@ -33,11 +34,11 @@ class ModelSession {
   const ModelConfig& config() const;
   const ModelSummary& summary() const { return summary_; }
   std::string tokenizer_description() const;
-  // Ids of `text` with the tokenizer's BOS first (when it has one); at most max_tokens ids.
-  std::vector<std::int64_t> tokenize(const std::string& text, std::int64_t max_tokens) const;
-  // Evaluation ids from the default corpus (Debian fortunes-min) or, when it is missing,
-  // a built-in paragraph. `source` is set to a description of what was used.
-  std::vector<std::int64_t> evaluation_tokens(std::int64_t max_tokens, std::string* source) const;
+  // The evaluation set of the perplexity analyses, built exactly as the CLI builds it
+  // (core/analysis/eval_set.h, with this session's tokenizer): from `text_path`, or the
+  // default corpus when it is empty; when the default corpus is not installed, from a
+  // built-in paragraph (said in EvalSet::source). Throws FileError with a sentence to act on.
+  EvalSet evaluation_set(const std::string& text_path, const EvalSetOptions& options) const;
 
  private:
   ModelSession();

@@ -1,12 +1,14 @@
 // Inspect tab: a removal sweep on a small model fills its bars layer by layer before the
 // finished signal; a second run cancelled midway keeps its partial results and the panel
-// stays responsive.
+// stays responsive. Loading another model mid-run never shows a point of the first one.
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <QComboBox>
 #include <qcustomplot.h>
+
+#include <cmath>
 
 #include "core/model/config.h"
 #include "core/runtime/threads.h"
@@ -23,16 +25,35 @@ using namespace depthscope::ui;
 namespace {
 constexpr int kLayers = 8;
 
-std::shared_ptr<const ModelSession> small_model() {
+std::shared_ptr<const ModelSession> small_model(int layers = kLayers, std::uint64_t seed = 7) {
   ModelConfig c;
   c.vocab_size = 256;
   c.hidden_size = 64;
   c.intermediate_size = 172;
-  c.num_layers = kLayers;
+  c.num_layers = layers;
   c.num_heads = 4;
   c.num_kv_heads = 4;
   c.max_position = 256;
-  return ModelSession::random(c, 7);
+  return ModelSession::random(c, seed);
+}
+
+// Every point the charts hold, as "chart key value" lines (exact values).
+QStringList chart_points(const InspectPanel& p) {
+  QStringList out;
+  const auto graph = [&](const char* name, QCPGraph* g) {
+    for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it)
+      out << QString("%1 %2 %3").arg(name).arg(it->key).arg(it->value, 0, 'g', 17);
+  };
+  graph("variance", p.variance_chart()->graph(0));
+  graph("logit", p.logit_lens_chart()->graph(0));
+  graph("pruning", p.pruning_graph());
+  for (auto it = p.removal_bars()->data()->constBegin(); it != p.removal_bars()->data()->constEnd(); ++it)
+    out << QString("removal %1 %2").arg(it->key).arg(it->value, 0, 'g', 17);
+  QCPColorMapData* d = p.angular_map()->data();
+  for (int k = 0; k < d->keySize(); ++k)
+    for (int n = 0; n < d->valueSize(); ++n)
+      if (std::isfinite(d->cell(k, n))) out << QString("angular %1 %2 %3").arg(k).arg(n).arg(d->cell(k, n), 0, 'g', 17);
+  return out;
 }
 }  // namespace
 
@@ -118,6 +139,65 @@ class TestInspectPanel : public QObject {
     QString error;
     QVERIFY2(export_chart(panel.removal_chart(), dir.filePath("partial.csv"), &error), qPrintable(error));
     QCOMPARE(panel.removal_chart()->csv().rows.size(), shown);
+  }
+
+  // A new model mid-run: the first model's analysis is abandoned, nothing it computed reaches
+  // the new model's charts (not even results already queued), its job ends as cancelled, and
+  // the second model's analysis then shows exactly what it shows when run alone.
+  void new_model_mid_run_never_shows_the_old_models_results() {
+    constexpr int kSmall = 3;  // the second model: 3 layers, so any key above 3 is the first model's
+    const auto second = small_model(kSmall, 11);
+    QStringList alone;
+    {
+      InspectPanel ref;
+      ref.resize(1200, 800);
+      ref.set_session(second);
+      ref.set_evaluation(2048, 64, 2);
+      QSignalSpy done(&ref, &InspectPanel::finished);
+      ref.analyse();
+      QVERIFY(done.wait(300000));
+      alone = chart_points(ref);
+      QVERIFY(alone.size() > 3 * kSmall);
+    }
+
+    JobList jobs;
+    InspectPanel panel(&jobs);
+    panel.resize(1200, 800);
+    panel.set_session(small_model());
+    panel.set_evaluation(2048, 64, 3);
+    QSignalSpy done(&panel, &InspectPanel::finished);
+    panel.analyse();
+    // Switch as soon as the first model's sweep shows two bars: statistics are drawn, more
+    // results of the sweep are being computed or already queued.
+    QTRY_VERIFY_WITH_TIMEOUT(panel.removal_bars()->dataCount() >= 2, 300000);
+    QVERIFY(panel.running());
+    // Keep the GUI thread busy meanwhile so more results of the first model are queued,
+    // computed but not yet drawn, when the switch happens.
+    QThread::msleep(500);
+    panel.set_session(second);
+    panel.set_evaluation(2048, 64, 2);
+    QVERIFY(!panel.running());
+    QCOMPARE(jobs.jobs().front().status, QString("cancelled"));
+
+    // Whatever the abandoned analysis still sends arrives now; none of it may be drawn.
+    QStringList leaked;
+    bool watching = true;
+    const auto check = [&] { if (watching) leaked << chart_points(panel); };
+    for (Chart* c : panel.findChildren<Chart*>()) connect(c, &QCustomPlot::afterReplot, this, check);
+    QTest::qWait(1500);
+    check();
+    QVERIFY2(leaked.isEmpty(), qPrintable("points of the first model on the new charts:\n" + leaked.mid(0, 10).join("\n")));
+    QCOMPARE(done.count(), 0);  // the abandoned run reports nothing either
+
+    // The second model's own analysis (queued behind the abandoned one) shows exactly its numbers.
+    watching = false;
+    panel.analyse();
+    QVERIFY(done.wait(300000));
+    QCOMPARE(done.count(), 1);
+    QCOMPARE(done.first().first().toBool(), false);
+    QCOMPARE(panel.removal_bars()->dataCount(), kSmall);
+    QCOMPARE(chart_points(panel), alone);
+    QCOMPARE(jobs.jobs().back().status, QString("finished"));
   }
 };
 
