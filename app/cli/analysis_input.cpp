@@ -5,7 +5,6 @@
 
 #include <cctype>
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -24,6 +23,11 @@ void add_analysis_input_options(CLI::App* cmd, AnalysisInputOptions& o) {
   auto* tokens = cmd->add_option("--tokens", o.tokens, "Token ids (whitespace/comma separated) instead of --text");
   text->excludes(tokens);
   cmd->add_flag("--progress", o.progress, "Print progress with ETA on stderr even when it is not a terminal");
+}
+
+void add_max_tokens_option(CLI::App* cmd, AnalysisInputOptions& o) {
+  cmd->add_option("--max-tokens", o.max_tokens, "Use only the first N evaluation ids (BOS included; 0 = all)")
+      ->capture_default_str();
 }
 
 std::vector<std::int64_t> read_token_ids(const std::string& path) {
@@ -53,31 +57,23 @@ std::vector<std::int64_t> read_token_ids(const std::string& path) {
   return ids;
 }
 
-AnalysisInput load_analysis_input(const AnalysisInputOptions& o) {
+AnalysisInput load_analysis_input(const AnalysisInputOptions& o, std::int64_t n_ctx, std::int64_t stride) {
+  if (o.max_tokens < 0) throw UsageError("--max-tokens must be 0 (all) or a positive number of ids");
   AnalysisInput in;
   LoadedCheckpoint ck = load_checkpoint(o.model);
   in.model = std::make_unique<Transformer>(std::move(ck.config), std::move(ck.weights));
   in.tokenizer = find_tokenizer_for(o.model);
   if (!in.tokenizer) in.tokenizer = make_byte_tokenizer();
-  if (!o.tokens.empty()) {
-    in.tokens = read_token_ids(o.tokens);
-    return in;
-  }
-  const std::string path = o.text.empty() ? std::string(kDefaultCorpus) : o.text;
-  if (!std::filesystem::exists(path)) {
-    if (o.text.empty())
-      throw FileError(path, "", "the default corpus is missing: install the Debian package fortunes-min, or pass --text FILE or --tokens FILE");
-    throw FileError(path, "", "no such file");
-  }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw FileError(path, "", "cannot open the text");
-  std::stringstream ss;
-  ss << f.rdbuf();
-  in.bos = in.tokenizer->bos_id();
-  if (in.bos) in.tokens.push_back(*in.bos);
-  const std::vector<std::int64_t> ids = in.tokenizer->encode(ss.str());
-  in.tokens.insert(in.tokens.end(), ids.begin(), ids.end());
-  if (in.tokens.size() < 2) throw FileError(path, "", "the text gives fewer than 2 tokens");
+  EvalSetOptions options;
+  options.max_tokens = o.max_tokens;
+  options.n_ctx = n_ctx;
+  options.stride = stride;
+  EvalSet set = o.tokens.empty() ? eval_set_from_file(o.text, *in.tokenizer, in.model->config(), options)
+                                 : eval_set_from_ids(read_token_ids(o.tokens), in.model->config(), options, o.tokens);
+  in.tokens = std::move(set.tokens);
+  in.windows = set.windows;
+  if (in.windows.bos_id >= 0) in.bos = in.windows.bos_id;
+  in.source = std::move(set.source);
   return in;
 }
 

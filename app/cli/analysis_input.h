@@ -1,12 +1,16 @@
 #pragma once
 // What the analysis commands (stats, perplexity, prune-sweep, jacobian) share: the model
-// argument, the evaluation text or token ids, and progress printing on stderr.
+// argument, the evaluation text or token ids, and progress printing on stderr. The ids and
+// windows come from core/analysis/eval_set.h, the function the GUI calls too, so both
+// report the same numbers.
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "core/analysis/eval_set.h"
+#include "core/analysis/perplexity.h"
 #include "core/model/transformer.h"
 #include "core/runtime/progress.h"
 #include "core/tokenize/tokenizer.h"
@@ -17,30 +21,34 @@ class App;
 
 namespace depthscope::cli {
 
-// Used when neither --text nor --tokens is given (Debian package fortunes-min).
-inline constexpr const char* kDefaultCorpus = "/usr/share/games/fortunes/fortunes";
-
 struct AnalysisInputOptions {
   std::string model;        // checkpoint path (positional MODEL)
   std::string text;         // --text FILE
   std::string tokens;       // --tokens FILE
+  std::int64_t max_tokens = 0;  // --max-tokens N (0: all)
   bool progress = false;    // --progress
 };
 
 // Adds MODEL, --text, --tokens and --progress to a subcommand.
 void add_analysis_input_options(CLI::App* cmd, AnalysisInputOptions& o);
+// Adds --max-tokens N, read by load_analysis_input (the GUI's "Tokens" setting).
+void add_max_tokens_option(CLI::App* cmd, AnalysisInputOptions& o);
 
 struct AnalysisInput {
   std::unique_ptr<Transformer> model;
   std::unique_ptr<Tokenizer> tokenizer;   // the checkpoint's, or bytes when it has none
   std::vector<std::int64_t> tokens;       // evaluation ids (BOS first when text was tokenized)
   std::optional<std::int64_t> bos;        // the tokenizer's BOS, only when text was tokenized
+  PerplexityOptions windows;              // scoring windows, bos_id set as eval_set.h says
+  std::string source;                     // the text file or the token-id file
 };
 
-// Loads the checkpoint and the ids: --tokens as given; otherwise the text (--text or the
-// default corpus) tokenized with find_tokenizer_for(model), bytes if none, BOS prepended
-// when the tokenizer has one. Throws FileError/UsageError with a sentence to act on.
-AnalysisInput load_analysis_input(const AnalysisInputOptions& o);
+// Loads the checkpoint and the evaluation set (core/analysis/eval_set.h): --tokens as
+// given; otherwise the text (--text or the default corpus) tokenized with
+// find_tokenizer_for(model), bytes if none, BOS first when the tokenizer has one; at most
+// --max-tokens ids. n_ctx 0: min(512, the model's context, the token count). Throws
+// FileError/UsageError with a sentence to act on.
+AnalysisInput load_analysis_input(const AnalysisInputOptions& o, std::int64_t n_ctx = 0, std::int64_t stride = 0);
 
 // Token ids separated by whitespace and/or commas. Throws FileError naming the file and
 // the position of anything that is not a non-negative integer.

@@ -23,18 +23,15 @@ void add_perplexity_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("perplexity", "Perplexity over a text (llama.cpp convention: second half of each window scored)");
   add_analysis_input_options(cmd, o->input);
+  add_max_tokens_option(cmd, o->input);
   cmd->add_option("--ctx", o->ctx, "Window length n_ctx (default: min(512, the model's context, the token count))");
   cmd->add_option("--stride", o->stride, "Windows every N tokens, each scoring its last N (llama.cpp --ppl-stride); 0 = non-overlapping")
       ->capture_default_str();
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([o] {
-    const AnalysisInput in = load_analysis_input(o->input);
-    PerplexityOptions opt;
-    opt.n_ctx = o->ctx > 0 ? o->ctx
-                           : std::min<std::int64_t>({512, in.model->config().max_position,
-                                                     static_cast<std::int64_t>(in.tokens.size())});
-    opt.stride = o->stride;
-    opt.bos_id = in.bos ? *in.bos : -1;
+    // Tokens and windows (BOS included) from core/analysis/eval_set.h, as the GUI builds them.
+    const AnalysisInput in = load_analysis_input(o->input, o->ctx, o->stride);
+    const PerplexityOptions& opt = in.windows;
     PerplexityResult r;
     {
       CliProgress progress(o->input.progress);

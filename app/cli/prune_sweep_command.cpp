@@ -41,6 +41,7 @@ void add_prune_sweep_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("prune-sweep", "Loss and perplexity with each layer removed (cached sweep: L(L+1)/2 layer passes)");
   add_analysis_input_options(cmd, o->input);
+  add_max_tokens_option(cmd, o->input);
   cmd->add_option("--ctx", o->ctx, "Window length n_ctx (default: min(512, the model's context, the token count))");
   cmd->add_option("--stride", o->stride, "Perplexity stride as in `perplexity` (0 = non-overlapping)")->capture_default_str();
   cmd->add_option("--block", o->block, "Also remove contiguous blocks of 1..N layers (heatmap start x n)");
@@ -50,13 +51,10 @@ void add_prune_sweep_command(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->add_flag("--naive", o->naive, "Run every configuration from the embeddings (L^2 passes; for benchmarks)");
   cmd->callback([o] {
-    const AnalysisInput in = load_analysis_input(o->input);
+    // Tokens and windows (BOS included) from core/analysis/eval_set.h, as the GUI builds them.
+    const AnalysisInput in = load_analysis_input(o->input, o->ctx, o->stride);
     RemovalOptions opt;
-    opt.windows.n_ctx = o->ctx > 0 ? o->ctx
-                                   : std::min<std::int64_t>({512, in.model->config().max_position,
-                                                             static_cast<std::int64_t>(in.tokens.size())});
-    opt.windows.stride = o->stride;
-    opt.windows.bos_id = in.bos ? *in.bos : -1;
+    opt.windows = in.windows;
     opt.cached = !o->naive;
     if (!o->choices.empty()) opt.choices = load_multiple_choice_jsonl(o->choices, *in.tokenizer, in.tokenizer->bos_id());
     const bool text = !o->json;
