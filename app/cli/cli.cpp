@@ -31,6 +31,8 @@ int run_cli(int argc, char** argv) {
   add_logits_command(app);
   add_bench_load_command(app);
   add_corpus_command(app);
+  add_train_command(app);
+  add_presets_command(app);
 
   try {
     app.parse(argc, argv);

@@ -21,5 +21,7 @@ void add_convert_command(CLI::App& app);           // convert_command.cpp
 void add_logits_command(CLI::App& app);            // logits_command.cpp
 void add_bench_load_command(CLI::App& app);        // bench_load_command.cpp
 void add_corpus_command(CLI::App& app);            // corpus_command.cpp
+void add_train_command(CLI::App& app);             // train_command.cpp
+void add_presets_command(CLI::App& app);           // presets_command.cpp
 
 }  // namespace depthscope::cli

@@ -1,0 +1,62 @@
+#include "core/train/experiment.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/store/run_db.h"
+#include "core/train/corpus_cache.h"
+#include "core/train/token_corpus.h"
+#include "core/train/train_spec.h"
+#include "core/train/trainer.h"
+
+namespace depthscope {
+
+namespace fs = std::filesystem;
+
+std::string default_run_dir(const std::string& db_path) {
+  const fs::path p = fs::absolute(db_path);
+  return (p.parent_path() / (p.stem().string() + "-runs")).string();
+}
+
+CreatedExperiment create_experiment(const TrainSpec& spec, const std::string& db_path, const RunControl& control) {
+  CreatedExperiment out;
+  if (spec.corpus_from_text) {
+    const fs::path cache = fs::absolute(db_path).parent_path() / "corpora";
+    const CachedCorpus c = build_or_open_corpus(spec.corpus_text, cache.string(), control);
+    out.corpus_dir = c.dir;
+    out.corpus_built = c.built;
+  } else {
+    out.corpus_dir = fs::absolute(spec.corpus_dir).string();
+  }
+  const TokenCorpus corpus(out.corpus_dir);
+  // One window of each kind must fit, checked now rather than at the first step.
+  corpus.train_batch(spec.seed, 1, 0, 1, spec.seq);
+  corpus.validation_windows(spec.seq, spec.seq);
+  for (NormScheme s : spec.schemes) initial_config(spec, s, corpus.vocab_size());
+
+  // The stored spec names the corpus folder and the checkpoint by absolute path, so a run
+  // can be trained or resumed from anywhere with the database alone.
+  nlohmann::json stored = nlohmann::json::parse(spec.json);
+  stored["corpus"] = {{"dir", out.corpus_dir}};
+  if (!spec.init.empty()) stored["init"] = fs::absolute(spec.init).string();
+
+  store::RunDb db(db_path);
+  out.experiment = db.create_experiment(spec.name, stored.dump());
+  for (NormScheme s : spec.schemes) {
+    nlohmann::json run_spec = stored;
+    run_spec["schemes"] = {to_string(s)};
+    store::NewRun r;
+    r.experiment_id = out.experiment;
+    r.name = spec.name + "/" + to_string(s);
+    r.scheme = to_string(s);
+    r.kind = spec.init.empty() ? store::RunKind::train : store::RunKind::finetune;
+    r.spec_json = run_spec.dump();
+    r.steps = spec.steps;
+    out.runs.push_back(db.create_run(r));
+  }
+  return out;
+}
+
+}  // namespace depthscope

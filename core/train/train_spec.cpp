@@ -1,0 +1,242 @@
+#include "core/train/train_spec.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/train/presets.h"
+
+namespace depthscope {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+const std::vector<std::string> kFields = {
+    "name", "model", "schemes", "corpus", "steps", "batch", "seq", "lr", "warmup", "min_lr_ratio",
+    "optimizer", "weight_decay", "clip", "accumulate", "seed", "eval_every", "eval_tokens",
+    "layer_metrics_every", "checkpoint_every", "threads", "device", "init", "data_format"};
+const std::vector<std::string> kModelFields = {"preset", "family", "layers", "hidden", "ffn",
+                                               "heads", "kv_heads", "head_dim", "rope_theta"};
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
+}
+
+// Reads typed fields of one JSON object, naming `prefix.key` in every error.
+class Fields {
+ public:
+  Fields(const json& j, std::string source, std::string prefix, const std::vector<std::string>& known)
+      : j_(j), source_(std::move(source)), prefix_(std::move(prefix)) {
+    if (!j.is_object()) fail("", "must be a JSON object");
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (std::find(known.begin(), known.end(), it.key()) == known.end())
+        fail(it.key(), "is not a spec field (known: " + joined(known) + ")");
+  }
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw FileError(source_, prefix_.empty() ? key : (key.empty() ? prefix_ : prefix_ + "." + key), problem);
+  }
+  bool has(const char* key) const { return j_.contains(key); }
+  const json& at(const char* key) const { return j_.at(key); }
+
+  std::int64_t integer(const char* key, std::int64_t def, std::int64_t min, std::int64_t max = INT64_MAX) const {
+    if (!has(key)) return def;
+    const json& v = j_.at(key);
+    if (!v.is_number_integer()) fail(key, "must be an integer");
+    const std::int64_t x = v.get<std::int64_t>();
+    if (x < min || x > max)
+      fail(key, "must be at least " + std::to_string(min) + (max == INT64_MAX ? "" : " and at most " + std::to_string(max)) +
+                    " (got " + std::to_string(x) + ")");
+    return x;
+  }
+  double number(const char* key, double def, double min, double max) const {
+    if (!has(key)) return def;
+    const json& v = j_.at(key);
+    if (!v.is_number()) fail(key, "must be a number");
+    const double x = v.get<double>();
+    if (!(x >= min && x <= max)) {
+      std::ostringstream o;
+      o << "must be in [" << min << ", " << max << "] (got " << x << ")";
+      fail(key, o.str());
+    }
+    return x;
+  }
+  std::string text(const char* key, const std::string& def) const {
+    if (!has(key)) return def;
+    if (!j_.at(key).is_string()) fail(key, "must be a string");
+    return j_.at(key).get<std::string>();
+  }
+
+ private:
+  const json& j_;
+  std::string source_, prefix_;
+};
+
+std::string resolve(const std::string& path, const std::string& base) {
+  if (path.empty() || fs::path(path).is_absolute()) return path;
+  return (fs::path(base) / path).lexically_normal().string();
+}
+
+ModelConfig model_from(const json& j, const std::string& source, std::string& preset) {
+  Fields f(j, source, "model", kModelFields);
+  ModelConfig c;
+  if (f.has("preset")) {
+    preset = f.text("preset", "");
+    for (const char* k : {"family", "layers", "hidden", "ffn", "heads", "kv_heads", "head_dim"})
+      if (f.has(k)) f.fail(k, "cannot be combined with a preset");
+    try {
+      c = preset_config(preset);
+    } catch (const UsageError& e) {
+      f.fail("preset", e.what());
+    }
+  } else {
+    for (const char* k : {"layers", "hidden", "heads"})
+      if (!f.has(k)) f.fail(k, "is required without a preset");
+    try {
+      c.family = parse_model_family(f.text("family", "llama"));
+    } catch (const UsageError& e) {
+      f.fail("family", e.what());
+    }
+    if (c.family != ModelFamily::llama) f.fail("family", "training builds Llama-family models (llama)");
+    c.num_layers = f.integer("layers", 0, 1, 1024);
+    c.hidden_size = f.integer("hidden", 0, 8, 65536);
+    c.num_heads = f.integer("heads", 0, 1, 1024);
+    c.num_kv_heads = f.integer("kv_heads", c.num_heads, 1, 1024);
+    c.head_dim = f.integer("head_dim", 0, 0, 4096);
+    c.intermediate_size = f.integer("ffn", (c.hidden_size * 8 / 3 + 7) / 8 * 8, 1, 1 << 20);
+    c.tie_word_embeddings = false;
+  }
+  c.rope_theta = f.number("rope_theta", c.rope_theta, 1.0, 1e9);
+  try {
+    c.validate();
+  } catch (const UsageError& e) {
+    f.fail("", e.what());
+  }
+  return c;
+}
+
+}  // namespace
+
+std::int64_t TrainSpec::resolved_warmup() const { return warmup >= 0 ? warmup : steps / 10; }
+std::int64_t TrainSpec::resolved_eval_every() const {
+  return eval_every > 0 ? eval_every : std::max<std::int64_t>(1, steps / 10);
+}
+std::int64_t TrainSpec::resolved_layer_metrics_every() const {
+  return layer_metrics_every > 0 ? layer_metrics_every : std::max<std::int64_t>(1, steps / 20);
+}
+
+ModelConfig TrainSpec::run_config(NormScheme scheme, std::int64_t vocab_size) const {
+  ModelConfig c = model;
+  c.norm_scheme = scheme;
+  c.vocab_size = vocab_size;
+  c.max_position = std::max<std::int64_t>(seq, 1);
+  c.bos_id = -1;
+  c.eos_id = -1;
+  c.validate();
+  return c;
+}
+
+TrainSpec parse_train_spec(const json& j, const std::string& source, const std::string& base_dir) {
+  Fields f(j, source, "", kFields);
+  TrainSpec s;
+  s.source = source;
+  s.json = j.dump();
+  s.name = f.text("name", s.name);
+  if (s.name.empty()) f.fail("name", "must not be empty");
+  s.init = resolve(f.text("init", ""), base_dir);
+  if (f.has("model")) {
+    if (!s.init.empty()) f.fail("model", "is taken from the init checkpoint when fine-tuning; leave it out");
+    s.model = model_from(f.at("model"), source, s.preset);
+  } else if (s.init.empty()) {
+    f.fail("model", "is required ({\"preset\": \"tiny\"} or explicit dimensions), or \"init\" to fine-tune");
+  }
+
+  if (f.has("schemes")) {
+    const json& v = f.at("schemes");
+    if (!v.is_array() || v.empty()) f.fail("schemes", "must be a non-empty list such as [\"pre\", \"lns\"]");
+    s.schemes.clear();
+    std::set<NormScheme> seen;
+    for (const json& x : v) {
+      if (!x.is_string()) f.fail("schemes", "must hold scheme names");
+      try {
+        const NormScheme sc = parse_norm_scheme(x.get<std::string>());
+        if (!seen.insert(sc).second) f.fail("schemes", "names " + x.get<std::string>() + " twice");
+        s.schemes.push_back(sc);
+      } catch (const UsageError& e) {
+        f.fail("schemes", e.what());
+      }
+    }
+  }
+
+  if (!f.has("corpus")) f.fail("corpus", "is required ({\"dir\": CORPUS_DIR} or {\"text\": [FILES], \"tokenizer\": ...})");
+  const json& corpus = f.at("corpus");
+  if (!corpus.is_object()) f.fail("corpus", "must be a JSON object");
+  if (corpus.contains("dir")) {
+    if (corpus.size() != 1) f.fail("corpus", "takes either \"dir\" alone or \"text\" with \"tokenizer\"");
+    if (!corpus["dir"].is_string()) f.fail("corpus.dir", "must be a folder path");
+    s.corpus_dir = resolve(corpus["dir"].get<std::string>(), base_dir);
+  } else {
+    try {
+      s.corpus_text = corpus_options_from_json(corpus, "corpus");
+      check_corpus_options(s.corpus_text);
+    } catch (const UsageError& e) {
+      f.fail("corpus", e.what());
+    }
+    for (std::string& t : s.corpus_text.text_files) t = resolve(t, base_dir);
+    s.corpus_from_text = true;
+  }
+
+  s.steps = f.integer("steps", s.steps, 1, 100000000);
+  s.batch = f.integer("batch", s.batch, 1, 1 << 20);
+  s.seq = f.integer("seq", s.seq, 2, 1 << 20);
+  s.lr = f.number("lr", s.lr, 0.0, 10.0);
+  s.warmup = f.integer("warmup", s.warmup, 0, s.steps);
+  s.min_lr_ratio = f.number("min_lr_ratio", s.min_lr_ratio, 0.0, 1.0);
+  s.optimizer = f.text("optimizer", s.optimizer);
+  if (s.optimizer != "adam" && s.optimizer != "adamw") f.fail("optimizer", "must be adam or adamw");
+  s.weight_decay = f.number("weight_decay", s.weight_decay, 0.0, 10.0);
+  if (s.weight_decay > 0 && s.optimizer != "adamw") f.fail("weight_decay", "needs \"optimizer\": \"adamw\"");
+  s.clip = f.number("clip", s.clip, 0.0, 1e12);
+  s.accumulate = f.integer("accumulate", s.accumulate, 1, 1 << 16);
+  s.seed = static_cast<std::uint64_t>(f.integer("seed", 0, 0));
+  s.eval_every = f.integer("eval_every", s.eval_every, 0);
+  s.eval_tokens = f.integer("eval_tokens", s.eval_tokens, 1);
+  s.layer_metrics_every = f.integer("layer_metrics_every", s.layer_metrics_every, 0);
+  s.checkpoint_every = f.integer("checkpoint_every", s.checkpoint_every, 0);
+  s.threads = static_cast<int>(f.integer("threads", 0, 0, 4096));
+  s.device = f.text("device", s.device);
+  if (s.device != "cpu") f.fail("device", "training runs on cpu in this build (CUDA training is not built yet)");
+  s.data_format = f.text("data_format", s.data_format);
+  if (s.data_format == "jsonl") f.fail("data_format", "jsonl prompt/response fine-tuning is not built yet; use text");
+  if (s.data_format != "text") f.fail("data_format", "must be text");
+  return s;
+}
+
+TrainSpec parse_train_spec_text(const std::string& text, const std::string& source, const std::string& base_dir) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::parse_error& e) {
+    throw FileError(source, "", std::string("is not valid JSON: ") + e.what());
+  }
+  return parse_train_spec(j, source, base_dir);
+}
+
+TrainSpec read_train_spec(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw FileError(path, "", "cannot read the spec file");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  const fs::path base = fs::absolute(path).parent_path();
+  return parse_train_spec_text(ss.str(), path, base.string());
+}
+
+}  // namespace depthscope
