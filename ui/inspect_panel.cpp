@@ -1,5 +1,7 @@
 #include "ui/inspect_panel.h"
 
+#include "core/runtime/memory.h"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -217,7 +219,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   connect(runner_, &TaskRunner::updated, this, &InspectPanel::refit);
   connect(runner_, &TaskRunner::progress, this, [this](int, double f, double eta, const QString& stage) {
     progress_bar_->setValue(int(f * 1000 + 0.5));
-    status_label_->setText(QString("%1 · ETA %2").arg(stage, QString::fromStdString(format_duration(eta))));
+    status_label_->setText(QString("%1 · ETA %2%3").arg(stage, QString::fromStdString(format_duration(eta)), memory_text_));
     if (jobs_) jobs_->progress(job_id_, f, eta, stage);
   });
   connect(runner_, &TaskRunner::finished, this, [this](int, bool cancelled, double seconds) {
@@ -318,6 +320,7 @@ void InspectPanel::analyse() {
   if (!session_) return;
   if (runner_->running() && jobs_) jobs_->end(job_id_, "cancelled");  // start() abandons it
   reset_charts();
+  memory_text_.clear();
   for (Chart* c : {variance_chart_, angular_chart_, logit_chart_, removal_chart_, pruning_chart_}) c->set_message(QString());
   const auto session = session_;
   EvalSetOptions eval;
@@ -330,15 +333,25 @@ void InspectPanel::analyse() {
     // The same tokens and windows (BOS included) as `depthscope-cli perplexity/prune-sweep
     // --text FILE --max-tokens N --ctx N`.
     const EvalSet set = session->evaluation_set(text_path, eval);
-    ctx.deliver([self, source = set.source, n = set.tokens.size()] {
-      emit self->log(QString("Inspect: %1 tokens from %2").arg(n).arg(QString::fromStdString(source)));
-    });
     LayerStatsOptions so;
     so.n_ctx = set.windows.n_ctx;
-    layer_statistics(session->model(), set.tokens, so, ctx.phase(0.0, 0.2, "statistics"),
-                     [&](const LayerStats& s) { ctx.deliver([self, s] { self->apply_stats(s); }); });
     RemovalOptions ro;
     ro.windows = set.windows;
+    // Peak memory of the three analyses (they run one after another), known before any
+    // work; a request beyond the budget fails here with the estimate and what would fit.
+    const std::int64_t n_tokens = static_cast<std::int64_t>(set.tokens.size());
+    const std::int64_t estimate =
+        std::max(plan_layer_statistics(session->config(), n_tokens, so).memory_estimate_bytes,
+                 removal_memory_estimate(session->config(), n_tokens, ro, /*greedy=*/true));
+    check_removal_memory(session->config(), n_tokens, ro, /*greedy=*/true);
+    ctx.deliver([self, source = set.source, n = set.tokens.size(), estimate] {
+      self->memory_text_ = QString(" · est. peak memory %1").arg(QString::fromStdString(format_bytes(estimate)));
+      emit self->log(QString("Inspect: %1 tokens from %2, estimated peak memory %3")
+                         .arg(n)
+                         .arg(QString::fromStdString(source), QString::fromStdString(format_bytes(estimate))));
+    });
+    layer_statistics(session->model(), set.tokens, so, ctx.phase(0.0, 0.2, "statistics"),
+                     [&](const LayerStats& s) { ctx.deliver([self, s] { self->apply_stats(s); }); });
     const LayerRemovalSweep sweep =
         layer_removal_sweep(session->model(), set.tokens, ro, ctx.phase(0.2, 0.55, "removal sweep"),
                             [&](const LayerRemovalEntry& e) { ctx.deliver([self, e] { self->apply_removal(e); }); });

@@ -88,6 +88,7 @@ class InspectPanel : public QWidget {
   std::shared_ptr<const ModelSession> session_;
   TaskRunner* runner_;  // child; drops whatever an abandoned analysis still sends
   std::string text_path_;
+  QString memory_text_;  // " · est. peak memory 12.3 MiB" once the run's estimate is known
   int job_id_ = 0;
   int layers_ = 0;
   double baseline_ppl_ = 0;

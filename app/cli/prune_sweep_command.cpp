@@ -13,6 +13,7 @@
 #include "app/cli/analysis_input.h"
 #include "app/cli/commands.h"
 #include "core/model/transformer.h"
+#include "core/runtime/memory.h"
 
 namespace depthscope::cli {
 
@@ -37,6 +38,7 @@ void add_prune_sweep_command(CLI::App& app) {
     std::string choices;
     bool json = false;
     bool naive = false;
+    std::string memory_budget;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("prune-sweep", "Loss and perplexity with each layer removed (cached sweep: L(L+1)/2 layer passes)");
@@ -49,6 +51,8 @@ void add_prune_sweep_command(CLI::App& app) {
   cmd->add_option("--greedy-steps", o->greedy_steps, "Layers the greedy curve removes (default L-1)");
   cmd->add_option("--choices", o->choices, "Multiple-choice JSONL {context, choices, answer}: accuracy per configuration");
   cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->add_option("--memory-budget", o->memory_budget,
+                  "Refuse when the estimated peak memory exceeds this (e.g. 8G; default 70% of physical memory)");
   cmd->add_flag("--naive", o->naive, "Run every configuration from the embeddings (L^2 passes; for benchmarks)");
   cmd->callback([o] {
     // Tokens and windows (BOS included) from core/analysis/eval_set.h, as the GUI builds them.
@@ -56,6 +60,9 @@ void add_prune_sweep_command(CLI::App& app) {
     RemovalOptions opt;
     opt.windows = in.windows;
     opt.cached = !o->naive;
+    if (!o->memory_budget.empty()) opt.memory_budget_bytes = parse_byte_size(o->memory_budget);
+    const std::int64_t n_tokens = static_cast<std::int64_t>(in.tokens.size());
+    check_removal_memory(in.model->config(), n_tokens, opt, o->greedy);  // before any work
     if (!o->choices.empty()) opt.choices = load_multiple_choice_jsonl(o->choices, *in.tokenizer, in.tokenizer->bos_id());
     const bool text = !o->json;
 
@@ -69,6 +76,7 @@ void add_prune_sweep_command(CLI::App& app) {
                       e.score.ppl, e.delta_ppl, e.score.accuracy);
           std::fflush(stdout);
         });
+    j["memory_estimate_bytes"] = removal_memory_estimate(in.model->config(), n_tokens, opt, o->greedy);
     j["baseline"] = score_json(sweep.baseline);
     j["layers"] = nlohmann::json::array();
     for (const LayerRemovalEntry& e : sweep.layers) {

@@ -40,19 +40,7 @@ std::int64_t window_tokens(std::int64_t tokens, const PerplexityOptions& w) {
 EvalSet build_set(const Transformer& model, const std::vector<std::int64_t>& tokens,
                   const RemovalOptions& o, bool greedy) {
   check_tokens_fit(model.config(), tokens, o.windows.n_ctx);
-  const std::int64_t n = static_cast<std::int64_t>(tokens.size());
-  const std::int64_t need = removal_memory_estimate(model.config(), n, o, greedy);
-  const std::int64_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_memory_budget_bytes();
-  if (need > budget) {
-    std::int64_t fit = n;  // the largest token count whose estimate fits, halving
-    while (fit > o.windows.n_ctx && removal_memory_estimate(model.config(), fit, o, greedy) > budget) fit /= 2;
-    const bool fits = fit >= o.windows.n_ctx && removal_memory_estimate(model.config(), fit, o, greedy) <= budget;
-    check_memory_budget(std::string(greedy ? "the greedy pruning curve" : "the removal sweep") + " over " +
-                            std::to_string(n) + " tokens",
-                        need, budget,
-                        fits ? "--max-tokens " + std::to_string(fit) + " would fit"
-                             : "a shorter --ctx or a larger --memory-budget is needed");
-  }
+  check_removal_memory(model.config(), static_cast<std::int64_t>(tokens.size()), o, greedy);
   EvalSet s;
   s.batches = analysis::perplexity_set(tokens, o.windows);
   s.text_batches = s.batches.size();
@@ -164,6 +152,20 @@ BlockRemovalSweep block_removal_sweep(const Transformer& model, const std::vecto
 std::int64_t removal_memory_estimate(const ModelConfig& config, std::int64_t tokens,
                                      const RemovalOptions& options, bool greedy) {
   return layer_removal_memory(config, window_tokens(tokens, options.windows), options.windows.n_ctx, greedy);
+}
+
+void check_removal_memory(const ModelConfig& config, std::int64_t n, const RemovalOptions& o, bool greedy) {
+  const std::int64_t need = removal_memory_estimate(config, n, o, greedy);
+  const std::int64_t budget = o.memory_budget_bytes > 0 ? o.memory_budget_bytes : default_memory_budget_bytes();
+  if (need <= budget) return;
+  std::int64_t fit = n;  // the largest token count whose estimate fits, halving
+  while (fit > o.windows.n_ctx && removal_memory_estimate(config, fit, o, greedy) > budget) fit /= 2;
+  const bool fits = fit >= o.windows.n_ctx && removal_memory_estimate(config, fit, o, greedy) <= budget;
+  check_memory_budget(std::string(greedy ? "the greedy pruning curve" : "the removal sweep") + " over " +
+                          std::to_string(n) + " tokens",
+                      need, budget,
+                      fits ? "--max-tokens " + std::to_string(fit) + " would fit"
+                           : "a shorter --ctx or a larger --memory-budget is needed");
 }
 
 namespace {

@@ -38,6 +38,9 @@ struct RemovalOptions {
 // largest --max-tokens that would fit when it exceeds the budget.
 std::int64_t removal_memory_estimate(const ModelConfig& config, std::int64_t tokens,
                                      const RemovalOptions& options, bool greedy);
+// The check every sweep runs first (callers use it to fail before any work).
+void check_removal_memory(const ModelConfig& config, std::int64_t tokens, const RemovalOptions& options,
+                          bool greedy);
 
 // Score of one model configuration.
 struct RemovalScore {

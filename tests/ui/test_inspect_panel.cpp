@@ -2,6 +2,7 @@
 // finished signal; a second run cancelled midway keeps its partial results and the panel
 // stays responsive. Loading another model mid-run never shows a point of the first one.
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -77,9 +78,14 @@ class TestInspectPanel : public QObject {
       if (panel.running()) bars_while_running << panel.removal_bars()->dataCount();
     });
     QSignalSpy done(&panel, &InspectPanel::finished);
+    QStringList logs;
+    connect(&panel, &InspectPanel::log, this, [&](const QString& m) { logs << m; });
     panel.analyse();
     QVERIFY(done.wait(300000));
     QCOMPARE(done.first().first().toBool(), false);
+    // The estimated peak memory is announced before the analyses run.
+    QVERIFY2(logs.join("\n").contains(QRegularExpression("estimated peak memory [0-9.]+ (KiB|MiB)")),
+             qPrintable(logs.join("\n")));
     QCOMPARE(panel.removal_bars()->dataCount(), kLayers);
     for (int i = 0; i < kLayers; ++i) QCOMPARE(panel.removal_bars()->data()->at(i)->key, double(i + 1));
     bool partial = false;
