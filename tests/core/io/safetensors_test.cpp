@@ -2,6 +2,8 @@
 // missing/empty files, and a full disk that must never leave a half-written file.
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include <ATen/ATen.h>
 #include <sys/resource.h>
 
@@ -61,8 +63,19 @@ TEST(Safetensors, AlignedF32IsZeroCopyAndKeepsTheMappingAlive) {
   const auto* p = static_cast<const std::uint8_t*>(t.data_ptr());
   EXPECT_TRUE(p >= base && p < base + size) << "F32 tensor should alias the mapping";
   EXPECT_EQ(t[15].item<float>(), 15.0f);
-  // Writing to the tensor is allowed (copy-on-write) and never touches the file.
-  t.add_(1.0f);
+  // The mapping is read-only (no commit charge under strict overcommit): /proc/self/maps
+  // lists it "r--p". Whoever modifies weights works on a copy (clone_weights).
+  {
+    std::ifstream maps("/proc/self/maps");
+    std::string line, perms;
+    while (std::getline(maps, line))
+      if (line.find(fs::canonical(path).string()) != std::string::npos) perms = line.substr(line.find(' ') + 1, 4);
+    EXPECT_EQ(perms, "r--p") << "the checkpoint is mapped writable";
+  }
+  at::Tensor copy = t.clone();
+  copy.add_(1.0f);
+  EXPECT_EQ(copy[15].item<float>(), 16.0f);
+  EXPECT_EQ(t[15].item<float>(), 15.0f);
   EXPECT_EQ(load_safetensors(path)[0].second[15].item<float>(), 15.0f);
 }
 
