@@ -73,25 +73,31 @@ int train_one(std::int64_t run, const std::string& db, const std::string& out, b
 void add_train_command(CLI::App& app) {
   struct Options {
     std::string spec, db, out;
-    std::int64_t resume = 0;
+    std::int64_t resume = 0, run = 0;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("train", "Train every run of a spec (Pre-LN vs LNS, ...) into a run database");
   auto* spec = cmd->add_option("--spec", o->spec, "Training spec (JSON; docs/training.md)");
   auto* resume = cmd->add_option("--resume", o->resume, "Continue run RUN from its last checkpoint");
+  auto* one = cmd->add_option("--run", o->run, "Train run RUN of the database from its start (a queued run; the job manager's worker)");
   spec->excludes(resume);
+  spec->excludes(one);
+  resume->excludes(one);
   cmd->add_option("--db", o->db, "Run database (SQLite; created when missing)")->required();
   cmd->add_option("--out", o->out, "Checkpoint folder (default: <db name>-runs beside the database)");
   cmd->add_flag("--json", o->json, "Print one JSON object per step on stdout instead of a progress line");
   cmd->callback([o, cmd] {
-    if (o->spec.empty() && o->resume == 0) throw UsageError("train needs --spec SPEC.json or --resume RUN");
+    if (o->spec.empty() && o->resume == 0 && o->run == 0)
+      throw UsageError("train needs --spec SPEC.json, --run RUN or --resume RUN");
     const std::string out = o->out.empty() ? default_run_dir(o->db) : o->out;
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     int code = 0;
     if (o->resume > 0) {
       code = train_one(o->resume, o->db, out, /*resume=*/true, o->json);
+    } else if (o->run > 0) {
+      code = train_one(o->run, o->db, out, /*resume=*/false, o->json);
     } else {
       const TrainSpec spec = read_train_spec(o->spec);
       if (spec.threads > 0 && cmd->get_parent()->get_option("--threads")->count() == 0) set_threads(spec.threads);

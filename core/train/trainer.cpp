@@ -20,6 +20,7 @@
 #include "core/train/adam.h"
 #include "core/train/lr_schedule.h"
 #include "core/train/token_corpus.h"
+#include "core/train/train_step.h"
 #include "core/train/train_spec.h"
 #include "core/train/training_probe.h"
 
@@ -49,13 +50,6 @@ ModelWeights initial_weights(const TrainSpec& spec, const ModelConfig& config) {
     if (it != source.end()) t->copy_(*it->second);
   }
   return w;
-}
-
-double global_norm(const std::vector<std::pair<std::string, at::Tensor>>& params) {
-  double sq = 0;
-  for (const auto& [name, p] : params)
-    if (p.grad().defined()) sq += p.grad().to(at::kDouble).pow(2).sum().item<double>();
-  return std::sqrt(sq);
 }
 
 // Sum of squared gradients of layer l's tensors ("model.layers.<l-1>."), l = 1..L.
@@ -160,10 +154,8 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
       config = initial_config(spec, scheme, corpus.vocab_size());
       weights = initial_weights(spec, config);
     }
-    for (auto& [name, t] : named_tensors(weights, config)) t->set_requires_grad(true);
     Transformer model(config, weights);
-    std::vector<std::pair<std::string, at::Tensor>> params;
-    for (auto& [name, t] : named_tensors(model.mutable_weights(), config)) params.emplace_back(name, *t);
+    const NamedParams params = trainable_parameters(model);
     AdamOptions ao;
     ao.weight_decay = spec.optimizer == "adamw" ? spec.weight_decay : 0.0;
     Adam adam(params, ao);
@@ -186,20 +178,17 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
     for (std::int64_t step = start + 1; step <= spec.steps; ++step) {
       const auto t0 = Clock::now();
       const double lr = learning_rate(schedule, step);
-      for (auto& [name, p] : params)
-        if (p.grad().defined()) p.mutable_grad().zero_();
       const bool layer_step = step == 1 || step % spec.resolved_layer_metrics_every() == 0 || step == spec.steps;
       TrainingProbe probe(L);
-      double loss_sum = 0;
-      for (std::int64_t micro = 0; micro < spec.accumulate; ++micro) {
-        const at::Tensor batch = corpus.train_batch(spec.seed, step, micro, spec.batch, spec.seq);  // [B, T+1]
-        const at::Tensor logits = model.forward(batch.slice(1, 0, spec.seq), layer_step && micro == 0 ? &probe : nullptr);  // [B, T, V]
-        const at::Tensor loss = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}),
-                                                       batch.slice(1, 1, spec.seq + 1).reshape({-1}));
-        (loss / static_cast<double>(spec.accumulate)).backward();
-        loss_sum += loss.item<double>();
-      }
-      const double loss = loss_sum / static_cast<double>(spec.accumulate);
+      std::vector<double> layer_grads;
+      const StepOutcome outcome = train_step(
+          model, params, adam, lr, spec.clip, spec.accumulate,
+          [&](std::int64_t micro) { return corpus.train_batch(spec.seed, step, micro, spec.batch, spec.seq); },
+          layer_step ? &probe : nullptr, {},
+          [&] {
+            if (layer_step) layer_grads = layer_grad_norms(params, L);
+          });
+      const double loss = outcome.loss, grad_norm = outcome.grad_norm;
       if (formulas::non_finite(loss)) {
         metrics.log(run, "train/loss", step, loss);
         metrics.flush();
@@ -210,15 +199,6 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
         result.last_loss = loss;
         return result;
       }
-      const double grad_norm = global_norm(params);
-      if (spec.clip > 0 && grad_norm > spec.clip) {
-        at::NoGradGuard no_grad;
-        for (auto& [name, p] : params)
-          if (p.grad().defined()) p.mutable_grad().mul_(spec.clip / grad_norm);
-      }
-      std::vector<double> layer_grads;
-      if (layer_step) layer_grads = layer_grad_norms(params, L);
-      adam.step(lr);
       const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       const double tps = seconds > 0 ? tokens_per_step / seconds : 0;
 

@@ -1,0 +1,43 @@
+#pragma once
+// One optimiser step of next-token training, shared by the trainer and `bench-train` (so the
+// benchmark times exactly what training runs): forward through the one Transformer with
+// autograd, cross-entropy, backward over `accumulate` micro-batches, global gradient norm,
+// optional clipping, and the Adam update.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace depthscope {
+
+class Adam;
+class LayerProbe;
+class Transformer;
+
+using NamedParams = std::vector<std::pair<std::string, at::Tensor>>;
+
+struct StepOutcome {
+  double loss = 0;       // mean over micro-batches of the mean next-token NLL (nats)
+  double grad_norm = 0;  // global L2 norm of the gradients, before clipping
+};
+
+// Marks every weight of `model` as a leaf that requires grad and returns them by their
+// canonical names (core/model/weights.h).
+NamedParams trainable_parameters(Transformer& model);
+
+// `batch(micro)` returns int64 [B, T+1] (inputs [:, :-1], targets [:, 1:]). `probe` is handed
+// to the first micro-batch's forward only. `loss_mask(micro)`, when given, returns a [B, T]
+// float mask of the target positions that count (fine-tuning on responses only); the loss is
+// then the mean over counted positions. When `before_update` is given it runs after the
+// gradients are final and before Adam changes the weights (per-layer gradient norms).
+// Stops before the update and returns a non-finite loss as it is when the loss is NaN/Inf.
+StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam, double lr, double clip,
+                       std::int64_t accumulate, const std::function<at::Tensor(std::int64_t)>& batch,
+                       LayerProbe* probe = nullptr,
+                       const std::function<at::Tensor(std::int64_t)>& loss_mask = {},
+                       const std::function<void()>& before_update = {});
+
+}  // namespace depthscope
