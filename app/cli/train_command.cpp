@@ -93,6 +93,9 @@ void add_train_command(CLI::App& app) {
     const std::string out = o->out.empty() ? default_run_dir(o->db) : o->out;
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
+    // Past a file-size limit (RLIMIT_FSIZE) a write must fail with EFBIG, which names the file
+    // and marks the run failed, instead of SIGXFSZ killing the process silently.
+    std::signal(SIGXFSZ, SIG_IGN);
     int code = 0;
     if (o->resume > 0) {
       code = train_one(o->resume, o->db, out, /*resume=*/true, o->json);

@@ -21,7 +21,8 @@ namespace {
 const std::vector<std::string> kFields = {
     "name", "model", "schemes", "corpus", "steps", "batch", "seq", "lr", "warmup", "min_lr_ratio",
     "optimizer", "weight_decay", "clip", "accumulate", "seed", "eval_every", "eval_tokens",
-    "layer_metrics_every", "checkpoint_every", "threads", "device", "init", "data_format"};
+    "layer_metrics_every", "checkpoint_every", "divergence_margin", "divergence_patience", "threads", "device",
+    "init", "data_format"};
 const std::vector<std::string> kModelFields = {"preset", "family", "layers", "hidden", "ffn",
                                                "heads", "kv_heads", "head_dim", "rope_theta"};
 
@@ -211,6 +212,8 @@ TrainSpec parse_train_spec(const json& j, const std::string& source, const std::
   s.eval_tokens = f.integer("eval_tokens", s.eval_tokens, 1);
   s.layer_metrics_every = f.integer("layer_metrics_every", s.layer_metrics_every, 0);
   s.checkpoint_every = f.integer("checkpoint_every", s.checkpoint_every, 0);
+  s.divergence_margin = f.number("divergence_margin", s.divergence_margin, 0.0, 1e6);
+  s.divergence_patience = f.integer("divergence_patience", s.divergence_patience, 0);
   s.threads = static_cast<int>(f.integer("threads", 0, 0, 4096));
   s.device = f.text("device", s.device);
   if (s.device != "cpu") f.fail("device", "training runs on cpu in this build (CUDA training is not built yet)");

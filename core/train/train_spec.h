@@ -38,6 +38,8 @@ struct TrainSpec {
   std::int64_t eval_tokens = 16384;    // validation tokens per evaluation
   std::int64_t layer_metrics_every = 0;  // steps; 0: 20 samples per run
   std::int64_t checkpoint_every = 0;   // steps; 0: only at the end
+  double divergence_margin = 2.0;      // nats above the running minimum ...
+  std::int64_t divergence_patience = 100;  // ... for this many steps: diverged (0: off)
   int threads = 0;                     // 0: every core
   std::string device = "cpu";
   std::string init;                    // fine-tune from this checkpoint ("" = from scratch)

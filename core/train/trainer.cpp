@@ -18,6 +18,8 @@
 #include "core/store/metric_writer.h"
 #include "core/store/run_db.h"
 #include "core/train/adam.h"
+#include "core/train/divergence.h"
+#include "core/train/heartbeat.h"
 #include "core/train/lr_schedule.h"
 #include "core/train/token_corpus.h"
 #include "core/train/train_step.h"
@@ -162,17 +164,24 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
     if (o.resume) adam.load_state(optimizer_state, adam_steps, resumed_from);
 
     db.mark_running(run, static_cast<std::int64_t>(getpid()), host_name());
+    if (!o.resume && record->status != store::RunStatus::queued) {
+      // Restarted from its beginning (e.g. killed before its first checkpoint): the rows of
+      // the earlier attempt go, so a reader never mixes two attempts.
+      db.supersede_after(run, 0);
+    }
     if (o.resume) {
       db.supersede_after(run, start);
       db.add_event(run, store::EventLevel::info, "resumed at step " + std::to_string(start) + " from " + resumed_from);
     }
     store::MetricWriter metrics(o.db_path);
+    Heartbeat heartbeat(o.db_path, run);
+    heartbeat.set_step(start);
+    DivergenceWatch divergence(spec.divergence_margin, spec.divergence_patience);
     const LrSchedule schedule{spec.lr, spec.resolved_warmup(), spec.steps, spec.min_lr_ratio};
     const std::int64_t L = config.num_layers;
     const double tokens_per_step = static_cast<double>(spec.batch * spec.seq * spec.accumulate);
     TrainRunResult result;
     result.step = start;
-    auto last_beat = Clock::now();
     const auto run_start = Clock::now();
 
     for (std::int64_t step = start + 1; step <= spec.steps; ++step) {
@@ -189,11 +198,15 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
             if (layer_step) layer_grads = layer_grad_norms(params, L);
           });
       const double loss = outcome.loss, grad_norm = outcome.grad_norm;
-      if (formulas::non_finite(loss)) {
+      const std::string diverged = divergence.check(step, loss);
+      if (!diverged.empty()) {
+        // The update of a non-finite step was not applied; the last good checkpoint stays
+        // the run's last listed one.
         metrics.log(run, "train/loss", step, loss);
         metrics.flush();
+        db.heartbeat(run, step - 1);  // the last step whose update was applied
         result.end = TrainEnd::diverged;
-        result.message = "loss is " + std::string(std::isnan(loss) ? "NaN" : "Inf") + " at step " + std::to_string(step);
+        result.message = diverged;
         db.add_event(run, store::EventLevel::error, "diverged: " + result.message);
         db.set_status(run, store::RunStatus::diverged, result.message);
         result.last_loss = loss;
@@ -226,6 +239,7 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
       }
       result.step = step;
       result.last_loss = loss;
+      heartbeat.set_step(step);
       const double elapsed = std::chrono::duration<double>(Clock::now() - run_start).count();
       report.eta_s = elapsed / static_cast<double>(step - start) * static_cast<double>(spec.steps - step);
       if (o.on_step) o.on_step(report);
@@ -235,10 +249,7 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
         metrics.flush();  // the rows up to this checkpoint are committed before it is listed
         save_checkpoint(db, run, step, o.out_dir, config, model.weights(), adam, corpus, spec);
       }
-      if (std::chrono::duration<double>(Clock::now() - last_beat).count() > 2.0 || step == spec.steps) {
-        db.heartbeat(run, step);
-        last_beat = Clock::now();
-      }
+      if (step == spec.steps) db.heartbeat(run, step);
       if (stopping && step < spec.steps) {
         metrics.flush();
         db.heartbeat(run, step);

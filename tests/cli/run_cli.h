@@ -13,8 +13,16 @@ struct CliResult {
 };
 
 // `args` is passed through the shell; stderr goes to the output too unless stdout_only.
+inline CliResult run_shell(const std::string& cmd);
+
 inline CliResult run_cli(const std::string& args, bool stdout_only = false) {
-  const std::string cmd = std::string("\"") + DEPTHSCOPE_CLI + "\" " + args + (stdout_only ? " 2>/dev/null" : " 2>&1");
+  return run_shell(std::string("\"") + DEPTHSCOPE_CLI + "\" " + args + (stdout_only ? " 2>/dev/null" : " 2>&1"));
+}
+
+// A whole shell command line (e.g. with `ulimit`), stderr included.
+inline CliResult run_cli_shell(const std::string& line) { return run_shell("(" + line + ") 2>&1"); }
+
+inline CliResult run_shell(const std::string& cmd) {
   CliResult r;
   FILE* pipe = popen(cmd.c_str(), "r");
   if (pipe == nullptr) return r;
