@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "core/store/run_db.h"
 #include "core/train/corpus_cache.h"
-#include "core/train/token_corpus.h"
+#include "core/train/training_data.h"
 #include "core/train/train_spec.h"
 #include "core/train/trainer.h"
 
@@ -22,7 +22,9 @@ std::string default_run_dir(const std::string& db_path) {
 
 CreatedExperiment create_experiment(const TrainSpec& spec, const std::string& db_path, const RunControl& control) {
   CreatedExperiment out;
-  if (spec.corpus_from_text) {
+  if (spec.data_format == "jsonl") {
+    out.corpus_dir = "";  // JSONL files are read by the run itself
+  } else if (spec.corpus_from_text) {
     const fs::path cache = fs::absolute(db_path).parent_path() / "corpora";
     const CachedCorpus c = build_or_open_corpus(spec.corpus_text, cache.string(), control);
     out.corpus_dir = c.dir;
@@ -30,16 +32,26 @@ CreatedExperiment create_experiment(const TrainSpec& spec, const std::string& db
   } else {
     out.corpus_dir = fs::absolute(spec.corpus_dir).string();
   }
-  const TokenCorpus corpus(out.corpus_dir);
+  TrainSpec resolved = spec;
+  resolved.corpus_dir = out.corpus_dir;
+  const std::unique_ptr<TrainingData> data = open_training_data(resolved);
   // One window of each kind must fit, checked now rather than at the first step.
-  corpus.train_batch(spec.seed, 1, 0, 1, spec.seq);
-  corpus.validation_windows(spec.seq, spec.seq);
-  for (NormScheme s : spec.schemes) initial_config(spec, s, corpus.vocab_size());
+  data->train_batch(spec.seed, 1, 0, 1, spec.seq);
+  if (spec.data_format != "jsonl") data->validation_batches(spec.seq, spec.seq, 1);
+  for (NormScheme s : spec.schemes) initial_config(spec, s, data->vocab_size());
 
   // The stored spec names the corpus folder and the checkpoint by absolute path, so a run
   // can be trained or resumed from anywhere with the database alone.
   nlohmann::json stored = nlohmann::json::parse(spec.json);
-  stored["corpus"] = {{"dir", out.corpus_dir}};
+  if (spec.data_format == "jsonl") {
+    nlohmann::json files = nlohmann::json::array();
+    for (const std::string& f : spec.corpus_text.text_files) files.push_back(fs::absolute(f).string());
+    stored["corpus"]["text"] = files;
+    if (!spec.jsonl_tokenizer.empty() && spec.jsonl_tokenizer != "bytes")
+      stored["corpus"]["tokenizer"] = fs::absolute(spec.jsonl_tokenizer).string();
+  } else {
+    stored["corpus"] = {{"dir", out.corpus_dir}};
+  }
   if (!spec.init.empty()) stored["init"] = fs::absolute(spec.init).string();
 
   store::RunDb db(db_path);

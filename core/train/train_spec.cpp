@@ -218,8 +218,18 @@ TrainSpec parse_train_spec(const json& j, const std::string& source, const std::
   s.device = f.text("device", s.device);
   if (s.device != "cpu") f.fail("device", "training runs on cpu in this build (CUDA training is not built yet)");
   s.data_format = f.text("data_format", s.data_format);
-  if (s.data_format == "jsonl") f.fail("data_format", "jsonl prompt/response fine-tuning is not built yet; use text");
-  if (s.data_format != "text") f.fail("data_format", "must be text");
+  if (s.data_format != "text" && s.data_format != "jsonl") f.fail("data_format", "must be text or jsonl");
+  if (s.data_format == "jsonl") {
+    // corpus.text are JSONL {"prompt", "response"} files, tokenized as they are read.
+    if (!s.corpus_from_text || s.corpus_text.text_files.empty())
+      f.fail("corpus", "with \"data_format\": \"jsonl\" names the JSONL files: {\"text\": [\"data.jsonl\"]}");
+    if (corpus.contains("tokenizer")) {
+      s.jsonl_tokenizer = s.corpus_text.tokenizer;
+      if (s.jsonl_tokenizer.rfind("bpe:", 0) == 0 || s.jsonl_tokenizer.rfind("unigram:", 0) == 0)
+        f.fail("corpus.tokenizer", "must be bytes or a tokenizer file for JSONL data (the model's own, usually)");
+      if (s.jsonl_tokenizer != "bytes") s.jsonl_tokenizer = resolve(s.jsonl_tokenizer, base_dir);
+    }
+  }
   return s;
 }
 

@@ -43,7 +43,9 @@ struct TrainSpec {
   int threads = 0;                     // 0: every core
   std::string device = "cpu";
   std::string init;                    // fine-tune from this checkpoint ("" = from scratch)
-  std::string data_format = "text";    // text (jsonl: not built yet)
+  std::string data_format = "text";    // text | jsonl (prompt/response; corpus.text are JSONL files)
+  std::string jsonl_tokenizer;         // jsonl: corpus.tokenizer ("bytes" or a path); "": the init
+                                       // checkpoint's tokenizer, else bytes
   std::string json;                    // the spec as given (stored in the run database)
 
   std::int64_t resolved_warmup() const;

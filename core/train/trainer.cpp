@@ -21,7 +21,7 @@
 #include "core/train/divergence.h"
 #include "core/train/heartbeat.h"
 #include "core/train/lr_schedule.h"
-#include "core/train/token_corpus.h"
+#include "core/train/training_data.h"
 #include "core/train/train_step.h"
 #include "core/train/train_spec.h"
 #include "core/train/training_probe.h"
@@ -67,17 +67,24 @@ std::vector<double> layer_grad_norms(const std::vector<std::pair<std::string, at
   return sq;
 }
 
-// Mean next-token NLL over the validation windows.
-double validation_loss(const Transformer& model, const TokenCorpus& corpus, const TrainSpec& spec) {
+// Mean next-token NLL over the validation windows (the counted targets only).
+double validation_loss(const Transformer& model, const TrainingData& data, const TrainSpec& spec) {
   at::NoGradGuard no_grad;
   double sum = 0, count = 0;
-  for (const at::Tensor& w : corpus.validation_batches(spec.seq, spec.eval_tokens, spec.batch)) {
+  for (const TrainingBatch& b : data.validation_batches(spec.seq, spec.eval_tokens, spec.batch)) {
+    const at::Tensor& w = b.tokens;  // [n, T+1]
     const std::int64_t T = w.size(1) - 1;
     const at::Tensor logits = model.forward(w.slice(1, 0, T));  // [n, T, V]
-    const at::Tensor nll = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}),
-                                                  w.slice(1, 1, T + 1).reshape({-1}), {}, at::Reduction::Sum);
-    sum += nll.item<double>();
-    count += static_cast<double>(w.size(0) * T);
+    at::Tensor nll = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), w.slice(1, 1, T + 1).reshape({-1}),
+                                            {}, at::Reduction::None);  // [n*T]
+    if (b.mask.defined()) {
+      const at::Tensor m = b.mask.reshape({-1});
+      sum += (nll * m).sum().item<double>();
+      count += m.sum().item<double>();
+    } else {
+      sum += nll.sum().item<double>();
+      count += static_cast<double>(nll.numel());
+    }
   }
   return count > 0 ? sum / count : std::nan("");
 }
@@ -90,7 +97,7 @@ std::string checkpoint_dir(const std::string& out_dir, std::int64_t run, std::in
 // crash mid-write never leaves a folder that looks complete; then lists it in the database.
 void save_checkpoint(store::RunDb& db, std::int64_t run, std::int64_t step, const std::string& out_dir,
                      const ModelConfig& config, const ModelWeights& weights, const Adam& adam,
-                     const TokenCorpus& corpus, const TrainSpec& spec) {
+                     const TrainingData& corpus, const TrainSpec& spec) {
   const std::string dir = checkpoint_dir(out_dir, run, step);
   const std::string tmp = dir + ".partial";
   std::error_code ec;
@@ -99,7 +106,7 @@ void save_checkpoint(store::RunDb& db, std::int64_t run, std::int64_t step, cons
   save_safetensors((fs::path(tmp) / "optimizer.safetensors").string(), adam.state(),
                    {{"adam_step", std::to_string(adam.steps())}});
   const nlohmann::json state = {{"step", step}, {"run", run}, {"scheme", to_string(config.norm_scheme)},
-                                {"seed", spec.seed}, {"corpus", corpus.dir()}};
+                                {"seed", spec.seed}, {"data", corpus.source()}};
   std::ofstream(fs::path(tmp) / "trainer_state.json") << state.dump(2) << "\n";
   const std::string tok = corpus.tokenizer_path();
   if (!tok.empty()) fs::copy_file(tok, fs::path(tmp) / fs::path(tok).filename(), fs::copy_options::overwrite_existing, ec);
@@ -133,7 +140,8 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
   try {
     const TrainSpec spec = parse_train_spec_text(record->spec_json, o.db_path + ": run " + std::to_string(run), ".");
     const NormScheme scheme = parse_norm_scheme(record->scheme);
-    const TokenCorpus corpus(spec.corpus_dir);
+    const std::unique_ptr<TrainingData> data = open_training_data(spec);
+    const TrainingData& corpus = *data;
 
     std::int64_t start = 0;  // optimiser steps already done
     ModelConfig config;
@@ -190,10 +198,19 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
       const bool layer_step = step == 1 || step % spec.resolved_layer_metrics_every() == 0 || step == spec.steps;
       TrainingProbe probe(L);
       std::vector<double> layer_grads;
+      // The step's micro-batches, drawn once each (tokens and, for JSONL, the loss mask).
+      std::map<std::int64_t, TrainingBatch> drawn;
+      const auto batches = [&](std::int64_t micro) -> const TrainingBatch& {
+        auto it = drawn.find(micro);
+        if (it == drawn.end()) it = drawn.emplace(micro, corpus.train_batch(spec.seed, step, micro, spec.batch, spec.seq)).first;
+        return it->second;
+      };
+      const bool masked = spec.data_format == "jsonl";
       const StepOutcome outcome = train_step(
           model, params, adam, lr, spec.clip, spec.accumulate,
-          [&](std::int64_t micro) { return corpus.train_batch(spec.seed, step, micro, spec.batch, spec.seq); },
-          layer_step ? &probe : nullptr, {},
+          [&](std::int64_t micro) { return batches(micro).tokens; }, layer_step ? &probe : nullptr,
+          masked ? std::function<at::Tensor(std::int64_t)>([&](std::int64_t micro) { return batches(micro).mask; })
+                 : std::function<at::Tensor(std::int64_t)>(),
           [&] {
             if (layer_step) layer_grads = layer_grad_norms(params, L);
           });

@@ -20,6 +20,8 @@
 #include "core/train/lr_schedule.h"
 #include "core/train/presets.h"
 #include "core/train/train_spec.h"
+#include "core/train/instruction_set.h"
+#include "core/tokenize/tokenizer.h"
 #include "tests/test_support.h"
 
 namespace depthscope {
@@ -208,6 +210,78 @@ TEST(Trainer, BadSpecsAreRefusedBeforeTheDatabaseIsTouched) {
     EXPECT_EQ(e.field(), "vocab_size") << e.what();
   }
   EXPECT_FALSE(fs::exists(db_path)) << "a refused spec created the database";
+}
+
+}  // namespace
+}  // namespace depthscope
+
+namespace depthscope {
+namespace {
+
+TEST(InstructionData, OnlyResponseTokensCountAndBatchesAreStateless) {
+  const fs::path dir = test::scratch_dir("instruction_set");
+  std::ofstream(dir / "d.jsonl") << R"({"prompt": "Q: 2+2?", "response": " 4"})" << "\n\n"
+                                 << R"({"prompt": "Q: colour of sky?", "response": " blue"})" << "\n"
+                                 << R"({"prompt": "Say hi", "response": " hi there"})" << "\n";
+  InstructionSet set({(dir / "d.jsonl").string()}, make_byte_tokenizer(), "", 0.0, 0);
+  EXPECT_EQ(set.train().size() + set.validation().size(), 3u);
+  const TrainingBatch b = set.train_batch(5, 1, 0, 4, 24);
+  ASSERT_EQ(b.tokens.sizes(), (std::vector<std::int64_t>{4, 25}));
+  ASSERT_EQ(b.mask.sizes(), (std::vector<std::int64_t>{4, 24}));
+  for (std::int64_t r = 0; r < 4; ++r) {
+    // Row r's counted targets decode to exactly one of the responses.
+    std::vector<std::int64_t> counted;
+    for (std::int64_t p = 0; p < 24; ++p)
+      if (b.mask[r][p].item<float>() > 0) counted.push_back(b.tokens[r][p + 1].item<std::int64_t>());
+    const std::string text = make_byte_tokenizer()->decode(counted);
+    EXPECT_TRUE(text == " 4" || text == " blue" || text == " hi there") << "row " << r << ": '" << text << "'";
+  }
+  EXPECT_TRUE(at::equal(b.tokens, set.train_batch(5, 1, 0, 4, 24).tokens));  // stateless
+  // A line that is not an example is named.
+  std::ofstream(dir / "bad.jsonl") << R"({"prompt": "x", "response": "y"})" << "\n" << R"({"question": "x"})" << "\n";
+  try {
+    InstructionSet({(dir / "bad.jsonl").string()}, make_byte_tokenizer(), "", 0.0, 0);
+    FAIL();
+  } catch (const FileError& e) {
+    EXPECT_EQ(e.field(), "line 2") << e.what();
+  }
+}
+
+// Fine-tuning a Pre-LN checkpoint with LNS switched on, on JSONL prompt/response data.
+TEST(Trainer, FineTunesACheckpointWithANewSchemeOnJsonl) {
+  const fs::path dir = test::scratch_dir("trainer_finetune");
+  ModelConfig c;
+  c.vocab_size = 256;
+  c.hidden_size = 32;
+  c.intermediate_size = 64;
+  c.num_layers = 3;
+  c.num_heads = 2;
+  c.num_kv_heads = 2;
+  c.max_position = 64;
+  save_hf((dir / "base").string(), c, Transformer::random(c, 2).weights());
+  {
+    std::ofstream out(dir / "d.jsonl");
+    for (int i = 0; i < 40; ++i)
+      out << R"({"prompt": "What is )" << i << R"( plus one?", "response": " )" << i + 1 << R"(."})" << "\n";
+  }
+  const TrainSpec spec = parse_train_spec_text(
+      R"({"name": "ft", "init": ")" + (dir / "base").string() + R"(", "schemes": ["lns"], "data_format": "jsonl",
+          "corpus": {"text": [")" + (dir / "d.jsonl").string() + R"("], "tokenizer": "bytes", "validation_fraction": 0.2},
+          "steps": 6, "batch": 4, "seq": 32, "eval_every": 3, "eval_tokens": 64})");
+  const std::string db_path = (dir / "runs.sqlite").string();
+  const CreatedExperiment e = create_experiment(spec, db_path);
+  TrainRunOptions o;
+  o.db_path = db_path;
+  o.out_dir = (dir / "runs").string();
+  const TrainRunResult r = train_run(e.runs[0], o);
+  EXPECT_EQ(r.end, TrainEnd::finished);
+  EXPECT_TRUE(std::isfinite(r.last_loss));
+  EXPECT_TRUE(std::isfinite(r.last_val_loss));
+  store::RunDb db(db_path);
+  EXPECT_EQ(db.get_run(e.runs[0])->kind, store::RunKind::finetune);
+  const LoadedCheckpoint out = load_checkpoint(db.last_checkpoint(e.runs[0])->path);
+  EXPECT_EQ(out.config.norm_scheme, NormScheme::lns);
+  EXPECT_EQ(out.config.num_layers, 3);
 }
 
 }  // namespace
