@@ -33,6 +33,8 @@ int run_cli(int argc, char** argv) {
   add_corpus_command(app);
   add_train_command(app);
   add_presets_command(app);
+  add_jobs_command(app);
+  add_runs_command(app);
 
   try {
     app.parse(argc, argv);

@@ -23,5 +23,7 @@ void add_bench_load_command(CLI::App& app);        // bench_load_command.cpp
 void add_corpus_command(CLI::App& app);            // corpus_command.cpp
 void add_train_command(CLI::App& app);             // train_command.cpp
 void add_presets_command(CLI::App& app);           // presets_command.cpp
+void add_jobs_command(CLI::App& app);              // jobs_command.cpp
+void add_runs_command(CLI::App& app);              // runs_command.cpp
 
 }  // namespace depthscope::cli
