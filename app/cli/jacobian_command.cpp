@@ -8,6 +8,7 @@
 #include "core/analysis/block_jacobian.h"
 #include "app/cli/analysis_input.h"
 #include "app/cli/commands.h"
+#include "core/io/json_numbers.h"
 #include "core/model/transformer.h"
 
 namespace depthscope::cli {
@@ -49,7 +50,7 @@ void add_jacobian_command(CLI::App& app) {
                           {"mean_abs_diagonal", r.mean_abs_diagonal},
                           {"mean_abs_off_diagonal", r.mean_abs_off_diagonal},
                           {"jacobian", rows}};
-      std::cout << j.dump(2) << "\n";
+      std::cout << faithful_json(j).dump(2) << "\n";
       return;
     }
     std::printf("layer %lld: %lld x %lld per-token Jacobian dy_t/dx_t (autograd), mean over %zu positions of %lld tokens\n",

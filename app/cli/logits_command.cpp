@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "app/cli/commands.h"
+#include "core/io/json_numbers.h"
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 #include "core/model/transformer.h"
@@ -90,7 +91,7 @@ void add_logits_command(CLI::App& app) {
         for (std::int64_t i = 0; i < k; ++i) top.push_back({{"id", ix[p][i]}, {"logit", v[p][i]}});
         j["positions"].push_back({{"pos", p}, {"token", ids[static_cast<size_t>(p)]}, {"top", top}});
       }
-      std::cout << j.dump() << "\n";
+      std::cout << faithful_json(j).dump() << "\n";
       return;
     }
     auto piece = [&](std::int64_t id) {

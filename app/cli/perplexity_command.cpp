@@ -9,6 +9,7 @@
 #include "core/analysis/perplexity.h"
 #include "app/cli/analysis_input.h"
 #include "app/cli/commands.h"
+#include "core/io/json_numbers.h"
 #include "core/model/transformer.h"
 
 namespace depthscope::cli {
@@ -43,7 +44,7 @@ void add_perplexity_command(CLI::App& app) {
     }
     if (o->json) {
       nlohmann::json j = {{"ppl", r.ppl}, {"ppl_error", r.ppl_error}, {"tokens_scored", r.tokens_scored}};
-      std::cout << j.dump(2) << "\n";
+      std::cout << faithful_json(j).dump(2) << "\n";
       return;
     }
     std::printf("\nFinal estimate: PPL = %.4f +/- %.5f\n", r.ppl, r.ppl_error);

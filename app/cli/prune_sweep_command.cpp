@@ -12,6 +12,7 @@
 #include "core/analysis/multiple_choice.h"
 #include "app/cli/analysis_input.h"
 #include "app/cli/commands.h"
+#include "core/io/json_numbers.h"
 #include "core/model/transformer.h"
 #include "core/runtime/memory.h"
 
@@ -125,7 +126,7 @@ void add_prune_sweep_command(CLI::App& app) {
       }
       j["greedy_layer_passes"] = curve.layer_passes;
     }
-    if (o->json) std::cout << j.dump(2) << "\n";
+    if (o->json) std::cout << faithful_json(j).dump(2) << "\n";
   });
 }
 

@@ -7,14 +7,11 @@
 #include <filesystem>
 
 #include "core/error.h"
+#include "core/io/json_numbers.h"
 
 namespace depthscope::cli {
 
-nlohmann::json json_number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  return v;
-}
+nlohmann::json json_number(double v) { return depthscope::json_number(v); }  // core/io/json_numbers.h
 
 nlohmann::json json_number(const std::optional<double>& v) { return v ? json_number(*v) : nlohmann::json(); }
 

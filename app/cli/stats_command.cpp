@@ -10,6 +10,7 @@
 #include "core/analysis/layer_stats.h"
 #include "app/cli/analysis_input.h"
 #include "app/cli/commands.h"
+#include "core/io/json_numbers.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
 #include "core/runtime/memory.h"
@@ -18,7 +19,8 @@ namespace depthscope::cli {
 
 namespace {
 
-nlohmann::json layer_json(const LayerStats& s) {
+// `logit_lens`: false when --no-logit-lens left that column without a value (null).
+nlohmann::json layer_json(const LayerStats& s, bool logit_lens) {
   return {{"layer", s.layer},
           {"input_variance", s.input_variance},
           {"output_variance", s.output_variance},
@@ -30,7 +32,7 @@ nlohmann::json layer_json(const LayerStats& s) {
           {"attn_norm_out_variance", s.attn_norm_out_variance},
           {"mlp_norm_out_variance", s.mlp_norm_out_variance},
           {"block_influence", s.block_influence},
-          {"logit_lens_loss", s.logit_lens_loss}};
+          {"logit_lens_loss", logit_lens ? nlohmann::json(s.logit_lens_loss) : nlohmann::json(nullptr)}};
 }
 
 const char* kCsvHeader =
@@ -89,7 +91,7 @@ void add_stats_command(CLI::App& app) {
     if (r.first_non_finite_layer > 0)
       std::fprintf(stderr,
                    "warning: the residual stream overflowed: layer %lld's output holds NaN or Inf; its statistics "
-                   "and those after it are reported as NaN/Inf (null in JSON)\n",
+                   "and those after it are reported as NaN/Inf (\"NaN\"/\"Infinity\" in JSON)\n",
                    static_cast<long long>(r.first_non_finite_layer));
     if (o->json) {
       nlohmann::json j;
@@ -103,9 +105,9 @@ void add_stats_command(CLI::App& app) {
         j["warnings"].push_back("layer " + std::to_string(r.first_non_finite_layer) +
                                 ": the residual stream holds NaN or Inf from here on");
       j["layers"] = nlohmann::json::array();
-      for (const LayerStats& s : r.layers) j["layers"].push_back(layer_json(s));
+      for (const LayerStats& s : r.layers) j["layers"].push_back(layer_json(s, opt.logit_lens));
       j["angular_distance"] = {{"token_mean", r.angular.token_mean}, {"last_token", r.angular.last_token}};
-      std::cout << j.dump(2) << "\n";
+      std::cout << faithful_json(j).dump(2) << "\n";
     } else if (o->csv) {
       std::printf("%s", kCsvHeader);
       for (const LayerStats& s : r.layers)

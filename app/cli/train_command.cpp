@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "app/cli/commands.h"
+#include "core/io/json_numbers.h"
 #include "core/error.h"
 #include "core/runtime/threads.h"
 #include "core/train/experiment.h"
@@ -47,7 +48,7 @@ int train_one(std::int64_t run, const std::string& db, const std::string& out, b
       nlohmann::json j = {{"run", r.run}, {"step", r.step}, {"steps", r.steps}, {"loss", r.loss}, {"lr", r.lr},
                           {"grad_norm", r.grad_norm}, {"tokens_per_s", r.tokens_per_s}, {"eta_s", r.eta_s}};
       if (r.val_loss >= 0) j["val_loss"] = r.val_loss;
-      std::cout << j.dump() << "\n" << std::flush;
+      std::cout << faithful_json(j).dump() << "\n" << std::flush;
     } else if (tty || r.val_loss >= 0 || r.step == r.steps) {
       std::fprintf(stderr, "%srun %lld  step %lld/%lld  loss %.4f%s  %.0f tok/s  ETA %s%s",
                    tty ? "\r\033[K" : "", static_cast<long long>(r.run), static_cast<long long>(r.step),

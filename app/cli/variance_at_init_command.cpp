@@ -7,6 +7,7 @@
 
 #include "core/analysis/variance_at_init.h"
 #include "app/cli/commands.h"
+#include "core/io/json_numbers.h"
 
 namespace depthscope::cli {
 
@@ -42,7 +43,7 @@ void add_variance_at_init_command(CLI::App& app) {
         j["layers"].push_back({{"layer", v.layer},
                                {"input_variance", v.input_variance},
                                {"output_variance", v.output_variance}});
-      std::cout << j.dump(2) << "\n";
+      std::cout << faithful_json(j).dump(2) << "\n";
       return;
     }
     std::printf("model: %lld layers x %lld, %lld heads of %lld, FFN %lld\n",

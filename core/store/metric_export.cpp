@@ -1,5 +1,7 @@
 #include "core/store/metric_export.h"
 
+#include "core/io/json_numbers.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -28,11 +30,7 @@ std::string field(const std::string& s) {
   return out + "\"";
 }
 
-nlohmann::json json_value(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
-  return v;
-}
+nlohmann::json json_value(double v) { return json_number(v); }  // core/io/json_numbers.h
 
 }  // namespace
 
