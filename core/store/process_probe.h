@@ -16,7 +16,7 @@ std::string this_host();
 std::int64_t this_pid();
 
 // False only when the process certainly does not exist on this machine: kill(pid, 0)
-// fails with ESRCH. A process of another user (EPERM) counts as alive. A pid reused by
+// fails with ESRCH, or it is a zombie (exited, not yet reaped). A process of another user (EPERM) counts as alive. A pid reused by
 // an unrelated process also looks alive; the heartbeat timeout covers that case.
 bool process_alive(std::int64_t pid);
 

@@ -16,6 +16,7 @@
 #include "core/io/safetensors.h"
 #include "core/model/transformer.h"
 #include "core/store/metric_writer.h"
+#include "core/store/process_probe.h"
 #include "core/store/run_db.h"
 #include "core/train/adam.h"
 #include "core/train/divergence.h"
@@ -137,6 +138,14 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
   store::RunDb db(o.db_path);
   const std::optional<store::RunRecord> record = db.get_run(run);
   if (!record) throw UsageError("run " + std::to_string(run) + " is not in " + o.db_path);
+  // One process per run: a run that is running elsewhere, or already finished, is refused
+  // before anything changes (opening the database has reaped runs whose process is gone).
+  if (record->status == store::RunStatus::running && record->pid && *record->pid != store::this_pid() &&
+      record->host == store::this_host() && store::process_alive(*record->pid))
+    throw UsageError("run " + std::to_string(run) + " of " + o.db_path + " is already running (pid " +
+                     std::to_string(*record->pid) + "); stop it first (jobs stop " + std::to_string(run) + ")");
+  if (record->status == store::RunStatus::finished)
+    throw UsageError("run " + std::to_string(run) + " of " + o.db_path + " has finished; nothing to train");
   try {
     const TrainSpec spec = parse_train_spec_text(record->spec_json, o.db_path + ": run " + std::to_string(run), ".");
     const NormScheme scheme = parse_norm_scheme(record->scheme);
