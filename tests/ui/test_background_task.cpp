@@ -11,7 +11,7 @@
 #include <QtTest>
 
 #include "core/error.h"
-#include "ui/background_task.h"
+#include "ui/shared/background_task.h"
 
 using namespace depthscope;
 using namespace depthscope::ui;

@@ -6,11 +6,11 @@
 #include <QtTest>
 
 #include "core/runtime/threads.h"
-#include "ui/app.h"
-#include "ui/chart.h"
-#include "ui/chart_export.h"
-#include "ui/depth_glance_panel.h"
-#include "ui/palette.h"
+#include "ui/shell/app.h"
+#include "ui/shared/chart.h"
+#include "ui/shared/chart_export.h"
+#include "ui/glance/depth_glance_panel.h"
+#include "ui/shared/palette.h"
 
 using namespace depthscope;
 using namespace depthscope::ui;

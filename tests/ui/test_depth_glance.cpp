@@ -6,10 +6,10 @@
 #include <qcustomplot.h>
 
 #include "core/runtime/threads.h"
-#include "ui/app.h"
-#include "ui/chart.h"
-#include "ui/depth_glance_panel.h"
-#include "ui/job_list.h"
+#include "ui/shell/app.h"
+#include "ui/shared/chart.h"
+#include "ui/glance/depth_glance_panel.h"
+#include "ui/shared/job_list.h"
 
 using namespace depthscope;
 using namespace depthscope::ui;

@@ -17,8 +17,8 @@
 #include "core/runtime/progress.h"
 #include "core/runtime/threads.h"
 #include "core/session/model_session.h"
-#include "ui/app.h"
-#include "ui/inspect_panel.h"
+#include "ui/shell/app.h"
+#include "ui/inspect/inspect_panel.h"
 #include "ui_test_support.h"
 
 using namespace depthscope;

@@ -13,11 +13,11 @@
 
 #include "core/model/config.h"
 #include "core/runtime/threads.h"
-#include "ui/app.h"
-#include "ui/chart.h"
-#include "ui/chart_export.h"
-#include "ui/inspect_panel.h"
-#include "ui/job_list.h"
+#include "ui/shell/app.h"
+#include "ui/shared/chart.h"
+#include "ui/shared/chart_export.h"
+#include "ui/inspect/inspect_panel.h"
+#include "ui/shared/job_list.h"
 #include "core/session/model_session.h"
 
 using namespace depthscope;

@@ -15,14 +15,14 @@
 #include <qcustomplot.h>
 
 #include "core/runtime/threads.h"
-#include "ui/about_dialog.h"
-#include "ui/inspect_panel.h"
-#include "ui/model_summary_panel.h"
-#include "ui/app.h"
-#include "ui/depth_glance_panel.h"
-#include "ui/log_panel.h"
-#include "ui/main_window.h"
-#include "ui/workspace_browser.h"
+#include "ui/shell/about_dialog.h"
+#include "ui/inspect/inspect_panel.h"
+#include "ui/inspect/model_summary_panel.h"
+#include "ui/shell/app.h"
+#include "ui/glance/depth_glance_panel.h"
+#include "ui/shared/log_panel.h"
+#include "ui/shell/main_window.h"
+#include "ui/shared/workspace_browser.h"
 
 using namespace depthscope;
 using namespace depthscope::ui;

@@ -1,4 +1,4 @@
-#include "ui/model_summary_panel.h"
+#include "ui/inspect/model_summary_panel.h"
 
 #include <algorithm>
 
@@ -10,8 +10,8 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
-#include "ui/palette.h"
-#include "ui/text_format.h"
+#include "ui/shared/palette.h"
+#include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
 namespace {

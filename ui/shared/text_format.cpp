@@ -1,4 +1,4 @@
-#include "ui/text_format.h"
+#include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
 

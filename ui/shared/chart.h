@@ -6,7 +6,7 @@
 
 #include <qcustomplot.h>
 
-#include "ui/csv_table.h"
+#include "ui/shared/csv_table.h"
 
 namespace depthscope::ui {
 

@@ -1,4 +1,4 @@
-#include "ui/workspace_browser.h"
+#include "ui/shared/workspace_browser.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -7,7 +7,7 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
-#include "ui/palette.h"
+#include "ui/shared/palette.h"
 
 namespace depthscope::ui {
 namespace {

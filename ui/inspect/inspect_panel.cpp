@@ -1,4 +1,4 @@
-#include "ui/inspect_panel.h"
+#include "ui/inspect/inspect_panel.h"
 
 #include "core/runtime/memory.h"
 
@@ -20,11 +20,11 @@
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/layer_stats.h"
 #include "core/runtime/progress.h"
-#include "ui/background_task.h"
-#include "ui/chart.h"
-#include "ui/job_list.h"
+#include "ui/shared/background_task.h"
+#include "ui/shared/chart.h"
+#include "ui/shared/job_list.h"
 #include "core/session/model_session.h"
-#include "ui/palette.h"
+#include "ui/shared/palette.h"
 
 namespace depthscope::ui {
 namespace {

@@ -1,4 +1,4 @@
-#include "ui/main_window.h"
+#include "ui/shell/main_window.h"
 
 #include <QAction>
 #include <QIcon>
@@ -24,19 +24,19 @@
 #include "core/runtime/device.h"
 #include "core/runtime/threads.h"
 #include "core/version.h"
-#include "ui/about_dialog.h"
-#include "ui/background_task.h"
-#include "ui/inspect_panel.h"
+#include "ui/shell/about_dialog.h"
+#include "ui/shared/background_task.h"
+#include "ui/inspect/inspect_panel.h"
 #include "core/session/model_session.h"
-#include "ui/model_summary_panel.h"
-#include "ui/text_format.h"
-#include "ui/chart.h"
-#include "ui/chart_export.h"
-#include "ui/depth_glance_panel.h"
-#include "ui/job_list.h"
-#include "ui/jobs_panel.h"
-#include "ui/log_panel.h"
-#include "ui/workspace_browser.h"
+#include "ui/inspect/model_summary_panel.h"
+#include "ui/shared/text_format.h"
+#include "ui/shared/chart.h"
+#include "ui/shared/chart_export.h"
+#include "ui/glance/depth_glance_panel.h"
+#include "ui/shared/job_list.h"
+#include "ui/shared/jobs_panel.h"
+#include "ui/shared/log_panel.h"
+#include "ui/shared/workspace_browser.h"
 
 // Qt resources compiled into a static library must be registered explicitly.
 static void register_ui_resources() { Q_INIT_RESOURCE(depthscope); }

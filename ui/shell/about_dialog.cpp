@@ -1,4 +1,4 @@
-#include "ui/about_dialog.h"
+#include "ui/shell/about_dialog.h"
 
 #include <sqlite3.h>
 

@@ -1,4 +1,4 @@
-#include "ui/log_panel.h"
+#include "ui/shared/log_panel.h"
 
 #include <QDateTime>
 #include <QFontDatabase>

@@ -8,7 +8,7 @@
 #include <QWidget>
 
 #include "core/model/config.h"
-#include "ui/csv_table.h"
+#include "ui/shared/csv_table.h"
 
 class QCheckBox;
 class QCPGraph;

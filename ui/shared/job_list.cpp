@@ -1,4 +1,4 @@
-#include "ui/job_list.h"
+#include "ui/shared/job_list.h"
 
 namespace depthscope::ui {
 

@@ -1,4 +1,4 @@
-#include "ui/app.h"
+#include "ui/shell/app.h"
 
 #include <cstdio>
 
@@ -10,7 +10,7 @@
 
 #include "core/runtime/threads.h"
 #include "core/version.h"
-#include "ui/main_window.h"
+#include "ui/shell/main_window.h"
 
 namespace depthscope::ui {
 

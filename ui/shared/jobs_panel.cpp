@@ -1,4 +1,4 @@
-#include "ui/jobs_panel.h"
+#include "ui/shared/jobs_panel.h"
 
 #include <QHeaderView>
 #include <QProgressBar>
@@ -7,7 +7,7 @@
 #include <QVBoxLayout>
 
 #include "core/runtime/progress.h"
-#include "ui/job_list.h"
+#include "ui/shared/job_list.h"
 
 namespace depthscope::ui {
 namespace {

@@ -1,4 +1,4 @@
-#include "ui/depth_glance_panel.h"
+#include "ui/glance/depth_glance_panel.h"
 
 #include <cmath>
 
@@ -12,11 +12,11 @@
 
 #include "core/analysis/variance_at_init.h"
 #include "core/runtime/progress.h"
-#include "ui/background_task.h"
-#include "ui/chart.h"
-#include "ui/job_list.h"
-#include "ui/palette.h"
-#include "ui/text_format.h"
+#include "ui/shared/background_task.h"
+#include "ui/shared/chart.h"
+#include "ui/shared/job_list.h"
+#include "ui/shared/palette.h"
+#include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
 namespace {

@@ -1,4 +1,4 @@
-#include "ui/background_task.h"
+#include "ui/shared/background_task.h"
 
 #include <exception>
 

@@ -1,4 +1,4 @@
-#include "ui/palette.h"
+#include "ui/shared/palette.h"
 
 namespace depthscope::ui {
 

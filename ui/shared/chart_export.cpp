@@ -1,4 +1,4 @@
-#include "ui/chart_export.h"
+#include "ui/shared/chart_export.h"
 
 #include <QFileDialog>
 #include <QFileInfo>
@@ -8,7 +8,7 @@
 #include <QSvgGenerator>
 
 #include "core/version.h"
-#include "ui/chart.h"
+#include "ui/shared/chart.h"
 
 namespace depthscope::ui {
 

@@ -1,4 +1,4 @@
-#include "ui/chart.h"
+#include "ui/shared/chart.h"
 
 #include <cmath>
 #include <limits>
@@ -9,8 +9,8 @@
 #include <QMenu>
 #include <QToolTip>
 
-#include "ui/chart_export.h"
-#include "ui/palette.h"
+#include "ui/shared/chart_export.h"
+#include "ui/shared/palette.h"
 
 namespace depthscope::ui {
 namespace {

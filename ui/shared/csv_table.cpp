@@ -1,4 +1,4 @@
-#include "ui/csv_table.h"
+#include "ui/shared/csv_table.h"
 
 #include <QFile>
 #include <QSaveFile>
