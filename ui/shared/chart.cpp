@@ -43,6 +43,18 @@ void style_axis(QCPAxis* axis) {
 
 }  // namespace
 
+QCPColorGradient viridis_gradient() {
+  QCPColorGradient g;
+  g.clearColorStops();
+  g.setColorStopAt(0.0, QColor(0x44, 0x01, 0x54));
+  g.setColorStopAt(0.25, QColor(0x3B, 0x52, 0x8B));
+  g.setColorStopAt(0.5, QColor(0x21, 0x91, 0x8C));
+  g.setColorStopAt(0.75, QColor(0x5E, 0xC9, 0x62));
+  g.setColorStopAt(1.0, QColor(0xFD, 0xE7, 0x25));
+  g.setNanHandling(QCPColorGradient::nhTransparent);
+  return g;
+}
+
 Chart::Chart(const QString& file_stem, QWidget* parent) : QCustomPlot(parent), file_stem_(file_stem) {
   setBackground(Qt::white);
   setAntialiasedElements(QCP::aeAll);

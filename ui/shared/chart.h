@@ -10,6 +10,9 @@
 
 namespace depthscope::ui {
 
+// Viridis: perceptually uniform, readable in grey; NaN cells transparent. For colour maps.
+QCPColorGradient viridis_gradient();
+
 class Chart : public QCustomPlot {
   Q_OBJECT
  public:
