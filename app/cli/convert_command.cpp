@@ -1,5 +1,6 @@
-// depthscope-cli convert SRC DST --to hf|llama2c [--llama2c-version 0|1] [--json]: read any
-// supported checkpoint and write it as an HF folder or a llama2.c .bin. JSON fields are
+// depthscope-cli convert SRC DST --to hf|llama2c [--dtype f32|f16|bf16] [--llama2c-version 0|1]
+// [--json]: read any supported checkpoint and write it as an HF folder (stored as --dtype,
+// F32 by default) or a llama2.c .bin (always F32). JSON fields are
 // documented in docs/checkpoints.md.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -16,7 +17,7 @@ namespace depthscope::cli {
 void add_convert_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("convert", "Convert a checkpoint to an HF folder or a llama2.c .bin");
   struct Options {
-    std::string src, dst, to;
+    std::string src, dst, to, dtype = "f32";
     int llama2c_version = 0;
     bool json = false;
   };
@@ -24,15 +25,20 @@ void add_convert_command(CLI::App& app) {
   cmd->add_option("src", o->src, "HF folder, .safetensors, or llama2.c .bin")->required();
   cmd->add_option("dst", o->dst, "Output: a folder for --to hf, a .bin file for --to llama2c")->required();
   cmd->add_option("--to", o->to, "Output format")->required()->check(CLI::IsMember({"hf", "llama2c"}));
+  cmd->add_option("--dtype", o->dtype, "Element type stored in an HF folder's model.safetensors (default f32)")
+      ->check(CLI::IsMember({"f32", "f16", "bf16"}));
   cmd->add_option("--llama2c-version", o->llama2c_version, "llama2.c file version (0 or 1)")
       ->check(CLI::IsMember({0, 1}));
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([o] {
     const auto start = std::chrono::steady_clock::now();
+    const SafetensorsDtype dtype = safetensors_dtype_from_string(o->dtype);
+    if (o->to != "hf" && dtype != SafetensorsDtype::f32)
+      throw UsageError("--dtype " + o->dtype + ": llama2.c files store F32 only (use --to hf)");
     const LoadedCheckpoint ck = load_checkpoint(o->src);
     std::string format;
     if (o->to == "hf") {
-      save_hf(o->dst, ck.config, ck.weights);
+      save_hf(o->dst, ck.config, ck.weights, dtype);
       format = "hf-safetensors";
     } else {
       save_llama2c(o->dst, ck.config, ck.weights, o->llama2c_version);
@@ -46,6 +52,7 @@ void add_convert_command(CLI::App& app) {
       j["source_dtype"] = ck.source_dtype;
       j["destination"] = o->dst;
       j["format"] = format;
+      j["dtype"] = to_string(dtype);
       j["family"] = to_string(ck.config.family);
       j["norm_scheme"] = to_string(ck.config.norm_scheme);
       j["parameters"] = ck.config.parameter_count();
@@ -54,7 +61,7 @@ void add_convert_command(CLI::App& app) {
       return;
     }
     std::cout << "converted " << o->src << " (" << ck.format << ", " << ck.source_dtype << ") -> " << o->dst << " ("
-              << format << ", F32) in " << seconds << " s\n";
+              << format << ", " << to_string(dtype) << ") in " << seconds << " s\n";
   });
 }
 

@@ -368,18 +368,20 @@ NamedTensors hf_named_tensors(const ModelConfig& c, const ModelWeights& weights)
   return out;
 }
 
-void save_hf(const std::string& folder, const ModelConfig& c, const ModelWeights& w) {
+void save_hf(const std::string& folder, const ModelConfig& c, const ModelWeights& w, SafetensorsDtype dtype) {
   check_weights(w, c, "model to save");
   std::error_code ec;
   fs::create_directories(folder, ec);
   if (ec) throw FileError(folder, "", "cannot create folder: " + ec.message());
-  save_safetensors((fs::path(folder) / "model.safetensors").string(), hf_named_tensors(c, w), {{"format", "pt"}});
+  save_safetensors((fs::path(folder) / "model.safetensors").string(), hf_named_tensors(c, w), {{"format", "pt"}}, dtype);
   save_hf_config((fs::path(folder) / "config.json").string(), c);
 }
 
-void save_depthscope_safetensors(const std::string& path, const ModelConfig& c, const ModelWeights& w) {
+void save_depthscope_safetensors(const std::string& path, const ModelConfig& c, const ModelWeights& w,
+                                 SafetensorsDtype dtype) {
   check_weights(w, c, "model to save");
-  save_safetensors(path, hf_named_tensors(c, w), {{"format", "pt"}, {"depthscope_config", hf_config_text(c)}});
+  save_safetensors(path, hf_named_tensors(c, w), {{"format", "pt"}, {"depthscope_config", hf_config_text(c)}},
+                   dtype);
 }
 
 }  // namespace depthscope

@@ -39,10 +39,13 @@ LoadedCheckpoint load_checkpoint(const std::string& path, const RunControl& cont
 NamedTensors hf_named_tensors(const ModelConfig& c, const ModelWeights& w);
 
 // An HF folder: model.safetensors + config.json (created if missing). Any family/scheme.
-void save_hf(const std::string& folder, const ModelConfig& c, const ModelWeights& w);
+// Tensors are stored as `dtype` (F32 by default; F16/BF16 halve the file).
+void save_hf(const std::string& folder, const ModelConfig& c, const ModelWeights& w,
+             SafetensorsDtype dtype = SafetensorsDtype::f32);
 
 // One .safetensors with the config in __metadata__["depthscope_config"].
-void save_depthscope_safetensors(const std::string& path, const ModelConfig& c, const ModelWeights& w);
+void save_depthscope_safetensors(const std::string& path, const ModelConfig& c, const ModelWeights& w,
+                                 SafetensorsDtype dtype = SafetensorsDtype::f32);
 
 // llama2.c .bin, version 0 (legacy) or 1 ("ak42" header). Only a Pre-LN Llama without
 // biases or q/k norms, head_dim = hidden / heads and RoPE theta 10000 can be expressed;

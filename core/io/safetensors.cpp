@@ -67,8 +67,19 @@ NamedTensors load_safetensors(const std::string& path, const RunControl& control
   return out;
 }
 
+SafetensorsDtype safetensors_dtype_from_string(const std::string& name) {
+  if (name == "f32" || name == "F32" || name == "float32") return SafetensorsDtype::f32;
+  if (name == "f16" || name == "F16" || name == "float16") return SafetensorsDtype::f16;
+  if (name == "bf16" || name == "BF16" || name == "bfloat16") return SafetensorsDtype::bf16;
+  throw UsageError("dtype '" + name + "': expected f32, f16 or bf16");
+}
+
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
-                      const std::map<std::string, std::string>& metadata) {
+                      const std::map<std::string, std::string>& metadata, SafetensorsDtype dtype) {
+  const at::ScalarType type = dtype == SafetensorsDtype::f16    ? at::kHalf
+                              : dtype == SafetensorsDtype::bf16 ? at::kBFloat16
+                                                                : at::kFloat;
+  const std::uint64_t element = dtype == SafetensorsDtype::f32 ? 4 : 2;
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   std::vector<at::Tensor> data;
@@ -81,9 +92,9 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
     if (!seen.insert(name).second)
       throw UsageError("save_safetensors: tensor '" + name + "' given twice");
     if (!tensor.defined()) throw UsageError("save_safetensors: tensor '" + name + "' is undefined");
-    at::Tensor t = tensor.detach().to(at::kCPU, at::kFloat).contiguous();
-    const std::uint64_t bytes = static_cast<std::uint64_t>(t.numel()) * 4;
-    header[name] = {{"dtype", "F32"}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
+    at::Tensor t = tensor.detach().to(at::kCPU, at::kFloat).to(type).contiguous();
+    const std::uint64_t bytes = static_cast<std::uint64_t>(t.numel()) * element;
+    header[name] = {{"dtype", to_string(dtype)}, {"shape", t.sizes().vec()}, {"data_offsets", {offset, offset + bytes}}};
     offset += bytes;
     data.push_back(std::move(t));
   }
@@ -98,7 +109,7 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   AtomicFileWriter out(path);
   out.write(len, 8);
   out.write(json);
-  for (const at::Tensor& t : data) out.write(t.data_ptr(), static_cast<std::size_t>(t.numel()) * 4);
+  for (const at::Tensor& t : data) out.write(t.data_ptr(), static_cast<std::size_t>(t.numel() * element));
   out.commit();
 }
 

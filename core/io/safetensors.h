@@ -4,7 +4,8 @@
 // Reading maps the file (MappedFile). F32 tensors whose data is 4-byte aligned are
 // zero-copy views of the mapping (the tensor's deleter holds the mapping alive); other F32
 // tensors are copied once; F16 / BF16 are converted to F32 once.
-// Writing always stores F32 and is atomic (AtomicFileWriter: <path>.tmp then rename).
+// Writing stores F32 by default (F16 or BF16 on request) and is atomic (AtomicFileWriter:
+// <path>.tmp then rename).
 #include <ATen/core/Tensor.h>
 
 #include <map>
@@ -37,10 +38,17 @@ at::Tensor read_tensor(const SafetensorsFile& file, const SafetensorsEntry& entr
 // checks for cancellation between tensors.
 NamedTensors load_safetensors(const std::string& path, const RunControl& control = RunControl());
 
-// Writes `tensors` (any float dtype, any device; stored as F32) in the given order, with
-// `metadata` as __metadata__. Throws UsageError for an empty or repeated name, FileError
-// naming the file when writing fails.
+// Writers store F32 by default; F16 and BF16 (SafetensorsDtype, safetensors_header.h) halve
+// the file (rounding to nearest even); F16 values beyond +-65504 become +-Inf, so F16 suits
+// weights, not arbitrary tensors.
+// "f32"/"F32"/"float32", "f16"/"F16"/"float16", "bf16"/"BF16"/"bfloat16"; throws UsageError otherwise.
+SafetensorsDtype safetensors_dtype_from_string(const std::string& name);
+
+// Writes `tensors` (any float dtype, any device; stored as `dtype`, F32 by default) in the
+// given order, with `metadata` as __metadata__. Throws UsageError for an empty or repeated
+// name, FileError naming the file when writing fails.
 void save_safetensors(const std::string& path, const NamedTensors& tensors,
-                      const std::map<std::string, std::string>& metadata = {});
+                      const std::map<std::string, std::string>& metadata = {},
+                      SafetensorsDtype dtype = SafetensorsDtype::f32);
 
 }  // namespace depthscope
