@@ -2,6 +2,27 @@
 
 namespace depthscope::ui {
 
+QColor run_status_color(store::RunStatus status) {
+  switch (status) {
+    case store::RunStatus::queued: return QColor(0x9A, 0xA0, 0xA8);    // grey: waiting
+    case store::RunStatus::running: return QColor(0x1E, 0xA4, 0x4B);   // green: alive
+    case store::RunStatus::stopped: return QColor(0xE6, 0x9F, 0x00);   // amber: resumable
+    case store::RunStatus::finished: return QColor(0x00, 0x72, 0xB2);  // blue: done
+    case store::RunStatus::failed: return QColor(0xC6, 0x28, 0x28);    // red
+    case store::RunStatus::diverged: return QColor(0x8E, 0x24, 0xAA);  // purple
+  }
+  return QColor(Qt::gray);
+}
+
+QString run_status_text(const RunJob& job) {
+  QString s = QString::fromUtf8(store::to_string(job.run.status).data(),
+                                static_cast<int>(store::to_string(job.run.status).size()));
+  if (job.run.status == store::RunStatus::queued && job.run.pid) s += " (starting)";
+  if (!job.run.error.empty() && job.run.status != store::RunStatus::finished)
+    s += ": " + QString::fromStdString(job.run.error);
+  return s;
+}
+
 int JobList::start(const QString& name, std::function<void()> cancel) {
   Job job;
   job.id = next_id_++;
@@ -50,6 +71,17 @@ const Job* JobList::find(int id) const {
 Job* JobList::find_mut(int id) {
   for (Job& j : jobs_)
     if (j.id == id) return &j;
+  return nullptr;
+}
+
+void JobList::set_runs(std::vector<RunJob> runs) {
+  runs_ = std::move(runs);
+  emit runs_changed();
+}
+
+const RunJob* JobList::find_run(std::int64_t id) const {
+  for (const RunJob& r : runs_)
+    if (r.run.id == id) return &r;
   return nullptr;
 }
 

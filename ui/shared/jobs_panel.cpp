@@ -1,6 +1,16 @@
 #include "ui/shared/jobs_panel.h"
 
+#include <algorithm>
+
+#include <QAction>
+#include <QCheckBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QLabel>
+#include <QMenu>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPixmap>
 #include <QProgressBar>
 #include <QTableWidget>
 #include <QToolButton>
@@ -8,73 +18,318 @@
 
 #include "core/runtime/progress.h"
 #include "ui/shared/job_list.h"
+#include "ui/shared/palette.h"
+#include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
 namespace {
-enum Column { kName, kStatus, kProgress, kEta, kCancel, kColumns };
+
+QIcon status_dot(const QColor& color) {
+  QPixmap pm(12, 12);
+  pm.fill(Qt::transparent);
+  QPainter p(&pm);
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(Qt::NoPen);
+  p.setBrush(color);
+  p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
+  return QIcon(pm);
 }
 
+QToolButton* tool_button(const QString& text, const QString& tip, QWidget* parent) {
+  auto* b = new QToolButton(parent);
+  b->setText(text);
+  b->setToolTip(tip);
+  b->setAutoRaise(true);
+  b->setToolButtonStyle(Qt::ToolButtonTextOnly);
+  return b;
+}
+
+bool stoppable(store::RunStatus s) { return s == store::RunStatus::queued || s == store::RunStatus::running; }
+bool resumable(store::RunStatus s) { return s == store::RunStatus::stopped || s == store::RunStatus::failed; }
+
+}  // namespace
+
 JobsPanel::JobsPanel(JobList* jobs, QWidget* parent) : QWidget(parent), jobs_(jobs) {
+  new_button_ = tool_button("New experiment…", "Set up and queue a training experiment (Ctrl+N)", this);
+  new_button_->setObjectName("jobs_new");
+  start_button_ = tool_button("Start queue", "Start the job worker for queued runs (runs train as separate depthscope-cli processes)", this);
+  start_button_->setObjectName("jobs_start");
+  stop_button_ = tool_button("Stop", "Stop the selected run: it finishes its step, writes a checkpoint and can be resumed", this);
+  stop_button_->setObjectName("jobs_stop");
+  resume_button_ = tool_button("Resume", "Queue the selected stopped or failed run again; it continues from its last checkpoint", this);
+  resume_button_->setObjectName("jobs_resume");
+  delete_button_ = tool_button("Delete…", "Delete the selected run from the run database (asks first; optionally its checkpoint files)", this);
+  delete_button_->setObjectName("jobs_delete");
+  folder_button_ = tool_button("Open folder", "Open the selected run's checkpoint folder in the file manager", this);
+  folder_button_->setObjectName("jobs_folder");
+  connect(new_button_, &QToolButton::clicked, jobs_, &JobList::request_new_experiment);
+  connect(start_button_, &QToolButton::clicked, jobs_, &JobList::request_start_queue);
+  connect(stop_button_, &QToolButton::clicked, this, &JobsPanel::stop_selected);
+  connect(resume_button_, &QToolButton::clicked, this, &JobsPanel::resume_selected);
+  connect(delete_button_, &QToolButton::clicked, this, &JobsPanel::delete_selected);
+  connect(folder_button_, &QToolButton::clicked, this, &JobsPanel::open_selected_folder);
+
+  empty_hint_ = new QLabel("No jobs yet: Run ▸ New experiment… (Ctrl+N) queues a training run; analyses appear here too.");
+  empty_hint_->setStyleSheet(QString("color: %1").arg(hint_text_color().name()));
+
+  auto* bar = new QHBoxLayout;
+  bar->setContentsMargins(4, 2, 4, 0);
+  bar->setSpacing(2);
+  for (QToolButton* b : {new_button_, start_button_, stop_button_, resume_button_, delete_button_, folder_button_})
+    bar->addWidget(b);
+  bar->addSpacing(12);
+  bar->addWidget(empty_hint_);
+  bar->addStretch(1);
+
   table_ = new QTableWidget(0, kColumns, this);
-  table_->setHorizontalHeaderLabels({"Job", "Status", "Progress", "ETA", ""});
+  table_->setObjectName("jobs_table");
+  table_->setHorizontalHeaderLabels({"Job", "Status", "Progress", "ETA", "Speed", ""});
   table_->verticalHeader()->setVisible(false);
+  table_->verticalHeader()->setDefaultSectionSize(24);
   table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setSelectionMode(QAbstractItemView::SingleSelection);
   table_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   table_->setShowGrid(false);
   table_->setAlternatingRowColors(true);
+  table_->setContextMenuPolicy(Qt::CustomContextMenu);
+  table_->setToolTip("Training runs (separate processes, read from the run database) and analyses. "
+                     "Right-click a run for its actions; double-click to show it in the Train tab.");
   QHeaderView* h = table_->horizontalHeader();
   h->setSectionResizeMode(kName, QHeaderView::Stretch);
-  h->setSectionResizeMode(kStatus, QHeaderView::ResizeToContents);
+  h->setSectionResizeMode(kStatus, QHeaderView::Interactive);
   h->setSectionResizeMode(kProgress, QHeaderView::Fixed);
   h->setSectionResizeMode(kEta, QHeaderView::ResizeToContents);
-  h->setSectionResizeMode(kCancel, QHeaderView::Fixed);
+  h->setSectionResizeMode(kSpeed, QHeaderView::ResizeToContents);
+  h->setSectionResizeMode(kAction, QHeaderView::Fixed);
+  table_->setColumnWidth(kStatus, 150);
   table_->setColumnWidth(kProgress, 170);
-  table_->setColumnWidth(kCancel, 76);
+  table_->setColumnWidth(kAction, 76);
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
+  layout->setSpacing(0);
+  layout->addLayout(bar);
   layout->addWidget(table_);
 
-  for (const Job& j : jobs_->jobs()) add_row(j.id);
-  connect(jobs_, &JobList::added, this, &JobsPanel::add_row);
-  connect(jobs_, &JobList::changed, this, &JobsPanel::update_row);
+  connect(jobs_, &JobList::added, this, [this](int) { sync(); });
+  connect(jobs_, &JobList::changed, this, [this](int) { sync(); });
+  connect(jobs_, &JobList::runs_changed, this, &JobsPanel::sync);
+  connect(table_, &QTableWidget::itemSelectionChanged, this, &JobsPanel::update_buttons);
+  connect(table_, &QTableWidget::customContextMenuRequested, this, &JobsPanel::show_context_menu);
+  connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
+    if (row >= 0 && row < keys_.size() && keys_[row].run) jobs_->select_run(keys_[row].id);
+  });
+  sync();
 }
 
-void JobsPanel::add_row(int id) {
-  // Newest job on top.
-  table_->insertRow(0);
-  for (auto it = row_of_.begin(); it != row_of_.end(); ++it) ++it.value();
-  row_of_[id] = 0;
-  table_->setItem(0, kName, new QTableWidgetItem);
-  table_->setItem(0, kStatus, new QTableWidgetItem);
-  table_->setItem(0, kEta, new QTableWidgetItem);
-  auto* bar = new QProgressBar;
-  bar->setRange(0, 1000);
-  bar->setTextVisible(true);
-  table_->setCellWidget(0, kProgress, bar);
-  auto* cancel = new QToolButton;
-  cancel->setText("Cancel");
-  cancel->setAutoRaise(true);
-  connect(cancel, &QToolButton::clicked, this, [this, id] { jobs_->cancel(id); });
-  table_->setCellWidget(0, kCancel, cancel);
-  update_row(id);
+void JobsPanel::sync() {
+  const std::optional<std::int64_t> selected = selected_run();
+  QVector<RowKey> keys;
+  const auto& runs = jobs_->runs();
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) keys.push_back({true, it->run.id});
+  const auto& jobs = jobs_->jobs();
+  for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) keys.push_back({false, it->id});
+  keys_ = keys;
+  const QSignalBlocker block(table_);
+  table_->setRowCount(keys_.size());
+  for (int row = 0; row < keys_.size(); ++row) {
+    ensure_row_widgets(row);
+    if (keys_[row].run) fill_run_row(row, keys_[row].id);
+    else fill_job_row(row, static_cast<int>(keys_[row].id));
+  }
+  table_->clearSelection();
+  if (selected) select_run(*selected);
+  empty_hint_->setVisible(keys_.isEmpty());
+  update_buttons();
 }
 
-void JobsPanel::update_row(int id) {
+void JobsPanel::ensure_row_widgets(int row) {
+  for (int c : {kName, kStatus, kEta, kSpeed})
+    if (!table_->item(row, c)) table_->setItem(row, c, new QTableWidgetItem);
+  if (!table_->cellWidget(row, kProgress)) {
+    auto* bar = new QProgressBar;
+    bar->setRange(0, 1000);
+    bar->setTextVisible(true);
+    table_->setCellWidget(row, kProgress, bar);
+  }
+  if (!table_->cellWidget(row, kAction)) {
+    auto* button = new QToolButton;
+    button->setAutoRaise(true);
+    connect(button, &QToolButton::clicked, this, [this, row] { row_action(row); });
+    table_->setCellWidget(row, kAction, button);
+  }
+}
+
+void JobsPanel::fill_run_row(int row, std::int64_t id) {
+  const RunJob* job = jobs_->find_run(id);
+  if (!job) return;
+  const store::RunRecord& r = job->run;
+  const QString exp = job->experiment.isEmpty() ? QString() : job->experiment + " · ";
+  QString label = QString("#%1  %2").arg(r.id).arg(QString::fromStdString(r.name));
+  if (!job->experiment.isEmpty() && !QString::fromStdString(r.name).startsWith(job->experiment)) label += "  (" + exp + ")";
+  table_->item(row, kName)->setText(label);
+  table_->item(row, kName)->setIcon(status_dot(run_status_color(r.status)));
+  table_->item(row, kName)->setToolTip(QString("run %1 · %2 · scheme %3%4")
+                                           .arg(r.id).arg(QString::fromStdString(r.name), QString::fromStdString(r.scheme))
+                                           .arg(r.pid ? QString(" · pid %1 on %2").arg(*r.pid).arg(QString::fromStdString(r.host)) : QString()));
+  const QString status = run_status_text(*job);
+  table_->item(row, kStatus)->setText(status);
+  table_->item(row, kStatus)->setToolTip(status);
+  table_->item(row, kStatus)->setForeground(run_status_color(r.status).darker(115));
+  table_->item(row, kEta)->setText(job->eta_s >= 0 ? QString::fromStdString(format_duration(job->eta_s)) : QString());
+  table_->item(row, kSpeed)->setText(job->tokens_per_s >= 0 && r.status == store::RunStatus::running
+                                         ? human_count(job->tokens_per_s) + " tok/s" : QString());
+  auto* bar = static_cast<QProgressBar*>(table_->cellWidget(row, kProgress));
+  bar->setValue(static_cast<int>(std::clamp(job->fraction(), 0.0, 1.0) * 1000 + 0.5));
+  bar->setFormat(QString("%1/%2  %3%").arg(r.step).arg(r.steps).arg(job->fraction() * 100, 0, 'f', 0));
+  auto* button = static_cast<QToolButton*>(table_->cellWidget(row, kAction));
+  if (stoppable(r.status)) {
+    button->setText("Stop");
+    button->setToolTip("Stop this run (it checkpoints after its step)");
+    button->setEnabled(true);
+  } else if (resumable(r.status)) {
+    button->setText("Resume");
+    button->setToolTip("Queue this run again from its last checkpoint");
+    button->setEnabled(true);
+  } else {
+    button->setText("");
+    button->setToolTip("");
+    button->setEnabled(false);
+  }
+}
+
+void JobsPanel::fill_job_row(int row, int id) {
   const Job* job = jobs_->find(id);
-  if (!job || !row_of_.contains(id)) return;
-  const int row = row_of_[id];
+  if (!job) return;
   table_->item(row, kName)->setText(job->name);
-  table_->item(row, kName)->setToolTip(job->name);
+  table_->item(row, kName)->setIcon(QIcon());
+  table_->item(row, kName)->setToolTip(job->name + " (an analysis inside the GUI)");
   QString status = job->status;
   if (job->active && !job->stage.isEmpty()) status += " · " + job->stage;
   table_->item(row, kStatus)->setText(status);
-  table_->item(row, kEta)->setText(job->active ? QString::fromStdString(format_duration(job->eta_s))
-                                               : QString());
+  table_->item(row, kStatus)->setToolTip(status);
+  table_->item(row, kStatus)->setForeground(chart_text_color());
+  table_->item(row, kEta)->setText(job->active ? QString::fromStdString(format_duration(job->eta_s)) : QString());
+  table_->item(row, kSpeed)->setText(QString());
   auto* bar = static_cast<QProgressBar*>(table_->cellWidget(row, kProgress));
   bar->setValue(static_cast<int>(job->fraction * 1000 + 0.5));
   bar->setFormat(QString("%1%").arg(job->fraction * 100, 0, 'f', 0));
-  table_->cellWidget(row, kCancel)->setEnabled(job->active && job->cancel);
+  auto* button = static_cast<QToolButton*>(table_->cellWidget(row, kAction));
+  button->setText("Cancel");
+  button->setToolTip("Cancel this analysis; what it computed so far stays shown");
+  button->setEnabled(job->active && job->cancel);
+}
+
+void JobsPanel::row_action(int row) {
+  if (row < 0 || row >= keys_.size()) return;
+  const RowKey key = keys_[row];
+  if (!key.run) {
+    jobs_->cancel(static_cast<int>(key.id));
+    return;
+  }
+  const RunJob* job = jobs_->find_run(key.id);
+  if (!job) return;
+  if (stoppable(job->run.status)) jobs_->request_stop(key.id);
+  else if (resumable(job->run.status)) jobs_->request_resume(key.id);
+}
+
+std::optional<std::int64_t> JobsPanel::selected_run() const {
+  const QList<QTableWidgetSelectionRange> ranges = table_->selectedRanges();
+  if (ranges.isEmpty()) return std::nullopt;
+  const int row = ranges.front().topRow();
+  if (row < 0 || row >= keys_.size() || !keys_[row].run) return std::nullopt;
+  return keys_[row].id;
+}
+
+void JobsPanel::select_run(std::int64_t run) {
+  const int row = row_of_run(run);
+  if (row >= 0) table_->selectRow(row);
+}
+
+int JobsPanel::row_of_run(std::int64_t run) const {
+  for (int i = 0; i < keys_.size(); ++i)
+    if (keys_[i].run && keys_[i].id == run) return i;
+  return -1;
+}
+
+QString JobsPanel::cell_text(int row, int column) const {
+  if (column == kProgress) {
+    auto* bar = qobject_cast<QProgressBar*>(table_->cellWidget(row, column));
+    return bar ? bar->text() : QString();
+  }
+  const QTableWidgetItem* item = table_->item(row, column);
+  return item ? item->text() : QString();
+}
+
+void JobsPanel::update_buttons() {
+  const std::optional<std::int64_t> run = selected_run();
+  const RunJob* job = run ? jobs_->find_run(*run) : nullptr;
+  stop_button_->setEnabled(job && stoppable(job->run.status));
+  resume_button_->setEnabled(job && resumable(job->run.status));
+  delete_button_->setEnabled(job && job->run.status != store::RunStatus::running);
+  folder_button_->setEnabled(job != nullptr);
+}
+
+void JobsPanel::stop_selected() {
+  if (auto run = selected_run()) jobs_->request_stop(*run);
+}
+
+void JobsPanel::resume_selected() {
+  if (auto run = selected_run()) jobs_->request_resume(*run);
+}
+
+void JobsPanel::open_selected_folder() {
+  if (auto run = selected_run()) jobs_->request_open_folder(*run);
+}
+
+void JobsPanel::delete_selected() {
+  const std::optional<std::int64_t> run = selected_run();
+  if (!run) return;
+  const RunJob* job = jobs_->find_run(*run);
+  if (!job) return;
+  bool files = false;
+  int answer = QMessageBox::No;
+  if (confirm_) {
+    answer = confirm_(*run, &files);
+  } else {
+    QMessageBox box(QMessageBox::Question, "Delete run",
+                    QString("Delete run %1 (%2, %3) from the run database?\n\nIts metrics, checkpoints list and log "
+                            "lines are removed; this cannot be undone.")
+                        .arg(*run).arg(QString::fromStdString(job->run.name), run_status_text(*job)),
+                    QMessageBox::Yes | QMessageBox::No, this);
+    box.setDefaultButton(QMessageBox::No);
+    auto* check = new QCheckBox("Also delete its checkpoint folders and log file");
+    check->setToolTip("Removes run-<id>/step-<k> folders, leftover .partial folders and run-<id>.log");
+    box.setCheckBox(check);
+    answer = box.exec();
+    files = check->isChecked();
+  }
+  if (answer == QMessageBox::Yes) jobs_->request_delete(*run, files);
+}
+
+void JobsPanel::show_context_menu(const QPoint& pos) {
+  const int row = table_->rowAt(pos.y());
+  if (row >= 0) table_->selectRow(row);
+  QMenu menu(this);
+  const std::optional<std::int64_t> run = selected_run();
+  const RunJob* job = run ? jobs_->find_run(*run) : nullptr;
+  if (job) {
+    menu.addAction("Show in Train tab", this, [this, id = *run] { jobs_->select_run(id); });
+    menu.addSeparator();
+    menu.addAction("Stop", this, &JobsPanel::stop_selected)->setEnabled(stoppable(job->run.status));
+    menu.addAction("Resume", this, &JobsPanel::resume_selected)->setEnabled(resumable(job->run.status));
+    menu.addAction("Delete…", this, &JobsPanel::delete_selected)->setEnabled(job->run.status != store::RunStatus::running);
+    menu.addAction("Open folder", this, &JobsPanel::open_selected_folder);
+    menu.addSeparator();
+  } else if (row >= 0 && row < keys_.size() && !keys_[row].run) {
+    const int id = static_cast<int>(keys_[row].id);
+    const Job* j = jobs_->find(id);
+    menu.addAction("Cancel", this, [this, id] { jobs_->cancel(id); })->setEnabled(j && j->active && j->cancel);
+    menu.addSeparator();
+  }
+  menu.addAction("New experiment…", jobs_, &JobList::request_new_experiment);
+  menu.addAction("Start queue", jobs_, &JobList::request_start_queue);
+  menu.exec(table_->viewport()->mapToGlobal(pos));
 }
 
 }  // namespace depthscope::ui

@@ -1,9 +1,20 @@
 #pragma once
-// The Jobs dock: one row per job with name, status, progress bar, ETA and a Cancel button.
-#include <QHash>
+// The Jobs dock: the training runs of the run database (status, progress, ETA, tokens/s) and
+// the analyses running inside the GUI, one row each, runs first, newest first. A toolbar and a
+// context menu act on the selected run: new experiment, start the queue, stop, resume, delete
+// (with confirmation; optionally its files), open its folder. The actions are requests to
+// the JobList (the main window carries them out through the job manager).
+#include <cstdint>
+#include <functional>
+#include <optional>
+
+#include <QString>
+#include <QVector>
 #include <QWidget>
 
+class QLabel;
 class QTableWidget;
+class QToolButton;
 
 namespace depthscope::ui {
 
@@ -14,13 +25,49 @@ class JobsPanel : public QWidget {
  public:
   explicit JobsPanel(JobList* jobs, QWidget* parent = nullptr);
 
+  QTableWidget* table() const { return table_; }
+  // The run in the selected row, if the row is a run.
+  std::optional<std::int64_t> selected_run() const;
+  void select_run(std::int64_t run);
+  // Row of a run (-1 when not listed) and the text of a cell, for tests.
+  int row_of_run(std::int64_t run) const;
+  QString cell_text(int row, int column) const;
+  // "Delete…" asks for confirmation in a dialog; tests answer it here instead.
+  void set_confirm_delete(std::function<int(std::int64_t run, bool* files)> fn) { confirm_ = std::move(fn); }
+
+  enum Column { kName, kStatus, kProgress, kEta, kSpeed, kAction, kColumns };
+
+ public slots:
+  void stop_selected();
+  void resume_selected();
+  void delete_selected();
+  void open_selected_folder();
+
  private:
-  void add_row(int id);
-  void update_row(int id);
+  struct RowKey {
+    bool run = false;
+    std::int64_t id = 0;
+    bool operator==(const RowKey& o) const { return run == o.run && id == o.id; }
+  };
+  void sync();
+  void fill_run_row(int row, std::int64_t run);
+  void fill_job_row(int row, int job);
+  void ensure_row_widgets(int row);
+  void row_action(int row);
+  void update_buttons();
+  void show_context_menu(const QPoint& pos);
 
   JobList* jobs_;
   QTableWidget* table_;
-  QHash<int, int> row_of_;  // job id -> table row
+  QLabel* empty_hint_;
+  QToolButton* new_button_;
+  QToolButton* start_button_;
+  QToolButton* stop_button_;
+  QToolButton* resume_button_;
+  QToolButton* delete_button_;
+  QToolButton* folder_button_;
+  QVector<RowKey> keys_;  // what each table row shows
+  std::function<int(std::int64_t, bool*)> confirm_;
 };
 
 }  // namespace depthscope::ui

@@ -7,11 +7,15 @@
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
+#include <QPainter>
+
+#include "ui/shared/job_list.h"
 #include "ui/shared/palette.h"
 
 namespace depthscope::ui {
 namespace {
 constexpr int kPathRole = Qt::UserRole + 1;
+constexpr int kRunRole = Qt::UserRole + 2;
 const char* kRecentKey = "recent/paths";
 
 QTreeWidgetItem* group_item(QTreeWidget* tree, const QString& name) {
@@ -29,6 +33,16 @@ QString short_label(const QString& path) {
   // "…/my-run/step-400" reads better than just "step-400".
   const QString parent = info.dir().dirName();
   return parent.isEmpty() || parent == "." ? info.fileName() : parent + "/" + info.fileName();
+}
+QIcon dot_icon(const QColor& color) {
+  QPixmap pm(12, 12);
+  pm.fill(Qt::transparent);
+  QPainter p(&pm);
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(Qt::NoPen);
+  p.setBrush(color);
+  p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
+  return QIcon(pm);
 }
 }  // namespace
 
@@ -54,13 +68,18 @@ WorkspaceBrowser::WorkspaceBrowser(QWidget* parent) : QWidget(parent) {
   runs_ = group_item(tree_, "Runs");
   recent_ = group_item(tree_, "Recent");
   set_placeholder(checkpoints_, "none loaded (Ctrl+O to open)");
-  set_placeholder(runs_, "no training runs yet");
+  set_placeholder(runs_, "no training runs yet (Ctrl+N)");
   rebuild_recent();
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(tree_);
 
+  tree_->setToolTip("Double-click a checkpoint to open it; click a run to show it in the Train tab");
+  connect(tree_, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item, int) {
+    const QVariant run = item->data(0, kRunRole);
+    if (run.isValid()) emit run_selected(run.toLongLong());
+  });
   connect(tree_, &QTreeWidget::itemDoubleClicked, this, [this](QTreeWidgetItem* item, int) {
     const QString path = item->data(0, kPathRole).toString();
     if (!path.isEmpty()) emit open_requested(path);
@@ -94,6 +113,40 @@ void WorkspaceBrowser::add_checkpoint(const QString& label, const QString& path)
   checkpoints_->insertChild(0, item);
   checkpoints_->setExpanded(true);
   tree_->setCurrentItem(item);
+}
+
+void WorkspaceBrowser::set_runs(const std::vector<RunJob>& runs) {
+  const QTreeWidgetItem* current = tree_->currentItem();
+  const QVariant current_run = current ? current->data(0, kRunRole) : QVariant();
+  // Update in place when the same runs are listed (keeps selection and scroll position).
+  bool same = runs_->childCount() == static_cast<int>(runs.size());
+  for (int i = 0; same && i < runs_->childCount(); ++i)
+    same = runs_->child(i)->data(0, kRunRole).toLongLong() == runs[runs.size() - 1 - i].run.id;
+  if (!same) {
+    qDeleteAll(runs_->takeChildren());
+    if (runs.empty()) set_placeholder(runs_, "no training runs yet (Ctrl+N)");
+    for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+      auto* item = new QTreeWidgetItem(runs_);
+      item->setData(0, kRunRole, QVariant::fromValue<qint64>(it->run.id));
+    }
+  }
+  for (int i = 0; i < static_cast<int>(runs.size()); ++i) {
+    const RunJob& job = runs[runs.size() - 1 - i];
+    QTreeWidgetItem* item = runs_->child(i);
+    item->setText(0, QString::fromStdString(job.run.name));
+    item->setIcon(0, dot_icon(run_status_color(job.run.status)));
+    item->setToolTip(0, QString("run %1 · %2 · step %3/%4").arg(job.run.id).arg(run_status_text(job))
+                            .arg(job.run.step).arg(job.run.steps));
+    if (!same && current_run.isValid() && current_run.toLongLong() == job.run.id) tree_->setCurrentItem(item);
+  }
+  runs_->setExpanded(true);
+}
+
+QTreeWidgetItem* WorkspaceBrowser::run_item(std::int64_t run) const {
+  for (int i = 0; i < runs_->childCount(); ++i)
+    if (runs_->child(i)->data(0, kRunRole).toLongLong() == run && runs_->child(i)->data(0, kRunRole).isValid())
+      return runs_->child(i);
+  return nullptr;
 }
 
 void WorkspaceBrowser::rebuild_recent() {

@@ -1,6 +1,11 @@
 #pragma once
 // The workspace browser (left dock): Checkpoints, Runs and Recent. The Recent list is kept
-// in QSettings ("recent/paths", newest first, at most kMaxRecent entries).
+// in QSettings ("recent/paths", newest first, at most kMaxRecent entries). Runs lists the
+// training runs of the open run database (newest first, with a status dot); selecting one
+// emits run_selected (the main window shows it in the Train tab).
+#include <cstdint>
+#include <vector>
+
 #include <QStringList>
 #include <QWidget>
 
@@ -8,6 +13,8 @@ class QTreeWidget;
 class QTreeWidgetItem;
 
 namespace depthscope::ui {
+
+struct RunJob;
 
 constexpr int kMaxRecent = 12;
 
@@ -25,11 +32,17 @@ class WorkspaceBrowser : public QWidget {
   // Lists a loaded checkpoint under Checkpoints (label shown, path in the tooltip).
   void add_checkpoint(const QString& label, const QString& path);
   QStringList recent() const { return recent_paths(); }
+  // Replaces the Runs section (runs ordered by id; shown newest first).
+  void set_runs(const std::vector<RunJob>& runs);
+  // The Runs entry of a run (null when not listed), for tests.
+  QTreeWidgetItem* run_item(std::int64_t run) const;
   QTreeWidget* tree() const { return tree_; }
 
  signals:
   // Double-click on a checkpoint or recent entry.
   void open_requested(const QString& path);
+  // A run was clicked under Runs.
+  void run_selected(qint64 run);
 
  private:
   void rebuild_recent();

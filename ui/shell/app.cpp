@@ -52,7 +52,14 @@ int run_gui(int argc, char** argv) {
       "FILE");
   const QCommandLineOption threads_opt(
       "threads", "Worker threads for LibTorch (default: all cores; env DEPTHSCOPE_THREADS).", "N");
+  const QCommandLineOption tab_opt(
+      "tab", "With --screenshot: the tab to show, by name: glance, inspect, train, compare, tour (a tab registered "
+             "with the object name tab_<NAME>).", "NAME");
+  const QCommandLineOption db_opt(
+      "db", "Follow this run database for this session (default: the workspace's, File > Open run database…).", "PATH");
   parser.addOption(screenshot_opt);
+  parser.addOption(tab_opt);
+  parser.addOption(db_opt);
   parser.addOption(threads_opt);
   parser.addPositionalArgument("path", "A checkpoint file or folder to open.", "[path]");
   parser.process(app);
@@ -76,6 +83,7 @@ int run_gui(int argc, char** argv) {
   }
 
   MainWindow window;
+  if (parser.isSet(db_opt)) window.set_run_database(parser.value(db_opt), false);
   window.show();
   for (const QString& path : parser.positionalArguments()) window.open_path(path);
 
@@ -88,7 +96,7 @@ int run_gui(int argc, char** argv) {
       }
       app.exit(ok ? 0 : 1);
     });
-    window.screenshot_when_ready(screenshot);
+    window.screenshot_when_ready(screenshot, parser.value(tab_opt));
   }
   return app.exec();
 }

@@ -1,5 +1,5 @@
 #pragma once
-// The GUI application: `depthscope [--threads N] [--screenshot FILE] [PATH]`.
+// The GUI application: `depthscope [--threads N] [--db RUNS.sqlite] [--screenshot FILE [--tab NAME]] [PATH]`.
 #include <QString>
 
 namespace depthscope::ui {

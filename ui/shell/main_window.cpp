@@ -20,6 +20,11 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTimer>
+#include <QCloseEvent>
+#include <QDesktopServices>
+#include <QDir>
+#include <QStandardPaths>
+#include <QUrl>
 
 #include "core/runtime/device.h"
 #include "core/runtime/threads.h"
@@ -37,6 +42,10 @@
 #include "ui/shared/jobs_panel.h"
 #include "ui/shared/log_panel.h"
 #include "ui/shared/workspace_browser.h"
+#include "ui/train/job_actions.h"
+#include "ui/train/new_experiment_dialog.h"
+#include "ui/train/run_watcher.h"
+#include "ui/train/train_panel.h"
 
 // Qt resources compiled into a static library must be registered explicitly.
 static void register_ui_resources() { Q_INIT_RESOURCE(depthscope); }
@@ -86,7 +95,11 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   tabs_ = new QTabWidget;
   tabs_->setDocumentMode(true);
   depth_glance_ = new DepthGlancePanel(jobs_);
-  tabs_->addTab(depth_glance_, "Depth at a glance");
+  add_tab(depth_glance_, "Depth at a glance", "tab_glance");
+  watcher_ = new RunWatcher(this);
+  actions_ = new JobActions(this);
+  train_ = new TrainPanel(watcher_, jobs_);
+  add_tab(train_, "Train", "tab_train");
   setCentralWidget(tabs_);
 
   // Left: workspace browser. Bottom: Jobs and Log side by side.
@@ -108,6 +121,29 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   build_status_bar();
 
   connect(depth_glance_, &DepthGlancePanel::log, log_, &LogPanel::append);
+  // Training runs: the watcher reads the database; requests from the views go to the job manager.
+  connect(watcher_, &RunWatcher::batch_ready, this, &MainWindow::on_runs);
+  connect(watcher_, &RunWatcher::failed, this, [this](const QString& message) {
+    log_->append_error("run database: " + message);
+    runs_label_->setText("run database: cannot read it (see the Log)");
+  });
+  connect(actions_, &JobActions::finished, this, &MainWindow::on_action);
+  connect(actions_, &JobActions::launched, this, [this](qint64 experiment, const QList<qint64>&, const QString&) {
+    train_->show_experiment_when_listed(experiment);
+    tabs_->setCurrentWidget(train_);
+  });
+  connect(jobs_, &JobList::new_experiment_requested, this, [this] { new_experiment_dialog(); });
+  connect(jobs_, &JobList::start_queue_requested, actions_, &JobActions::start_queue);
+  connect(jobs_, &JobList::stop_requested, actions_, &JobActions::stop);
+  connect(jobs_, &JobList::resume_requested, actions_, &JobActions::resume);
+  connect(jobs_, &JobList::delete_requested, this, &MainWindow::delete_run);
+  connect(jobs_, &JobList::open_folder_requested, this, &MainWindow::open_run_folder);
+  const auto show_run = [this](qint64 run) {
+    train_->show_run(run);
+    tabs_->setCurrentWidget(train_);
+  };
+  connect(jobs_, &JobList::run_selected, this, show_run);
+  connect(workspace_, &WorkspaceBrowser::run_selected, this, show_run);
   connect(workspace_, &WorkspaceBrowser::open_requested, this, &MainWindow::open_path);
   connect(loader_, &TaskRunner::progress, this, [this](int, double f, double eta, const QString& stage) {
     jobs_->progress(load_job_, f, eta, stage);
@@ -140,6 +176,17 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
                    .arg(DEPTHSCOPE_VERSION).arg(threads())
                    .arg(QString::fromStdString(blas_name()), cuda_status()));
   resize(1400, 900);
+  {
+    QSettings settings;
+    if (settings.contains("window/geometry")) restoreGeometry(settings.value("window/geometry").toByteArray());
+    if (settings.contains("window/state")) restoreState(settings.value("window/state").toByteArray());
+  }
+  // The remembered run database, unless the caller chooses one before the event loop runs.
+  QTimer::singleShot(0, this, [this] {
+    if (db_chosen_) return;
+    const QString saved = QSettings().value("workspace/run_db").toString();
+    set_run_database(saved.isEmpty() ? default_run_database() : saved, false);
+  });
   if (start_default_work) QTimer::singleShot(0, depth_glance_, &DepthGlancePanel::recompute);
 }
 
@@ -149,6 +196,9 @@ void MainWindow::build_menus() {
   open->setShortcut(QKeySequence::Open);
   QAction* exp = file->addAction("&Export chart…", this, &MainWindow::export_current_chart);
   exp->setShortcut(QKeySequence("Ctrl+E"));
+  QAction* open_db = file->addAction("Open &run database…", this, &MainWindow::open_run_database_dialog);
+  open_db->setShortcut(QKeySequence("Ctrl+Shift+O"));
+  open_db->setToolTip("Choose (or create) the SQLite run database this workspace trains into");
   file->addSeparator();
   QAction* quit = file->addAction("&Quit", qApp, &QApplication::quit);
   quit->setShortcut(QKeySequence("Ctrl+Q"));
@@ -157,6 +207,22 @@ void MainWindow::build_menus() {
   view->addAction(workspace_dock_->toggleViewAction());
   view->addAction(jobs_dock_->toggleViewAction());
   view->addAction(log_dock_->toggleViewAction());
+
+  QMenu* run = menuBar()->addMenu("&Run");
+  QAction* new_exp = run->addAction("&New experiment…", this, [this] { new_experiment_dialog(); });
+  new_exp->setShortcut(QKeySequence::New);
+  new_exp->setObjectName("action_new_experiment");
+  QAction* stop = run->addAction("&Stop", this, &MainWindow::stop_runs);
+  stop->setShortcut(QKeySequence("Ctrl+Shift+S"));
+  stop->setObjectName("action_stop");
+  stop->setToolTip("Stop the run selected in the Jobs dock, or else the shown experiment's runs");
+  QAction* resume = run->addAction("&Resume", this, &MainWindow::resume_runs);
+  resume->setShortcut(QKeySequence("Ctrl+Shift+R"));
+  resume->setObjectName("action_resume");
+  run->addSeparator();
+  run->addAction("Start &queue", actions_, &JobActions::start_queue);
+  QAction* show_train = run->addAction("Show &Train tab", this, [this] { tabs_->setCurrentWidget(train_); });
+  show_train->setShortcut(QKeySequence("Ctrl+T"));
 
   QMenu* help = menuBar()->addMenu("&Help");
   help->addAction("&About DepthScope", this, &MainWindow::show_about);
@@ -169,7 +235,10 @@ void MainWindow::build_status_bar() {
   device_label_->setToolTip(QString("LibTorch %1; threads set with --threads N or DEPTHSCOPE_THREADS")
                                 .arg(QString::fromStdString(torch_version())));
   model_label_ = new QLabel("model: none loaded");
+  runs_label_ = new QLabel("run database: opening…");
+  runs_label_->setToolTip("The run database this workspace follows (File ▸ Open run database…)");
   statusBar()->addWidget(device_label_, 1);
+  statusBar()->addPermanentWidget(runs_label_);
   statusBar()->addPermanentWidget(model_label_);
 }
 
@@ -207,8 +276,8 @@ void MainWindow::on_checkpoint_loaded(const QString& path, std::shared_ptr<const
     model_summary_ = new ModelSummaryPanel;
     inspect_ = new InspectPanel(jobs_);
     connect(inspect_, &InspectPanel::log, log_, &LogPanel::append);
-    tabs_->addTab(model_summary_, "Model");
-    tabs_->addTab(inspect_, "Inspect");
+    add_tab(model_summary_, "Model", "tab_model");
+    add_tab(inspect_, "Inspect", "tab_inspect");
   }
   model_summary_->set_summary(s);
   inspect_->set_session(session_);
@@ -268,7 +337,13 @@ bool MainWindow::write_screenshot(const QString& path, QString* error) {
   return true;
 }
 
-void MainWindow::screenshot_when_ready(const QString& path) {
+void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) {
+  if (!tab.isEmpty() && !select_tab(tab)) {
+    QTimer::singleShot(0, this, [this, tab] {
+      emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
+    });
+    return;
+  }
   // Waits for everything started so far: the default panel, a checkpoint given on the command
   // line, and the Inspect analysis that follows it. Polled, so no completion can be missed.
   auto* poll = new QTimer(this);
@@ -277,18 +352,194 @@ void MainWindow::screenshot_when_ready(const QString& path) {
     const bool glance_busy = depth_glance_->running() ||
         (depth_glance_->graph(depth_glance_->schemes().front())->data()->isEmpty() &&
          depth_glance_->chart()->message().isEmpty());
-    const bool busy = glance_busy || loader_->running() || (inspect_ && inspect_->running());
+    const bool train_busy = tabs_->currentWidget() == train_ && !db_path_.isEmpty() &&
+                            (!train_->has_data() || train_->replot_pending());
+    const bool busy = glance_busy || train_busy || loader_->running() || (inspect_ && inspect_->running());
     if (busy) return;
     poll->stop();
     poll->deleteLater();
     // One more event-loop turn so the last replot and the status texts are painted.
-    QTimer::singleShot(150, this, [this, path] {
+    QTimer::singleShot(250, this, [this, path] {
       QString error;
       const bool ok = write_screenshot(path, &error);
       emit screenshot_written(ok, ok ? path : error);
     });
   });
   poll->start();
+}
+
+}  // namespace depthscope::ui
+
+namespace depthscope::ui {
+
+void MainWindow::add_tab(QWidget* w, const QString& title, const QString& object_name) {
+  w->setObjectName(object_name);
+  tabs_->addTab(w, title);
+}
+
+bool MainWindow::select_tab(const QString& name) {
+  for (int i = 0; i < tabs_->count(); ++i) {
+    const QString object = tabs_->widget(i)->objectName();
+    if (object == "tab_" + name || object == name) {
+      tabs_->setCurrentIndex(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+QStringList MainWindow::tab_names() const {
+  QStringList names;
+  for (int i = 0; i < tabs_->count(); ++i) {
+    QString n = tabs_->widget(i)->objectName();
+    if (n.startsWith("tab_")) n = n.mid(4);
+    names << n;
+  }
+  return names;
+}
+
+QString MainWindow::default_run_database() {
+  const QString dir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
+  return QDir(dir).filePath("runs.sqlite");
+}
+
+void MainWindow::set_run_database(const QString& path, bool persist) {
+  db_chosen_ = true;
+  const QString abs = QFileInfo(path).absoluteFilePath();
+  QDir().mkpath(QFileInfo(abs).absolutePath());
+  if (persist) QSettings().setValue("workspace/run_db", abs);
+  if (abs == db_path_) return;
+  db_path_ = abs;
+  first_listing_ = true;
+  actions_->set_database(abs);
+  jobs_->set_runs({});
+  workspace_->set_runs({});
+  watcher_->set_database(abs);
+  runs_label_->setText("run database: " + QFileInfo(abs).fileName());
+  runs_label_->setToolTip(abs);
+  log_->append("Run database: " + abs);
+}
+
+void MainWindow::set_cli_path(const QString& path) { actions_->set_cli_path(path); }
+
+void MainWindow::open_run_database_dialog() {
+  const QString start = db_path_.isEmpty() ? default_run_database() : db_path_;
+  const QString path = QFileDialog::getSaveFileName(this, "Open run database", start,
+                                                    "Run databases (*.sqlite *.db);;All files (*)", nullptr,
+                                                    QFileDialog::DontConfirmOverwrite);
+  if (!path.isEmpty()) set_run_database(path, true);
+}
+
+NewExperimentDialog* MainWindow::new_experiment_dialog() {
+  if (auto* open = findChild<NewExperimentDialog*>(QString(), Qt::FindDirectChildrenOnly)) {
+    open->raise();
+    return open;
+  }
+  auto* dialog = new NewExperimentDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  connect(dialog, &QDialog::accepted, this, [this, dialog] {
+    if (db_path_.isEmpty()) return;
+    actions_->set_parallel(dialog->parallel());
+    actions_->launch(dialog->spec_json(), dialog->name());
+    log_->append(QString("Launching %1 into %2").arg(dialog->name(), db_path_));
+  });
+  dialog->open();
+  return dialog;
+}
+
+void MainWindow::on_runs(const WatchBatch& batch) {
+  jobs_->set_runs(batch.runs);
+  workspace_->set_runs(batch.runs);
+  int running = 0, queued = 0;
+  for (const RunJob& r : batch.runs) {
+    running += r.run.status == store::RunStatus::running;
+    queued += r.run.status == store::RunStatus::queued;
+  }
+  runs_label_->setText(QString("%1 · %2 runs · %3 running · %4 queued")
+                           .arg(QFileInfo(db_path_).fileName()).arg(batch.runs.size()).arg(running).arg(queued));
+  for (const store::EventRecord& e : batch.events) {
+    const QString line = (e.run_id ? QString("run %1: ").arg(*e.run_id) : QString()) + QString::fromStdString(e.message);
+    if (e.level == store::EventLevel::error) log_->append_error(line);
+    else if (e.level != store::EventLevel::debug) log_->append(line);
+  }
+  if (first_listing_) {
+    first_listing_ = false;
+    // Runs that were training when this workspace was last closed and have ended since.
+    QSettings settings;
+    if (settings.value("workspace/active_db").toString() == db_path_) {
+      const QStringList active = settings.value("workspace/active_runs").toStringList();
+      for (const RunJob& r : batch.runs) {
+        if (!active.contains(QString::number(r.run.id)) || !store::is_terminal(r.run.status)) continue;
+        log_->append(QString("Run %1 (%2) ended while DepthScope was closed: %3 at step %4/%5")
+                         .arg(r.run.id).arg(QString::fromStdString(r.run.name), run_status_text(r))
+                         .arg(r.run.step).arg(r.run.steps));
+      }
+    }
+    if (running > 0) log_->append(QString("%1 run(s) still training in their own processes: following them").arg(running));
+  }
+}
+
+void MainWindow::on_action(const ActionResult& r) {
+  if (r.ok) {
+    log_->append(r.what + ": " + r.message);
+  } else {
+    log_->append_error(r.what + ": " + r.message);
+    auto* box = new QMessageBox(QMessageBox::Warning, r.what, QString("%1 failed.").arg(r.what), QMessageBox::Ok, this);
+    box->setObjectName("action_error");
+    box->setInformativeText(r.message.left(400));
+    box->setDetailedText(r.message + "\n\nRun database: " + db_path_ + "\ndepthscope-cli: " + actions_->cli_path());
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+  }
+  watcher_->poll_now();
+  emit job_action_finished(r.ok, r.what, r.message);
+}
+
+void MainWindow::stop_runs() {
+  if (auto run = jobs_panel_->selected_run()) {
+    jobs_->request_stop(*run);
+    return;
+  }
+  train_->stop_experiment();
+}
+
+void MainWindow::resume_runs() {
+  if (auto run = jobs_panel_->selected_run()) {
+    jobs_->request_resume(*run);
+    return;
+  }
+  train_->resume_experiment();
+}
+
+void MainWindow::delete_run(qint64 run, bool files) {
+  actions_->remove(run, files);
+}
+
+void MainWindow::open_run_folder(qint64 run) {
+  const QString dir = QDir(run_folder(db_path_)).filePath(QString("run-%1").arg(run));
+  const QString target = QFileInfo::exists(dir) ? dir : run_folder(db_path_);
+  if (!QFileInfo::exists(target)) {
+    QMessageBox::information(this, "Open folder", QString("Run %1 has no folder yet:\n%2\n\nIt is created when the run writes "
+                                                          "its first checkpoint or log line.").arg(run).arg(dir));
+    return;
+  }
+  QDesktopServices::openUrl(QUrl::fromLocalFile(target));
+}
+
+void MainWindow::save_workspace() {
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  QStringList active;
+  for (const RunJob& r : jobs_->runs())
+    if (!store::is_terminal(r.run.status)) active << QString::number(r.run.id);
+  settings.setValue("workspace/active_db", db_path_);
+  settings.setValue("workspace/active_runs", active);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  save_workspace();
+  QMainWindow::closeEvent(event);
 }
 
 }  // namespace depthscope::ui

@@ -2,13 +2,22 @@
 // The main window: workspace browser (left dock), analysis panels in the centre tabs,
 // Jobs and Log docks at the bottom, device / threads / BLAS in the status bar.
 // Each panel is its own class; this file only wires them together.
+//
+// Tabs are registered with add_tab(widget, title, object_name); the object name ("tab_glance",
+// "tab_inspect", "tab_train", "tab_compare", "tab_tour", ...) is how `depthscope --tab NAME`
+// and select_tab() find them. The workspace persists in QSettings: the run database
+// ("workspace/run_db", default <AppDataLocation>/runs.sqlite), recent checkpoints, window
+// geometry and dock state; runs keep training in their own processes while the window is
+// closed, and a new window simply reads their rows again.
 #include <memory>
 
 #include <QMainWindow>
+#include <QStringList>
 
 class QDockWidget;
 class QLabel;
 class QTabWidget;
+class QAction;
 
 namespace depthscope {
 class ModelSession;
@@ -24,6 +33,12 @@ class JobList;
 class JobsPanel;
 class LogPanel;
 class WorkspaceBrowser;
+class TrainPanel;
+class RunWatcher;
+class JobActions;
+class NewExperimentDialog;
+struct WatchBatch;
+struct ActionResult;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -36,6 +51,28 @@ class MainWindow : public QMainWindow {
   LogPanel* log_panel() const { return log_; }
   JobList* jobs() const { return jobs_; }
   QTabWidget* tabs() const { return tabs_; }
+  JobsPanel* jobs_panel() const { return jobs_panel_; }
+  TrainPanel* train() const { return train_; }
+  RunWatcher* run_watcher() const { return watcher_; }
+  JobActions* job_actions() const { return actions_; }
+
+  // Registers a centre tab; `object_name` ("tab_compare") is what --tab compare selects.
+  void add_tab(QWidget* w, const QString& title, const QString& object_name);
+  // Selects the tab named "tab_<name>" (or `name` itself); false when there is none.
+  bool select_tab(const QString& name);
+  // "glance", "train", ...: the names select_tab accepts for the tabs that exist now.
+  QStringList tab_names() const;
+
+  // The run database this window follows. persist: remember it for the next start
+  // ("workspace/run_db"); --db PATH does not.
+  void set_run_database(const QString& path, bool persist = true);
+  QString run_database() const { return db_path_; }
+  // <AppDataLocation>/runs.sqlite
+  static QString default_run_database();
+  // The depthscope-cli that runs jobs (default: beside this program, or $DEPTHSCOPE_CLI_PATH).
+  void set_cli_path(const QString& path);
+  // The New experiment dialog (window-modal, not blocking); accepting it launches the spec.
+  NewExperimentDialog* new_experiment_dialog();
   // Created when the first checkpoint has loaded (no empty tabs before that).
   ModelSummaryPanel* model_summary() const { return model_summary_; }
   InspectPanel* inspect() const { return inspect_; }
@@ -44,7 +81,8 @@ class MainWindow : public QMainWindow {
 
   // Once the default work is done, renders the window to `path` (PNG) and emits
   // screenshot_written. Used by `depthscope --screenshot FILE`.
-  void screenshot_when_ready(const QString& path);
+  // `tab`: select this tab first (see select_tab); for "train", also wait for its data.
+  void screenshot_when_ready(const QString& path, const QString& tab = QString());
   // Renders the window now; false with *error set when the file cannot be written.
   bool write_screenshot(const QString& path, QString* error);
 
@@ -53,20 +91,31 @@ class MainWindow : public QMainWindow {
   void open_path(const QString& path);
   void export_current_chart();
   void show_about();
+  void open_run_database_dialog();
+  void stop_runs();
+  void resume_runs();
 
  signals:
   void screenshot_written(bool ok, const QString& message);
   // A checkpoint finished loading (ok) or failed (message names the file and the problem).
   void checkpoint_loaded(bool ok, const QString& message);
+  // A job action (launch, stop, resume, delete, start queue) finished.
+  void job_action_finished(bool ok, const QString& what, const QString& message);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
 
  private:
   void build_menus();
   void build_status_bar();
   void on_checkpoint_loaded(const QString& path, std::shared_ptr<const ModelSession> session);
+  void on_runs(const WatchBatch& batch);
+  void on_action(const ActionResult& result);
+  void save_workspace();
+  void open_run_folder(qint64 run);
+  void delete_run(qint64 run, bool files);
 
   TaskRunner* loader_;
   std::shared_ptr<std::shared_ptr<const ModelSession>> pending_;  // written by the loading task
@@ -87,6 +136,14 @@ class MainWindow : public QMainWindow {
   QDockWidget* log_dock_;
   QLabel* device_label_;
   QLabel* model_label_;
+  QLabel* runs_label_;
+
+  TrainPanel* train_;
+  RunWatcher* watcher_;
+  JobActions* actions_;
+  QString db_path_;
+  bool db_chosen_ = false;      // set_run_database was called (the settings' database is not opened)
+  bool first_listing_ = true;   // the first listing of this database: report runs that ended meanwhile
 };
 
 }  // namespace depthscope::ui

@@ -1,0 +1,89 @@
+#pragma once
+// "New experiment…": a training spec built from a form -- a preset or dimensions, the corpus
+// (Debian's default texts or text files) and tokenizer, the schemes to compare (one run
+// each; Pre-LN and LNS ticked), steps, batch, sequence, learning rate, seed, checkpoints --
+// with its cost shown live before launch: parameters, memory per training process
+// (parameters, gradients, Adam state, activations), disk (checkpoint size x count) and time
+// (a FLOP rule, see ui/train/train_estimate.h). The spec is parsed with the CLI's own parser
+// (parse_train_spec_text) on every change; OK is enabled only when it is valid.
+#include <optional>
+#include <vector>
+
+#include <QDialog>
+#include <QMap>
+#include <QStringList>
+
+#include "core/model/config.h"
+#include "ui/train/train_estimate.h"
+
+class QCheckBox;
+class QComboBox;
+class QDialogButtonBox;
+class QDoubleSpinBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSpinBox;
+
+namespace depthscope::ui {
+
+class NewExperimentDialog : public QDialog {
+  Q_OBJECT
+ public:
+  explicit NewExperimentDialog(QWidget* parent = nullptr);
+
+  QString name() const;
+  // The spec as JSON text (what is written beside the run database).
+  QString spec_json() const;
+  // The parsed spec, or empty with *error set (field and problem).
+  std::optional<TrainSpec> spec(QString* error = nullptr) const;
+  std::optional<TrainEstimate> estimate() const { return estimate_; }
+  QString estimate_text() const;
+  QString error_text() const;
+  int parallel() const;
+  bool acceptable() const;
+
+  // For tests and scripted use: fill the form.
+  void set_name(const QString& name);
+  void set_dimensions(int layers, int hidden, int heads);  // "Custom dimensions"
+  void set_preset(const QString& preset);
+  void set_text_corpus(const QStringList& files, const QString& tokenizer = "bytes");
+  void set_schemes(const std::vector<NormScheme>& schemes);
+  void set_training(int steps, int batch, int seq, double lr, int seed);
+  void set_checkpoint_every(int steps);
+  void set_parallel(int n);
+  // "Custom dimensions" first, then every preset.
+  QComboBox* preset_box() const { return preset_; }
+
+ private:
+  void refresh();
+  void preset_changed();
+  void browse_corpus();
+
+  QLineEdit* name_;
+  QComboBox* preset_;
+  QSpinBox* layers_;
+  QSpinBox* hidden_;
+  QSpinBox* heads_;
+  QComboBox* corpus_;
+  QLineEdit* corpus_files_;
+  QPushButton* browse_;
+  QComboBox* tokenizer_;
+  QSpinBox* vocab_;
+  QMap<NormScheme, QCheckBox*> schemes_;
+  QSpinBox* steps_;
+  QSpinBox* batch_;
+  QSpinBox* seq_;
+  QDoubleSpinBox* lr_;
+  QSpinBox* seed_;
+  QSpinBox* checkpoint_every_;
+  QSpinBox* layer_samples_;
+  QSpinBox* parallel_;
+  QLabel* estimate_label_;
+  QLabel* error_label_;
+  QDialogButtonBox* buttons_;
+  std::optional<TrainEstimate> estimate_;
+  QString error_;
+};
+
+}  // namespace depthscope::ui
