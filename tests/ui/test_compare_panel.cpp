@@ -38,8 +38,10 @@ namespace {
 constexpr int kLayers = 4;
 
 // Values with many significant digits, so "exact" means exact.
-double loss_value(int run, int step) { return 5.5 - 0.0731 * step * (run == 1 ? 1.0 : 0.87) + 0.013 * std::sin(step * 1.7 + run); }
-double ppl_value(int run, int step) { return std::exp(loss_value(run, step) - 0.05); }
+double loss_value(int run, int step) {
+  return (run == 1 ? 2.05 : 2.2) + 3.4 * std::exp(-step / (run == 1 ? 11.0 : 13.0)) + 0.045 * std::sin(2.3 * step + run);
+}
+double ppl_value(int run, int step) { return std::exp(loss_value(run, step) + 0.08 + 0.01 * run); }
 double variance_value(int run, int layer) { return run == 1 ? 0.8 * std::pow(1.9, layer) + 0.01 * layer : 0.9 + 0.137 * layer; }
 double angular_value(int run, int layer) { return run == 1 ? 0.45 - 0.09 * layer : 0.31 - 0.021 * layer; }
 

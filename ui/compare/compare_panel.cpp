@@ -545,7 +545,8 @@ void ComparePanel::refresh_list_item(Item* item) {
   updating_list_ = true;
   QString text;
   if (item->kind == Item::run) {
-    text = QString("%1 · %2 · %3 %4/%5").arg(item->label, item->scheme_text(), item->status).arg(item->step).arg(item->steps);
+    text = QString("%1 · %2 · %3/%4").arg(item->label, item->scheme_text()).arg(item->step).arg(item->steps);
+    if (item->status != "finished") text += " " + item->status;
     li->setToolTip(QString("Run %1 of %2\nscheme %3, %4, step %5 of %6\nTick to compare its curves")
                        .arg(item->run_id)
                        .arg(db_path_, item->scheme_text(), item->status)
@@ -877,8 +878,19 @@ void ComparePanel::position_crosshair(Chart* chart, QCPItemStraightLine* line, Q
   label->setText(text);
   const QCPRange r = chart->xAxis->range();
   const bool right_half = crosshair_x_ > r.center();
-  label->setPositionAlignment(Qt::AlignTop | (right_half ? Qt::AlignRight : Qt::AlignLeft));
-  label->position->setCoords(crosshair_x_ + (right_half ? -1 : 1) * r.size() * 0.01, 0.03);
+  // Keep the label off the curves: at the bottom when they pass the crosshair in the top half.
+  double sum = 0;
+  int count = 0;
+  for (int i = 0; i < chart->graphCount(); ++i) {
+    double key = 0, value = 0;
+    if (nearest(chart->graph(i), crosshair_x_, &key, &value) && std::isfinite(value)) {
+      sum += chart->yAxis->coordToPixel(value);
+      ++count;
+    }
+  }
+  const bool bottom = count > 0 && sum / count < chart->axisRect()->center().y();
+  label->setPositionAlignment((bottom ? Qt::AlignBottom : Qt::AlignTop) | (right_half ? Qt::AlignRight : Qt::AlignLeft));
+  label->position->setCoords(crosshair_x_ + (right_half ? -1 : 1) * r.size() * 0.01, bottom ? 0.97 : 0.03);
   label->setVisible(chart->graphCount() > 0 && !text.isEmpty());
   chart->replot(QCustomPlot::rpQueuedReplot);
 }
