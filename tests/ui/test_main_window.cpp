@@ -23,6 +23,8 @@
 #include "ui/shared/log_panel.h"
 #include "ui/shell/main_window.h"
 #include "ui/shared/workspace_browser.h"
+#include "ui/shared/chart.h"
+#include "ui/train/train_panel.h"
 
 using namespace depthscope;
 using namespace depthscope::ui;
@@ -55,8 +57,9 @@ class TestMainWindow : public QObject {
     QVERIFY(!img.isNull());
     QCOMPARE(img.size(), window.size());
     QVERIFY(img.width() >= 1200 && img.height() >= 800);
-    // Only real panels: the first (and for now only) tab is "Depth at a glance".
+    // Only real panels: "Depth at a glance" first, then Train.
     QCOMPARE(window.tabs()->tabText(0), QString("Depth at a glance"));
+    QCOMPARE(window.tabs()->widget(1)->objectName(), QString("tab_train"));
     QVERIFY(window.findChild<QDockWidget*>("jobs_dock")->isVisible());
     QVERIFY(window.findChild<QDockWidget*>("log_dock")->isVisible());
     QVERIFY(window.log_panel()->text().contains("Depth at a glance: done"));
@@ -114,12 +117,13 @@ class TestMainWindow : public QObject {
     const QString path = QString(DEPTHSCOPE_SHARED_DATA) + "/llama2c/stories260K.bin";
     if (!QFileInfo::exists(path)) QSKIP(qPrintable("reference data missing: " + path));
     MainWindow window(false);
-    QCOMPARE(window.tabs()->count(), 1);
+    QCOMPARE(window.tabs()->count(), 2);  // Depth at a glance, Train
     QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
     window.open_path(path);
     QVERIFY(loaded.wait(120000));
     QCOMPARE(loaded.first().at(0).toBool(), true);
-    QCOMPARE(window.tabs()->count(), 3);
+    QCOMPARE(window.tabs()->count(), 4);
+    QVERIFY(window.select_tab("inspect"));
     QVERIFY(window.model_summary());
     QVERIFY(window.model_summary()->table_text().contains("Layers L: 5"));
     QVERIFY(window.inspect()->running());  // analysis starts right away
@@ -152,6 +156,50 @@ class TestMainWindow : public QObject {
     window.depth_glance()->recompute();
     QVERIFY(done.wait(60000));
     QCOMPARE(window.depth_glance()->graph(NormScheme::pre)->dataCount(), 4);
+  }
+
+  void tabs_register_by_object_name() {
+    MainWindow window(false);
+    QCOMPARE(window.tab_names(), (QStringList{"glance", "train"}));
+    QVERIFY(!window.select_tab("compare"));
+    auto* compare = new QLabel("compare");
+    window.add_tab(compare, "Compare", "tab_compare");
+    QVERIFY(window.select_tab("compare"));
+    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(compare));
+    QVERIFY(window.select_tab("tab_train"));
+    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(window.train()));
+    // A screenshot of a tab that does not exist fails with the known names.
+    QSignalSpy written(&window, &MainWindow::screenshot_written);
+    window.screenshot_when_ready(dir_.filePath("x.png"), "tour");
+    QVERIFY(written.wait(5000));
+    QCOMPARE(written.first().at(0).toBool(), false);
+    QVERIFY2(written.first().at(1).toString().contains("glance, train, compare"), qPrintable(written.first().at(1).toString()));
+  }
+
+  void workspace_survives_a_restart() {
+    const QString db = dir_.filePath("ws/runs.sqlite");
+    {
+      MainWindow window(false);
+      window.set_run_database(db, true);
+      window.show();
+      window.resize(1234, 876);
+      QTest::qWait(50);
+      window.close();
+    }
+    MainWindow window(false);
+    QTRY_COMPARE_WITH_TIMEOUT(window.run_database(), db, 5000);
+    // Restored, not the default 1400 x 900 (the offscreen platform may round a few pixels).
+    QVERIFY2(std::abs(window.width() - 1234) < 20 && std::abs(window.height() - 876) < 20,
+             qPrintable(QString("%1 x %2").arg(window.width()).arg(window.height())));
+    // The database was created and read: an empty listing, and the Train tab says what to do.
+    QTRY_VERIFY_WITH_TIMEOUT(window.train()->has_data(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.train()->loss_chart()->message().contains("New experiment"), 5000);
+    // --db for one session does not change the remembered database.
+    MainWindow other(false);
+    other.set_run_database(dir_.filePath("other.sqlite"), false);
+    QTest::qWait(50);
+    QCOMPARE(QSettings().value("workspace/run_db").toString(), db);
+    QCOMPARE(MainWindow::default_run_database().endsWith("/runs.sqlite"), true);
   }
 
   void thread_option_precedence() {

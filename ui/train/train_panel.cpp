@@ -315,7 +315,8 @@ void TrainPanel::on_batch(const WatchBatch& batch) {
     shown_changed |= shown_set.count(m.run_id) > 0;
   }
 
-  if (experiments_changed || runs_changed) rebuild_experiment_box();
+  if (experiments_changed || runs_changed || batches_ == 1) rebuild_experiment_box();
+  if (batches_ == 1) update_empty_messages();
   if (pending_show_ != 0 && std::any_of(experiments_.begin(), experiments_.end(),
                                         [this](const store::Experiment& e) { return e.id == pending_show_; })) {
     const std::int64_t e = pending_show_;
