@@ -35,6 +35,7 @@ int run_cli(int argc, char** argv) {
   add_presets_command(app);
   add_jobs_command(app);
   add_runs_command(app);
+  add_bench_train_command(app);
 
   try {
     app.parse(argc, argv);

@@ -3,9 +3,9 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
-#include <limits>
 
 #include "core/error.h"
+#include "core/model/causal_attention.h"
 
 namespace depthscope {
 
@@ -76,8 +76,22 @@ at::Tensor Transformer::embed(const at::Tensor& tokens, std::int64_t pos_offset)
   return x;
 }
 
-at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x,
-                                  std::int64_t pos_offset) const {
+Transformer::RopeTables Transformer::rope_tables(std::int64_t T, std::int64_t pos_offset,
+                                                 const at::Tensor& like) const {
+  if (config_.positions != PositionKind::rope) return {};
+  const std::int64_t hd = config_.resolved_head_dim();
+  // inv_freq_i = 1 / theta^(2i/hd), i = 0..hd/2-1; angle = position * inv_freq. Computed in
+  // float32 exactly as Hugging Face's LlamaRotaryEmbedding does, so logits match its rounding.
+  at::Tensor inv_freq =
+      at::pow(config_.rope_theta, at::arange(0, hd, 2, at::kLong).to(at::kFloat) / static_cast<float>(hd))
+          .reciprocal();                                                              // [hd/2]
+  at::Tensor pos = at::arange(pos_offset, pos_offset + T, at::kLong).to(at::kFloat);  // [T]
+  at::Tensor angles = at::outer(pos, inv_freq);                                       // [T, hd/2]
+  at::Tensor emb = at::cat({angles, angles}, -1);                                     // [T, hd]
+  return {emb.cos().to(like.scalar_type()).to(like.device()), emb.sin().to(like.scalar_type()).to(like.device())};
+}
+
+at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, const RopeTables& rope) const {
   const std::int64_t B = x.size(0), T = x.size(1);
   const std::int64_t H = config_.num_heads, KV = config_.num_kv_heads;
   const std::int64_t hd = config_.resolved_head_dim();
@@ -90,30 +104,13 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x,
     q = rms_norm(q, lw.q_norm_w, config_.norm_eps);
     k = rms_norm(k, lw.k_norm_w, config_.norm_eps);
   }
-  if (config_.positions == PositionKind::rope) {
-    // inv_freq_i = 1 / theta^(2i/hd), i = 0..hd/2-1; angle = position * inv_freq. Computed in
-    // float32 exactly as Hugging Face's LlamaRotaryEmbedding does, so logits match its rounding.
-    at::Tensor inv_freq =
-        at::pow(config_.rope_theta, at::arange(0, hd, 2, at::kLong).to(at::kFloat) / static_cast<float>(hd))
-            .reciprocal();                                                          // [hd/2]
-    at::Tensor pos = at::arange(pos_offset, pos_offset + T, at::kLong).to(at::kFloat);  // [T]
-    at::Tensor angles = at::outer(pos, inv_freq);                                   // [T, hd/2]
-    at::Tensor emb = at::cat({angles, angles}, -1);                                 // [T, hd]
-    at::Tensor cos = emb.cos().to(x.scalar_type()).to(x.device());
-    at::Tensor sin = emb.sin().to(x.scalar_type()).to(x.device());
-    q = apply_rope(q, cos, sin);
-    k = apply_rope(k, cos, sin);
+  if (rope.cos.defined()) {
+    q = apply_rope(q, rope.cos, rope.sin);
+    k = apply_rope(k, rope.cos, rope.sin);
   }
-  if (KV != H) {  // grouped-query attention: each KV head serves H / KV query heads
-    k = k.repeat_interleave(H / KV, 1);  // [B, H, T, hd]
-    v = v.repeat_interleave(H / KV, 1);
-  }
-  at::Tensor scores = at::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(hd));  // [B, H, T, T]
-  at::Tensor future = at::ones({T, T}, x.options().dtype(at::kBool)).triu(1);
-  scores = scores.masked_fill(future, -std::numeric_limits<float>::infinity());
-  at::Tensor out = at::matmul(at::softmax(scores, -1), v);     // [B, H, T, hd]
-  out = out.transpose(1, 2).reshape({B, T, H * hd});            // [B, T, H*hd]
-  return at::linear(out, lw.wo, lw.bo);                         // [B, T, d]
+  // softmax(q k^T / sqrt(hd) + causal mask) v; grouped-query heads share their kv head.
+  at::Tensor out = causal_attention(q, k, v, 1.0 / std::sqrt(static_cast<double>(hd)));  // [B, T, H, hd]
+  return at::linear(out.reshape({B, T, H * hd}), lw.wo, lw.bo);                           // [B, T, d]
 }
 
 at::Tensor Transformer::mlp(const LayerWeights& lw, const at::Tensor& x) const {
@@ -128,6 +125,11 @@ at::Tensor Transformer::mlp(const LayerWeights& lw, const at::Tensor& x) const {
 
 at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProbe* probe,
                               std::int64_t pos_offset) const {
+  return block(layer, x, probe, rope_tables(x.size(1), pos_offset, x));
+}
+
+at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProbe* probe,
+                              const RopeTables& rope) const {
   if (layer < 1 || layer > config_.num_layers)
     throw UsageError("layer " + std::to_string(layer) + " is outside 1.." +
                      std::to_string(config_.num_layers));
@@ -139,7 +141,7 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
     const double alpha =
         config_.norm_scheme == NormScheme::deepnorm ? deepnorm_alpha(config_) : 1.0;
     record(probe, layer, ProbeSite::attn_in, x);
-    at::Tensor a = attention(lw, x, pos_offset);
+    at::Tensor a = attention(lw, x, rope);
     record(probe, layer, ProbeSite::attn_out, a);
     at::Tensor h = norm(alpha == 1.0 ? x + a : x * alpha + a, lw.attn_norm_w, lw.attn_norm_b);
     record(probe, layer, ProbeSite::resid_mid, h);
@@ -156,7 +158,7 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   at::Tensor attn_in = norm(x, lw.attn_norm_w, lw.attn_norm_b);  // [B, T, d]
   if (s != 1.0) attn_in = attn_in * s;
   record(probe, layer, ProbeSite::attn_in, attn_in);
-  at::Tensor a = attention(lw, attn_in, pos_offset);
+  at::Tensor a = attention(lw, attn_in, rope);
   if (lw.attn_out_norm_w.defined()) a = norm(a, lw.attn_out_norm_w, lw.attn_out_norm_b);  // sandwich
   if (lw.attn_scale.defined()) a = a * lw.attn_scale;                                     // layerscale
   record(probe, layer, ProbeSite::attn_out, a);
@@ -183,9 +185,10 @@ at::Tensor Transformer::head(const at::Tensor& x) const {
 at::Tensor Transformer::forward(const at::Tensor& tokens, LayerProbe* probe,
                                 const std::set<std::int64_t>& skip) const {
   at::Tensor x = embed(tokens);
+  const RopeTables rope = rope_tables(x.size(1), 0, x);
   for (std::int64_t l = 1; l <= config_.num_layers; ++l) {
     if (skip.count(l) != 0) continue;  // bypassed: x_{l+1} = x_l
-    x = block(l, x, probe);
+    x = block(l, x, probe, rope);
   }
   return head(x);
 }

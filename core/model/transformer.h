@@ -43,8 +43,15 @@ class Transformer {
   at::Tensor head(const at::Tensor& x) const;
 
  private:
+  // RoPE cos/sin [T, hd] for positions pos_offset.. (undefined without RoPE); built once per
+  // forward and shared by every layer.
+  struct RopeTables {
+    at::Tensor cos, sin;
+  };
+  RopeTables rope_tables(std::int64_t T, std::int64_t pos_offset, const at::Tensor& like) const;
+  at::Tensor block(std::int64_t layer, const at::Tensor& x, LayerProbe* probe, const RopeTables& rope) const;
   at::Tensor norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
-  at::Tensor attention(const LayerWeights& lw, const at::Tensor& x, std::int64_t pos_offset) const;
+  at::Tensor attention(const LayerWeights& lw, const at::Tensor& x, const RopeTables& rope) const;
   at::Tensor mlp(const LayerWeights& lw, const at::Tensor& x) const;
 
   ModelConfig config_;

@@ -20,10 +20,16 @@ NamedParams trainable_parameters(Transformer& model) {
 }
 
 namespace {
+// sqrt(sum over tensors of |g|^2): each tensor's norm in one vectorised, threaded ATen
+// reduction (no float64 copy of the gradients), the sum of their squares in double.
 double global_norm(const NamedParams& params) {
+  at::NoGradGuard no_grad;
   double sq = 0;
   for (const auto& [name, p] : params)
-    if (p.grad().defined()) sq += p.grad().to(at::kDouble).pow(2).sum().item<double>();
+    if (p.grad().defined()) {
+      const double n = at::linalg_vector_norm(p.grad()).item<double>();
+      sq += n * n;
+    }
   return std::sqrt(sq);
 }
 }  // namespace
@@ -32,8 +38,9 @@ StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam
                        std::int64_t accumulate, const std::function<at::Tensor(std::int64_t)>& batch,
                        LayerProbe* probe, const std::function<at::Tensor(std::int64_t)>& loss_mask,
                        const std::function<void()>& before_update) {
-  for (const auto& [name, p] : params)
-    if (p.grad().defined()) p.mutable_grad().zero_();
+  // Gradients are dropped rather than zeroed: backward then hands each parameter its fresh
+  // gradient instead of adding it to a zeroed buffer (one pass less per tensor, no memset).
+  for (const auto& [name, p] : params) p.mutable_grad() = at::Tensor();
   StepOutcome out;
   double loss_sum = 0;
   for (std::int64_t micro = 0; micro < accumulate; ++micro) {

@@ -1,0 +1,156 @@
+// depthscope-cli bench-train: training throughput of exactly what `depthscope-cli train` runs
+// per step — core/train/train_step.h's train_step with trainable_parameters and Adam (lr 1e-3,
+// no clipping, one micro-batch) — on a random Llama-style model (Transformer::random). The
+// eager-PyTorch counterpart is tools/bench/train_baseline.py; tools/bench/train.sh runs both
+// interleaved (docs/benchmarks.md, "Training throughput").
+//
+// Every step is timed on its own (wall and process CPU time) after --warmup-steps untimed
+// steps; tokens/s = batch * seq / step time, reported for the fastest and the median step.
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "core/error.h"
+#include "core/model/transformer.h"
+#include "core/runtime/threads.h"
+#include "core/train/adam.h"
+#include "core/train/presets.h"
+#include "core/train/train_step.h"
+
+namespace depthscope::cli {
+
+namespace {
+
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// The OpenBLAS kernel set in use ("Haswell", "SkylakeX", ...), so that the Python baseline can
+// be run with the same one (OPENBLAS_CORETYPE); "" when the BLAS is not OpenBLAS.
+std::string openblas_kernels() {
+  using CoreName = char* (*)();
+  auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return corename == nullptr ? "" : corename();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+}  // namespace
+
+void add_bench_train_command(CLI::App& app) {
+  struct Options {
+    std::string preset;
+    std::int64_t layers = 12, hidden = 256, heads = 4, ffn = 688, vocab = 256;
+    std::int64_t batch = 4, seq = 256;
+    int steps = 10, warmup = 2;
+    double lr = 1e-3;
+    std::uint64_t seed = 0;
+    bool json = false;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("bench-train", "Benchmark: tokens/s of a training step (train_step + Adam)");
+  cmd->add_option("--preset", o->preset, "Model preset (depthscope-cli presets); its vocabulary unless --vocab");
+  auto* layers = cmd->add_option("--layers", o->layers)->capture_default_str();
+  auto* hidden = cmd->add_option("--hidden", o->hidden)->capture_default_str();
+  auto* heads = cmd->add_option("--heads", o->heads)->capture_default_str();
+  auto* ffn = cmd->add_option("--ffn", o->ffn)->capture_default_str();
+  auto* vocab = cmd->add_option("--vocab", o->vocab, "Vocabulary (256: bytes)")->capture_default_str();
+  cmd->add_option("--batch", o->batch, "Sequences per step")->capture_default_str();
+  cmd->add_option("--seq", o->seq, "Tokens per sequence")->capture_default_str();
+  cmd->add_option("--steps", o->steps, "Timed steps")->capture_default_str();
+  cmd->add_option("--warmup-steps", o->warmup, "Untimed steps first")->capture_default_str();
+  cmd->add_option("--lr", o->lr)->capture_default_str();
+  cmd->add_option("--seed", o->seed)->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->callback([o, layers, hidden, heads, ffn, vocab] {
+    if (o->steps < 1) throw UsageError("--steps must be at least 1");
+    if (o->warmup < 0) throw UsageError("--warmup-steps must not be negative");
+    if (o->batch < 1 || o->seq < 1) throw UsageError("--batch and --seq must be at least 1");
+    // The model as the trainer builds it: a preset (or explicit shape), context = seq.
+    ModelConfig c;
+    if (!o->preset.empty()) {
+      c = preset_config(o->preset);
+    } else {
+      c.family = ModelFamily::llama;
+      c.tie_word_embeddings = false;
+    }
+    if (o->preset.empty() || layers->count() > 0) c.num_layers = o->layers;
+    if (o->preset.empty() || hidden->count() > 0) c.hidden_size = o->hidden;
+    if (o->preset.empty() || heads->count() > 0) c.num_heads = c.num_kv_heads = o->heads;
+    if (o->preset.empty() || ffn->count() > 0) c.intermediate_size = o->ffn;
+    if (o->preset.empty() || vocab->count() > 0) c.vocab_size = o->vocab;
+    c.max_position = o->seq;
+    c.validate();
+
+    Transformer model = Transformer::random(c, o->seed);
+    const NamedParams params = trainable_parameters(model);
+    Adam adam(params, AdamOptions{});
+    at::Generator gen = at::detail::createCPUGenerator(o->seed + 1);
+    std::vector<at::Tensor> batches;  // one [B, T+1] batch per step, drawn before timing
+    for (int s = 0; s < o->warmup + o->steps; ++s)
+      batches.push_back(at::randint(0, c.vocab_size, {o->batch, o->seq + 1}, gen, at::kLong));
+
+    std::vector<double> wall, cpu, losses;
+    for (int s = 0; s < o->warmup + o->steps; ++s) {
+      const double c0 = cpu_now();
+      const auto t0 = std::chrono::steady_clock::now();
+      const StepOutcome out = train_step(model, params, adam, o->lr, /*clip=*/0, /*accumulate=*/1,
+                                         [&](std::int64_t) { return batches[static_cast<std::size_t>(s)]; });
+      const double w = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      losses.push_back(out.loss);
+      if (s < o->warmup) continue;
+      wall.push_back(w);
+      cpu.push_back(cpu_now() - c0);
+    }
+    const double tokens = static_cast<double>(o->batch * o->seq);
+    const double best = *std::min_element(wall.begin(), wall.end()), med = median(wall);
+    double cpu_total = 0;
+    for (double x : cpu) cpu_total += x;
+    nlohmann::json j = {{"impl", "depthscope"}, {"threads", threads()}, {"blas", blas_name()},
+                        {"blas_kernels", openblas_kernels()}, {"libtorch", torch_version()},
+                        {"preset", o->preset}, {"layers", c.num_layers}, {"hidden", c.hidden_size},
+                        {"heads", c.num_heads}, {"ffn", c.intermediate_size}, {"vocab", c.vocab_size},
+                        {"parameters", c.parameter_count()}, {"batch", o->batch}, {"seq", o->seq},
+                        {"steps", o->steps}, {"warmup_steps", o->warmup}, {"step_seconds", wall},
+                        {"min_step_s", best}, {"median_step_s", med}, {"tokens_per_s_best", tokens / best},
+                        {"tokens_per_s_median", tokens / med}, {"cpu_seconds", cpu_total},
+                        {"cpu_s_per_step", cpu_total / static_cast<double>(o->steps)},
+                        {"first_loss", losses.front()}, {"last_loss", losses.back()}};
+    if (o->json) {
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::printf("bench-train: %lld layers x %lld, FFN %lld, %lld heads, vocab %lld (%lld parameters), %lld x %lld tokens\n",
+                static_cast<long long>(c.num_layers), static_cast<long long>(c.hidden_size),
+                static_cast<long long>(c.intermediate_size), static_cast<long long>(c.num_heads),
+                static_cast<long long>(c.vocab_size), static_cast<long long>(c.parameter_count()),
+                static_cast<long long>(o->batch), static_cast<long long>(o->seq));
+    std::printf("threads %d, %s%s%s, LibTorch %s\n", threads(), blas_name().c_str(),
+                openblas_kernels().empty() ? "" : ", kernels ", openblas_kernels().c_str(), torch_version().c_str());
+    std::printf("step: min %.1f ms, median %.1f ms over %d steps (after %d warm-up)\n", 1e3 * best, 1e3 * med,
+                o->steps, o->warmup);
+    std::printf("tokens/s: %.0f (fastest step), %.0f (median step)\n", tokens / best, tokens / med);
+    std::printf("process CPU: %.2f s in all, %.1f ms per step\n", cpu_total,
+                1e3 * cpu_total / static_cast<double>(o->steps));
+    std::printf("loss: %.4f -> %.4f\n", losses.front(), losses.back());
+  });
+}
+
+}  // namespace depthscope::cli

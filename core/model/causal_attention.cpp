@@ -1,0 +1,174 @@
+#include "core/model/causal_attention.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/csrc/autograd/custom_function.h>
+
+#include <algorithm>
+#include <array>
+#include <limits>
+
+#include "core/error.h"
+
+namespace depthscope {
+
+namespace {
+
+// Query rows per causal block. The GEMMs of rows [r0, r1) stop at key r1 - 1, so the blocks
+// wholly above the diagonal are never computed (at T = 256: a quarter of every T x T product).
+constexpr std::int64_t kBlock = 128;
+
+// True above the diagonal: the keys a query must not see. [T, T]
+at::Tensor future_mask(std::int64_t T, const at::TensorOptions& options) {
+  return at::ones({T, T}, options.dtype(at::kBool)).triu(1);
+}
+
+// Matrix (b, n) of a [B, N, ...] tensor: t[b][n].
+at::Tensor mat(const at::Tensor& t, std::int64_t b, std::int64_t n) { return t.select(0, b).select(0, n); }
+// Matrix (b, n) of a [B, T, N, hd] tensor: [T, hd].
+at::Tensor heads_last(const at::Tensor& t, std::int64_t b, std::int64_t n) { return t.select(0, b).select(1, n); }
+
+// out = alpha * a b, or out += alpha * a b. Called inside at::parallel_for, where the BLAS runs
+// on the calling thread only.
+void gemm(at::Tensor out, const at::Tensor& a, const at::Tensor& b, double alpha, bool accumulate) {
+  at::addmm_out(out, out, a, b, accumulate ? 1.0 : 0.0, alpha);
+}
+
+// Runs f(b, n) for every (b, n) in [0, B) x [0, N), spread over the tensor threads.
+template <class F>
+void for_each_matrix(std::int64_t B, std::int64_t N, const F& f) {
+  at::parallel_for(0, B * N, 1, [&](std::int64_t i0, std::int64_t i1) {
+    at::NoGradGuard no_grad;  // grad mode is per thread; these are plain kernels
+    for (std::int64_t i = i0; i < i1; ++i) f(i / N, i % N);
+  });
+}
+
+struct Shape {
+  std::int64_t B, H, KV, T, hd, group;
+};
+
+Shape shape_of(const at::Tensor& q, const at::Tensor& k) {
+  return {q.size(0), q.size(1), k.size(1), q.size(2), q.size(3), q.size(1) / k.size(1)};
+}
+
+struct Forward {
+  at::Tensor out;    // [B, T, H, hd]
+  at::Tensor probs;  // [B, H, T, T], zero above the diagonal
+};
+
+Forward forward_kernel(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
+  const Shape s = shape_of(q, k);
+  at::Tensor scores = at::empty({s.B, s.H, s.T, s.T}, q.options());  // [B, H, T, T]
+  for_each_matrix(s.B, s.H, [&](std::int64_t b, std::int64_t h) {
+    const at::Tensor qi = mat(q, b, h), ki = mat(k, b, h / s.group), si = mat(scores, b, h);  // [T, hd], [T, hd], [T, T]
+    for (std::int64_t r0 = 0; r0 < s.T; r0 += kBlock) {
+      const std::int64_t r1 = std::min(s.T, r0 + kBlock);
+      gemm(si.slice(0, r0, r1).slice(1, 0, r1), qi.slice(0, r0, r1), ki.slice(0, 0, r1).t(), scale, false);
+    }
+  });
+  // Every entry above the diagonal (also those never computed) becomes -inf, then softmax.
+  scores.masked_fill_(future_mask(s.T, q.options()), -std::numeric_limits<double>::infinity());
+  Forward f;
+  f.probs = at::_softmax(scores, -1, false);  // [B, H, T, T]
+  f.out = at::empty({s.B, s.T, s.H, s.hd}, q.options());
+  for_each_matrix(s.B, s.H, [&](std::int64_t b, std::int64_t h) {
+    const at::Tensor pi = mat(f.probs, b, h), vi = mat(v, b, h / s.group), oi = heads_last(f.out, b, h);
+    for (std::int64_t r0 = 0; r0 < s.T; r0 += kBlock) {
+      const std::int64_t r1 = std::min(s.T, r0 + kBlock);
+      gemm(oi.slice(0, r0, r1), pi.slice(0, r0, r1).slice(1, 0, r1), vi.slice(0, 0, r1), 1.0, false);  // [r, hd]
+    }
+  });
+  return f;
+}
+
+// Gradients of q, k, v from the output's gradient dout [B, T, H, hd].
+std::array<at::Tensor, 3> backward_kernel(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                          const at::Tensor& probs, at::Tensor dout, double scale) {
+  const Shape s = shape_of(q, k);
+  if (dout.stride(-1) != 1) dout = dout.contiguous();
+  at::Tensor dprobs = at::empty({s.B, s.H, s.T, s.T}, q.options());  // [B, H, T, T]
+  at::Tensor dq = at::empty({s.B, s.T, s.H, s.hd}, q.options());
+  at::Tensor dk = at::empty({s.B, s.T, s.KV, s.hd}, q.options());
+  at::Tensor dv = at::empty({s.B, s.T, s.KV, s.hd}, q.options());
+  // Per kv head (its query heads in turn, so that dv and dk are summed on one thread):
+  // dP = dout v^T below the diagonal (0 above), dv = sum over its heads of P^T dout.
+  for_each_matrix(s.B, s.KV, [&](std::int64_t b, std::int64_t j) {
+    const at::Tensor vj = mat(v, b, j), dvj = heads_last(dv, b, j);  // [T, hd]
+    for (std::int64_t g = 0; g < s.group; ++g) {
+      const std::int64_t h = j * s.group + g;
+      const at::Tensor doi = heads_last(dout, b, h), pi = mat(probs, b, h), dpi = mat(dprobs, b, h);
+      for (std::int64_t r0 = 0; r0 < s.T; r0 += kBlock) {
+        const std::int64_t r1 = std::min(s.T, r0 + kBlock);
+        gemm(dpi.slice(0, r0, r1).slice(1, 0, r1), doi.slice(0, r0, r1), vj.slice(0, 0, r1).t(), 1.0, false);
+        if (r1 < s.T) dpi.slice(0, r0, r1).slice(1, r1, s.T).zero_();
+        // Keys [r0, r1) are seen by queries r0..T-1 only.
+        gemm(dvj.slice(0, r0, r1), pi.slice(0, r0, s.T).slice(1, r0, r1).t(), doi.slice(0, r0, s.T), 1.0, g > 0);
+      }
+    }
+  });
+  // dS = P * (dP - rowsum(P * dP)): the softmax's backward, for all heads at once.
+  const at::Tensor dscores = at::_softmax_backward_data(dprobs, probs, -1, q.scalar_type());  // [B, H, T, T]
+  // dq = scale dS k, dk = scale * sum over the kv head's query heads of dS^T q.
+  for_each_matrix(s.B, s.KV, [&](std::int64_t b, std::int64_t j) {
+    const at::Tensor kj = mat(k, b, j), dkj = heads_last(dk, b, j);  // [T, hd]
+    for (std::int64_t g = 0; g < s.group; ++g) {
+      const std::int64_t h = j * s.group + g;
+      const at::Tensor dsi = mat(dscores, b, h), qi = mat(q, b, h), dqi = heads_last(dq, b, h);
+      for (std::int64_t r0 = 0; r0 < s.T; r0 += kBlock) {
+        const std::int64_t r1 = std::min(s.T, r0 + kBlock);
+        gemm(dqi.slice(0, r0, r1), dsi.slice(0, r0, r1).slice(1, 0, r1), kj.slice(0, 0, r1), scale, false);
+        gemm(dkj.slice(0, r0, r1), dsi.slice(0, r0, s.T).slice(1, r0, r1).t(), qi.slice(0, r0, s.T), scale, g > 0);
+      }
+    }
+  });
+  return {dq.transpose(1, 2), dk.transpose(1, 2), dv.transpose(1, 2)};  // [B, H|KV, T, hd] views
+}
+
+struct CausalAttentionFunction : public torch::autograd::Function<CausalAttentionFunction> {
+  static at::Tensor forward(torch::autograd::AutogradContext* ctx, at::Tensor q, at::Tensor k, at::Tensor v,
+                            double scale) {
+    Forward f = forward_kernel(q, k, v, scale);
+    ctx->save_for_backward({q, k, v, f.probs});
+    ctx->saved_data["scale"] = scale;
+    return f.out;
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    if (!grads[0].defined()) return {at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+    const torch::autograd::variable_list saved = ctx->get_saved_variables();
+    std::array<at::Tensor, 3> d =
+        backward_kernel(saved[0], saved[1], saved[2], saved[3], grads[0], ctx->saved_data["scale"].toDouble());
+    return {d[0], d[1], d[2], at::Tensor()};
+  }
+};
+
+}  // namespace
+
+at::Tensor causal_attention_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                      double scale) {
+  const std::int64_t H = q.size(1), KV = k.size(1), T = q.size(2);
+  at::Tensor kh = k, vh = v;
+  if (KV != H) {  // each kv head serves H / KV query heads
+    kh = k.repeat_interleave(H / KV, 1);  // [B, H, T, hd]
+    vh = v.repeat_interleave(H / KV, 1);
+  }
+  at::Tensor scores = at::matmul(q, kh.transpose(-2, -1)) * scale;  // [B, H, T, T]
+  scores = scores.masked_fill(future_mask(T, q.options()), -std::numeric_limits<double>::infinity());
+  return at::matmul(at::softmax(scores, -1), vh).transpose(1, 2).contiguous();  // [B, T, H, hd]
+}
+
+at::Tensor causal_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
+  if (q.dim() != 4 || k.dim() != 4 || v.sizes() != k.sizes() || q.size(0) != k.size(0) ||
+      q.size(2) != k.size(2) || q.size(3) != k.size(3) || k.size(1) == 0 || q.size(1) % k.size(1) != 0)
+    throw UsageError("causal_attention: q must be [B, H, T, hd] and k, v [B, KV, T, hd] with KV dividing H");
+  const bool kernel = q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() &&
+                      (q.scalar_type() == at::kFloat || q.scalar_type() == at::kDouble) &&
+                      k.scalar_type() == q.scalar_type() && v.scalar_type() == q.scalar_type() && q.numel() > 0;
+  if (!kernel) return causal_attention_reference(q, k, v, scale);
+  const bool grad = at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
+  if (!grad) return forward_kernel(q, k, v, scale).out;
+  return CausalAttentionFunction::apply(q, k, v, scale);
+}
+
+}  // namespace depthscope

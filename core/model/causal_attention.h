@@ -1,0 +1,23 @@
+#pragma once
+// The attention core of the one Transformer: out = softmax(scale * q k^T + causal mask) v for
+// every head, a grouped-query head reading its shared kv head without copying it.
+//
+// On the CPU (float32/float64) it runs as one autograd function whose forward and backward
+// split the work over (sequence, head) pairs across the tensor threads, each a handful of
+// single-threaded GEMMs that skip the blocks above the diagonal (ATen's bmm runs the heads one
+// after another, each GEMM too small to use two threads). Elsewhere, and as the definition the
+// kernel is tested against, causal_attention_reference composes the same math from ATen ops.
+#include <ATen/core/Tensor.h>
+
+namespace depthscope {
+
+// q [B, H, T, hd], k and v [B, KV, T, hd] with H a multiple of KV (query head h reads kv head
+// h / (H / KV)) -> [B, T, H, hd] (heads next to each other: ready for the output projection).
+// Query t attends to keys 0..t. Differentiable in q, k and v.
+at::Tensor causal_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale);
+
+// The same result from matmul, masked_fill and softmax (any device and dtype).
+at::Tensor causal_attention_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                      double scale);
+
+}  // namespace depthscope
