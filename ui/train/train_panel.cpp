@@ -218,7 +218,7 @@ TrainPanel::TrainPanel(RunWatcher* watcher, JobList* jobs, QWidget* parent)
 
   for (Chart* c : {loss_chart_, ppl_chart_, grad_chart_})
     c->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-  lr_chart_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignHCenter);
+  lr_chart_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
   variance_chart_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
   for (Chart* c : {loss_chart_, ppl_chart_, grad_chart_, lr_chart_}) {
     c->set_tooltip([](const QString& series, double step, double v) {
