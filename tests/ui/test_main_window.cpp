@@ -21,6 +21,7 @@
 #include "ui/shell/app.h"
 #include "ui/glance/depth_glance_panel.h"
 #include "ui/shared/log_panel.h"
+#include "ui/compare/compare_panel.h"
 #include "ui/shell/main_window.h"
 #include "ui/shared/workspace_browser.h"
 #include "ui/shared/chart.h"
@@ -117,12 +118,12 @@ class TestMainWindow : public QObject {
     const QString path = QString(DEPTHSCOPE_SHARED_DATA) + "/llama2c/stories260K.bin";
     if (!QFileInfo::exists(path)) QSKIP(qPrintable("reference data missing: " + path));
     MainWindow window(false);
-    QCOMPARE(window.tabs()->count(), 2);  // Depth at a glance, Train
+    QCOMPARE(window.tabs()->count(), 3);  // Depth at a glance, Train, Compare
     QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
     window.open_path(path);
     QVERIFY(loaded.wait(120000));
     QCOMPARE(loaded.first().at(0).toBool(), true);
-    QCOMPARE(window.tabs()->count(), 4);
+    QCOMPARE(window.tabs()->count(), 5);
     QVERIFY(window.select_tab("inspect"));
     QVERIFY(window.model_summary());
     QVERIFY(window.model_summary()->table_text().contains("Layers L: 5"));
@@ -160,17 +161,20 @@ class TestMainWindow : public QObject {
 
   void tabs_register_by_object_name() {
     MainWindow window(false);
-    QCOMPARE(window.tab_names(), (QStringList{"glance", "train"}));
-    QVERIFY(!window.select_tab("compare"));
-    auto* compare = new QLabel("compare");
-    window.add_tab(compare, "Compare", "tab_compare");
+    const QStringList built = window.tab_names();
+    QVERIFY2(built.mid(0, 3) == (QStringList{"glance", "train", "compare"}), qPrintable(built.join(", ")));
     QVERIFY(window.select_tab("compare"));
-    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(compare));
+    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(window.compare()));
+    QVERIFY(!window.select_tab("extra"));
+    auto* extra = new QLabel("extra");
+    window.add_tab(extra, "Extra", "tab_extra");
+    QVERIFY(window.select_tab("extra"));
+    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(extra));
     QVERIFY(window.select_tab("tab_train"));
     QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(window.train()));
     // A screenshot of a tab that does not exist fails with the known names.
     QSignalSpy written(&window, &MainWindow::screenshot_written);
-    window.screenshot_when_ready(dir_.filePath("x.png"), "tour");
+    window.screenshot_when_ready(dir_.filePath("x.png"), "nosuchtab");
     QVERIFY(written.wait(5000));
     QCOMPARE(written.first().at(0).toBool(), false);
     QVERIFY2(written.first().at(1).toString().contains("glance, train, compare"), qPrintable(written.first().at(1).toString()));

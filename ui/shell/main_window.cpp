@@ -30,6 +30,7 @@
 #include "core/runtime/threads.h"
 #include "core/version.h"
 #include "ui/shell/about_dialog.h"
+#include "ui/compare/compare_panel.h"
 #include "ui/shared/background_task.h"
 #include "ui/inspect/inspect_panel.h"
 #include "core/session/model_session.h"
@@ -100,6 +101,14 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   actions_ = new JobActions(this);
   train_ = new TrainPanel(watcher_, jobs_);
   add_tab(train_, "Train", "tab_train");
+  compare_ = new ComparePanel(jobs_);
+  add_tab(compare_, "Compare", "tab_compare");
+  // The Compare tab lists the runs of the workspace's database once that file exists.
+  connect(tabs_, &QTabWidget::currentChanged, this, [this] {
+    if (tabs_->currentWidget() == compare_ && !db_path_.isEmpty() && compare_->database() != db_path_ &&
+        QFileInfo::exists(db_path_))
+      compare_->set_database(db_path_);
+  });
   setCentralWidget(tabs_);
 
   // Left: workspace browser. Bottom: Jobs and Log side by side.
@@ -415,6 +424,7 @@ void MainWindow::set_run_database(const QString& path, bool persist) {
   jobs_->set_runs({});
   workspace_->set_runs({});
   watcher_->set_database(abs);
+  if (QFileInfo::exists(abs)) compare_->set_database(abs);
   runs_label_->setText("run database: " + QFileInfo(abs).fileName());
   runs_label_->setToolTip(abs);
   log_->append("Run database: " + abs);

@@ -34,6 +34,7 @@ class JobsPanel;
 class LogPanel;
 class WorkspaceBrowser;
 class TrainPanel;
+class ComparePanel;
 class RunWatcher;
 class JobActions;
 class NewExperimentDialog;
@@ -53,6 +54,7 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return tabs_; }
   JobsPanel* jobs_panel() const { return jobs_panel_; }
   TrainPanel* train() const { return train_; }
+  ComparePanel* compare() const { return compare_; }
   RunWatcher* run_watcher() const { return watcher_; }
   JobActions* job_actions() const { return actions_; }
 
@@ -139,6 +141,7 @@ class MainWindow : public QMainWindow {
   QLabel* runs_label_;
 
   TrainPanel* train_;
+  ComparePanel* compare_;
   RunWatcher* watcher_;
   JobActions* actions_;
   QString db_path_;
