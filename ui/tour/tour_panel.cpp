@@ -182,9 +182,10 @@ TourPanel::TourPanel(QWidget* parent)
       "dashed: the same models before training.",
       // 5
       "Bypass one layer (x<sub>l+1</sub> = x<sub>l</sub>, no retraining) and measure how much the "
-      "perplexity on a fixed text rises. The paper finds that deep Pre-LN layers can be removed at little "
-      "cost, a sign that they contribute little. Each bar is one layer of one example model; the bars fill "
-      "in as the sweep runs.",
+      "perplexity on a fixed text rises. In the paper's large Pre-LN models the deep layers cost little to "
+      "remove, a sign that they contribute little, and LNS makes them count again. The examples are small "
+      "(24 &times; 96) and trained for 600 steps only: the bars show what holds for them, and the note below "
+      "adds up the cost of the first and the second half of the layers. The bars fill in as the sweep runs.",
       // 6
       "Train a small Pre-LN and LNS pair yourself (12 layers &times; 64, bytes, same seed and data). Two "
       "<tt>depthscope-cli</tt> training processes write into a temporary run database while this page "
@@ -486,8 +487,7 @@ QWidget* TourPanel::make_removal_figure() {
   removal_chart_ = new Chart("tour-layer-removal");
   charts_.push_back(removal_chart_);
   removal_chart_->set_title("Cost of removing one layer",
-                            "example models · rise of the perplexity on a fixed text when layer l is bypassed (no "
-                            "retraining) · a rise below 0.001 (or a fall) is drawn at 0.001");
+                            "example models · ΔPPL on a fixed text with layer l bypassed · below 0.001 drawn at 0.001");
   removal_chart_->set_axis_labels("layer removed", "ΔPPL  (log scale)");
   auto* group = new QCPBarsGroup(removal_chart_);
   group->setSpacingType(QCPBarsGroup::stAbsolute);
@@ -694,6 +694,7 @@ void TourPanel::clear_figures() {
     for (auto& [s, g] : *m) g->data()->clear();
   for (auto& [s, b] : removal_bars_) b->data()->clear();
   removal_baseline_.clear();
+  removal_delta_.clear();
   for (QLabel* n : notes_) n->clear();
   stream_chart_->set_message("Loading the example models…");
   trained_chart_->set_message("Loading the example models…");
@@ -889,7 +890,8 @@ void TourPanel::start_removal() {
           session->model(), set.tokens, ro, ctx.phase(base + 0.05, base + 0.5, "removal sweep"),
           [&](const LayerRemovalEntry& e) {
             ctx.deliver([self, scheme, l = double(e.layer), d = e.delta_ppl] {
-              self->removal_bars_.at(scheme)->addData(l, std::max(d, 1e-3));
+              self->removal_bars_.at(scheme)->addData(l, std::max(d, 1e-3));  // log axis
+              self->removal_delta_[scheme][static_cast<int>(l)] = d;
             });
           });
       ctx.deliver([self, scheme, b = sweep.baseline.ppl] { self->removal_baseline_[scheme] = b; });
@@ -916,9 +918,17 @@ void TourPanel::update_removal_summary() {
         worst_layer = static_cast<int>(it->key);
       }
     }
-    parts << QString("%1 PPL %2: %3 of %4 layers cost under 5%; the most costly is layer %5 (+%6)")
+    // The cost of the first and the second half of the layers, from the unclamped ΔPPL; layer 1
+    // is left out so that one layer does not decide both sums.
+    double early = 0, late = 0;
+    for (const auto& [l, d] : removal_delta_[s]) {
+      if (l == 1) continue;
+      (2 * l <= n ? early : late) += d;
+    }
+    parts << QString("%1 PPL %2: %3 of %4 layers cost under 5%; the most costly is layer %5 (+%6); "
+                     "layers 2–%7 together +%8, layers %9–%4 together +%10")
                  .arg(scheme_html(s)).arg(base->second, 0, 'f', 2).arg(cheap).arg(n).arg(worst_layer)
-                 .arg(worst, 0, 'f', 1);
+                 .arg(worst, 0, 'f', 1).arg(n / 2).arg(early, 0, 'f', 2).arg(n / 2 + 1).arg(late, 0, 'f', 2);
   }
   if (!parts.isEmpty()) notes_[4]->setText(parts.join("<br>"));
 }

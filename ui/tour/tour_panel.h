@@ -153,6 +153,7 @@ class TourPanel : public QWidget {
   std::map<NormScheme, QCPGraph*> live_loss_graphs_;
   std::map<NormScheme, QCPGraph*> live_variance_graphs_;
   std::map<NormScheme, double> removal_baseline_;
+  std::map<NormScheme, std::map<int, double>> removal_delta_;  // layer -> ΔPPL as measured
 
   TaskRunner* init_runner_ = nullptr;
   TaskRunner* examples_runner_ = nullptr;
