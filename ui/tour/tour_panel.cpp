@@ -997,7 +997,15 @@ void TourPanel::start_live_training() {
     std::int64_t metric_cursor = 0, layer_cursor = 0;
     for (;;) {
       if (ctx.cancelled()) {
+        // Stop, then wait until each process has written its last checkpoint and marked its
+        // run stopped, so the temporary folder is not removed under a process still writing.
         stop_all();
+        for (const auto& [run, scheme] : runs) {
+          try {
+            jm.wait(run, std::chrono::seconds(15), std::chrono::milliseconds(100));
+          } catch (const std::exception&) {
+          }
+        }
         throw Cancelled();
       }
       auto m = store::metrics_since(rdb, std::nullopt, metric_cursor);
