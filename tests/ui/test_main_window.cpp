@@ -118,12 +118,12 @@ class TestMainWindow : public QObject {
     const QString path = QString(DEPTHSCOPE_SHARED_DATA) + "/llama2c/stories260K.bin";
     if (!QFileInfo::exists(path)) QSKIP(qPrintable("reference data missing: " + path));
     MainWindow window(false);
-    QCOMPARE(window.tabs()->count(), 3);  // Depth at a glance, Train, Compare
+    QCOMPARE(window.tabs()->count(), 4);  // Depth at a glance, Train, Compare, Tour
     QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
     window.open_path(path);
     QVERIFY(loaded.wait(120000));
     QCOMPARE(loaded.first().at(0).toBool(), true);
-    QCOMPARE(window.tabs()->count(), 5);
+    QCOMPARE(window.tabs()->count(), 6);
     QVERIFY(window.select_tab("inspect"));
     QVERIFY(window.model_summary());
     QVERIFY(window.model_summary()->table_text().contains("Layers L: 5"));
@@ -162,7 +162,7 @@ class TestMainWindow : public QObject {
   void tabs_register_by_object_name() {
     MainWindow window(false);
     const QStringList built = window.tab_names();
-    QVERIFY2(built.mid(0, 3) == (QStringList{"glance", "train", "compare"}), qPrintable(built.join(", ")));
+    QVERIFY2(built.mid(0, 4) == (QStringList{"glance", "train", "compare", "tour"}), qPrintable(built.join(", ")));
     QVERIFY(window.select_tab("compare"));
     QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(window.compare()));
     QVERIFY(!window.select_tab("extra"));

@@ -11,6 +11,7 @@
 #include "core/runtime/threads.h"
 #include "core/version.h"
 #include "ui/shell/main_window.h"
+#include "ui/tour/tour_panel.h"
 
 namespace depthscope::ui {
 
@@ -59,6 +60,8 @@ int run_gui(int argc, char** argv) {
       "db", "Follow this run database for this session (default: the workspace's, File > Open run database…).", "PATH");
   parser.addOption(screenshot_opt);
   parser.addOption(tab_opt);
+  const QCommandLineOption tour_step_opt("tour-step", "With --tab tour: show step N (1..7) of the tour.", "N");
+  parser.addOption(tour_step_opt);
   parser.addOption(db_opt);
   parser.addOption(threads_opt);
   parser.addPositionalArgument("path", "A checkpoint file or folder to open.", "[path]");
@@ -96,6 +99,7 @@ int run_gui(int argc, char** argv) {
       }
       app.exit(ok ? 0 : 1);
     });
+    if (parser.isSet(tour_step_opt)) window.tour()->go_to(parser.value(tour_step_opt).toInt());
     window.screenshot_when_ready(screenshot, parser.value(tab_opt));
   }
   return app.exec();

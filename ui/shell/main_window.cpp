@@ -31,6 +31,8 @@
 #include "core/version.h"
 #include "ui/shell/about_dialog.h"
 #include "ui/compare/compare_panel.h"
+#include "ui/tour/examples.h"
+#include "ui/tour/tour_panel.h"
 #include "ui/shared/background_task.h"
 #include "ui/inspect/inspect_panel.h"
 #include "core/session/model_session.h"
@@ -103,6 +105,8 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   add_tab(train_, "Train", "tab_train");
   compare_ = new ComparePanel(jobs_);
   add_tab(compare_, "Compare", "tab_compare");
+  tour_ = new TourPanel;
+  add_tab(tour_, "Tour", "tab_tour");
   // The Compare tab lists the runs of the workspace's database once that file exists.
   connect(tabs_, &QTabWidget::currentChanged, this, [this] {
     if (tabs_->currentWidget() == compare_ && !db_path_.isEmpty() && compare_->database() != db_path_ &&
@@ -203,6 +207,16 @@ void MainWindow::build_menus() {
   QMenu* file = menuBar()->addMenu("&File");
   QAction* open = file->addAction("&Open checkpoint…", this, &MainWindow::open_checkpoint_dialog);
   open->setShortcut(QKeySequence::Open);
+  // File > Open example: the Pre-LN and LNS models DepthScope trained (resources/examples).
+  QMenu* examples = file->addMenu("Open &example");
+  examples->setToolTipsVisible(true);
+  for (const QString& scheme : example_schemes()) {
+    const QString path = example_path(scheme);
+    QAction* a = examples->addAction(scheme == "pre" ? "Pre-LN example (24 × 96)" : "LNS example (24 × 96)",
+                                     this, [this, path] { open_path(path); });
+    a->setEnabled(!path.isEmpty());
+    a->setToolTip(path.isEmpty() ? "The example models were not found (resources/examples)" : path);
+  }
   QAction* exp = file->addAction("&Export chart…", this, &MainWindow::export_current_chart);
   exp->setShortcut(QKeySequence("Ctrl+E"));
   QAction* open_db = file->addAction("Open &run database…", this, &MainWindow::open_run_database_dialog);

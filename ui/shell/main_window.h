@@ -35,6 +35,7 @@ class LogPanel;
 class WorkspaceBrowser;
 class TrainPanel;
 class ComparePanel;
+class TourPanel;
 class RunWatcher;
 class JobActions;
 class NewExperimentDialog;
@@ -55,6 +56,7 @@ class MainWindow : public QMainWindow {
   JobsPanel* jobs_panel() const { return jobs_panel_; }
   TrainPanel* train() const { return train_; }
   ComparePanel* compare() const { return compare_; }
+  TourPanel* tour() const { return tour_; }
   RunWatcher* run_watcher() const { return watcher_; }
   JobActions* job_actions() const { return actions_; }
 
@@ -142,6 +144,7 @@ class MainWindow : public QMainWindow {
 
   TrainPanel* train_;
   ComparePanel* compare_;
+  TourPanel* tour_;
   RunWatcher* watcher_;
   JobActions* actions_;
   QString db_path_;
