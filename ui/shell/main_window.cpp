@@ -361,7 +361,9 @@ bool MainWindow::write_screenshot(const QString& path, QString* error) {
 }
 
 void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) {
-  if (!tab.isEmpty() && !select_tab(tab)) {
+  // The Model and Inspect tabs appear once a checkpoint given on the command line has loaded,
+  // so a tab that is not there yet is looked for again when the work is done.
+  if (!tab.isEmpty() && !select_tab(tab) && !loader_->running()) {
     QTimer::singleShot(0, this, [this, tab] {
       emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
     });
@@ -371,7 +373,9 @@ void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) 
   // line, and the Inspect analysis that follows it. Polled, so no completion can be missed.
   auto* poll = new QTimer(this);
   poll->setInterval(100);
-  connect(poll, &QTimer::timeout, this, [this, poll, path] {
+  connect(poll, &QTimer::timeout, this, [this, poll, path, tab] {
+    if (!tab.isEmpty() && tabs_->currentWidget()->objectName() != "tab_" + tab && tabs_->currentWidget()->objectName() != tab)
+      select_tab(tab);  // the tab may have appeared since (a checkpoint loaded)
     const bool glance_busy = depth_glance_->running() ||
         (depth_glance_->graph(depth_glance_->schemes().front())->data()->isEmpty() &&
          depth_glance_->chart()->message().isEmpty());
@@ -381,6 +385,10 @@ void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) 
     if (busy) return;
     poll->stop();
     poll->deleteLater();
+    if (!tab.isEmpty() && !select_tab(tab)) {
+      emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
+      return;
+    }
     // One more event-loop turn so the last replot and the status texts are painted.
     QTimer::singleShot(250, this, [this, path] {
       QString error;
