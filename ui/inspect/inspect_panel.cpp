@@ -33,19 +33,6 @@ QColor model_color(const ModelSession* s) {
   return s ? scheme_color(s->config().norm_scheme) : scheme_color(NormScheme::pre);
 }
 
-// Viridis: perceptually uniform, readable in grey.
-QCPColorGradient viridis() {
-  QCPColorGradient g;
-  g.clearColorStops();
-  g.setColorStopAt(0.0, QColor(0x44, 0x01, 0x54));
-  g.setColorStopAt(0.25, QColor(0x3B, 0x52, 0x8B));
-  g.setColorStopAt(0.5, QColor(0x21, 0x91, 0x8C));
-  g.setColorStopAt(0.75, QColor(0x5E, 0xC9, 0x62));
-  g.setColorStopAt(1.0, QColor(0xFD, 0xE7, 0x25));
-  g.setNanHandling(QCPColorGradient::nhTransparent);
-  return g;
-}
-
 QString num(double v, int digits = 6) { return QString::number(v, 'g', digits); }
 
 }  // namespace
@@ -119,7 +106,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   angular_chart_->legend->setVisible(false);
   angular_map_ = new QCPColorMap(angular_chart_->xAxis, angular_chart_->yAxis);
   angular_map_->setName("d(l, l+n)");
-  angular_map_->setGradient(viridis());
+  angular_map_->setGradient(viridis_gradient());
   angular_map_->setInterpolate(false);
   auto* scale = new QCPColorScale(angular_chart_);
   angular_chart_->plotLayout()->addElement(2, 1, scale);
@@ -127,8 +114,8 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   scale->setLabel("d(l, l+n)");
   scale->setBarWidth(12);
   angular_map_->setColorScale(scale);  // takes the scale's gradient, so set it afterwards
-  scale->setGradient(viridis());
-  angular_map_->setGradient(viridis());
+  scale->setGradient(viridis_gradient());
+  angular_map_->setGradient(viridis_gradient());
   auto* group = new QCPMarginGroup(angular_chart_);
   angular_chart_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
   scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);

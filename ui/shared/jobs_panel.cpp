@@ -24,17 +24,6 @@
 namespace depthscope::ui {
 namespace {
 
-QIcon status_dot(const QColor& color) {
-  QPixmap pm(12, 12);
-  pm.fill(Qt::transparent);
-  QPainter p(&pm);
-  p.setRenderHint(QPainter::Antialiasing);
-  p.setPen(Qt::NoPen);
-  p.setBrush(color);
-  p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
-  return QIcon(pm);
-}
-
 QToolButton* tool_button(const QString& text, const QString& tip, QWidget* parent) {
   auto* b = new QToolButton(parent);
   b->setText(text);

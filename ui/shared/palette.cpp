@@ -1,5 +1,8 @@
 #include "ui/shared/palette.h"
 
+#include <QPainter>
+#include <QPixmap>
+
 namespace depthscope::ui {
 
 QColor scheme_color(NormScheme s) {
@@ -22,5 +25,16 @@ QColor chart_text_color() { return QColor(0x26, 0x2B, 0x33); }
 QColor chart_grid_color() { return QColor(0xE3, 0xE6, 0xEA); }
 QColor chart_axis_color() { return QColor(0x8A, 0x91, 0x9C); }
 QColor hint_text_color() { return QColor(0x6B, 0x72, 0x7D); }
+
+QIcon status_dot(const QColor& color) {
+  QPixmap pm(12, 12);
+  pm.fill(Qt::transparent);
+  QPainter p(&pm);
+  p.setRenderHint(QPainter::Antialiasing);
+  p.setPen(Qt::NoPen);
+  p.setBrush(color);
+  p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
+  return QIcon(pm);
+}
 
 }  // namespace depthscope::ui

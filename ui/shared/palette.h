@@ -2,6 +2,7 @@
 // One colour per norm scheme, chosen once, used by every chart, legend and table.
 // Okabe–Ito colours: distinguishable with the common forms of colour blindness.
 #include <QColor>
+#include <QIcon>
 #include <QString>
 
 #include "core/model/config.h"
@@ -17,5 +18,7 @@ QColor chart_text_color();
 QColor chart_grid_color();
 QColor chart_axis_color();
 QColor hint_text_color();
+// A 12 px filled dot of `color`: the status marker of runs in the Jobs dock and the workspace.
+QIcon status_dot(const QColor& color);
 
 }  // namespace depthscope::ui

@@ -34,16 +34,6 @@ QString short_label(const QString& path) {
   const QString parent = info.dir().dirName();
   return parent.isEmpty() || parent == "." ? info.fileName() : parent + "/" + info.fileName();
 }
-QIcon dot_icon(const QColor& color) {
-  QPixmap pm(12, 12);
-  pm.fill(Qt::transparent);
-  QPainter p(&pm);
-  p.setRenderHint(QPainter::Antialiasing);
-  p.setPen(Qt::NoPen);
-  p.setBrush(color);
-  p.drawEllipse(QRectF(1.5, 1.5, 9, 9));
-  return QIcon(pm);
-}
 }  // namespace
 
 QStringList recent_paths() { return QSettings().value(kRecentKey).toStringList(); }
@@ -134,7 +124,7 @@ void WorkspaceBrowser::set_runs(const std::vector<RunJob>& runs) {
     const RunJob& job = runs[runs.size() - 1 - i];
     QTreeWidgetItem* item = runs_->child(i);
     item->setText(0, QString::fromStdString(job.run.name));
-    item->setIcon(0, dot_icon(run_status_color(job.run.status)));
+    item->setIcon(0, status_dot(run_status_color(job.run.status)));
     item->setToolTip(0, QString("run %1 · %2 · step %3/%4").arg(job.run.id).arg(run_status_text(job))
                             .arg(job.run.step).arg(job.run.steps));
     if (!same && current_run.isValid() && current_run.toLongLong() == job.run.id) tree_->setCurrentItem(item);
