@@ -25,7 +25,7 @@ gui=${DEPTHSCOPE_GUI:-ON}
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
-  libtorch-dev libopenblas0-openmp libsqlite3-dev nlohmann-json3-dev libcli11-dev
+  libtorch-dev libgloo-dev libopenblas0-openmp libsqlite3-dev nlohmann-json3-dev libcli11-dev
   libsentencepiece-dev libpcre2-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   fortunes fortunes-min jargon-text
