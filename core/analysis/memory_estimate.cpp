@@ -8,7 +8,19 @@ namespace {
 constexpr std::int64_t kF32 = 4, kF64 = 8;
 }
 
-std::int64_t model_weight_bytes(const ModelConfig& c) { return c.parameter_count() * kF32; }
+std::int64_t model_weight_bytes(const ModelConfig& c) {
+  return c.weight_bytes > 0 ? c.weight_bytes : c.parameter_count() * kF32;
+}
+
+std::int64_t widened_weight_bytes(const ModelConfig& c) {
+  if (model_weight_bytes(c) >= c.parameter_count() * kF32) return 0;  // already float32
+  const std::int64_t d = c.hidden_size, V = c.vocab_size;
+  std::int64_t outside = V * d * (c.tie_word_embeddings ? 1 : 2) + 2 * d;  // embeddings, head, final norm
+  if (c.positions == PositionKind::learned) outside += c.max_position * d;
+  const std::int64_t per_layer = (c.parameter_count() - outside) / std::max<std::int64_t>(1, c.num_layers);
+  // Two layers (the sweep may run two configurations at once) and the head.
+  return (2 * per_layer + V * d) * kF32;
+}
 
 std::int64_t window_transient_bytes(const ModelConfig& c, std::int64_t T) {
   const std::int64_t d = c.hidden_size, ff = c.intermediate_size, V = c.vocab_size;
@@ -20,7 +32,7 @@ std::int64_t window_transient_bytes(const ModelConfig& c, std::int64_t T) {
   const std::int64_t mlp = 3 * T * ff * kF32;                            // gate, up, product
   const std::int64_t stats = 3 * T * d * kF64;                           // float64 copies for sums/cosine
   const std::int64_t head = T * V * (kF32 + 2 * kF64);                   // logits, log-softmax in float64
-  return residual + qkv + scores + attn_out + mlp + stats + head;
+  return residual + qkv + scores + attn_out + mlp + stats + head + widened_weight_bytes(c);
 }
 
 std::int64_t layer_statistics_memory(const ModelConfig& c, std::int64_t tokens, std::int64_t n_ctx,

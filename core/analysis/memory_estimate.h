@@ -12,13 +12,18 @@
 
 namespace depthscope {
 
-// The model's weights in memory (float32).
+// The model's weights in memory as held: c.weight_bytes when set (F16/BF16 checkpoints stay
+// 2 bytes per weight in the file mapping), else float32.
 std::int64_t model_weight_bytes(const ModelConfig& c);
+
+// The float32 copies of weights held narrower than float32 that exist while a window runs:
+// two layers (a sweep may run two configurations at once) plus the LM head; 0 for float32.
+std::int64_t widened_weight_bytes(const ModelConfig& c);
 
 // One block applied to one window of T tokens, with everything alive at its peak: the
 // norms, q/k/v (and repeated K/V for grouped-query attention), the [H, T, T] scores and
-// their softmax, the MLP widths, the float64 copies the statistics take, and the head's
-// [T, V] logits in float32 and float64 (logit lens, scoring).
+// their softmax, the MLP widths, the float64 copies the statistics take, the head's
+// [T, V] logits in float32 and float64 (logit lens, scoring), and widened_weight_bytes.
 std::int64_t window_transient_bytes(const ModelConfig& c, std::int64_t T);
 
 // layer_statistics over `tokens` ids in windows of n_ctx, with `group_tokens` of them held

@@ -141,7 +141,7 @@ ModelWeights assign_tensors(const ModelConfig& c, const std::vector<Source>& sou
       control.report(++done, total, name);
       continue;
     }
-    const at::Tensor t = read_tensor(*s.file, *s.entry);
+    const at::Tensor t = read_tensor_as_stored(*s.file, *s.entry);  // F16/BF16 stay 2 bytes
     if (c.family == ModelFamily::gpt2) {
       // Note which slots the GPT-2 names fill by comparing before/after.
       ModelWeights before = w;
@@ -335,7 +335,9 @@ std::map<const at::Tensor*, std::string> gpt2_names(ModelWeights& w) {
 }  // namespace
 
 LoadedCheckpoint load_checkpoint(const std::string& path, const RunControl& control) {
-  return dispatch(path, control);
+  LoadedCheckpoint out = dispatch(path, control);
+  out.config.weight_bytes = weight_bytes_in_memory(out.weights);  // as held: F16/BF16 stay 2 bytes
+  return out;
 }
 
 NamedTensors hf_named_tensors(const ModelConfig& c, const ModelWeights& weights) {

@@ -10,7 +10,10 @@
 //   "llama2c-v0", "llama2c-v1"       llama2.c .bin checkpoints (q/k rows permuted on import)
 // Families: llama / mistral, qwen2, qwen3 (HF Llama names) and gpt2 (HF GPT-2 names,
 // Conv1D transposed, fused c_attn split); scheme-specific tensors use the names of
-// named_tensors() (core/model/weights.h). Everything is float32 after loading.
+// named_tensors() (core/model/weights.h). Safetensors weights keep the file's dtype (F32,
+// F16, BF16) as views of the read-only mapping; the Transformer widens them to float32 one
+// layer at a time (float32_layer), and clone_weights makes owned float32 copies for training.
+// llama2.c files are float32.
 #include <ATen/core/Tensor.h>
 
 #include <string>

@@ -32,26 +32,26 @@ SafetensorsFile open_safetensors(const std::string& path) {
   return f;
 }
 
-at::Tensor read_tensor(const SafetensorsFile& file, const SafetensorsEntry& e) {
-  static_assert(sizeof(float) == 4, "float32 expected");
+at::Tensor read_tensor_as_stored(const SafetensorsFile& file, const SafetensorsEntry& e) {
   const std::vector<std::int64_t>& shape = e.shape;
   std::uint8_t* p = file.map->mutable_data() + file.header.data_start + e.begin;
   const at::ScalarType type = scalar_type(e.dtype);
   const std::size_t bytes = e.end - e.begin;
   const auto addr = reinterpret_cast<std::uintptr_t>(p);
   if (addr % element_size(e.dtype) == 0) {
-    if (type == at::kFloat) {
-      // Zero-copy: the tensor aliases the mapping, whose lifetime the deleter extends.
-      std::shared_ptr<MappedFile> keep = file.map;
-      return at::from_blob(p, shape, [keep](void*) mutable { keep.reset(); },
-                           at::TensorOptions().dtype(at::kFloat));
-    }
-    return at::from_blob(p, shape, at::TensorOptions().dtype(type)).to(at::kFloat);
+    // Zero-copy: the tensor aliases the mapping, whose lifetime the deleter extends.
+    std::shared_ptr<MappedFile> keep = file.map;
+    return at::from_blob(p, shape, [keep](void*) mutable { keep.reset(); }, at::TensorOptions().dtype(type));
   }
   // Misaligned: one copy into an aligned buffer of the stored type.
   at::Tensor t = at::empty(shape, at::TensorOptions().dtype(type));
   if (bytes > 0) std::memcpy(t.data_ptr(), p, bytes);
-  return type == at::kFloat ? t : t.to(at::kFloat);
+  return t;
+}
+
+at::Tensor read_tensor(const SafetensorsFile& file, const SafetensorsEntry& e) {
+  static_assert(sizeof(float) == 4, "float32 expected");
+  return read_tensor_as_stored(file, e).to(at::kFloat);  // F32: the same tensor, no copy
 }
 
 NamedTensors load_safetensors(const std::string& path, const RunControl& control) {

@@ -1,9 +1,12 @@
 #pragma once
 // Reading and writing safetensors files as float32 ATen tensors.
 //
-// Reading maps the file (MappedFile). F32 tensors whose data is 4-byte aligned are
-// zero-copy views of the mapping (the tensor's deleter holds the mapping alive); other F32
-// tensors are copied once; F16 / BF16 are converted to F32 once.
+// Reading maps the file (MappedFile). read_tensor_as_stored keeps the file's dtype: a tensor
+// whose data is aligned to its element size is a zero-copy view of the mapping (the tensor's
+// deleter holds the mapping alive), others are copied once; checkpoints load this way, so an
+// F16/BF16 checkpoint takes 2 bytes per weight (widened per layer while it runs,
+// float32_layer in core/model/weights.h). read_tensor / load_safetensors give float32
+// (F32 zero-copy as above; F16 / BF16 converted once).
 // Writing stores F32 by default (F16 or BF16 on request) and is atomic (AtomicFileWriter:
 // <path>.tmp then rename).
 #include <ATen/core/Tensor.h>
@@ -33,6 +36,10 @@ SafetensorsFile open_safetensors(const std::string& path);
 
 // One tensor of an opened file as float32 (contiguous, CPU).
 at::Tensor read_tensor(const SafetensorsFile& file, const SafetensorsEntry& entry);
+
+// One tensor of an opened file in its stored dtype (F32, F16 or BF16; contiguous, CPU), a
+// view of the read-only mapping when aligned: never write to it in place.
+at::Tensor read_tensor_as_stored(const SafetensorsFile& file, const SafetensorsEntry& entry);
 
 // Every tensor of the file, in file order, as float32. Reports progress per tensor and
 // checks for cancellation between tensors.

@@ -64,6 +64,12 @@ struct ModelConfig {
   std::int64_t bos_id = 1;
   std::int64_t eos_id = 2;
 
+  // Bytes the weights take in memory as held; 0: float32 (4 x parameter_count()). Not a
+  // config.json field: the checkpoint loader and the Transformer set it from the tensors
+  // (F16/BF16 checkpoints stay 2 bytes per weight in the file mapping), so memory estimates
+  // count the weights as they are held (core/analysis/memory_estimate.h).
+  std::int64_t weight_bytes = 0;
+
   std::int64_t resolved_head_dim() const { return head_dim > 0 ? head_dim : hidden_size / num_heads; }
   // Throws UsageError naming the first inconsistent field (e.g. heads not dividing kv heads).
   void validate() const;

@@ -50,6 +50,7 @@ Transformer::Transformer(ModelConfig config, ModelWeights weights)
     : config_(std::move(config)), weights_(std::move(weights)) {
   config_.validate();
   check_weights(weights_, config_, "model");
+  config_.weight_bytes = weight_bytes_in_memory(weights_);  // F16/BF16 weights stay 2 bytes
 }
 
 at::Tensor Transformer::norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const {
@@ -70,9 +71,9 @@ at::Tensor Transformer::embed(const at::Tensor& tokens, std::int64_t pos_offset)
   if (min_id < 0 || max_id >= config_.vocab_size)
     throw UsageError("token id " + std::to_string(min_id < 0 ? min_id : max_id) +
                      " is outside the vocabulary [0, " + std::to_string(config_.vocab_size) + ")");
-  at::Tensor x = at::embedding(weights_.tok_embeddings, tokens);  // [B, T, d]
+  at::Tensor x = at::embedding(weights_.tok_embeddings, tokens).to(at::kFloat);  // [B, T, d]
   if (config_.positions == PositionKind::learned)
-    x = x + weights_.pos_embeddings.narrow(0, pos_offset, T);  // + [T, d]
+    x = x + weights_.pos_embeddings.narrow(0, pos_offset, T).to(at::kFloat);  // + [T, d]
   return x;
 }
 
@@ -133,7 +134,8 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   if (layer < 1 || layer > config_.num_layers)
     throw UsageError("layer " + std::to_string(layer) + " is outside 1.." +
                      std::to_string(config_.num_layers));
-  const LayerWeights& lw = weights_.layers[static_cast<size_t>(layer - 1)];
+  // float32 view of this layer (a copy only for F16/BF16 weights, freed when the block returns)
+  const LayerWeights lw = float32_layer(weights_.layers[static_cast<size_t>(layer - 1)]);
   record(probe, layer, ProbeSite::resid_pre, x);
 
   if (is_post_norm_layer(config_, layer)) {
@@ -179,7 +181,9 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
 
 at::Tensor Transformer::head(const at::Tensor& x) const {
   // The final norm is never LNS-scaled (paper).
-  return at::linear(norm(x, weights_.final_norm_w, weights_.final_norm_b), weights_.lm_head);  // [B, T, V]
+  const ModelWeights& w = weights_;  // widened to float32 for this call only when F16/BF16
+  return at::linear(norm(x, float32_weight(w.final_norm_w), float32_weight(w.final_norm_b)),
+                    float32_weight(w.lm_head));  // [B, T, V]
 }
 
 at::Tensor Transformer::forward(const at::Tensor& tokens, LayerProbe* probe,

@@ -2,9 +2,13 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <atomic>
+#include <set>
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/weight_slots.h"
 
 namespace depthscope {
 
@@ -55,6 +59,60 @@ ModelWeights clone_weights(const ModelWeights& w, const ModelConfig& c) {
   for (auto& [name, t] : named_tensors(out, c)) *t = t->to(at::kFloat).clone().contiguous();
   if (c.tie_word_embeddings) out.lm_head = out.tok_embeddings;
   return out;
+}
+
+namespace {
+
+std::atomic<std::int64_t> widened_live{0};
+std::atomic<std::int64_t> widened_peak{0};
+
+void note_widened(std::int64_t bytes) {
+  const std::int64_t now = widened_live.fetch_add(bytes) + bytes;
+  std::int64_t peak = widened_peak.load();
+  while (now > peak && !widened_peak.compare_exchange_weak(peak, now)) {
+  }
+}
+
+}  // namespace
+
+at::Tensor float32_weight(const at::Tensor& t) {
+  if (!t.defined() || t.scalar_type() == at::kFloat) return t;
+  // Exact: every F16/BF16 value is a float32 value. The copy's storage is handed out through
+  // a deleter that keeps the count of live widened bytes.
+  at::Tensor wide = t.to(at::kFloat).contiguous();  // new storage, same shape
+  const std::int64_t bytes = static_cast<std::int64_t>(wide.nbytes());
+  note_widened(bytes);
+  auto* owner = new at::Tensor(wide);
+  return at::from_blob(
+      wide.data_ptr(), wide.sizes(), wide.strides(),
+      [owner, bytes](void*) {
+        widened_live.fetch_sub(bytes);
+        delete owner;
+      },
+      wide.options());
+}
+
+LayerWeights float32_layer(const LayerWeights& lw) {
+  LayerWeights out;
+  for (const LayerSlot& s : layer_slots()) out.*(s.member) = float32_weight(lw.*(s.member));
+  return out;
+}
+
+std::int64_t widened_bytes_live() { return widened_live.load(); }
+std::int64_t widened_bytes_peak() { return widened_peak.load(); }
+void reset_widened_bytes_peak() { widened_peak.store(widened_live.load()); }
+
+std::int64_t weight_bytes_in_memory(const ModelWeights& w) {
+  std::set<const void*> seen;  // a tied head shares the embedding's storage
+  std::int64_t total = 0;
+  auto add = [&](const at::Tensor& t) {
+    if (!t.defined() || t.numel() == 0 || !seen.insert(t.data_ptr()).second) return;
+    total += static_cast<std::int64_t>(t.nbytes());
+  };
+  for (const ModelSlot& s : model_slots()) add(w.*(s.member));
+  for (const LayerWeights& lw : w.layers)
+    for (const LayerSlot& s : layer_slots()) add(lw.*(s.member));
+  return total;
 }
 
 namespace {

@@ -41,9 +41,27 @@ struct ModelWeights {
 std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, const ModelConfig& c);
 
 // A deep copy that owns its memory (float32, contiguous), for anything that modifies weights
-// in place: tensors loaded from a checkpoint alias a read-only file mapping. A tied head
-// stays tied (lm_head aliases the copied embedding).
+// in place: tensors loaded from a checkpoint alias a read-only file mapping and keep the
+// file's dtype (F16/BF16 stay 2 bytes per element). A tied head stays tied (lm_head aliases
+// the copied embedding).
 ModelWeights clone_weights(const ModelWeights& w, const ModelConfig& c);
+
+// Weights for compute, widened to float32 only while they are used. A float32 tensor comes
+// back as it is (no copy, same storage, autograd intact); an F16/BF16 tensor (a checkpoint
+// kept in its file dtype) is widened exactly into a new float32 tensor that is freed when
+// the last handle to it goes. The Transformer widens one layer per block and the head per
+// call, so at most one layer's float32 copy exists per running block, never the whole model.
+at::Tensor float32_weight(const at::Tensor& t);
+LayerWeights float32_layer(const LayerWeights& lw);
+
+// Bytes of float32 copies made by float32_weight that are alive now, and the most alive at
+// once since the last reset (process-wide; for tests and benchmarks of the per-layer bound).
+std::int64_t widened_bytes_live();
+std::int64_t widened_bytes_peak();
+void reset_widened_bytes_peak();
+
+// Bytes the weights take in memory as they are held (a tied head counted once).
+std::int64_t weight_bytes_in_memory(const ModelWeights& w);
 
 // Throws FileError(source, name, ...) when a tensor the config requires is missing or has the
 // wrong shape. `source` names the file the weights came from.
