@@ -15,11 +15,13 @@ std::int64_t model_weight_bytes(const ModelConfig& c) {
 std::int64_t widened_weight_bytes(const ModelConfig& c) {
   if (model_weight_bytes(c) >= c.parameter_count() * kF32) return 0;  // already float32
   const std::int64_t d = c.hidden_size, V = c.vocab_size;
-  std::int64_t outside = V * d * (c.tie_word_embeddings ? 1 : 2) + 2 * d;  // embeddings, head, final norm
+  const std::int64_t final_norm = c.norm_kind == NormKind::layer ? 2 * d : d;
+  std::int64_t outside = V * d * (c.tie_word_embeddings ? 1 : 2) + final_norm;  // embeddings, head
   if (c.positions == PositionKind::learned) outside += c.max_position * d;
   const std::int64_t per_layer = (c.parameter_count() - outside) / std::max<std::int64_t>(1, c.num_layers);
-  // Two layers (the sweep may run two configurations at once) and the head.
-  return (2 * per_layer + V * d) * kF32;
+  // A block widens its layer and the head widens itself, each freed when done; a sweep may
+  // run two configurations at once, so two of the larger piece.
+  return 2 * std::max(per_layer, V * d + final_norm) * kF32;
 }
 
 std::int64_t window_transient_bytes(const ModelConfig& c, std::int64_t T) {

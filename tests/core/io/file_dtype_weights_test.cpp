@@ -1,0 +1,158 @@
+// F16/BF16 checkpoints stay in their file dtype after loading (2 bytes per weight, views of the
+// mapping) and are widened to float32 one layer at a time while the forward runs (issue 11):
+// the logits equal those of the whole model widened to float32 up front, at most one layer's
+// (or the head's) float32 copy is alive at once, memory estimates count 2 bytes per weight,
+// and clone_weights still gives owned float32 copies for training.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <filesystem>
+
+#include "core/analysis/memory_estimate.h"
+#include "core/io/checkpoint.h"
+#include "core/io/weight_slots.h"
+#include "core/model/transformer.h"
+#include "tests/test_support.h"
+
+namespace depthscope {
+namespace {
+
+namespace fs = std::filesystem;
+
+ModelConfig llama_gqa() {
+  ModelConfig c;
+  c.vocab_size = 96;
+  c.hidden_size = 64;
+  c.intermediate_size = 160;
+  c.num_layers = 4;
+  c.num_heads = 4;
+  c.num_kv_heads = 2;
+  c.max_position = 64;
+  c.norm_scheme = NormScheme::lns;
+  return c;
+}
+
+ModelConfig gpt2_tied() {
+  ModelConfig c = llama_gqa();
+  c.family = ModelFamily::gpt2;
+  c.num_kv_heads = 4;
+  c.norm_kind = NormKind::layer;
+  c.activation = Activation::gelu_new;
+  c.gated_mlp = false;
+  c.positions = PositionKind::learned;
+  c.qkv_bias = c.out_bias = c.mlp_bias = true;
+  c.tie_word_embeddings = true;
+  c.norm_scheme = NormScheme::pre;
+  return c;
+}
+
+std::int64_t layer_f32_bytes(const LayerWeights& lw) {
+  std::int64_t n = 0;
+  for (const LayerSlot& s : layer_slots())
+    if ((lw.*(s.member)).defined()) n += (lw.*(s.member)).numel() * 4;
+  return n;
+}
+
+struct Case {
+  const char* name;
+  ModelConfig config;
+  SafetensorsDtype dtype;
+  at::ScalarType type;
+};
+
+TEST(FileDtypeWeights, HalfCheckpointsStayNarrowAndGiveTheWidenedLogitsOneLayerAtATime) {
+  const std::vector<Case> cases = {{"llama-bf16", llama_gqa(), SafetensorsDtype::bf16, at::kBFloat16},
+                                   {"llama-f16", llama_gqa(), SafetensorsDtype::f16, at::kHalf},
+                                   {"gpt2-bf16", gpt2_tied(), SafetensorsDtype::bf16, at::kBFloat16}};
+  for (const Case& k : cases) {
+    SCOPED_TRACE(k.name);
+    const fs::path dir = test::scratch_dir(std::string("file_dtype_") + k.name);
+    save_hf(dir.string(), k.config, Transformer::random(k.config, 11).weights(), k.dtype);
+    LoadedCheckpoint ck = load_checkpoint(dir.string());
+
+    // Every weight keeps the file's dtype: 2 bytes per element, and the config says so.
+    for (const auto& [name, t] : named_tensors(ck.weights, ck.config)) {
+      EXPECT_EQ(t->scalar_type(), k.type) << name;
+      EXPECT_EQ(t->element_size(), 2u) << name;
+    }
+    const std::int64_t params = ck.config.parameter_count();
+    EXPECT_EQ(ck.config.weight_bytes, 2 * params);
+
+    // The reference: the whole model widened to float32 before anything runs.
+    ModelWeights wide = clone_weights(ck.weights, ck.config);
+    for (const auto& [name, t] : named_tensors(wide, ck.config))
+      EXPECT_EQ(t->scalar_type(), at::kFloat) << name;
+    const Transformer reference(ck.config, wide);
+    EXPECT_EQ(reference.config().weight_bytes, 4 * params);
+
+    const Transformer narrow(ck.config, ck.weights);
+    EXPECT_EQ(narrow.config().weight_bytes, 2 * params);
+    const at::Tensor tokens = at::arange(0, 24, at::kLong).mul(7).remainder(k.config.vocab_size).view({2, 12});
+
+    const std::int64_t live_before = widened_bytes_live();
+    reset_widened_bytes_peak();
+    const at::Tensor logits = narrow.forward(tokens);  // [2, 12, V]
+    const std::int64_t peak = widened_bytes_peak() - live_before;
+    EXPECT_EQ(widened_bytes_live(), live_before) << "every widened copy is freed after the forward";
+
+    EXPECT_EQ(logits.scalar_type(), at::kFloat);
+    EXPECT_TRUE(at::equal(logits, reference.forward(tokens))) << "widening is exact";
+
+    // Per layer: the largest single float32 copy alive is one layer or the head, never more.
+    const std::int64_t one_layer = layer_f32_bytes(ck.weights.layers[0]);
+    const std::int64_t head = (k.config.vocab_size + 2) * k.config.hidden_size * 4;  // lm_head + final norm
+    EXPECT_GE(peak, one_layer) << "the forward widened a layer";
+    EXPECT_LE(peak, std::max(one_layer, head));
+    EXPECT_LT(peak, k.config.num_layers * one_layer);
+
+    // Float32 weights are used as they are: no copies at all.
+    reset_widened_bytes_peak();
+    reference.forward(tokens);
+    EXPECT_EQ(widened_bytes_peak(), live_before);
+
+    // Skipping layers (the removal sweep) gives the widened model's numbers too.
+    EXPECT_TRUE(at::equal(narrow.forward(tokens, nullptr, {2}), reference.forward(tokens, nullptr, {2})));
+  }
+}
+
+TEST(FileDtypeWeights, CloneForTrainingOwnsFloat32AndLeavesTheMappingAlone) {
+  const ModelConfig c = llama_gqa();
+  const fs::path dir = test::scratch_dir("file_dtype_clone");
+  save_hf(dir.string(), c, Transformer::random(c, 12).weights(), SafetensorsDtype::bf16);
+  LoadedCheckpoint ck = load_checkpoint(dir.string());
+  const at::Tensor before = ck.weights.layers[1].wq.to(at::kFloat);
+  ModelWeights owned = clone_weights(ck.weights, ck.config);
+  EXPECT_EQ(owned.layers[1].wq.scalar_type(), at::kFloat);
+  EXPECT_NE(owned.layers[1].wq.data_ptr(), ck.weights.layers[1].wq.data_ptr());
+  owned.layers[1].wq.add_(1.0);  // training writes its own copy
+  EXPECT_TRUE(at::equal(ck.weights.layers[1].wq.to(at::kFloat), before));
+  EXPECT_EQ(ck.weights.layers[1].wq.scalar_type(), at::kBFloat16);
+}
+
+TEST(FileDtypeWeights, MemoryEstimatesCountTwoBytesPerWeightPlusTheWidenedCopies) {
+  ModelConfig f32;  // the Llama-2-7B shape
+  f32.hidden_size = 4096;
+  f32.intermediate_size = 11008;
+  f32.num_layers = 32;
+  f32.num_heads = f32.num_kv_heads = 32;
+  f32.vocab_size = 32000;
+  ModelConfig bf16 = f32;
+  bf16.weight_bytes = 2 * f32.parameter_count();
+  EXPECT_EQ(f32.parameter_count(), 6738415616);  // Llama-2-7B
+  EXPECT_EQ(model_weight_bytes(f32), 4 * f32.parameter_count());
+  EXPECT_EQ(model_weight_bytes(bf16), 2 * f32.parameter_count());
+  EXPECT_EQ(widened_weight_bytes(f32), 0);
+  // Two float32 layers (202,383,360 parameters each; a layer is larger than the head).
+  EXPECT_EQ(widened_weight_bytes(bf16), 2 * 202383360LL * 4);
+  // stats on 512 tokens and the sweep on 128 fit the default budget of a 24 GB machine (70%,
+  // 16.8 GB) with 13.5 GB of BF16 weights; float32 weights alone (27 GB) would not.
+  const std::int64_t budget_24gb = 16'800'000'000LL;
+  EXPECT_LT(layer_statistics_memory(bf16, 512, 256, true, 512), budget_24gb);
+  EXPECT_LT(layer_removal_memory(bf16, 128, 128, false), budget_24gb);
+  EXPECT_GT(layer_statistics_memory(f32, 512, 256, true, 512), 26'000'000'000LL);
+}
+
+}  // namespace
+}  // namespace depthscope
