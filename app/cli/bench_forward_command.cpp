@@ -3,6 +3,8 @@
 //   --mode forward  tokens/s of Transformer::forward on [batch, ctx]
 //   --mode stats    statistics-collecting forward vs plain forward over the same windows
 //   --mode sweep    cached vs naive layer-removal sweep
+//   --matrix        DepthScope vs an eager PyTorch peer over the shapes of issue 11
+//                   (bench_forward_matrix.h; tools/bench/forward_matrix.sh makes the table)
 // Timings are the fastest of --iters runs after --warmup runs (the minimum is the robust
 // estimate on a machine shared with other work; tools/bench/forward_baseline.py does the same).
 #include <CLI/CLI.hpp>
@@ -17,6 +19,7 @@
 #include <functional>
 #include <iostream>
 
+#include "app/cli/bench_forward_matrix.h"
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/layer_stats.h"
 #include "app/cli/commands.h"
@@ -81,6 +84,9 @@ void add_bench_forward_command(CLI::App& app) {
     int iters = 5, warmup = 1;
     std::string mode = "forward";
     std::uint64_t seed = 0;
+    std::int64_t kv_heads = 0;
+    bool matrix = false;
+    MatrixOptions m;
   };
   auto o = std::make_shared<Options>();
   o->config.num_layers = 6;
@@ -103,9 +109,21 @@ void add_bench_forward_command(CLI::App& app) {
   cmd->add_option("--warmup", o->warmup)->capture_default_str();
   cmd->add_option("--mode", o->mode, "forward | stats | sweep")->capture_default_str();
   cmd->add_option("--seed", o->seed)->capture_default_str();
+  cmd->add_option("--kv-heads", o->kv_heads, "Key/value heads (0: --heads)")->capture_default_str();
+  cmd->add_flag("--matrix", o->matrix, "DepthScope vs eager PyTorch over the shapes of issue 11, interleaved");
+  cmd->add_option("--reps", o->m.reps, "--matrix: forwards of each per shape (fastest counts)")->capture_default_str();
+  cmd->add_option("--python", o->m.python, "--matrix: interpreter of the PyTorch peer")->capture_default_str();
+  cmd->add_option("--peer", o->m.peer, "--matrix: the peer script")->capture_default_str();
+  cmd->add_option("--only", o->m.only, "--matrix: comma-separated row names");
+  cmd->add_flag("--no-peer", o->m.no_peer, "--matrix: DepthScope only");
   cmd->callback([o] {
+    if (o->matrix) {
+      o->m.warmup = o->warmup;
+      std::cout << run_forward_matrix(o->m).dump(2) << "\n";
+      return;
+    }
     if (o->iters < 1) throw UsageError("--iters must be at least 1");
-    o->config.num_kv_heads = o->config.num_heads;
+    o->config.num_kv_heads = o->kv_heads > 0 ? o->kv_heads : o->config.num_heads;
     const Transformer model = Transformer::random(o->config, o->seed);
     at::NoGradGuard no_grad;
     at::Generator gen = at::detail::createCPUGenerator(o->seed + 1);
@@ -115,6 +133,7 @@ void add_bench_forward_command(CLI::App& app) {
     nlohmann::json j = {{"mode", o->mode}, {"threads", threads()}, {"blas", blas_name()}, {"libtorch", torch_version()},
                         {"layers", o->config.num_layers}, {"hidden", o->config.hidden_size},
                         {"ffn", o->config.intermediate_size}, {"heads", o->config.num_heads},
+                        {"kv_heads", o->config.num_kv_heads},
                         {"vocab", o->config.vocab_size}, {"ctx", o->ctx}, {"batch", o->batch}};
     if (o->mode == "forward") {
       const Timing t = best_seconds(o->warmup, o->iters, [&] { model.forward(tokens); });

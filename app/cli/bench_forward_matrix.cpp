@@ -1,0 +1,200 @@
+#include "app/cli/bench_forward_matrix.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <dlfcn.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <iostream>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/model/transformer.h"
+#include "core/runtime/threads.h"
+
+extern char** environ;
+
+namespace depthscope::cli {
+
+namespace {
+
+struct Shape {
+  std::string name;
+  std::int64_t layers, hidden, ffn, heads, kv_heads, vocab, batch, ctx;
+};
+
+// The rows of issue 11: the three shapes it was filed with, stories260K, the LLaMA-130M
+// shape, a grouped-query shape with head size 128, and one model over contexts 128..2048.
+std::vector<Shape> matrix_shapes() {
+  return {
+      {"6x256-4h-4x128", 6, 256, 688, 4, 4, 8192, 4, 128},
+      {"12x256-8h-4x256", 12, 256, 688, 8, 8, 8192, 4, 256},
+      {"stories260K-5x64-8h4kv-1x512", 5, 64, 172, 8, 4, 512, 1, 512},
+      {"llama130M-12x768-12h-1x256", 12, 768, 2048, 12, 12, 32000, 1, 256},
+      {"gqa-hd128-4x1024-8h2kv-1x512", 4, 1024, 2816, 8, 2, 8192, 1, 512},
+      {"6x256-4h-1x128", 6, 256, 688, 4, 4, 8192, 1, 128},
+      {"6x256-4h-1x512", 6, 256, 688, 4, 4, 8192, 1, 512},
+      {"6x256-4h-1x2048", 6, 256, 688, 4, 4, 8192, 1, 2048},
+  };
+}
+
+double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// The GEMM kernels OpenBLAS runs in this process ("SkylakeX", "Haswell", ...); empty when the
+// BLAS is not OpenBLAS. The peer is started with OPENBLAS_CORETYPE set to it.
+std::string openblas_kernels() {
+  using CoreName = char* (*)();
+  auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return corename ? std::string(corename()) : std::string();
+}
+
+// The Python process, spoken to one JSON line at a time over two pipes.
+class Peer {
+ public:
+  Peer(const MatrixOptions& o, const std::string& kernels) {
+    int to_child[2], from_child[2];
+    if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("bench-forward --matrix: pipe failed");
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, to_child[0], 0);
+    posix_spawn_file_actions_adddup2(&fa, from_child[1], 1);
+    posix_spawn_file_actions_addclose(&fa, to_child[1]);
+    posix_spawn_file_actions_addclose(&fa, from_child[0]);
+    std::vector<std::string> env;
+    for (char** e = environ; *e; ++e)
+      if (std::string(*e).rfind("OPENBLAS_CORETYPE=", 0) != 0) env.emplace_back(*e);
+    if (!kernels.empty()) env.push_back("OPENBLAS_CORETYPE=" + kernels);
+    std::vector<char*> envp;
+    for (std::string& e : env) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    std::string py = o.python, script = o.peer, serve = "--serve";
+    char* argv[] = {py.data(), script.data(), serve.data(), nullptr};
+    const int rc = posix_spawn(&pid_, py.c_str(), &fa, nullptr, argv, envp.data());
+    posix_spawn_file_actions_destroy(&fa);
+    close(to_child[0]);
+    close(from_child[1]);
+    if (rc != 0) throw UsageError("bench-forward --matrix: cannot start " + o.python + " " + o.peer);
+    in_ = fdopen(from_child[0], "r");
+    out_ = fdopen(to_child[1], "w");
+  }
+  ~Peer() {
+    if (out_) fclose(out_);
+    if (in_) fclose(in_);
+    int status = 0;
+    if (pid_ > 0) waitpid(pid_, &status, 0);
+  }
+  Peer(const Peer&) = delete;
+  Peer& operator=(const Peer&) = delete;
+
+  nlohmann::json ask(const nlohmann::json& cmd) {
+    const std::string line = cmd.dump() + "\n";
+    if (fputs(line.c_str(), out_) < 0 || fflush(out_) != 0)
+      throw UsageError("bench-forward --matrix: the Python peer exited (see its error above)");
+    char* buf = nullptr;
+    size_t cap = 0;
+    const ssize_t n = getline(&buf, &cap, in_);
+    std::string reply = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+    free(buf);
+    if (reply.empty()) throw UsageError("bench-forward --matrix: the Python peer exited (see its error above)");
+    nlohmann::json j = nlohmann::json::parse(reply);
+    if (j.contains("error")) throw UsageError("bench-forward --matrix: Python peer: " + j["error"].get<std::string>());
+    return j;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  FILE* in_ = nullptr;
+  FILE* out_ = nullptr;
+};
+
+ModelConfig config_of(const Shape& s) {
+  ModelConfig c;
+  c.num_layers = s.layers;
+  c.hidden_size = s.hidden;
+  c.intermediate_size = s.ffn;
+  c.num_heads = s.heads;
+  c.num_kv_heads = s.kv_heads;
+  c.vocab_size = s.vocab;
+  c.max_position = std::max<std::int64_t>(2048, s.ctx);
+  c.tie_word_embeddings = false;
+  return c;
+}
+
+std::string fmt(double v, int decimals) {
+  std::ostringstream os;
+  os.setf(std::ios::fixed);
+  os.precision(decimals);
+  os << v;
+  return os.str();
+}
+
+}  // namespace
+
+nlohmann::json run_forward_matrix(const MatrixOptions& o) {
+  if (o.reps < 1) throw UsageError("--reps must be at least 1");
+  const std::string kernels = openblas_kernels();
+  std::unique_ptr<Peer> peer;
+  if (!o.no_peer) peer = std::make_unique<Peer>(o, kernels);
+  nlohmann::json result = {{"threads", threads()}, {"blas", blas_name()}, {"openblas_kernels", kernels},
+                           {"libtorch", torch_version()}, {"reps", o.reps}, {"warmup", o.warmup}};
+  std::cerr << "| shape (layers x d, heads, batch x tokens) | DepthScope tok/s | PyTorch eager tok/s | ratio |\n"
+               "|---|---|---|---|\n";
+  for (const Shape& s : matrix_shapes()) {
+    if (!o.only.empty() && ("," + o.only + ",").find("," + s.name + ",") == std::string::npos) continue;
+    const Transformer model = Transformer::random(config_of(s), 0);
+    at::Generator gen = at::detail::createCPUGenerator(1);
+    const at::Tensor tokens = at::randint(0, s.vocab, {s.batch, s.ctx}, gen, at::kLong);  // [B, T]
+    if (peer)
+      peer->ask({{"cmd", "build"}, {"layers", s.layers}, {"hidden", s.hidden}, {"ffn", s.ffn}, {"heads", s.heads},
+                 {"kv_heads", s.kv_heads}, {"vocab", s.vocab}, {"ctx", s.ctx}, {"batch", s.batch},
+                 {"threads", threads()}, {"seed", 0}});
+    double ds = 1e300, ds_cpu = 1e300, py = 1e300, py_cpu = 1e300;
+    for (int i = 0; i < o.warmup + o.reps; ++i) {
+      {  // DepthScope: one forward
+        c10::InferenceMode guard;
+        const double c0 = cpu_now();
+        const auto start = std::chrono::steady_clock::now();
+        model.forward(tokens);
+        const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (i >= o.warmup) ds = std::min(ds, wall), ds_cpu = std::min(ds_cpu, cpu_now() - c0);
+      }
+      if (peer) {  // then PyTorch: one forward
+        const nlohmann::json r = peer->ask({{"cmd", "run"}});
+        if (i >= o.warmup)
+          py = std::min(py, r["seconds"].get<double>()), py_cpu = std::min(py_cpu, r["cpu_seconds"].get<double>());
+      }
+    }
+    const double n = static_cast<double>(s.batch * s.ctx);
+    nlohmann::json row = {{"shape", s.name}, {"layers", s.layers}, {"hidden", s.hidden}, {"ffn", s.ffn},
+                          {"heads", s.heads}, {"kv_heads", s.kv_heads}, {"vocab", s.vocab},
+                          {"batch", s.batch}, {"ctx", s.ctx}, {"depthscope_s", ds},
+                          {"depthscope_cpu_s", ds_cpu}, {"depthscope_tokens_per_s", n / ds}};
+    if (peer) {
+      row["pytorch_s"] = py;
+      row["pytorch_cpu_s"] = py_cpu;
+      row["pytorch_tokens_per_s"] = n / py;
+      row["ratio"] = py / ds;
+    }
+    std::cerr << "| " << s.layers << " x " << s.hidden << ", " << s.heads << " heads"
+              << (s.kv_heads != s.heads ? " (" + std::to_string(s.kv_heads) + " kv)" : std::string()) << ", "
+              << s.batch << " x " << s.ctx << " | " << fmt(n / ds, 0) << " | "
+              << (peer ? fmt(n / py, 0) : "-") << " | " << (peer ? fmt(py / ds, 2) + "x" : "-") << " |"
+              << std::endl;
+    result["rows"].push_back(row);
+  }
+  return result;
+}
+
+}  // namespace depthscope::cli
