@@ -7,12 +7,15 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <thread>
 #include <unistd.h>
 
 #include "app/cli/commands.h"
+#include "app/cli/train_distributed.h"
 #include "core/io/json_numbers.h"
 #include "core/error.h"
 #include "core/runtime/threads.h"
+#include "core/train/distributed_group.h"
 #include "core/train/experiment.h"
 #include "core/train/train_spec.h"
 #include "core/train/trainer.h"
@@ -36,12 +39,15 @@ std::string clock_text(double s) {
 }
 
 // One run, printing a progress line on a terminal or one JSON object per step with --json.
-int train_one(std::int64_t run, const std::string& db, const std::string& out, bool resume, bool json) {
+// With a group, rank 0 alone prints.
+int train_one(std::int64_t run, const std::string& db, const std::string& out, bool resume, bool json,
+              DistGroup* group = nullptr, bool* stopped = nullptr) {
   TrainRunOptions o;
   o.db_path = db;
   o.out_dir = out;
   o.resume = resume;
   o.stop = &g_stop;
+  o.dist = group;
   const bool tty = isatty(STDERR_FILENO) != 0;
   o.on_step = [&](const TrainRunOptions::StepReport& r) {
     if (json) {
@@ -58,6 +64,8 @@ int train_one(std::int64_t run, const std::string& db, const std::string& out, b
     }
   };
   const TrainRunResult r = train_run(run, o);
+  if (stopped != nullptr) *stopped = r.end == TrainEnd::stopped;  // with a group: every rank alike
+  if (group != nullptr && group->rank() != 0) return r.end == TrainEnd::diverged ? 3 : 0;
   const char* end = r.end == TrainEnd::finished ? "finished" : r.end == TrainEnd::stopped ? "stopped" : "diverged";
   if (json) {
     std::cout << nlohmann::json({{"run", run}, {"status", end}, {"step", r.step}, {"message", r.message}}).dump()
@@ -76,6 +84,7 @@ void add_train_command(CLI::App& app) {
     std::string spec, db, out;
     std::int64_t resume = 0, run = 0;
     bool json = false;
+    DistCliOptions dist;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("train", "Train every run of a spec (Pre-LN vs LNS, ...) into a run database");
@@ -88,6 +97,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--db", o->db, "Run database (SQLite; created when missing)")->required();
   cmd->add_option("--out", o->out, "Checkpoint folder (default: <db name>-runs beside the database)");
   cmd->add_flag("--json", o->json, "Print one JSON object per step on stdout instead of a progress line");
+  add_dist_options(cmd, o->dist);
   cmd->callback([o, cmd] {
     if (o->spec.empty() && o->resume == 0 && o->run == 0)
       throw UsageError("train needs --spec SPEC.json, --run RUN or --resume RUN");
@@ -98,26 +108,53 @@ void add_train_command(CLI::App& app) {
     // and marks the run failed, instead of SIGXFSZ killing the process silently.
     std::signal(SIGXFSZ, SIG_IGN);
     int code = 0;
-    if (o->resume > 0) {
-      code = train_one(o->resume, o->db, out, /*resume=*/true, o->json);
+    // Data parallel (docs/distributed.md): --nproc N launches N local ranks of this command;
+    // a rank (WORLD_SIZE > 1 from torchrun, srun or --nproc) joins the group first.
+    const bool launcher = o->dist.nproc > 1;
+    const auto* threads_opt = cmd->get_parent()->get_option("--threads");
+    const int rank_threads = threads_opt->count() > 0 ? threads_opt->as<int>()
+                             : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / std::max(1, o->dist.nproc));
+    std::unique_ptr<DistGroup> group;
+    if (!launcher && (o->resume > 0 || o->run > 0))
+      group = join_dist_group(o->dist, run_device(o->db, o->resume > 0 ? o->resume : o->run));
+    if (launcher && (o->resume > 0 || o->run > 0)) {
+      const std::int64_t run = o->resume > 0 ? o->resume : o->run;
+      code = launch_local_training(o->dist, {run}, o->resume > 0, o->db, out, o->json, rank_threads, g_stop);
+    } else if (o->resume > 0) {
+      code = train_one(o->resume, o->db, out, /*resume=*/true, o->json, group.get());
     } else if (o->run > 0) {
-      code = train_one(o->run, o->db, out, /*resume=*/false, o->json);
+      code = train_one(o->run, o->db, out, /*resume=*/false, o->json, group.get());
     } else {
       const TrainSpec spec = read_train_spec(o->spec);
       if (spec.threads > 0 && cmd->get_parent()->get_option("--threads")->count() == 0) set_threads(spec.threads);
-      const CreatedExperiment e = create_experiment(spec, o->db);
+      if (!launcher) group = join_dist_group(o->dist, spec.device);
+      CreatedExperiment e;
+      if (group == nullptr || group->rank() == 0) e = create_experiment(spec, o->db);
+      if (group != nullptr) {
+        // Rank 0 creates the runs (building the corpus may take a while) and hands out their ids.
+        if (group->rank() == 0) group->publish("runs", nlohmann::json(e.runs).dump());
+        else e.runs = nlohmann::json::parse(group->fetch("runs", std::max(o->dist.timeout_s, 3600.0))).get<std::vector<std::int64_t>>();
+      }
       std::string ids;
       for (std::int64_t r : e.runs) ids += (ids.empty() ? "" : " ") + std::to_string(r);
-      if (o->json)
+      if (group != nullptr && group->rank() != 0)
+        ;  // rank 0 prints
+      else if (o->json)
         std::cout << nlohmann::json({{"experiment", e.experiment}, {"runs", e.runs}, {"corpus", e.corpus_dir}}).dump()
                   << "\n";
       else
         std::printf("experiment %lld: runs %s (corpus %s)\n", static_cast<long long>(e.experiment), ids.c_str(),
                     e.corpus_dir.c_str());
       std::fflush(stdout);
-      for (std::int64_t r : e.runs) {
-        if (g_stop.load()) break;
-        code = std::max(code, train_one(r, o->db, out, /*resume=*/false, o->json));
+      if (launcher) {
+        code = launch_local_training(o->dist, e.runs, /*resume=*/false, o->db, out, o->json, rank_threads, g_stop);
+      } else {
+        for (std::int64_t r : e.runs) {
+          if (g_stop.load() && group == nullptr) break;
+          bool stopped = false;
+          code = std::max(code, train_one(r, o->db, out, /*resume=*/false, o->json, group.get(), &stopped));
+          if (stopped) break;  // a group agrees on stopping inside the run
+        }
       }
     }
     if (code != 0) throw CLI::RuntimeError(code);

@@ -58,7 +58,7 @@ double global_norm(const NamedParams& params) {
 StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam, double lr, double clip,
                        std::int64_t accumulate, const std::function<at::Tensor(std::int64_t)>& batch,
                        LayerProbe* probe, const std::function<at::Tensor(std::int64_t)>& loss_mask,
-                       const std::function<void()>& before_update) {
+                       const std::function<void()>& before_update, const StepSync* sync) {
   keep_freed_memory();
   // Gradients are dropped rather than zeroed: backward then hands each parameter its fresh
   // gradient instead of adding it to a zeroed buffer (one pass less per tensor, no memset).
@@ -66,16 +66,20 @@ StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam
   StepOutcome out;
   double loss_sum = 0;
   for (std::int64_t micro = 0; micro < accumulate; ++micro) {
+    const double w = sync != nullptr && sync->weight ? sync->weight(micro) : 1.0;
+    if (sync != nullptr && micro == accumulate - 1 && sync->before_last_backward) sync->before_last_backward();
+    if (w == 0) continue;  // no counted target on this rank: nothing to add
     const at::Tensor b = batch(micro);  // [B, T+1]
     const std::int64_t T = b.size(1) - 1;
     const at::Tensor logits = model.forward(b.slice(1, 0, T), micro == 0 ? probe : nullptr);  // [B, T, V]
     const at::Tensor targets = b.slice(1, 1, T + 1).reshape({-1});                          // [B*T]
     const at::Tensor mask = loss_mask ? loss_mask(micro).reshape({-1}).to(at::kFloat) : at::Tensor();  // [B*T]
     const at::Tensor loss = next_token_loss(logits.reshape({-1, logits.size(-1)}), targets, mask);
-    (loss / static_cast<double>(accumulate)).backward();
-    loss_sum += loss.item<double>();
+    (w == 1.0 ? loss / static_cast<double>(accumulate) : loss * (w / static_cast<double>(accumulate))).backward();
+    loss_sum += loss.item<double>() * w;
   }
   out.loss = loss_sum / static_cast<double>(accumulate);
+  if (sync != nullptr && sync->reduce) out.loss = sync->reduce(out.loss);
   if (formulas::non_finite(out.loss)) return out;
   out.grad_norm = global_norm(params);
   if (clip > 0 && out.grad_norm > clip) {

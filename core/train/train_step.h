@@ -28,6 +28,18 @@ struct StepOutcome {
 // canonical names (core/model/weights.h).
 NamedParams trainable_parameters(Transformer& model);
 
+// Data-parallel hooks (core/train/distributed_reducer.h). `weight(micro)` scales this
+// rank's mean loss of the micro-batch in backward and in the reported loss (W * counted
+// targets here / counted targets of the global micro-batch, 1 without a loss mask; 0: the
+// rank has no counted target and skips that backward); `before_last_backward` runs before
+// the last micro-batch's backward (arms the overlapping all-reduce); `reduce(local loss)`
+// averages gradients over the ranks and returns the global loss.
+struct StepSync {
+  std::function<double(std::int64_t)> weight;
+  std::function<void()> before_last_backward;
+  std::function<double(double)> reduce;
+};
+
 // `batch(micro)` returns int64 [B, T+1] (inputs [:, :-1], targets [:, 1:]). `probe` is handed
 // to the first micro-batch's forward only. `loss_mask(micro)`, when given, returns a [B, T]
 // float mask of the target positions that count (fine-tuning on responses only); the loss is
@@ -38,6 +50,6 @@ StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam
                        std::int64_t accumulate, const std::function<at::Tensor(std::int64_t)>& batch,
                        LayerProbe* probe = nullptr,
                        const std::function<at::Tensor(std::int64_t)>& loss_mask = {},
-                       const std::function<void()>& before_update = {});
+                       const std::function<void()>& before_update = {}, const StepSync* sync = nullptr);
 
 }  // namespace depthscope

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "core/analysis/formulas.h"
 #include "core/error.h"
@@ -19,6 +20,8 @@
 #include "core/store/process_probe.h"
 #include "core/store/run_db.h"
 #include "core/train/adam.h"
+#include "core/train/distributed_group.h"
+#include "core/train/distributed_reducer.h"
 #include "core/train/divergence.h"
 #include "core/train/heartbeat.h"
 #include "core/train/lr_schedule.h"
@@ -68,11 +71,15 @@ std::vector<double> layer_grad_norms(const std::vector<std::pair<std::string, at
   return sq;
 }
 
-// Mean next-token NLL over the validation windows (the counted targets only).
-double validation_loss(const Transformer& model, const TrainingData& data, const TrainSpec& spec) {
+// Mean next-token NLL over the validation windows (the counted targets only). With a group,
+// rank r evaluates batches r, r+W, ... and the sums are added over the ranks.
+double validation_loss(const Transformer& model, const TrainingData& data, const TrainSpec& spec, DistGroup* dist) {
   at::NoGradGuard no_grad;
   double sum = 0, count = 0;
-  for (const TrainingBatch& b : data.validation_batches(spec.seq, spec.eval_tokens, spec.batch)) {
+  const std::vector<TrainingBatch> batches = data.validation_batches(spec.seq, spec.eval_tokens, spec.batch);
+  for (std::size_t k = 0; k < batches.size(); ++k) {
+    if (dist != nullptr && static_cast<int>(k % static_cast<std::size_t>(dist->world())) != dist->rank()) continue;
+    const TrainingBatch& b = batches[k];
     const at::Tensor& w = b.tokens;  // [n, T+1]
     const std::int64_t T = w.size(1) - 1;
     const at::Tensor logits = model.forward(w.slice(1, 0, T));  // [n, T, V]
@@ -87,7 +94,47 @@ double validation_loss(const Transformer& model, const TrainingData& data, const
       count += static_cast<double>(nll.numel());
     }
   }
+  if (dist != nullptr) {
+    std::vector<at::Tensor> v{at::tensor({sum, count}, at::kDouble)};  // [2]
+    dist->all_reduce_sum(v, "the validation loss");
+    sum = v[0][0].item<double>();
+    count = v[0][1].item<double>();
+  }
   return count > 0 ? sum / count : std::nan("");
+}
+
+// Rows [r*B/W, (r+1)*B/W) of a global micro-batch: rank r's share, by global sample index.
+TrainingBatch rank_share(const TrainingBatch& global, const DistGroup& g) {
+  const std::int64_t per = global.tokens.size(0) / g.world(), first = per * g.rank();
+  return {global.tokens.slice(0, first, first + per), global.mask.defined() ? global.mask.slice(0, first, first + per) : at::Tensor()};
+}
+
+// Every rank's tensors must be the same after the broadcast: per tensor its sum, sum of
+// squares and index-weighted sum (in double), compared by all-reduce min against max.
+void check_identical(DistGroup& g, const std::vector<at::Tensor>& tensors, const std::string& what) {
+  at::NoGradGuard no_grad;
+  std::vector<double> f;
+  for (const at::Tensor& t : tensors) {
+    const at::Tensor x = t.detach().reshape({-1}).to(at::kDouble);  // [numel]
+    f.push_back(x.sum().item<double>());
+    f.push_back(x.pow(2).sum().item<double>());
+    f.push_back((x * at::arange(x.numel(), x.options())).sum().item<double>());
+  }
+  at::Tensor mine = at::tensor(f, at::kDouble), lo = mine.clone(), hi = mine.clone();  // [3 * tensors]
+  g.all_reduce_min(lo, "the check of " + what);
+  g.all_reduce_max(hi, "the check of " + what);
+  if (!at::equal(lo, hi))
+    throw UsageError("rank " + std::to_string(g.rank()) + " of " + std::to_string(g.world()) + ": " + what +
+                     " differ between the ranks" + (at::equal(mine, lo) && at::equal(mine, hi) ? "" : " (this rank's among them)"));
+}
+
+// The ranks start a run together or not at all: any rank's refusal stops every rank.
+void agree_to_start(DistGroup& g, const std::string& refusal, std::int64_t run) {
+  at::Tensor v = at::tensor({refusal.empty() ? 0.0 : 1.0}, at::kDouble);  // [1]
+  g.all_reduce_max(v, "the start of run " + std::to_string(run));
+  if (!refusal.empty()) throw UsageError(refusal);
+  if (v.item<double>() > 0)
+    throw UsageError("rank " + std::to_string(g.rank()) + ": another rank refused run " + std::to_string(run) + " (see its message)");
 }
 
 std::string checkpoint_dir(const std::string& out_dir, std::int64_t run, std::int64_t step) {
@@ -135,22 +182,31 @@ ModelConfig initial_config(const TrainSpec& spec, NormScheme scheme, std::int64_
 }
 
 TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
+  DistGroup* const g = o.dist;
+  const bool lead = g == nullptr || g->rank() == 0;  // writes the database and checkpoints
   store::RunDb db(o.db_path);
   const std::optional<store::RunRecord> record = db.get_run(run);
-  if (!record) throw UsageError("run " + std::to_string(run) + " is not in " + o.db_path);
   // One process per run: a run that is running elsewhere, or already finished, is refused
   // before anything changes (opening the database has reaped runs whose process is gone).
-  if (record->status == store::RunStatus::running && record->pid && *record->pid != store::this_pid() &&
-      record->host == store::this_host() && store::process_alive(*record->pid))
-    throw UsageError("run " + std::to_string(run) + " of " + o.db_path + " is already running (pid " +
-                     std::to_string(*record->pid) + "); stop it first (jobs stop " + std::to_string(run) + ")");
-  if (record->status == store::RunStatus::finished)
-    throw UsageError("run " + std::to_string(run) + " of " + o.db_path + " has finished; nothing to train");
+  std::string refusal;
+  if (!record) refusal = "run " + std::to_string(run) + " is not in " + o.db_path;
+  else if (lead && record->status == store::RunStatus::running && record->pid && *record->pid != store::this_pid() &&
+           record->host == store::this_host() && store::process_alive(*record->pid))
+    refusal = "run " + std::to_string(run) + " of " + o.db_path + " is already running (pid " +
+              std::to_string(*record->pid) + "); stop it first (jobs stop " + std::to_string(run) + ")";
+  else if (record->status == store::RunStatus::finished)
+    refusal = "run " + std::to_string(run) + " of " + o.db_path + " has finished; nothing to train";
+  if (g != nullptr) agree_to_start(*g, refusal, run);
+  else if (!refusal.empty()) throw UsageError(refusal);
   try {
     const TrainSpec spec = parse_train_spec_text(record->spec_json, o.db_path + ": run " + std::to_string(run), ".");
     const NormScheme scheme = parse_norm_scheme(record->scheme);
     const std::unique_ptr<TrainingData> data = open_training_data(spec);
     const TrainingData& corpus = *data;
+    if (g != nullptr && spec.batch % g->world() != 0)
+      throw UsageError("run " + std::to_string(run) + ": the spec's batch (" + std::to_string(spec.batch) +
+                       " sequences per micro-batch, all ranks together) does not split evenly over " +
+                       std::to_string(g->world()) + " ranks");
 
     std::int64_t start = 0;  // optimiser steps already done
     ModelConfig config;
@@ -180,19 +236,54 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
     Adam adam(params, ao);
     if (o.resume) adam.load_state(optimizer_state, adam_steps, resumed_from);
 
-    db.mark_running(run, static_cast<std::int64_t>(getpid()), host_name());
-    if (!o.resume && record->status != store::RunStatus::queued) {
-      // Restarted from its beginning (e.g. killed before its first checkpoint): the rows of
-      // the earlier attempt go, so a reader never mixes two attempts.
-      db.supersede_after(run, 0);
+    // Data parallel: rank 0's weights everywhere, then checked; the gradient buckets.
+    std::unique_ptr<GradientReducer> reducer;
+    double full_allreduce_s = 0;
+    if (g != nullptr) {
+      std::vector<at::Tensor> tensors;
+      for (const auto& [name, p] : params) tensors.push_back(p);
+      {
+        at::NoGradGuard no_grad;
+        g->broadcast(tensors, 0, "the broadcast of rank 0's weights");
+      }
+      check_identical(*g, tensors, "the weights");
+      std::vector<at::Tensor> state;
+      for (auto& [name, t] : adam.state()) state.push_back(t);
+      state.push_back(at::tensor({static_cast<double>(adam.steps()), static_cast<double>(start)}, at::kDouble));
+      check_identical(*g, state, "the optimiser states (resumed from " + (resumed_from.empty() ? std::string("nothing") : resumed_from) + ")");
+      reducer = std::make_unique<GradientReducer>(*g, params);
+      full_allreduce_s = reducer->time_full_all_reduce(5);
     }
-    if (o.resume) {
-      db.supersede_after(run, start);
-      db.add_event(run, store::EventLevel::info, "resumed at step " + std::to_string(start) + " from " + resumed_from);
+
+    if (lead) {
+      db.mark_running(run, static_cast<std::int64_t>(getpid()), host_name());
+      if (!o.resume && record->status != store::RunStatus::queued) {
+        // Restarted from its beginning (e.g. killed before its first checkpoint): the rows of
+        // the earlier attempt go, so a reader never mixes two attempts.
+        db.supersede_after(run, 0);
+      }
+      if (o.resume) {
+        db.supersede_after(run, start);
+        db.add_event(run, store::EventLevel::info, "resumed at step " + std::to_string(start) + " from " + resumed_from);
+      }
+      if (g != nullptr) {
+        char buf[512];
+        std::snprintf(buf, sizeof buf,
+                      "data-parallel: %d ranks (%s, rendezvous %s:%d), %lld of %lld sequences per rank and micro-batch; "
+                      "%.1f MB of gradients in %zu buckets; one all-reduce of all of them %.2f ms (median of 5)",
+                      g->world(), g->backend().c_str(), g->env().master_addr.c_str(), g->env().master_port,
+                      static_cast<long long>(spec.batch / g->world()), static_cast<long long>(spec.batch),
+                      static_cast<double>(reducer->gradient_bytes()) / 1e6, reducer->buckets(), full_allreduce_s * 1e3);
+        db.add_event(run, store::EventLevel::info, buf);
+      }
     }
-    store::MetricWriter metrics(o.db_path);
-    Heartbeat heartbeat(o.db_path, run);
-    heartbeat.set_step(start);
+    std::optional<store::MetricWriter> metrics;
+    std::optional<Heartbeat> heartbeat;
+    if (lead) {
+      metrics.emplace(o.db_path);
+      heartbeat.emplace(o.db_path, run);
+      heartbeat->set_step(start);
+    }
     DivergenceWatch divergence(spec.divergence_margin, spec.divergence_patience);
     const LrSchedule schedule{spec.lr, spec.resolved_warmup(), spec.steps, spec.min_lr_ratio};
     const std::int64_t L = config.num_layers;
@@ -200,103 +291,178 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
     TrainRunResult result;
     result.step = start;
     const auto run_start = Clock::now();
+    // Long single-rank work between collectives (rank 0's checkpoint) waits this long.
+    const double long_wait_s = g != nullptr ? std::max(g->env().timeout_s, 1800.0) : 0;
 
     for (std::int64_t step = start + 1; step <= spec.steps; ++step) {
       const auto t0 = Clock::now();
+      if (g != nullptr) g->mark_step(step);
       const double lr = learning_rate(schedule, step);
       const bool layer_step = step == 1 || step % spec.resolved_layer_metrics_every() == 0 || step == spec.steps;
       TrainingProbe probe(L);
       std::vector<double> layer_grads;
-      // The step's micro-batches, drawn once each (tokens and, for JSONL, the loss mask).
+      // The step's micro-batches, drawn once each (tokens and, for JSONL, the loss mask). With
+      // a group each rank draws the global micro-batch and keeps its rows.
       std::map<std::int64_t, TrainingBatch> drawn;
+      std::map<std::int64_t, double> weight;  // data parallel: this rank's share of the counted targets
+      const bool masked = spec.data_format == "jsonl";
       const auto batches = [&](std::int64_t micro) -> const TrainingBatch& {
         auto it = drawn.find(micro);
-        if (it == drawn.end()) it = drawn.emplace(micro, corpus.train_batch(spec.seed, step, micro, spec.batch, spec.seq)).first;
+        if (it == drawn.end()) {
+          TrainingBatch b = corpus.train_batch(spec.seed, step, micro, spec.batch, spec.seq);
+          if (g != nullptr) {
+            TrainingBatch mine = rank_share(b, *g);
+            double w = 1;
+            if (masked) {
+              const double all = b.mask.sum().item<double>(), here = mine.mask.sum().item<double>();
+              w = all > 0 ? static_cast<double>(g->world()) * here / all : 0.0;
+            }
+            weight[micro] = w;
+            b = std::move(mine);
+          }
+          it = drawn.emplace(micro, std::move(b)).first;
+        }
         return it->second;
       };
-      const bool masked = spec.data_format == "jsonl";
+      bool stop_all = o.stop != nullptr && o.stop->load();
+      double allreduce_s = 0;
+      StepSync sync;
+      if (g != nullptr) {
+        sync.weight = [&](std::int64_t micro) {
+          batches(micro);
+          return weight[micro];
+        };
+        sync.before_last_backward = [&] { reducer->arm(); };
+        sync.reduce = [&](double local_loss) {
+          allreduce_s = reducer->finish();
+          // The loss and the stop request travel together: every rank stops at the same step.
+          std::vector<at::Tensor> v{at::tensor({local_loss, stop_all ? 1.0 : 0.0}, at::kDouble)};  // [2]
+          g->all_reduce_sum(v, "the loss all-reduce of step " + std::to_string(step));
+          stop_all = v[0][1].item<double>() > 0;
+          return v[0][0].item<double>() / static_cast<double>(g->world());
+        };
+      }
       const StepOutcome outcome = train_step(
           model, params, adam, lr, spec.clip, spec.accumulate,
-          [&](std::int64_t micro) { return batches(micro).tokens; }, layer_step ? &probe : nullptr,
+          [&](std::int64_t micro) { return batches(micro).tokens; }, layer_step && lead ? &probe : nullptr,
           masked ? std::function<at::Tensor(std::int64_t)>([&](std::int64_t micro) { return batches(micro).mask; })
                  : std::function<at::Tensor(std::int64_t)>(),
           [&] {
-            if (layer_step) layer_grads = layer_grad_norms(params, L);
-          });
+            if (layer_step && lead) layer_grads = layer_grad_norms(params, L);
+          },
+          g != nullptr ? &sync : nullptr);
       const double loss = outcome.loss, grad_norm = outcome.grad_norm;
       const std::string diverged = divergence.check(step, loss);
       if (!diverged.empty()) {
         // The update of a non-finite step was not applied; the last good checkpoint stays
         // the run's last listed one.
-        metrics.log(run, "train/loss", step, loss);
-        metrics.flush();
-        db.heartbeat(run, step - 1);  // the last step whose update was applied
         result.end = TrainEnd::diverged;
         result.message = diverged;
-        db.add_event(run, store::EventLevel::error, "diverged: " + result.message);
-        db.set_status(run, store::RunStatus::diverged, result.message);
         result.last_loss = loss;
+        if (lead) {
+          metrics->log(run, "train/loss", step, loss);
+          metrics->flush();
+          db.heartbeat(run, step - 1);  // the last step whose update was applied
+          db.add_event(run, store::EventLevel::error, "diverged: " + result.message);
+          db.set_status(run, store::RunStatus::diverged, result.message);
+        }
         return result;
       }
       const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
       const double tps = seconds > 0 ? tokens_per_step / seconds : 0;
 
-      metrics.log(run, "train/loss", step, loss);
-      metrics.log(run, "train/lr", step, lr);
-      metrics.log(run, "train/grad_norm", step, grad_norm);
-      metrics.log(run, "train/tokens_per_s", step, tps);
-      metrics.log(run, "train/tokens", step, tokens_per_step * static_cast<double>(step));
-      if (layer_step)
-        for (std::int64_t l = 1; l <= L; ++l) {
-          const TrainingLayerMetrics& m = probe.metrics()[static_cast<std::size_t>(l - 1)];
-          const int layer = static_cast<int>(l);
-          metrics.log_layer(run, "residual_variance", step, layer, m.residual_variance);
-          metrics.log_layer(run, "angular_distance_next", step, layer, m.angular_distance_next);
-          metrics.log_layer(run, "update_ratio", step, layer, m.update_ratio);
-          metrics.log_layer(run, "grad_norm", step, layer, layer_grads[static_cast<std::size_t>(l - 1)]);
+      if (lead) {
+        metrics->log(run, "train/loss", step, loss);
+        metrics->log(run, "train/lr", step, lr);
+        metrics->log(run, "train/grad_norm", step, grad_norm);
+        metrics->log(run, "train/tokens_per_s", step, tps);
+        metrics->log(run, "train/tokens", step, tokens_per_step * static_cast<double>(step));
+        if (g != nullptr) {
+          metrics->log(run, "train/step_s", step, seconds);
+          metrics->log(run, "train/allreduce_wait_s", step, allreduce_s);
         }
-      TrainRunOptions::StepReport report{run, step, spec.steps, loss, lr, grad_norm, tps, -1, -1};
+        if (layer_step)
+          for (std::int64_t l = 1; l <= L; ++l) {
+            const TrainingLayerMetrics& m = probe.metrics()[static_cast<std::size_t>(l - 1)];
+            const int layer = static_cast<int>(l);
+            metrics->log_layer(run, "residual_variance", step, layer, m.residual_variance);
+            metrics->log_layer(run, "angular_distance_next", step, layer, m.angular_distance_next);
+            metrics->log_layer(run, "update_ratio", step, layer, m.update_ratio);
+            metrics->log_layer(run, "grad_norm", step, layer, layer_grads[static_cast<std::size_t>(l - 1)]);
+          }
+      }
+      TrainRunOptions::StepReport report{run, step, spec.steps, loss, lr, grad_norm, tps, -1, -1, allreduce_s};
       if (step % spec.resolved_eval_every() == 0 || step == spec.steps) {
-        const double val = validation_loss(model, corpus, spec);
-        metrics.log(run, "val/loss", step, val);
-        metrics.log(run, "val/ppl", step, formulas::perplexity_from_nll(val));
+        const double val = validation_loss(model, corpus, spec, g);
+        if (lead) {
+          metrics->log(run, "val/loss", step, val);
+          metrics->log(run, "val/ppl", step, formulas::perplexity_from_nll(val));
+        }
         report.val_loss = val;
         result.last_val_loss = val;
       }
       result.step = step;
       result.last_loss = loss;
-      heartbeat.set_step(step);
+      if (lead) heartbeat->set_step(step);
       const double elapsed = std::chrono::duration<double>(Clock::now() - run_start).count();
       report.eta_s = elapsed / static_cast<double>(step - start) * static_cast<double>(spec.steps - step);
-      if (o.on_step) o.on_step(report);
+      if (o.on_step && lead) o.on_step(report);
 
-      const bool stopping = o.stop != nullptr && o.stop->load();
+      const bool stopping = stop_all;
       if (step == spec.steps || stopping || (spec.checkpoint_every > 0 && step % spec.checkpoint_every == 0)) {
-        metrics.flush();  // the rows up to this checkpoint are committed before it is listed
-        save_checkpoint(db, run, step, o.out_dir, config, model.weights(), adam, corpus, spec);
+        if (lead) {
+          metrics->flush();  // the rows up to this checkpoint are committed before it is listed
+          save_checkpoint(db, run, step, o.out_dir, config, model.weights(), adam, corpus, spec);
+        }
+        if (g != nullptr) g->barrier("rank 0's checkpoint at step " + std::to_string(step), long_wait_s);
       }
-      if (step == spec.steps) db.heartbeat(run, step);
+      if (step == spec.steps && lead) db.heartbeat(run, step);
       if (stopping && step < spec.steps) {
-        metrics.flush();
-        db.heartbeat(run, step);
         result.end = TrainEnd::stopped;
         result.message = "stopped at step " + std::to_string(step) + " on request; resume with train --resume";
-        db.add_event(run, store::EventLevel::info, result.message);
-        db.set_status(run, store::RunStatus::stopped, "");
+        if (lead) {
+          metrics->flush();
+          db.heartbeat(run, step);
+          db.add_event(run, store::EventLevel::info, result.message);
+          db.set_status(run, store::RunStatus::stopped, "");
+        }
         return result;
       }
     }
-    metrics.flush();
-    db.set_status(run, store::RunStatus::finished, "");
-    db.add_event(run, store::EventLevel::info, "finished at step " + std::to_string(result.step));
+    if (lead) {
+      metrics->flush();
+      db.set_status(run, store::RunStatus::finished, "");
+      db.add_event(run, store::EventLevel::info, "finished at step " + std::to_string(result.step));
+    }
+    if (g != nullptr) g->barrier("the end of run " + std::to_string(run), long_wait_s);
     return result;
   } catch (const Cancelled&) {
-    db.set_status(run, store::RunStatus::stopped, "cancelled");
+    if (lead) db.set_status(run, store::RunStatus::stopped, "cancelled");
+    throw;
+  } catch (const DistError& e) {
+    // Rank 0 records why; when rank 0 itself is gone, the rank that noticed replaces the
+    // generic "process lost" that reaping rank 0's run gives (same host only).
+    try {
+      if (lead) {
+        db.set_status(run, store::RunStatus::failed, e.what());
+        db.add_event(run, store::EventLevel::error, e.what());
+      } else if (e.lost_rank() == 0) {
+        store::RunDb again(o.db_path);
+        const std::optional<store::RunRecord> now = again.get_run(run);
+        if (now && now->status == store::RunStatus::failed && now->error == store::kProcessLost) {
+          again.set_status(run, store::RunStatus::failed, e.what());
+          again.add_event(run, store::EventLevel::error, e.what());
+        }
+      }
+    } catch (...) {
+    }
     throw;
   } catch (const std::exception& e) {
     try {
-      db.set_status(run, store::RunStatus::failed, e.what());
-      db.add_event(run, store::EventLevel::error, e.what());
+      if (lead) {
+        db.set_status(run, store::RunStatus::failed, e.what());
+        db.add_event(run, store::EventLevel::error, e.what());
+      }
     } catch (...) {
     }
     throw;

@@ -12,6 +12,7 @@
 
 namespace depthscope {
 
+class DistGroup;
 struct TrainSpec;
 
 struct TrainRunOptions {
@@ -19,11 +20,17 @@ struct TrainRunOptions {
   std::string out_dir;                       // checkpoints go to out_dir/run-<id>/step-<k>
   bool resume = false;                       // continue from the run's last checkpoint
   const std::atomic<bool>* stop = nullptr;   // set (e.g. by SIGTERM): checkpoint and stop
+  // Data-parallel training (docs/distributed.md): every rank calls train_run with the same
+  // run and its group. The spec's batch is the global micro-batch: rank r trains rows
+  // [r*B/W, (r+1)*B/W) of it, gradients are averaged, rank 0 alone writes to the database
+  // and the checkpoint folder. nullptr: one process.
+  DistGroup* dist = nullptr;
   // Called after every optimiser step on the training thread (the CLI prints from it).
   struct StepReport {
     std::int64_t run = 0, step = 0, steps = 0;
     double loss = 0, lr = 0, grad_norm = 0, tokens_per_s = 0, eta_s = -1;
     double val_loss = -1;                    // < 0 unless evaluated at this step
+    double allreduce_s = 0;                  // data-parallel: waiting for gradients after backward
   };
   std::function<void(const StepReport&)> on_step;
 };
@@ -40,7 +47,8 @@ struct TrainRunResult {
 
 // Trains run `run` of the database to its planned steps. Marks it running (pid, host),
 // heartbeats, writes checkpoints, and ends it finished, stopped or diverged; on an exception
-// the run is marked failed with the message and the exception is rethrown.
+// the run is marked failed with the message and the exception is rethrown. With a group,
+// rank 0 does all of that; a rank that loses its peers throws DistError naming the rank.
 TrainRunResult train_run(std::int64_t run, const TrainRunOptions& options);
 
 // The shape a run starts from when it is not resumed: the spec's model under the run's scheme
