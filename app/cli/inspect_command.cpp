@@ -40,6 +40,7 @@ nlohmann::ordered_json summary_json(const ModelSummary& s) {
   j["layer_parameters"] = s.layer_parameters;
   j["tokenizer"] = s.tokenizer;
   j["memory_bytes_f32"] = s.memory_bytes;
+  j["memory_bytes_held"] = s.held_bytes;
   return j;
 }
 
@@ -91,7 +92,11 @@ void print_text(const ModelSummary& s) {
             << "  head       " << pct(s.parameters.head) << "  " << with_commas(s.parameters.head) << "\n"
             << "per layer    " << per_layer_text(s.layer_parameters) << "\n"
             << "tokenizer    " << s.tokenizer << "\n"
-            << "memory       " << human_bytes(s.memory_bytes) << " as float32\n";
+            << "memory       " << human_bytes(s.memory_bytes) << " as float32";
+  if (s.held_bytes != s.memory_bytes)
+    std::cout << ", " << human_bytes(s.held_bytes) << " as held (" << s.source_dtype
+              << " in the file mapping, widened one layer at a time)";
+  std::cout << "\n";
 }
 
 }  // namespace

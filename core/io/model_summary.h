@@ -36,6 +36,7 @@ struct ModelSummary {
   std::vector<std::int64_t> layer_parameters;  // [l - 1] = parameters of layer l, l = 1..L
   std::string tokenizer;                       // description, or why there is none
   std::int64_t memory_bytes = 0;               // weights as float32
+  std::int64_t held_bytes = 0;                 // weights as held: F16/BF16 stay 2 bytes (widened per layer)
 };
 
 }  // namespace depthscope

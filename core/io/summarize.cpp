@@ -69,6 +69,7 @@ ModelSummary summarize(const LoadedCheckpoint& ck) {
     s.layer_parameters.push_back(layer_total);
   }
   s.memory_bytes = 4 * s.parameters.total();
+  s.held_bytes = weight_bytes_in_memory(w);
   s.tokenizer = tokenizer_description(ck.path);
   return s;
 }
