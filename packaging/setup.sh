@@ -6,6 +6,9 @@
 #   packaging/setup.sh --run      install + build + launch the GUI on its built-in default
 #   packaging/setup.sh --test     install + build + run every test (ctest)
 #
+# The .deb: `cmake --build build --target package` (build-essential brings dpkg-dev for
+# dpkg-shlibdeps); packaging/check-deb.sh installs it into a fresh Debian 12 chroot.
+#
 # Environment: BUILD_DIR (default build), JOBS (default: all cores), DEPTHSCOPE_GUI=OFF for
 # servers without Qt, DEPTHSCOPE_CUDA=AUTO|ON|OFF.
 set -euo pipefail
@@ -29,6 +32,7 @@ packages=(
   libsentencepiece-dev libpcre2-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   fortunes fortunes-min jargon-text
+  help2man  # man pages from the programs' --help (packaging/cmake/man_pages.cmake)
 )
 if [ "$gui" != "OFF" ]; then
   packages+=(qt6-base-dev qt6-svg-dev libqt6sql6-sqlite libqcustomplot-dev libgl-dev xvfb xauth fonts-dejavu-core)

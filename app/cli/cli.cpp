@@ -7,12 +7,14 @@
 #include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/runtime/threads.h"
+#include "core/version.h"
 
 namespace depthscope::cli {
 
 int run_cli(int argc, char** argv) {
   CLI::App app{"depthscope-cli: the Curse of Depth lab, headless"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("depthscope-cli ") + DEPTHSCOPE_VERSION);
   int threads = 0;
   app.add_option("--threads", threads, "Threads for tensor math (0 = all cores)");
   app.parse_complete_callback([&] { set_threads(threads); });

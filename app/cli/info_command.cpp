@@ -1,4 +1,5 @@
-// depthscope-cli info: version, LibTorch, BLAS, threads, CUDA.
+// depthscope-cli info: version, LibTorch, BLAS, threads, CUDA, and where the sentencepiece
+// plugin and the installed data (specs, examples) were found.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -6,7 +7,9 @@
 
 #include "app/cli/commands.h"
 #include "core/runtime/device.h"
+#include "core/runtime/install_layout.h"
 #include "core/runtime/threads.h"
+#include "core/tokenize/sentencepiece_plugin_loader.h"
 #include "core/version.h"
 
 namespace depthscope::cli {
@@ -17,6 +20,7 @@ void add_info_command(CLI::App& app) {
   cmd->add_flag("--json", *json, "Print JSON");
   cmd->callback([json] {
     const DeviceReport dev = device_report();
+    const SpmPlugin& spm = spm_plugin();
     nlohmann::json j = {
         {"version", DEPTHSCOPE_VERSION},
         {"libtorch", torch_version()},
@@ -28,6 +32,8 @@ void add_info_command(CLI::App& app) {
           {"torch_cuda", dev.torch_cuda},
           {"available", dev.cuda_available},
           {"devices", dev.devices}}},
+        {"sentencepiece_plugin", spm.ok() ? spm.path : ""},
+        {"data_dir", data_dir()},
     };
     if (*json) {
       std::cout << j.dump(2) << "\n";
@@ -37,7 +43,9 @@ void add_info_command(CLI::App& app) {
               << "LibTorch   " << torch_version() << "\n"
               << "BLAS       " << blas_name() << "\n"
               << "threads    " << threads() << " of " << hardware_cores() << " cores\n"
-              << "CUDA       " << dev.summary() << "\n";
+              << "CUDA       " << dev.summary() << "\n"
+              << "plugin     " << (spm.ok() ? spm.path : "sentencepiece plugin not loaded: " + spm.error) << "\n"
+              << "data       " << (data_dir().empty() ? "(not found)" : data_dir()) << "\n";
     for (size_t i = 0; i < dev.devices.size(); ++i)
       std::cout << "  cuda:" << i << "  " << dev.devices[i] << "\n";
   });

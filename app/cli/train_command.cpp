@@ -17,6 +17,7 @@
 #include "core/runtime/threads.h"
 #include "core/train/distributed_group.h"
 #include "core/train/experiment.h"
+#include "core/runtime/install_layout.h"
 #include "core/train/train_spec.h"
 #include "core/train/trainer.h"
 
@@ -88,7 +89,7 @@ void add_train_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("train", "Train every run of a spec (Pre-LN vs LNS, ...) into a run database");
-  auto* spec = cmd->add_option("--spec", o->spec, "Training spec (JSON; docs/training.md)");
+  auto* spec = cmd->add_option("--spec", o->spec, "Training spec (JSON; docs/training.md), or the name of an installed one (tiny-pair)");
   auto* resume = cmd->add_option("--resume", o->resume, "Continue run RUN from its last checkpoint");
   auto* one = cmd->add_option("--run", o->run, "Train run RUN of the database from its start (a queued run; the job manager's worker)");
   spec->excludes(resume);
@@ -125,7 +126,9 @@ void add_train_command(CLI::App& app) {
     } else if (o->run > 0) {
       code = train_one(o->run, o->db, out, /*resume=*/false, o->json, group.get());
     } else {
-      const TrainSpec spec = read_train_spec(o->spec);
+      // A path, or the name of a spec installed with DepthScope (share/depthscope/specs).
+      const std::string found = find_spec(o->spec);
+      const TrainSpec spec = read_train_spec(found.empty() ? o->spec : found);
       if (spec.threads > 0 && cmd->get_parent()->get_option("--threads")->count() == 0) set_threads(spec.threads);
       if (!launcher) group = join_dist_group(o->dist, spec.device);
       CreatedExperiment e;

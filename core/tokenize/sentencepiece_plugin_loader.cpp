@@ -20,6 +20,12 @@ std::string executable_dir() {
   return p.substr(0, p.find_last_of('/'));
 }
 
+// The plugin's file name in the build (libdepthscope_sentencepiece.so), which install keeps.
+std::string plugin_file_name() {
+  const std::string built = DEPTHSCOPE_SPM_PLUGIN;
+  return built.substr(built.find_last_of('/') + 1);
+}
+
 template <typename Fn>
 void resolve(void* handle, const char* name, Fn& fn, std::string& error) {
   void* s = dlsym(handle, name);
@@ -35,13 +41,19 @@ const SpmPlugin& spm_plugin() {
   std::call_once(once, [] {
     std::vector<std::string> candidates;
     if (const char* env = std::getenv("DEPTHSCOPE_SPM_PLUGIN")) candidates.emplace_back(env);
+    // The installed layout (<prefix>/bin/depthscope-cli -> <prefix>/lib/depthscope/), then
+    // older relative layouts, then the build tree's own file.
+    candidates.push_back(executable_dir() + "/../lib/depthscope/" + plugin_file_name());
     candidates.push_back(executable_dir() + "/../lib/depthscope_sentencepiece.so");
     candidates.push_back(executable_dir() + "/depthscope_sentencepiece.so");
     candidates.emplace_back(DEPTHSCOPE_SPM_PLUGIN);
     void* h = nullptr;
     for (const auto& c : candidates) {
       h = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
-      if (h != nullptr) break;
+      if (h != nullptr) {
+        p.path = c;
+        break;
+      }
       const char* e = dlerror();
       p.error = e ? e : ("cannot open " + c);
     }

@@ -20,11 +20,13 @@ struct SpmPlugin {
   // (options "key=value" lines, sentences, size, seed, err, err_cap) -> 0 or -1.
   int (*train)(const char*, const char*, size_t, unsigned int, char*, int) = nullptr;
   std::string error;  // why it could not be loaded; empty when every function resolved
+  std::string path;   // the file that was loaded (empty when none could be)
   bool ok() const { return error.empty() && load != nullptr; }
 };
 
-// The plugin, loaded on first use. Looks at $DEPTHSCOPE_SPM_PLUGIN, then beside the
-// executable (../lib/ and its own folder), then the build tree's path.
+// The plugin, loaded on first use. Looks at $DEPTHSCOPE_SPM_PLUGIN, then relative to the
+// executable (../lib/depthscope/libdepthscope_sentencepiece.so as installed, ../lib/, its
+// own folder), then the build tree's path.
 const SpmPlugin& spm_plugin();
 
 }  // namespace depthscope
