@@ -22,15 +22,24 @@ struct JobsArgs {
   std::string db, out, spec;
   std::int64_t run = 0;
   int parallel = 1;
+  int nice = jobs::kDefaultJobNice;
   double timeout_s = 0;
   bool json = false, all = false, wait = false;
 };
+
+void add_nice_option(CLI::App* cmd, JobsArgs* a) {
+  cmd->add_option("--nice", a->nice,
+                  "If a worker has to be started: lower its and its training processes' CPU priority by this "
+                  "much (0-19; default " + std::to_string(jobs::kDefaultJobNice) + ", so the desktop stays responsive)")
+      ->check(CLI::Range(0, 19));
+}
 
 jobs::JobOptions job_options(const CLI::App& app, const JobsArgs& a) {
   jobs::JobOptions o;
   o.db_path = a.db;
   o.out_dir = a.out;
   o.parallel = a.parallel;
+  o.nice = a.nice;
   const CLI::Option* threads = app.get_option("--threads");
   if (threads->count() > 0) o.threads = threads->as<int>();
   o.store = jobs::store_options_from_env();
@@ -96,6 +105,7 @@ void add_start(CLI::App& app, CLI::App* jobs) {
   cmd->add_option("--db", a->db, "Run database (SQLite; created when missing)")->required();
   cmd->add_option("--out", a->out, "Checkpoints and logs (default: <db name>-runs beside the database)");
   cmd->add_option("--parallel", a->parallel, "Training processes at once (default 1)")->check(CLI::PositiveNumber);
+  add_nice_option(cmd, a.get());
   cmd->add_flag("--json", a->json, "Print JSON");
   cmd->callback([&app, a] {
     jobs::JobManager m(job_options(app, *a));
@@ -127,6 +137,7 @@ void add_worker(CLI::App& app, CLI::App* jobs) {
   cmd->add_option("--db", a->db, "Run database")->required();
   cmd->add_option("--out", a->out, "Checkpoints and logs");
   cmd->add_option("--parallel", a->parallel, "Training processes at once")->check(CLI::PositiveNumber);
+  add_nice_option(cmd, a.get());
   cmd->callback([&app, a] {
     // Ctrl-C or SIGTERM: start nothing more; the training processes keep running.
     static std::atomic<bool> stop{false};
@@ -217,6 +228,7 @@ void add_resume(CLI::App& app, CLI::App* jobs) {
   cmd->add_option("RUN", a->run, "Run id")->required();
   cmd->add_option("--db", a->db, "Run database")->required();
   cmd->add_option("--out", a->out, "Checkpoints and logs, if a worker has to be started (default: <db name>-runs)");
+  add_nice_option(cmd, a.get());
   cmd->add_option("--parallel", a->parallel, "If a worker has to be started: training processes at once")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", a->json, "Print JSON");

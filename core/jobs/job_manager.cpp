@@ -71,7 +71,7 @@ WorkerStart JobManager::ensure_worker() {
   std::vector<std::string> argv{o_.cli_path};
   if (o_.threads > 0) argv.insert(argv.end(), {"--threads", std::to_string(o_.threads)});
   argv.insert(argv.end(), {"jobs", "worker", "--db", o_.db_path, "--out", o_.out_dir, "--parallel",
-                           std::to_string(o_.parallel)});
+                           std::to_string(o_.parallel), "--nice", std::to_string(o_.nice)});
   out.pid = spawn_detached(argv, worker_log_path(o_.out_dir));
   out.started = true;
   return out;

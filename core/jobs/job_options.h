@@ -8,6 +8,8 @@
 
 namespace depthscope::jobs {
 
+inline constexpr int kDefaultJobNice = 10;
+
 struct JobOptions {
   std::string db_path;
   // The depthscope-cli binary that runs `jobs worker` and `train`. Empty: this process's own
@@ -19,6 +21,10 @@ struct JobOptions {
   std::string out_dir;
   int parallel = 1;  // training processes at once
   int threads = 0;   // --threads for training processes; 0: theirs (DEPTHSCOPE_THREADS, spec, all cores)
+  // How much the worker lowers its own CPU priority (nice increment, 0..19) before it starts
+  // training processes, which inherit it: training runs in the background, so the desktop and
+  // the GUI (which polls the database and replots at normal priority) stay responsive.
+  int nice = kDefaultJobNice;
   // How the job manager opens the database; stale_after_ms is the heartbeat timeout after
   // which a running run counts as lost (the CLI fills it from store_options_from_env()).
   store::StoreOptions store;

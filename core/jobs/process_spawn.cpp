@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -18,6 +19,28 @@
 
 namespace depthscope::jobs {
 namespace {
+
+// This process's nice value as the text /proc/<pid>/autogroup accepts ("10").
+struct NiceText {
+  char text[8] = "0";
+  std::size_t size = 1;
+  NiceText() {
+    const int nice = getpriority(PRIO_PROCESS, 0);
+    const int n = std::snprintf(text, sizeof text, "%d", nice);
+    size = n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+};
+
+// After setsid() the child leads a new scheduling autogroup, which starts at nice 0 whatever the
+// parent's nice: give the group the parent's nice, so a lowered job worker's training processes
+// stay in the background. Async-signal-safe (open/write/close); silent where autogroups do not exist.
+void keep_nice_in_new_session(const NiceText& nice) {
+  const int fd = open("/proc/self/autogroup", O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t ignored = write(fd, nice.text, nice.size);
+  (void)ignored;
+  close(fd);
+}
 
 // argv as the char* array execv wants; owns nothing, so `args` must outlive it.
 std::vector<char*> c_argv(const std::vector<std::string>& args) {
@@ -189,6 +212,7 @@ GatedChild::GatedChild(const std::vector<std::string>& argv, const std::string& 
     close(go[1]);
     throw UsageError("cannot start " + program_ + ": pipe: " + std::strerror(err));
   }
+  const NiceText nice;
   const pid_t pid = fork();
   if (pid < 0) {
     const int err = errno;
@@ -197,6 +221,7 @@ GatedChild::GatedChild(const std::vector<std::string>& argv, const std::string& 
   }
   if (pid == 0) {
     setsid();
+    keep_nice_in_new_session(nice);
     setup_child_fds(files, go[0], error[1], fds);
     char byte = 0;
     ssize_t r;

@@ -1,11 +1,16 @@
 // The job worker's loop (core/jobs/queue_worker.h).
 #include "core/jobs/queue_worker.h"
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -26,6 +31,23 @@ struct Child {
   std::int64_t run = 0;
   std::string log;
 };
+
+std::string timestamp();
+
+// Lowers this process's CPU priority by `increment` (nice), inherited by the training processes
+// it starts. The worker runs in its own session, and with autogroup scheduling (Linux's default)
+// a session competes as one group whatever its threads' nice values: so the session's group is
+// lowered too (/proc/self/autogroup), or a desktop session would still share the cores equally.
+void lower_priority(int increment, std::ostream& log) {
+  errno = 0;
+  const int now = getpriority(PRIO_PROCESS, 0);
+  const int target = std::min(19, now + increment);
+  if (errno != 0 || setpriority(PRIO_PROCESS, 0, target) != 0)
+    log << timestamp() << " could not lower the worker's priority (nice " << target << "): " << std::strerror(errno)
+        << std::endl;
+  std::ofstream group("/proc/self/autogroup");
+  if (group) group << target << std::flush;  // absent without CONFIG_SCHED_AUTOGROUP: nothing to do
+}
 
 std::string timestamp() {
   const std::time_t t = std::time(nullptr);
@@ -181,10 +203,11 @@ WorkerSummary run_queue_worker(const JobOptions& options, std::ostream& log, con
     log << timestamp() << " another job worker is draining " << o.db_path << "; this one exits" << std::endl;
     return {};
   }
+  if (o.nice > 0) lower_priority(o.nice, log);
   Worker worker(o, log);
   worker.describe(lock);
   log << timestamp() << " job worker " << store::this_pid() << " drains " << o.db_path << " (" << o.parallel
-      << " at a time)" << std::endl;
+      << " at a time, nice " << getpriority(PRIO_PROCESS, 0) << ")" << std::endl;
   const WorkerSummary summary = worker.run(lock, stop);
   log << timestamp() << " job worker " << store::this_pid() << " done: started " << summary.started
       << " training process(es)" << std::endl;

@@ -1,5 +1,7 @@
 // depthscope-cli jobs: runs trained by a detached job worker, one process per run (issue 9).
 // Each test queues tiny runs (about a second each) or one long run to stop or kill mid-way.
+#include <sys/resource.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +14,7 @@
 #include <sstream>
 
 #include "cli/jobs_test_support.h"
+#include "core/jobs/job_options.h"
 #include "core/store/connection.h"
 #include "core/store/metric_reader.h"
 #include "core/store/run_db.h"
@@ -103,6 +106,14 @@ TEST_F(JobsCli, StartReturnsAtOnceAndBothRunsFinish) {
     EXPECT_NE(text.str().find("finished at step 30"), std::string::npos) << text.str();
   }
   EXPECT_TRUE(fs::exists(dir_ / "runs-runs" / "worker.log"));
+  {
+    // The worker (and the training processes it starts) run niced in the background.
+    std::ifstream log(dir_ / "runs-runs" / "worker.log");
+    std::stringstream text;
+    text << log.rdbuf();
+    const int expected = std::min(19, getpriority(PRIO_PROCESS, 0) + jobs::kDefaultJobNice);
+    EXPECT_NE(text.str().find("at a time, nice " + std::to_string(expected) + ")"), std::string::npos) << text.str();
+  }
   // The worker exits once the queue is drained.
   EXPECT_TRUE(eventually([&] { return !jobs::worker_info(db_).running; }, 30));
   const auto list = cli_json("jobs list" + dbarg() + " --json");

@@ -13,12 +13,15 @@
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTreeWidget>
 #include <QUrl>
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 
 #include "core/runtime/threads.h"
 #include "core/store/metric_writer.h"
@@ -28,6 +31,9 @@
 #include "ui/compare/compare_panel.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/palette.h"
+#include "ui/shared/workspace_browser.h"
+#include "ui/shared/workspace_drag.h"
+#include "ui/shared/job_list.h"
 #include "ui/shell/app.h"
 
 using namespace depthscope;
@@ -141,6 +147,45 @@ class TestComparePanel : public QObject {
     QVERIFY(!panel.set_database(dir_.filePath("missing.db")));
     QVERIFY(!QFile::exists(dir_.filePath("missing.db")));
     QVERIFY(panel.status_text().contains("missing.db"));
+  }
+
+  // Runs dragged from the workspace browser land ticked in the Compare tab.
+  void runs_dragged_from_the_workspace() {
+    WorkspaceBrowser workspace;
+    std::vector<RunJob> jobs(2);
+    jobs[0].run.id = run_a_;
+    jobs[0].run.name = "tiny-pre";
+    jobs[1].run.id = run_b_;
+    jobs[1].run.name = "tiny-lns";
+    workspace.set_runs(jobs);
+    QTreeWidget* tree = workspace.tree();
+    QModelIndexList indexes;
+    for (std::int64_t id : {run_a_, run_b_}) {
+      QTreeWidgetItem* item = workspace.run_item(id);
+      QVERIFY(item != nullptr);
+      QVERIFY(item->flags() & Qt::ItemIsDragEnabled);
+      indexes << tree->model()->index(item->parent()->indexOfChild(item), 0, tree->model()->index(1, 0));
+    }
+    QVERIFY(tree->dragEnabled());
+    std::unique_ptr<QMimeData> mime(tree->model()->mimeData(indexes));
+    QVERIFY(mime != nullptr);
+    QList<qint64> dragged = runs_from_mime_data(mime.get());
+    std::sort(dragged.begin(), dragged.end());
+    QCOMPARE(dragged, (QList<qint64>{run_a_, run_b_}));
+
+    ComparePanel panel;
+    panel.resize(1200, 900);
+    QVERIFY(panel.set_database(db_));
+    QVERIFY(panel.checked_runs().isEmpty());
+    const QPointF pos(panel.width() / 2.0, panel.height() / 2.0);
+    QDragEnterEvent enter(pos.toPoint(), Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&panel, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(pos, Qt::CopyAction, mime.get(), Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&panel, &drop);
+    QVERIFY(drop.isAccepted());
+    QCOMPARE(panel.checked_runs().size(), 2);
+    QVERIFY(panel.checked_runs().contains(run_a_) && panel.checked_runs().contains(run_b_));
   }
 
   void two_runs_share_axes_zoom_and_crosshair() {

@@ -49,6 +49,7 @@
 #include "ui/shared/chart.h"
 #include "ui/shared/job_list.h"
 #include "ui/shared/palette.h"
+#include "ui/shared/workspace_drag.h"
 
 namespace depthscope::ui {
 namespace {
@@ -715,6 +716,22 @@ void ComparePanel::set_run_checked(std::int64_t run, bool checked) {
   Item* item = find_run(run);
   if (!item) return;
   if (QListWidgetItem* li = list_item(item)) li->setCheckState(checked ? Qt::Checked : Qt::Unchecked);
+}
+
+int ComparePanel::add_runs(const QList<qint64>& runs) {
+  for (qint64 run : runs)
+    if (find_run(run) == nullptr) {
+      refresh_runs();
+      break;
+    }
+  int found = 0;
+  for (qint64 run : runs)
+    if (find_run(run) != nullptr) {
+      set_run_checked(run, true);
+      ++found;
+    }
+  if (found < runs.size()) status_ = QString("%1 of the dropped runs are not in %2").arg(runs.size() - found).arg(db_path_);
+  return found;
 }
 
 void ComparePanel::load_runs() {
@@ -1511,6 +1528,10 @@ void ComparePanel::update_status() {
 // --- drag and drop ------------------------------------------------------------------------
 
 void ComparePanel::dragEnterEvent(QDragEnterEvent* event) {
+  if (!runs_from_mime_data(event->mimeData()).isEmpty()) {
+    event->acceptProposedAction();
+    return;
+  }
   if (!event->mimeData()->hasUrls()) return;
   for (const QUrl& url : event->mimeData()->urls())
     if (url.isLocalFile()) {
@@ -1520,6 +1541,12 @@ void ComparePanel::dragEnterEvent(QDragEnterEvent* event) {
 }
 
 void ComparePanel::dropEvent(QDropEvent* event) {
+  const QList<qint64> runs = runs_from_mime_data(event->mimeData());
+  if (!runs.isEmpty()) {  // runs dragged from the workspace: tick them
+    add_runs(runs);
+    event->acceptProposedAction();
+    return;
+  }
   bool any = false;
   for (const QUrl& url : event->mimeData()->urls()) {
     if (!url.isLocalFile()) continue;

@@ -66,6 +66,9 @@ class ComparePanel : public QWidget {
   QString database() const { return db_path_; }
   // Ticks / unticks a listed run; the charts follow (the data is read in the background).
   void set_run_checked(std::int64_t run, bool checked);
+  // Ticks these runs, as dropping them from the workspace does (the database is listed again
+  // when one is not listed yet). Returns how many were found.
+  int add_runs(const QList<qint64>& runs);
   QList<std::int64_t> listed_runs() const;
   QList<std::int64_t> checked_runs() const;
 

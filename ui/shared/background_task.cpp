@@ -1,5 +1,9 @@
 #include "ui/shared/background_task.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <exception>
 
 #include "core/error.h"
@@ -74,6 +78,13 @@ TaskRunner::TaskRunner(QObject* parent) : QObject(parent) {
     emit failed(task, message);
   });
   thread_.setObjectName("depthscope-task");
+  // Background work runs at a lower CPU priority than the GUI thread (Linux nice is per
+  // thread; the tensor threads this thread starts inherit it), so on a loaded 2-core machine the
+  // scheduler wakes the GUI thread first and the window stays responsive during long analyses.
+  connect(&thread_, &QThread::started, worker_, [] {
+    const auto tid = static_cast<id_t>(syscall(SYS_gettid));
+    setpriority(PRIO_PROCESS, tid, getpriority(PRIO_PROCESS, tid) + kBackgroundNice);
+  }, Qt::DirectConnection);
   thread_.start();
 }
 

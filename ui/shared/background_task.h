@@ -55,6 +55,9 @@ struct TaskContext {
 
 class TaskWorker;
 
+// How much lower the background thread's CPU priority is than the GUI thread's (nice increment).
+inline constexpr int kBackgroundNice = 5;
+
 class TaskRunner : public QObject {
   Q_OBJECT
  public:

@@ -11,6 +11,7 @@
 
 #include "ui/shared/job_list.h"
 #include "ui/shared/palette.h"
+#include "ui/shared/workspace_drag.h"
 
 namespace depthscope::ui {
 namespace {
@@ -27,6 +28,25 @@ QTreeWidgetItem* group_item(QTreeWidget* tree, const QString& name) {
   item->setExpanded(true);
   return item;
 }
+
+// The tree, with drag support: selected runs and checkpoints drag onto the Compare tab (runs as
+// ids, checkpoints as file URLs).
+class WorkspaceTree : public QTreeWidget {
+ public:
+  using QTreeWidget::QTreeWidget;
+
+ protected:
+  QStringList mimeTypes() const override { return {kRunsMimeType, "text/uri-list"}; }
+  QMimeData* mimeData(const QList<QTreeWidgetItem*>& items) const override {
+    QList<qint64> runs;
+    QStringList paths;
+    for (const QTreeWidgetItem* item : items) {
+      if (const QVariant run = item->data(0, kRunRole); run.isValid()) runs << run.toLongLong();
+      if (const QString path = item->data(0, kPathRole).toString(); !path.isEmpty()) paths << path;
+    }
+    return workspace_mime_data(runs, paths);
+  }
+};
 
 QString short_label(const QString& path) {
   const QFileInfo info(path);
@@ -49,8 +69,11 @@ QStringList remember_recent_path(const QString& path) {
 }
 
 WorkspaceBrowser::WorkspaceBrowser(QWidget* parent) : QWidget(parent) {
-  tree_ = new QTreeWidget(this);
+  tree_ = new WorkspaceTree(this);
   tree_->setHeaderHidden(true);
+  tree_->setSelectionMode(QAbstractItemView::ExtendedSelection);
+  tree_->setDragEnabled(true);
+  tree_->setDragDropMode(QAbstractItemView::DragOnly);
   tree_->setRootIsDecorated(true);
   tree_->setIndentation(14);
   tree_->setUniformRowHeights(true);
@@ -65,7 +88,8 @@ WorkspaceBrowser::WorkspaceBrowser(QWidget* parent) : QWidget(parent) {
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(tree_);
 
-  tree_->setToolTip("Double-click a checkpoint to open it; click a run to show it in the Train tab");
+  tree_->setToolTip("Double-click a checkpoint to open it; click a run to show it in the Train tab; drag runs or "
+                     "checkpoints onto the Compare tab to compare them");
   connect(tree_, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item, int) {
     const QVariant run = item->data(0, kRunRole);
     if (run.isValid()) emit run_selected(run.toLongLong());
@@ -98,6 +122,7 @@ void WorkspaceBrowser::add_checkpoint(const QString& label, const QString& path)
     if (p.isEmpty() || p == path) delete checkpoints_->takeChild(i);
   }
   auto* item = new QTreeWidgetItem({label});
+  item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled);
   item->setData(0, kPathRole, path);
   item->setToolTip(0, path);
   checkpoints_->insertChild(0, item);
@@ -117,6 +142,7 @@ void WorkspaceBrowser::set_runs(const std::vector<RunJob>& runs) {
     if (runs.empty()) set_placeholder(runs_, "no training runs yet (Ctrl+N)");
     for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
       auto* item = new QTreeWidgetItem(runs_);
+      item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled);
       item->setData(0, kRunRole, QVariant::fromValue<qint64>(it->run.id));
     }
   }
@@ -145,6 +171,7 @@ void WorkspaceBrowser::rebuild_recent() {
   if (list.isEmpty()) set_placeholder(recent_, "nothing opened yet");
   for (const QString& path : list) {
     auto* item = new QTreeWidgetItem(recent_, {short_label(path)});
+    item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled);
     item->setData(0, kPathRole, path);
     item->setToolTip(0, path);
   }
