@@ -120,6 +120,7 @@ void add_train_command(CLI::App& app) {
       group = join_dist_group(o->dist, run_device(o->db, o->resume > 0 ? o->resume : o->run));
     if (launcher && (o->resume > 0 || o->run > 0)) {
       const std::int64_t run = o->resume > 0 ? o->resume : o->run;
+      check_local_launch_run(o->dist, o->db, run);
       code = launch_local_training(o->dist, {run}, o->resume > 0, o->db, out, o->json, rank_threads, g_stop);
     } else if (o->resume > 0) {
       code = train_one(o->resume, o->db, out, /*resume=*/true, o->json, group.get());
@@ -130,7 +131,8 @@ void add_train_command(CLI::App& app) {
       const std::string found = find_spec(o->spec);
       const TrainSpec spec = read_train_spec(found.empty() ? o->spec : found);
       if (spec.threads > 0 && cmd->get_parent()->get_option("--threads")->count() == 0) set_threads(spec.threads);
-      if (!launcher) group = join_dist_group(o->dist, spec.device);
+      if (launcher) check_local_launch(o->dist, spec.device, spec.batch);
+      else group = join_dist_group(o->dist, spec.device);
       CreatedExperiment e;
       if (group == nullptr || group->rank() == 0) e = create_experiment(spec, o->db);
       if (group != nullptr) {

@@ -42,6 +42,26 @@ std::unique_ptr<DistGroup> join_dist_group(const DistCliOptions& o, const std::s
   return std::make_unique<DistGroup>(env, env.backend);
 }
 
+void check_local_launch(const DistCliOptions& o, const std::string& device, std::int64_t batch) {
+  const DistEnv env = dist_env_from_environment();
+  if (env.active())
+    throw UsageError("--nproc starts ranks itself; this process is already rank " + std::to_string(env.rank) + " of " +
+                     std::to_string(env.world) + " (WORLD_SIZE is set): leave --nproc out under torchrun or srun");
+  resolve_dist_backend(o.backend, device);
+  if (batch % o.nproc != 0)
+    throw UsageError("the spec's batch (" + std::to_string(batch) +
+                     " sequences per micro-batch, all ranks together) does not split evenly over " + std::to_string(o.nproc) +
+                     " ranks");
+}
+
+void check_local_launch_run(const DistCliOptions& o, const std::string& db_path, std::int64_t run) {
+  store::RunDb db(db_path);
+  const std::optional<store::RunRecord> r = db.get_run(run);
+  if (!r) throw UsageError("run " + std::to_string(run) + " is not in " + db_path);
+  const TrainSpec spec = parse_train_spec_text(r->spec_json, db_path + ": run " + std::to_string(run), ".");
+  check_local_launch(o, spec.device, spec.batch);
+}
+
 int launch_local_training(const DistCliOptions& o, const std::vector<std::int64_t>& runs, bool resume,
                           const std::string& db, const std::string& out, bool json, int threads_per_rank,
                           const std::atomic<bool>& stop) {

@@ -33,6 +33,12 @@ std::string run_device(const std::string& db, std::int64_t run);
 // UsageError when --nproc is combined with an outer launcher, or the backend is missing.
 std::unique_ptr<DistGroup> join_dist_group(const DistCliOptions& o, const std::string& device);
 
+// Before a --nproc launch changes anything: not inside another launcher's job, the backend
+// built in, the spec's (global) batch divisible by N. Throws UsageError saying which.
+void check_local_launch(const DistCliOptions& o, const std::string& device, std::int64_t batch);
+// The same for run `run` of the database (its stored spec).
+void check_local_launch_run(const DistCliOptions& o, const std::string& db, std::int64_t run);
+
 // --nproc N: for each run in turn, N ranks of this program on 127.0.0.1 (a free port) with
 // `train --run|--resume RUN ...`; a run whose ranks failed and that no rank could mark is
 // marked failed naming the rank. Returns the exit code.

@@ -1,0 +1,228 @@
+// Data-parallel training with real processes on 127.0.0.1 over Gloo (issue 13): two ranks
+// with half the batch each give the losses of one rank with all of it; rank 0 alone writes;
+// a killed rank makes the other leave within the timeout and the run is marked failed naming
+// it; one rank resumes the two-rank run and the curve continues.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "cli/run_cli.h"
+#include "core/store/connection.h"
+#include "core/store/metric_reader.h"
+#include "core/store/run_db.h"
+#include "core/train/distributed_env.h"
+#include "core/train/distributed_launch.h"
+#include "test_support.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace depthscope;
+using depthscope::test::run_cli;
+using Clock = std::chrono::steady_clock;
+
+// A 2-layer model on ~20 KB of text: a step takes milliseconds.
+fs::path write_spec(const fs::path& dir, std::int64_t steps, std::int64_t batch) {
+  std::ofstream text(dir / "t.txt");
+  const char* w[] = {"depth", "residual", "stream", "variance", "grows", "with", "each", "layer", "and", "the",
+                     "scaling", "keeps", "it", "small", "so", "deep", "blocks", "learn"};
+  std::mt19937 rng(1);
+  for (int p = 0; p < 300; ++p) {
+    for (int i = 0; i < 12; ++i) text << w[rng() % 18] << ' ';
+    text << ".\n\n";
+  }
+  const fs::path spec = dir / "spec.json";
+  std::ofstream(spec) << R"({"name": "dp", "model": {"layers": 2, "hidden": 32, "heads": 2, "ffn": 64},
+    "schemes": ["pre"], "corpus": {"text": ["t.txt"], "tokenizer": "bytes"}, "steps": )"
+                      << steps << R"(, "batch": )" << batch
+                      << R"(, "seq": 16, "eval_every": 10, "eval_tokens": 256, "layer_metrics_every": 5, "checkpoint_every": 10})";
+  return spec;
+}
+
+std::map<std::int64_t, double> metric(const std::string& db_path, std::int64_t run, const std::string& key) {
+  store::StoreOptions o;
+  o.reap_on_open = false;
+  store::RunDb db(db_path, o);
+  std::map<std::int64_t, double> m;
+  for (const store::MetricRow& r : store::run_metrics(db, run))
+    if (r.key == key) m[r.step] = r.value;
+  return m;
+}
+
+store::RunRecord record(const std::string& db_path, std::int64_t run) {
+  store::StoreOptions o;
+  o.reap_on_open = false;
+  return store::RunDb(db_path, o).get_run(run).value();
+}
+
+std::vector<std::string> events(const std::string& db_path, std::int64_t run) {
+  store::StoreOptions o;
+  o.reap_on_open = false;
+  store::RunDb db(db_path, o);
+  auto s = db.connection().prepare("SELECT message FROM events WHERE run_id = ?1 ORDER BY id");
+  s.bind_int(1, run);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.text(0));
+  return out;
+}
+
+double rel(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 1e-12); }
+
+// One rank of a torchrun-style job: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set.
+pid_t spawn_rank(int rank, int world, int port, const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    setenv("RANK", std::to_string(rank).c_str(), 1);
+    setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
+    setenv("WORLD_SIZE", std::to_string(world).c_str(), 1);
+    setenv("MASTER_ADDR", "127.0.0.1", 1);
+    setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execv(DEPTHSCOPE_CLI, argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool has_gloo() { return dist_has_gloo(); }
+
+TEST(DistributedCli, TwoRanksWithHalfTheBatchGiveTheLossesOfOneRankWithAllOfItAndRankZeroAloneWrites) {
+  if (!has_gloo()) GTEST_SKIP() << "this build has no Gloo (install libgloo-dev)";
+  const fs::path dir = test::scratch_dir("dist_equal");
+  const fs::path spec = write_spec(dir, 20, 4);  // global micro-batch 4: 2 sequences per rank
+  const std::string one = (dir / "one.sqlite").string(), two = (dir / "two.sqlite").string();
+  const auto r1 = run_cli("--threads 1 train --spec " + spec.string() + " --db " + one);
+  ASSERT_EQ(r1.exit_code, 0) << r1.output;
+  const auto r2 = run_cli("--threads 1 train --spec " + spec.string() + " --db " + two + " --nproc 2 --json");
+  ASSERT_EQ(r2.exit_code, 0) << r2.output;
+
+  const auto a = metric(one, 1, "train/loss"), b = metric(two, 1, "train/loss");
+  ASSERT_EQ(a.size(), 20u);
+  ASSERT_EQ(b.size(), 20u);
+  for (const auto& [step, loss] : a) EXPECT_LT(rel(b.at(step), loss), 1e-5) << "step " << step << ": " << b.at(step) << " vs " << loss;
+  EXPECT_GT(a.at(1) - a.at(20), 0.1) << "the model must learn for the comparison to mean anything";
+  const auto va = metric(one, 1, "val/loss"), vb = metric(two, 1, "val/loss");  // sharded over the ranks
+  ASSERT_EQ(va.size(), 2u);
+  for (const auto& [step, loss] : va) EXPECT_LT(rel(vb.at(step), loss), 1e-5) << "val at step " << step;
+  const auto ga = metric(one, 1, "train/grad_norm"), gb = metric(two, 1, "train/grad_norm");
+  for (const auto& [step, g] : ga) EXPECT_LT(rel(gb.at(step), g), 1e-4) << "grad norm at step " << step;
+
+  // Rank 0 alone wrote: the run carries its pid, each event and each step line once.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r2.output, m, std::regex("pids ([0-9]+) ([0-9]+)"))) << r2.output;
+  EXPECT_EQ(record(two, 1).pid.value_or(-1), std::stoll(m[1]));
+  EXPECT_EQ(record(two, 1).status, store::RunStatus::finished);
+  int finished = 0, dp = 0;
+  for (const std::string& e : events(two, 1)) {
+    finished += e.rfind("finished at step 20", 0) == 0;
+    dp += e.rfind("data-parallel: 2 ranks (gloo", 0) == 0;
+  }
+  EXPECT_EQ(finished, 1);
+  EXPECT_EQ(dp, 1);
+  int step_lines = 0;
+  std::istringstream lines(r2.output);
+  for (std::string l; std::getline(lines, l);) step_lines += l.find("\"step\":") != std::string::npos && l.find("\"loss\":") != std::string::npos;
+  EXPECT_EQ(step_lines, 20) << r2.output;
+  std::vector<std::string> ckpts;
+  for (const auto& e : fs::directory_iterator(dir / "two-runs" / "run-1")) ckpts.push_back(e.path().filename().string());
+  std::sort(ckpts.begin(), ckpts.end());
+  EXPECT_EQ(ckpts, (std::vector<std::string>{"step-10", "step-20"}));
+}
+
+TEST(DistributedCli, AKilledRankFailsTheRunNamingItAndOneRankResumesTheCurve) {
+  if (!has_gloo()) GTEST_SKIP() << "this build has no Gloo (install libgloo-dev)";
+  const fs::path dir = test::scratch_dir("dist_kill");
+  const fs::path spec = write_spec(dir, 400, 4);
+  const std::string ref = (dir / "ref.sqlite").string(), db = (dir / "dp.sqlite").string();
+  const auto r = run_cli("--threads 1 train --spec " + spec.string() + " --db " + ref);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto expected = metric(ref, 1, "train/loss");
+  ASSERT_EQ(expected.size(), 400u);
+
+  // Two ranks the torchrun way (the test is the launcher); rank 1 is killed once a
+  // checkpoint is listed.
+  const int port = free_local_port("127.0.0.1");
+  const std::vector<std::string> args = {DEPTHSCOPE_CLI, "--threads", "1", "train", "--spec", spec.string(), "--db", db,
+                                         "--dist-timeout", "5"};
+  const pid_t r0 = spawn_rank(0, 2, port, args), r1 = spawn_rank(1, 2, port, args);
+  const auto until = Clock::now() + std::chrono::seconds(60);
+  bool listed = false;
+  while (!listed && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    try {
+      store::StoreOptions o;
+      o.reap_on_open = false;
+      store::RunDb d(db, o);
+      listed = d.get_run(1) && d.last_checkpoint(1).has_value();
+    } catch (const std::exception&) {
+    }
+  }
+  kill(r1, SIGKILL);  // not reaped until rank 0 is done: a zombie, as a dead rank looks
+  const auto killed_at = Clock::now();
+  int status = 0;
+  waitpid(r0, &status, 0);
+  const double took = std::chrono::duration<double>(Clock::now() - killed_at).count();
+  waitpid(r1, nullptr, 0);
+  ASSERT_TRUE(listed) << "no checkpoint within 60 s";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_LT(took, 5.0 + 5.0) << "rank 0 must leave within the 5 s timeout (and 5 s of naming the rank)";
+  const store::RunRecord failed = record(db, 1);
+  EXPECT_EQ(failed.status, store::RunStatus::failed);
+  EXPECT_NE(failed.error.find("rank 1 (pid " + std::to_string(r1) + ") has exited"), std::string::npos) << failed.error;
+  const std::int64_t resumed_at = [&] {
+    store::StoreOptions o;
+    o.reap_on_open = false;
+    store::RunDb d(db, o);
+    return d.last_checkpoint(1)->step;
+  }();
+  ASSERT_LT(resumed_at, 400);
+
+  // One rank resumes: same global batch, so the same samples and the same curve.
+  const auto res = run_cli("--threads 1 train --resume 1 --db " + db);
+  ASSERT_EQ(res.exit_code, 0) << res.output;
+  const auto got = metric(db, 1, "train/loss");
+  ASSERT_EQ(got.size(), 400u);
+  for (const auto& [step, loss] : expected)
+    EXPECT_LT(rel(got.at(step), loss), 1e-5) << "step " << step << " (resumed at " << resumed_at << ")";
+  EXPECT_EQ(record(db, 1).status, store::RunStatus::finished);
+}
+
+TEST(DistributedCli, BadLaunchesAreRefusedWithAClearMessage) {
+  const fs::path dir = test::scratch_dir("dist_bad");
+  const fs::path spec = write_spec(dir, 4, 3);
+  // Batch 3 does not split over 2 ranks.
+  const auto odd = run_cli("--threads 1 train --spec " + spec.string() + " --db " + (dir / "a.sqlite").string() + " --nproc 2");
+  EXPECT_NE(odd.exit_code, 0);
+  if (has_gloo()) EXPECT_NE(odd.output.find("does not split evenly over 2 ranks"), std::string::npos) << odd.output;
+  else EXPECT_NE(odd.output.find("this build has no Gloo (install libgloo-dev)"), std::string::npos) << odd.output;
+  // NCCL is not in a CPU build of LibTorch.
+  const auto nccl = run_cli("--threads 1 train --spec " + spec.string() + " --db " + (dir / "b.sqlite").string() +
+                            " --nproc 2 --dist-backend nccl");
+  EXPECT_NE(nccl.exit_code, 0);
+  if (!dist_has_nccl()) EXPECT_NE(nccl.output.find("this build has no NCCL"), std::string::npos) << nccl.output;
+  // --nproc inside a launcher's job.
+  const auto nested = test::run_shell("WORLD_SIZE=2 RANK=0 MASTER_ADDR=127.0.0.1 \"" + std::string(DEPTHSCOPE_CLI) +
+                                      "\" --threads 1 train --spec " + spec.string() + " --db " + (dir / "c.sqlite").string() +
+                                      " --nproc 2 2>&1");
+  EXPECT_NE(nested.exit_code, 0);
+  EXPECT_NE(nested.output.find("leave --nproc out under torchrun or srun"), std::string::npos) << nested.output;
+}
+
+}  // namespace
