@@ -3,7 +3,7 @@
 // that a package (/usr), `cmake --install` into any prefix, or a DESTDIR staging folder all
 // work without environment variables (issue 14):
 //   <prefix>/bin/depthscope, depthscope-cli
-//   <prefix>/lib/depthscope/libdepthscope_sentencepiece.so   (core/tokenize/sentencepiece_plugin_loader)
+//   <prefix>/lib/depthscope/plugins/libdepthscope_sentencepiece.so   (core/tokenize/sentencepiece_plugin_loader)
 //   <prefix>/share/depthscope/specs/*.json, examples/{pre-ln,lns}/
 // In the build tree the same files are found in the source tree's resources/.
 #include <string>

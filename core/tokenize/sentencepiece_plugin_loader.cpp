@@ -41,9 +41,9 @@ const SpmPlugin& spm_plugin() {
   std::call_once(once, [] {
     std::vector<std::string> candidates;
     if (const char* env = std::getenv("DEPTHSCOPE_SPM_PLUGIN")) candidates.emplace_back(env);
-    // The installed layout (<prefix>/bin/depthscope-cli -> <prefix>/lib/depthscope/), then
+    // The installed layout (<prefix>/bin/depthscope-cli -> <prefix>/lib/depthscope/plugins/), then
     // older relative layouts, then the build tree's own file.
-    candidates.push_back(executable_dir() + "/../lib/depthscope/" + plugin_file_name());
+    candidates.push_back(executable_dir() + "/../lib/depthscope/plugins/" + plugin_file_name());
     candidates.push_back(executable_dir() + "/../lib/depthscope_sentencepiece.so");
     candidates.push_back(executable_dir() + "/depthscope_sentencepiece.so");
     candidates.emplace_back(DEPTHSCOPE_SPM_PLUGIN);

@@ -25,7 +25,7 @@ struct SpmPlugin {
 };
 
 // The plugin, loaded on first use. Looks at $DEPTHSCOPE_SPM_PLUGIN, then relative to the
-// executable (../lib/depthscope/libdepthscope_sentencepiece.so as installed, ../lib/, its
+// executable (../lib/depthscope/plugins/libdepthscope_sentencepiece.so as installed, ../lib/, its
 // own folder), then the build tree's path.
 const SpmPlugin& spm_plugin();
 

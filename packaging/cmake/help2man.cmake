@@ -64,7 +64,7 @@ endif()
 string(APPEND include_text "[ENVIRONMENT]\n"
   ".TP\n\\fBDEPTHSCOPE_THREADS\\fR\nThreads for tensor math when \\fB\\-\\-threads\\fR is not given (0 = all cores).\n"
   ".TP\n\\fBDEPTHSCOPE_SPM_PLUGIN\\fR\nThe sentencepiece plugin to load instead of the installed one "
-  "(\\fI/usr/lib/depthscope/libdepthscope_sentencepiece.so\\fR in the package).\n"
+  "(\\fI/usr/lib/depthscope/plugins/libdepthscope_sentencepiece.so\\fR in the package).\n"
   "[FILES]\n.TP\n\\fI/usr/share/depthscope/specs/\\fR\nExample training specs; \\fBtrain \\-\\-spec\\fR accepts their names.\n"
   ".TP\n\\fI/usr/share/depthscope/examples/\\fR\nThe example Pre-LN and LNS models (File > Open example).\n")
 if(SEE_ALSO)

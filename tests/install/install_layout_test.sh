@@ -2,7 +2,7 @@
 # ctest install_layout (label install; issue 14): `cmake --install` into a temporary DESTDIR
 # with prefix /usr, then checks the layout the .deb is made of, and runs the installed CLI
 # from there: it must report the project version, load its sentencepiece plugin from
-# DESTDIR/usr/lib/depthscope (not the build tree), find its data under DESTDIR/usr/share, and
+# DESTDIR/usr/lib/depthscope/plugins (not the build tree), find its data under DESTDIR/usr/share, and
 # carry no RUNPATH into the build tree. The full package check is packaging/check-deb.sh.
 # Usage: install_layout_test.sh BUILD_DIR VERSION PACKAGE SHARED_DATA gui|cli
 set -euo pipefail
@@ -17,7 +17,7 @@ u=$dest/usr
 
 expect=(
   bin/depthscope-cli
-  lib/depthscope/libdepthscope_sentencepiece.so
+  lib/depthscope/plugins/libdepthscope_sentencepiece.so
   share/depthscope/specs/tiny-pair.json
   share/depthscope/specs/deep-narrow-pair.json
   share/depthscope/examples/pre-ln/config.json
@@ -54,7 +54,7 @@ grep -q '^\.SS "corpus build"' <<<"$page" || fail "depthscope-cli.1 lacks the 'c
 grep -q "$build" <<<"$page" && fail "depthscope-cli.1 names the build directory"
 
 # No RUNPATH/RPATH pointing into the build tree.
-for elf in "$u/bin/depthscope-cli" "$u/lib/depthscope/libdepthscope_sentencepiece.so"; do
+for elf in "$u/bin/depthscope-cli" "$u/lib/depthscope/plugins/libdepthscope_sentencepiece.so"; do
   if readelf -d "$elf" | grep -E 'R(UN)?PATH' | grep -q "$build"; then fail "$elf has a RUNPATH into $build"; fi
 done
 
@@ -68,8 +68,8 @@ info, u, version = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 errors = []
 if info["version"] != version: errors.append(f"version {info['version']!r} != {version!r}")
 plugin = os.path.realpath(info["sentencepiece_plugin"] or "/nonexistent")
-if plugin != os.path.realpath(f"{u}/lib/depthscope/libdepthscope_sentencepiece.so"):
-    errors.append(f"sentencepiece plugin loaded from {info['sentencepiece_plugin']!r}, not {u}/lib/depthscope")
+if plugin != os.path.realpath(f"{u}/lib/depthscope/plugins/libdepthscope_sentencepiece.so"):
+    errors.append(f"sentencepiece plugin loaded from {info['sentencepiece_plugin']!r}, not {u}/lib/depthscope/plugins")
 if os.path.realpath(info["data_dir"] or "/nonexistent") != os.path.realpath(f"{u}/share/depthscope"):
     errors.append(f"data_dir {info['data_dir']!r}, not {u}/share/depthscope")
 for e in errors: print("FAIL:", e, file=sys.stderr)
