@@ -408,7 +408,8 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
       report.eta_s = elapsed / static_cast<double>(step - start) * static_cast<double>(spec.steps - step);
       if (o.on_step && lead) o.on_step(report);
 
-      const bool stopping = stop_all;
+      // One process: a stop request up to now; a group: the one all ranks agreed on this step.
+      const bool stopping = g != nullptr ? stop_all : o.stop != nullptr && o.stop->load();
       if (step == spec.steps || stopping || (spec.checkpoint_every > 0 && step % spec.checkpoint_every == 0)) {
         if (lead) {
           metrics->flush();  // the rows up to this checkpoint are committed before it is listed
