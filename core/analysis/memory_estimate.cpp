@@ -19,9 +19,10 @@ std::int64_t widened_weight_bytes(const ModelConfig& c) {
   std::int64_t outside = V * d * (c.tie_word_embeddings ? 1 : 2) + final_norm;  // embeddings, head
   if (c.positions == PositionKind::learned) outside += c.max_position * d;
   const std::int64_t per_layer = (c.parameter_count() - outside) / std::max<std::int64_t>(1, c.num_layers);
-  // A block widens its layer and the head widens itself, each freed when done; a sweep may
-  // run two configurations at once, so two of the larger piece.
-  return 2 * std::max(per_layer, V * d + final_norm) * kF32;
+  // A block widens its layer and the head widens itself, each freed when done into a pool
+  // that keeps the buffers for the next use (core/model/widening_pool.h); a sweep may run two
+  // configurations at once: two layers and the head.
+  return (2 * per_layer + V * d + final_norm) * kF32;
 }
 
 std::int64_t window_transient_bytes(const ModelConfig& c, std::int64_t T) {

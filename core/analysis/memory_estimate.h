@@ -17,8 +17,8 @@ namespace depthscope {
 std::int64_t model_weight_bytes(const ModelConfig& c);
 
 // The float32 copies of weights held narrower than float32 that exist while a window runs:
-// a block widens its layer, the head itself, each freed when done; a sweep may run two
-// configurations at once, so twice the larger of one layer and the head. 0 for float32.
+// a block widens its layer, the head itself, each handed back to a buffer pool when done; a
+// sweep may run two configurations at once: two layers and the head. 0 for float32.
 std::int64_t widened_weight_bytes(const ModelConfig& c);
 
 // One block applied to one window of T tokens, with everything alive at its peak: the

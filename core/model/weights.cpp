@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/io/weight_slots.h"
+#include "core/model/widening_pool.h"
 
 namespace depthscope {
 
@@ -64,29 +65,40 @@ ModelWeights clone_weights(const ModelWeights& w, const ModelConfig& c) {
 namespace {
 
 std::atomic<std::int64_t> widened_live{0};
-std::atomic<std::int64_t> widened_peak{0};
+std::atomic<std::int64_t> widened_peak{0};  // since the last reset
+std::atomic<std::int64_t> widened_high{0};  // since the start (sizes the buffer pool)
+
+void raise_to(std::atomic<std::int64_t>& mark, std::int64_t now) {
+  std::int64_t seen = mark.load();
+  while (now > seen && !mark.compare_exchange_weak(seen, now)) {
+  }
+}
 
 void note_widened(std::int64_t bytes) {
   const std::int64_t now = widened_live.fetch_add(bytes) + bytes;
-  std::int64_t peak = widened_peak.load();
-  while (now > peak && !widened_peak.compare_exchange_weak(peak, now)) {
-  }
+  raise_to(widened_peak, now);
+  raise_to(widened_high, now);
 }
 
 }  // namespace
 
 at::Tensor float32_weight(const at::Tensor& t) {
   if (!t.defined() || t.scalar_type() == at::kFloat) return t;
-  // Exact: every F16/BF16 value is a float32 value. The copy's storage is handed out through
-  // a deleter that keeps the count of live widened bytes.
-  at::Tensor wide = t.to(at::kFloat).contiguous();  // new storage, same shape
+  if (t.numel() == 0) return t.to(at::kFloat);
+  // Exact: every F16/BF16 value is a float32 value. The copy goes into a pooled buffer
+  // (widening_pool.h) and is handed out through a deleter that keeps the count of live
+  // widened bytes and gives the buffer back.
+  at::Tensor buffer = take_widening_buffer(t.numel());  // [numel] float32
+  at::Tensor wide = buffer.view(t.sizes());              // same shape, contiguous
+  wide.copy_(t);
   const std::int64_t bytes = static_cast<std::int64_t>(wide.nbytes());
   note_widened(bytes);
-  auto* owner = new at::Tensor(wide);
+  auto* owner = new at::Tensor(std::move(buffer));
   return at::from_blob(
       wide.data_ptr(), wide.sizes(), wide.strides(),
       [owner, bytes](void*) {
         widened_live.fetch_sub(bytes);
+        give_widening_buffer(std::move(*owner), widened_high.load());
         delete owner;
       },
       wide.options());

@@ -51,6 +51,7 @@ ModelWeights clone_weights(const ModelWeights& w, const ModelConfig& c);
 // kept in its file dtype) is widened exactly into a new float32 tensor that is freed when
 // the last handle to it goes. The Transformer widens one layer per block and the head per
 // call, so at most one layer's float32 copy exists per running block, never the whole model.
+// Freed copies go back to a buffer pool for the next layer (core/model/widening_pool.h).
 at::Tensor float32_weight(const at::Tensor& t);
 LayerWeights float32_layer(const LayerWeights& lw);
 

@@ -14,6 +14,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/weight_slots.h"
 #include "core/model/transformer.h"
+#include "core/model/widening_pool.h"
 #include "tests/test_support.h"
 
 namespace depthscope {
@@ -91,6 +92,7 @@ TEST(FileDtypeWeights, HalfCheckpointsStayNarrowAndGiveTheWidenedLogitsOneLayerA
     EXPECT_EQ(narrow.config().weight_bytes, 2 * params);
     const at::Tensor tokens = at::arange(0, 24, at::kLong).mul(7).remainder(k.config.vocab_size).view({2, 12});
 
+    release_widening_pool();  // nothing left from an earlier case
     const std::int64_t live_before = widened_bytes_live();
     reset_widened_bytes_peak();
     const at::Tensor logits = narrow.forward(tokens);  // [2, 12, V]
@@ -106,6 +108,16 @@ TEST(FileDtypeWeights, HalfCheckpointsStayNarrowAndGiveTheWidenedLogitsOneLayerA
     EXPECT_GE(peak, one_layer) << "the forward widened a layer";
     EXPECT_LE(peak, std::max(one_layer, head));
     EXPECT_LT(peak, k.config.num_layers * one_layer);
+
+    // Freed copies wait in the pool for the next forward: at most the peak plus one buffer
+    // (the head), and the next forward widens into them with the same per-layer peak.
+    EXPECT_GT(widening_pool_bytes(), 0);
+    EXPECT_LE(widening_pool_bytes(), peak + head);
+    reset_widened_bytes_peak();
+    EXPECT_TRUE(at::equal(narrow.forward(tokens), logits));
+    EXPECT_EQ(widened_bytes_peak() - live_before, peak);
+    release_widening_pool();
+    EXPECT_EQ(widening_pool_bytes(), 0);
 
     // Float32 weights are used as they are: no copies at all.
     reset_widened_bytes_peak();
@@ -144,8 +156,8 @@ TEST(FileDtypeWeights, MemoryEstimatesCountTwoBytesPerWeightPlusTheWidenedCopies
   EXPECT_EQ(model_weight_bytes(f32), 4 * f32.parameter_count());
   EXPECT_EQ(model_weight_bytes(bf16), 2 * f32.parameter_count());
   EXPECT_EQ(widened_weight_bytes(f32), 0);
-  // Two float32 layers (202,383,360 parameters each; a layer is larger than the head).
-  EXPECT_EQ(widened_weight_bytes(bf16), 2 * 202383360LL * 4);
+  // Two float32 layers (202,383,360 parameters each) and the head with the final norm.
+  EXPECT_EQ(widened_weight_bytes(bf16), (2 * 202383360LL + 32000LL * 4096 + 4096) * 4);
   // stats on 512 tokens and the sweep on 128 fit the default budget of a 24 GB machine (70%,
   // 16.8 GB) with 13.5 GB of BF16 weights; float32 weights alone (27 GB) would not.
   const std::int64_t budget_24gb = 16'800'000'000LL;
