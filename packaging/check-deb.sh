@@ -107,7 +107,7 @@ t_ready=$(date +%s)
 
 step "apt-get install ./$(basename "$deb")"
 in_root "cd /tmp && apt-get install -y -q ./$(basename "$deb") >/tmp/apt-install.log 2>&1 || { tail -30 /tmp/apt-install.log; exit 1; }
-         grep -E '^(The following NEW|[0-9]+ upgraded)' /tmp/apt-install.log"
+         grep -E '^([0-9]+ upgraded|Need to get|After this operation)' /tmp/apt-install.log"
 t_installed=$(date +%s)
 in_root "dpkg -L $package" >"$root/tmp/package-files.txt"
 
