@@ -116,13 +116,9 @@ v=$(as_user "depthscope-cli --version")
 [ "$v" = "depthscope-cli $(dpkg-deb -f "$deb" Version)" ] || fail "depthscope-cli --version printed '$v'"
 as_user "depthscope-cli info"
 as_user "depthscope-cli info --json" >"$root/tmp/info.json"
-python3 - "$root/tmp/info.json" <<'PY' || fail "info --json"
-import json, os, sys
-info = json.load(open(sys.argv[1]))
-plugin = os.path.normpath(info["sentencepiece_plugin"])
-assert plugin == "/usr/lib/depthscope/plugins/libdepthscope_sentencepiece.so", plugin
-assert info["data_dir"] == "/usr/share/depthscope", info["data_dir"]
-PY
+grep -q '"sentencepiece_plugin": "/usr/bin/../lib/depthscope/plugins/libdepthscope_sentencepiece.so"' "$root/tmp/info.json" ||
+  fail "the plugin was not loaded from /usr/lib/depthscope/plugins: $(cat "$root/tmp/info.json")"
+grep -q '"data_dir": "/usr/share/depthscope"' "$root/tmp/info.json" || fail "data_dir: $(cat "$root/tmp/info.json")"
 as_user "depthscope-cli --threads 2 logits /tmp/stories/stories260K.bin --text 'Once upon a time' --top-k 3 | tail -4"
 ids=$(as_user "depthscope-cli tokenize --tokenizer /tmp/llama2/tokenizer.model --text 'Hello world' --json")
 [ "$ids" = '{"count":2,"ids":[15043,3186]}' ] || fail "tokenize with the installed plugin: $ids"
