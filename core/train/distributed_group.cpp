@@ -30,16 +30,13 @@ bool dist_has_nccl() { return true; }
 bool dist_has_nccl() { return false; }
 #endif
 
+#ifdef USE_C10D_GLOO
+
 namespace {
 std::string first_line(const std::string& s) {
   const std::size_t n = s.find('\n');
   return n == std::string::npos ? s : s.substr(0, n);
 }
-}  // namespace
-
-#ifdef USE_C10D_GLOO
-
-namespace {
 using Ms = std::chrono::milliseconds;
 Ms ms(double s) { return Ms(static_cast<std::int64_t>(s * 1000.0)); }
 std::vector<std::uint8_t> bytes(const std::string& s) { return {s.begin(), s.end()}; }
