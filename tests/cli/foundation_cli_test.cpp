@@ -8,6 +8,7 @@
 #include <string>
 
 #include "cli/run_cli.h"
+#include "core/version.h"
 
 namespace {
 
@@ -28,6 +29,28 @@ TEST(CliFoundation, ThreadsOptionIsApplied) {
   const auto r = run_cli("--threads 1 info --json", true);
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(nlohmann::json::parse(r.output).at("threads").get<int>(), 1);
+}
+
+// Issue 14: one version (the CMake project's) everywhere; info names the plugin and data it found.
+TEST(CliFoundation, VersionFlagAndInfoShowTheProjectVersion) {
+  const auto v = run_cli("--version", true);
+  ASSERT_EQ(v.exit_code, 0) << v.output;
+  EXPECT_EQ(v.output, std::string("depthscope-cli ") + DEPTHSCOPE_VERSION + "\n");
+  const auto r = run_cli("info --json", true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(nlohmann::json::parse(r.output).at("version").get<std::string>(), DEPTHSCOPE_VERSION);
+}
+
+TEST(CliFoundation, InfoNamesTheLoadedPluginAndTheDataFolder) {
+  const auto r = run_cli("info --json", true);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  const auto j = nlohmann::json::parse(r.output);
+  const std::string plugin = j.at("sentencepiece_plugin").get<std::string>();
+  EXPECT_NE(plugin.find("depthscope_sentencepiece.so"), std::string::npos) << plugin;
+  // In the build tree the data folder is the source tree's resources/ (specs, examples).
+  const std::string data = j.at("data_dir").get<std::string>();
+  ASSERT_GT(data.size(), 10u) << data;
+  EXPECT_EQ(data.substr(data.size() - 10), "/resources") << data;
 }
 
 double last_over_first(const nlohmann::json& j) {
