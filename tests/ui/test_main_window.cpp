@@ -1,5 +1,17 @@
 // Main window: layout, screenshot path, About text, Recent list, thread option parsing.
+#include <QAbstractButton>
+#include <QAbstractItemView>
+#include <QAbstractSlider>
+#include <QAbstractSpinBox>
+#include <QComboBox>
 #include <QDockWidget>
+#include <QLineEdit>
+#include <QMap>
+#include <QMenu>
+#include <QMenuBar>
+#include <QScrollBar>
+#include <QTabBar>
+#include <functional>
 #include <QImage>
 #include <QFile>
 #include <QFileInfo>
@@ -20,11 +32,13 @@
 #include "ui/inspect/model_summary_panel.h"
 #include "ui/shell/app.h"
 #include "ui/glance/depth_glance_panel.h"
+#include "ui/shared/job_list.h"
 #include "ui/shared/log_panel.h"
 #include "ui/compare/compare_panel.h"
 #include "ui/shell/main_window.h"
 #include "ui/shared/workspace_browser.h"
 #include "ui/shared/chart.h"
+#include "ui/train/new_experiment_dialog.h"
 #include "ui/train/train_panel.h"
 
 using namespace depthscope;
@@ -178,6 +192,64 @@ class TestMainWindow : public QObject {
     QVERIFY(written.wait(5000));
     QCOMPARE(written.first().at(0).toBool(), false);
     QVERIFY2(written.first().at(1).toString().contains("glance, train, compare"), qPrintable(written.first().at(1).toString()));
+  }
+
+  // Every menu action has a shortcut and no two share one; Ctrl+1 … select the tabs in order;
+  // every control of every tab and of the New experiment dialog explains itself in a tooltip.
+  void shortcuts_and_tooltips_everywhere() {
+    MainWindow window(false);
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QMap<QString, QString> owner;  // shortcut -> action text
+    std::function<void(QMenu*)> walk = [&](QMenu* menu) {
+      for (QAction* a : menu->actions()) {
+        if (a->isSeparator()) continue;
+        if (a->menu()) {
+          walk(a->menu());
+          continue;
+        }
+        const QString keys = a->shortcut().toString();
+        QVERIFY2(!keys.isEmpty(), qPrintable("no shortcut for the menu action '" + a->text() + "'"));
+        QVERIFY2(!owner.contains(keys), qPrintable(QString("%1 is the shortcut of both '%2' and '%3'").arg(keys, owner[keys], a->text())));
+        owner[keys] = a->text();
+      }
+    };
+    for (QAction* top : window.menuBar()->actions()) walk(top->menu());
+    QVERIFY(owner.size() >= 15);
+    for (int i = 0; i < window.tabs()->count(); ++i) {
+      QTest::keyClick(&window, static_cast<Qt::Key>(Qt::Key_1 + i), Qt::ControlModifier);
+      QCOMPARE(window.tabs()->currentIndex(), i);
+      QVERIFY(window.tabs()->tabToolTip(i).contains(QString("Ctrl+%1").arg(i + 1)));
+    }
+    QStringList missing;
+    const auto check_tooltips = [&missing](QWidget* root) {
+      for (QWidget* w : root->findChildren<QWidget*>()) {
+        if (!(qobject_cast<QAbstractButton*>(w) || qobject_cast<QComboBox*>(w) || qobject_cast<QAbstractSpinBox*>(w) ||
+              qobject_cast<QAbstractSlider*>(w) || qobject_cast<QLineEdit*>(w)))
+          continue;
+        if (qobject_cast<QScrollBar*>(w)) continue;
+        bool internal = false;  // parts of composite widgets: a table's corner button, a spin box's editor, tab scrollers
+        for (QWidget* p = w->parentWidget(); p && p != root; p = p->parentWidget())
+          if (qobject_cast<QAbstractItemView*>(p) || qobject_cast<QAbstractSpinBox*>(p) || qobject_cast<QTabBar*>(p) ||
+              qobject_cast<QComboBox*>(p) || qobject_cast<QMenuBar*>(p) || (qobject_cast<QDockWidget*>(p) && w->parentWidget() == p))
+            internal = true;
+        if (internal || qobject_cast<QTabBar*>(w->parentWidget())) continue;
+        if (w->toolTip().isEmpty())
+          missing << QString("%1 '%2' (%3) in %4").arg(w->metaObject()->className(), w->objectName(),
+                                                       qobject_cast<QAbstractButton*>(w) ? qobject_cast<QAbstractButton*>(w)->text() : QString(),
+                                                       w->parentWidget()->metaObject()->className());
+      }
+    };
+    check_tooltips(&window);
+    QWidget* dialog = window.new_experiment_dialog();
+    QVERIFY(dialog);
+    check_tooltips(dialog);
+    dialog->close();
+    JobList jobs;
+    InspectPanel inspect(&jobs);  // the Inspect tab appears once a checkpoint is open
+    check_tooltips(&inspect);
+    QVERIFY2(missing.isEmpty(), qPrintable("controls without a tooltip:\n  " + missing.join("\n  ")));
   }
 
   void workspace_survives_a_restart() {

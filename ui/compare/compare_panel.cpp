@@ -347,7 +347,7 @@ ComparePanel::ComparePanel(JobList* jobs, QWidget* parent)
     (*label)->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
     (*label)->setTextAlignment(Qt::AlignLeft);
     (*label)->setPadding(QMargins(6, 4, 6, 4));
-    (*label)->setBrush(QColor(255, 255, 255, 235));
+    (*label)->setBrush(chart_overlay_color(235));
     (*label)->setPen(QPen(chart_grid_color().darker(120)));
     (*label)->setColor(chart_text_color());
     QFont f = (*label)->font();
@@ -1590,7 +1590,7 @@ QSize ComparePanel::comparison_size() const {
 }
 
 void ComparePanel::paint_comparison(QCPPainter* p, QSize size) {
-  p->fillRect(QRect(QPoint(0, 0), size), Qt::white);
+  p->fillRect(QRect(QPoint(0, 0), size), chart_background_color());
   QFont base = font();
   const auto set_font = [&](double pt, bool bold) {
     QFont f = base;
@@ -1704,7 +1704,7 @@ bool ComparePanel::export_comparison(const QString& path, QString* error) {
   bool ok = false;
   if (ext == "png") {
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
-    image.fill(Qt::white);
+    image.fill(chart_background_color());
     QCPPainter painter;
     ok = painter.begin(&image);
     if (ok) {

@@ -58,6 +58,7 @@ DepthGlancePanel::DepthGlancePanel(JobList* jobs, QWidget* parent)
   recompute_button_->setToolTip("Build a new random model of this size and measure every layer");
   cancel_button_ = new QPushButton("Cancel");
   cancel_button_->setEnabled(false);
+  cancel_button_->setToolTip("Stop the computation; the layers computed so far stay on the chart");
   progress_bar_ = new QProgressBar;
   progress_bar_->setRange(0, 1000);
   progress_bar_->setFormat("%p%");

@@ -63,11 +63,15 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
                                 "(as the paper's official code does)");
   log_box_ = new QCheckBox("Log variance");
   log_box_->setChecked(true);
+  log_box_->setToolTip("Variance on a logarithmic axis: exponential growth with depth shows as a straight line");
   analyse_button_ = new QPushButton("Analyse");
   analyse_button_->setObjectName("analyse");
   analyse_button_->setEnabled(false);
+  analyse_button_->setToolTip("Run every analysis on the evaluation set: statistics, logit lens, removal sweep, "
+                              "greedy pruning (the estimated time and memory are shown first)");
   cancel_button_ = new QPushButton("Cancel");
   cancel_button_->setEnabled(false);
+  cancel_button_->setToolTip("Stop the analysis; what has been computed so far stays on the charts");
   progress_bar_ = new QProgressBar;
   progress_bar_->setRange(0, 1000);
   progress_bar_->setMaximumWidth(160);

@@ -42,7 +42,7 @@ QSize LayerColumn::sizeHint() const {
 void LayerColumn::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.setRenderHint(QPainter::Antialiasing);
-  p.fillRect(rect(), Qt::white);
+  p.fillRect(rect(), chart_background_color());
   if (!has_summary_) return;
   const QColor scheme = scheme_color_for(summary_.scheme);
   const int w = width() - 24;
@@ -86,7 +86,6 @@ ModelSummaryPanel::ModelSummaryPanel(QWidget* parent) : QWidget(parent) {
   scroll->setWidget(column_);
   scroll->setWidgetResizable(true);
   scroll->setMinimumWidth(400);
-  scroll->setStyleSheet("QScrollArea { background: white; }");
   table_ = new QTableWidget(0, 2);
   table_->setHorizontalHeaderLabels({"Field", "Value"});
   table_->verticalHeader()->setVisible(false);

@@ -56,7 +56,6 @@ QCPColorGradient viridis_gradient() {
 }
 
 Chart::Chart(const QString& file_stem, QWidget* parent) : QCustomPlot(parent), file_stem_(file_stem) {
-  setBackground(Qt::white);
   setAntialiasedElements(QCP::aeAll);
   setNoAntialiasingOnDrag(true);
   setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
@@ -65,24 +64,18 @@ Chart::Chart(const QString& file_stem, QWidget* parent) : QCustomPlot(parent), f
   plotLayout()->insertRow(0);
   plotLayout()->insertRow(0);
   title_ = new QCPTextElement(this, QString(), sized_font(12.5, true));
-  title_->setTextColor(chart_text_color());
   title_->setMargins(QMargins(8, 8, 8, 0));
   subtitle_ = new QCPTextElement(this, QString(), sized_font(9.5));
-  subtitle_->setTextColor(hint_text_color());
   subtitle_->setMargins(QMargins(8, 2, 8, 0));
   plotLayout()->addElement(0, 0, title_);
   plotLayout()->addElement(1, 0, subtitle_);
   plotLayout()->setRowSpacing(0);
 
-  for (QCPAxis* axis : {xAxis, yAxis}) style_axis(axis);
   xAxis2->setVisible(false);
   yAxis2->setVisible(false);
 
   legend->setVisible(true);
   legend->setFont(sized_font(10));
-  legend->setTextColor(chart_text_color());
-  legend->setBrush(QColor(255, 255, 255, 225));
-  legend->setBorderPen(QPen(chart_grid_color()));
   legend->setIconSize(24, 12);
   axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
 
@@ -93,13 +86,32 @@ Chart::Chart(const QString& file_stem, QWidget* parent) : QCustomPlot(parent), f
   message_->setPositionAlignment(Qt::AlignCenter);
   message_->setTextAlignment(Qt::AlignCenter);
   message_->setFont(sized_font(11));
-  message_->setColor(hint_text_color());
-  message_->setBrush(QColor(255, 255, 255, 230));
   message_->setPadding(QMargins(12, 8, 12, 8));
   message_->setVisible(false);
+  apply_theme_colors();
 
   connect(this, &QCustomPlot::mouseMove, this, &Chart::on_mouse_move);
   connect(this, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { fit_to_data(); });
+}
+
+void Chart::apply_theme_colors() {
+  setBackground(chart_background_color());
+  for (QCPAxis* axis : {xAxis, yAxis}) style_axis(axis);
+  title_->setTextColor(chart_text_color());
+  subtitle_->setTextColor(hint_text_color());
+  legend->setTextColor(chart_text_color());
+  legend->setBrush(chart_overlay_color(225));
+  legend->setBorderPen(QPen(chart_grid_color()));
+  message_->setColor(hint_text_color());
+  message_->setBrush(chart_overlay_color(230));
+}
+
+void Chart::changeEvent(QEvent* event) {
+  QCustomPlot::changeEvent(event);
+  if (event->type() == QEvent::PaletteChange || event->type() == QEvent::ApplicationPaletteChange) {  // light <-> dark (ui/shell/theme.h)
+    apply_theme_colors();
+    replot(QCustomPlot::rpQueuedReplot);
+  }
 }
 
 void Chart::set_title(const QString& title, const QString& subtitle) {

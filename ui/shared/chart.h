@@ -53,9 +53,13 @@ class Chart : public QCustomPlot {
 
  protected:
   void contextMenuEvent(QContextMenuEvent* event) override;
+  // Re-colours the chart when the application switches between light and dark.
+  void changeEvent(QEvent* event) override;
 
  private:
   void on_mouse_move(QMouseEvent* event);
+  // Background, axes, grid, title, legend and message in the current theme's colours.
+  void apply_theme_colors();
 
   QString file_stem_;
   QCPTextElement* title_ = nullptr;

@@ -1,6 +1,8 @@
 #include "ui/shared/palette.h"
 
+#include <QGuiApplication>
 #include <QPainter>
+#include <QPalette>
 #include <QPixmap>
 
 namespace depthscope::ui {
@@ -21,10 +23,18 @@ QColor scheme_color(NormScheme s) {
 
 QString scheme_label(NormScheme s) { return QString::fromStdString(display_name(s)); }
 
-QColor chart_text_color() { return QColor(0x26, 0x2B, 0x33); }
-QColor chart_grid_color() { return QColor(0xE3, 0xE6, 0xEA); }
-QColor chart_axis_color() { return QColor(0x8A, 0x91, 0x9C); }
-QColor hint_text_color() { return QColor(0x6B, 0x72, 0x7D); }
+bool dark_theme() { return QGuiApplication::palette().color(QPalette::Window).lightness() < 128; }
+
+QColor chart_background_color() { return dark_theme() ? QColor(0x1E, 0x21, 0x26) : QColor(Qt::white); }
+QColor chart_overlay_color(int alpha) {
+  QColor c = chart_background_color();
+  c.setAlpha(alpha);
+  return c;
+}
+QColor chart_text_color() { return dark_theme() ? QColor(0xE1, 0xE4, 0xE8) : QColor(0x26, 0x2B, 0x33); }
+QColor chart_grid_color() { return dark_theme() ? QColor(0x33, 0x38, 0x40) : QColor(0xE3, 0xE6, 0xEA); }
+QColor chart_axis_color() { return dark_theme() ? QColor(0x7D, 0x85, 0x90) : QColor(0x8A, 0x91, 0x9C); }
+QColor hint_text_color() { return dark_theme() ? QColor(0x9A, 0xA1, 0xAB) : QColor(0x6B, 0x72, 0x7D); }
 
 QIcon status_dot(const QColor& color) {
   QPixmap pm(12, 12);

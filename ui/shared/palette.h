@@ -13,7 +13,15 @@ QColor scheme_color(NormScheme s);
 // display_name(s) as a QString: "Pre-LN", "LNS", ...
 QString scheme_label(NormScheme s);
 
+// Light or dark: true when the application palette (the desktop's, or the one --theme and
+// View > Theme chose; ui/shell/theme.h) has a dark window colour. The neutral colours below
+// follow it; the scheme colours read well on both.
+bool dark_theme();
+
 // Neutral colours shared by the charts.
+QColor chart_background_color();
+// The chart background with `alpha` (0-255): behind legends and messages drawn over curves.
+QColor chart_overlay_color(int alpha);
 QColor chart_text_color();
 QColor chart_grid_color();
 QColor chart_axis_color();

@@ -6,11 +6,13 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QSettings>
 #include <QStyleFactory>
 
 #include "core/runtime/threads.h"
 #include "core/version.h"
 #include "ui/shell/main_window.h"
+#include "ui/shell/theme.h"
 #include "ui/tour/tour_panel.h"
 
 namespace depthscope::ui {
@@ -64,6 +66,9 @@ int run_gui(int argc, char** argv) {
   parser.addOption(tour_step_opt);
   parser.addOption(db_opt);
   parser.addOption(threads_opt);
+  const QCommandLineOption theme_opt(
+      "theme", "system (follow the desktop; the default), light or dark (env DEPTHSCOPE_THEME; View > Theme).", "NAME");
+  parser.addOption(theme_opt);
   parser.addPositionalArgument("path", "A checkpoint file or folder to open.", "[path]");
   parser.process(app);
 
@@ -74,6 +79,17 @@ int run_gui(int argc, char** argv) {
     return 2;
   }
   set_threads(n);
+
+  // --theme, else DEPTHSCOPE_THEME, else the choice remembered from View > Theme, else the system.
+  QString theme_text = parser.value(theme_opt);
+  if (theme_text.isEmpty()) theme_text = qEnvironmentVariable("DEPTHSCOPE_THEME");
+  if (theme_text.isEmpty()) theme_text = QSettings().value("appearance/theme", "system").toString();
+  Theme theme = Theme::system;
+  if (!parse_theme(theme_text, &theme)) {
+    std::fprintf(stderr, "depthscope: --theme must be system, light or dark, got '%s'\n", qPrintable(theme_text));
+    return 2;
+  }
+  apply_theme(theme);
 
   const QString screenshot = parser.value(screenshot_opt);
   if (!screenshot.isEmpty()) {

@@ -1,5 +1,9 @@
 #include "ui/shell/main_window.h"
 
+#include <tuple>
+
+#include <QActionGroup>
+
 #include <QAction>
 #include <QIcon>
 #include <QPainter>
@@ -32,6 +36,7 @@
 #include "ui/shell/about_dialog.h"
 #include "ui/compare/compare_panel.h"
 #include "ui/tour/examples.h"
+#include "ui/shell/theme.h"
 #include "ui/tour/tour_panel.h"
 #include "ui/shared/background_task.h"
 #include "ui/inspect/inspect_panel.h"
@@ -214,6 +219,7 @@ void MainWindow::build_menus() {
     const QString path = example_path(scheme);
     QAction* a = examples->addAction(scheme == "pre" ? "Pre-LN example (24 × 96)" : "LNS example (24 × 96)",
                                      this, [this, path] { open_path(path); });
+    a->setShortcut(QKeySequence(scheme == "pre" ? "Ctrl+Alt+1" : "Ctrl+Alt+2"));
     a->setEnabled(!path.isEmpty());
     a->setToolTip(path.isEmpty() ? "The example models were not found (resources/examples)" : path);
   }
@@ -227,9 +233,34 @@ void MainWindow::build_menus() {
   quit->setShortcut(QKeySequence("Ctrl+Q"));
 
   QMenu* view = menuBar()->addMenu("&View");
-  view->addAction(workspace_dock_->toggleViewAction());
-  view->addAction(jobs_dock_->toggleViewAction());
-  view->addAction(log_dock_->toggleViewAction());
+  go_to_menu_ = view->addMenu("&Go to tab");
+  go_to_menu_->addActions(go_to_actions_);
+  view->addSeparator();
+  const std::pair<QDockWidget*, const char*> docks[] = {
+      {workspace_dock_, "Ctrl+Shift+W"}, {jobs_dock_, "Ctrl+Shift+J"}, {log_dock_, "Ctrl+Shift+L"}};
+  for (const auto& [dock, keys] : docks) {
+    QAction* toggle = dock->toggleViewAction();
+    toggle->setShortcut(QKeySequence(keys));
+    toggle->setToolTip(QString("Show or hide the %1 dock").arg(dock->windowTitle()));
+    view->addAction(toggle);
+  }
+  // View > Theme: follow the system, or force light or dark (remembered; ui/shell/theme.h).
+  QMenu* theme = view->addMenu("&Theme");
+  auto* themes = new QActionGroup(theme);
+  const std::tuple<Theme, const char*, const char*> choices[] = {
+      {Theme::system, "Follow the &system", "Ctrl+Alt+S"}, {Theme::light, "&Light", "Ctrl+Alt+L"},
+      {Theme::dark, "&Dark", "Ctrl+Alt+D"}};
+  for (const auto& [t, label, keys] : choices) {
+    QAction* a = theme->addAction(label, this, [t = t] {
+      apply_theme(t);
+      QSettings().setValue("appearance/theme", to_string(t));
+    });
+    a->setObjectName("action_theme_" + to_string(t));
+    a->setShortcut(QKeySequence(keys));
+    a->setCheckable(true);
+    a->setChecked(t == current_theme());
+    themes->addAction(a);
+  }
 
   QMenu* run = menuBar()->addMenu("&Run");
   QAction* new_exp = run->addAction("&New experiment…", this, [this] { new_experiment_dialog(); });
@@ -243,12 +274,15 @@ void MainWindow::build_menus() {
   resume->setShortcut(QKeySequence("Ctrl+Shift+R"));
   resume->setObjectName("action_resume");
   run->addSeparator();
-  run->addAction("Start &queue", actions_, &JobActions::start_queue);
+  QAction* queue = run->addAction("Start &queue", actions_, &JobActions::start_queue);
+  queue->setShortcut(QKeySequence("Ctrl+Shift+Q"));
+  queue->setToolTip("Start a job worker for the runs queued in this database");
   QAction* show_train = run->addAction("Show &Train tab", this, [this] { tabs_->setCurrentWidget(train_); });
   show_train->setShortcut(QKeySequence("Ctrl+T"));
 
   QMenu* help = menuBar()->addMenu("&Help");
-  help->addAction("&About DepthScope", this, &MainWindow::show_about);
+  QAction* about = help->addAction("&About DepthScope", this, &MainWindow::show_about);
+  about->setShortcut(QKeySequence::HelpContents);
 }
 
 void MainWindow::build_status_bar() {
@@ -405,7 +439,19 @@ namespace depthscope::ui {
 
 void MainWindow::add_tab(QWidget* w, const QString& title, const QString& object_name) {
   w->setObjectName(object_name);
-  tabs_->addTab(w, title);
+  const int index = tabs_->addTab(w, title);
+  // View > Go to: Ctrl+1 … Ctrl+9 select the tabs in order; the action lives on the window, so
+  // the shortcut works wherever the focus is.
+  auto* go = new QAction(title, this);
+  go->setObjectName("action_go_" + object_name);
+  if (index < 9) {
+    go->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + index)));
+    tabs_->setTabToolTip(index, QString("%1 (%2)").arg(title, go->shortcut().toString(QKeySequence::NativeText)));
+  }
+  connect(go, &QAction::triggered, this, [this, w] { tabs_->setCurrentWidget(w); });
+  addAction(go);
+  go_to_actions_ << go;
+  if (go_to_menu_) go_to_menu_->addAction(go);
 }
 
 bool MainWindow::select_tab(const QString& name) {

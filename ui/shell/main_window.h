@@ -12,12 +12,14 @@
 #include <memory>
 
 #include <QMainWindow>
+#include <QList>
 #include <QStringList>
 
 class QDockWidget;
 class QLabel;
 class QTabWidget;
 class QAction;
+class QMenu;
 
 namespace depthscope {
 class ModelSession;
@@ -142,6 +144,8 @@ class MainWindow : public QMainWindow {
   QLabel* model_label_;
   QLabel* runs_label_;
 
+  QList<QAction*> go_to_actions_;   // View > Go to tab, one per tab (Ctrl+1 …)
+  QMenu* go_to_menu_ = nullptr;
   TrainPanel* train_;
   ComparePanel* compare_;
   TourPanel* tour_;

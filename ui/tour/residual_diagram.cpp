@@ -38,7 +38,7 @@ void ResidualDiagram::set_font_scale(double s) {
 void ResidualDiagram::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.setRenderHint(QPainter::Antialiasing);
-  p.fillRect(rect(), Qt::white);
+  p.fillRect(rect(), chart_background_color());
   const QColor stream_color(0x44, 0x55, 0x66);
   const QColor block_fill(0xF3, 0xF6, 0xFA);
   const QColor pre = scheme_color(NormScheme::pre);
@@ -111,7 +111,7 @@ void ResidualDiagram::paintEvent(QPaintEvent*) {
     // (+)
     const double r = 10 * font_scale_;
     p.setPen(QPen(stream_color, 2));
-    p.setBrush(Qt::white);
+    p.setBrush(chart_background_color());
     p.drawEllipse(QPointF(plus_x, stream_y), r, r);
     p.drawLine(QPointF(plus_x - r * 0.55, stream_y), QPointF(plus_x + r * 0.55, stream_y));
     p.drawLine(QPointF(plus_x, stream_y - r * 0.55), QPointF(plus_x, stream_y + r * 0.55));

@@ -421,19 +421,22 @@ QWidget* TourPanel::make_lns_figure() {
       "'>/ &radic;l</b>)</td></tr></table>");
   formula_box_->setTextFormat(Qt::RichText);
   formula_box_->setAlignment(Qt::AlignCenter);
+  // Code colours for the theme at start (GitHub's light and dark code colours).
+  const bool dark = dark_theme();
+  const QString comment = dark ? "#8B949E" : "#6a737d", mark = dark ? "#5A4A12" : "#FFF3C4";
   code_box_ = new QLabel(
-      "<pre style='margin:0'>"
-      "<span style='color:#6a737d'>// core/model/transformer.cpp, Transformer::block (Pre-LN family)</span>\n"
-      "const double s = lns_scale(config_, layer);   <span style='color:#6a737d'>// 1/sqrt(l) under LNS, else 1</span>\n"
-      "at::Tensor attn_in = norm(x, lw.attn_norm_w, lw.attn_norm_b);\n"
-      "<b style='background:#FFF3C4'>if (s != 1.0) attn_in = attn_in * s;</b>   <span style='color:#6a737d'>// the line LNS adds "
-      "(and the same for mlp_in)</span>"
-      "</pre>");
+      QString("<pre style='margin:0'>"
+              "<span style='color:%1'>// core/model/transformer.cpp, Transformer::block (Pre-LN family)</span>\n"
+              "const double s = lns_scale(config_, layer);   <span style='color:%1'>// 1/sqrt(l) under LNS, else 1</span>\n"
+              "at::Tensor attn_in = norm(x, lw.attn_norm_w, lw.attn_norm_b);\n"
+              "<b style='background:%2'>if (s != 1.0) attn_in = attn_in * s;</b>   <span style='color:%1'>// the line LNS adds "
+              "(and the same for mlp_in)</span>"
+              "</pre>").arg(comment, mark));
   code_box_->setTextFormat(Qt::RichText);
   code_box_->setObjectName("tour_code");
   code_box_->setFrameShape(QFrame::StyledPanel);
-  code_box_->setStyleSheet("QLabel#tour_code { background: #F6F8FA; border: 1px solid #D0D7DE; border-radius: 4px; "
-                           "padding: 8px; }");
+  code_box_->setStyleSheet(QString("QLabel#tour_code { background: %1; border: 1px solid %2; border-radius: 4px; "
+                                   "padding: 8px; }").arg(dark ? "#161B22" : "#F6F8FA", dark ? "#30363D" : "#D0D7DE"));
   QFont mono("monospace");
   mono.setStyleHint(QFont::Monospace);
   code_box_->setFont(mono);
@@ -514,6 +517,7 @@ QWidget* TourPanel::make_live_figure() {
   live_start_button_->setToolTip("Start two depthscope-cli training processes (Pre-LN and LNS) in a temporary folder");
   live_stop_button_ = new QPushButton("Stop");
   live_stop_button_->setObjectName("tour_live_stop");
+  live_stop_button_->setToolTip("Stop the tiny pair training live; the curves drawn so far stay");
   live_stop_button_->setEnabled(false);
   live_status_ = new QLabel("Press Start: nothing runs until you do.");
   live_status_->setTextFormat(Qt::RichText);

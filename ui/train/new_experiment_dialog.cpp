@@ -194,6 +194,7 @@ NewExperimentDialog::NewExperimentDialog(QWidget* parent) : QDialog(parent) {
   buttons_->button(QDialogButtonBox::Ok)->setText("Launch");
   buttons_->button(QDialogButtonBox::Ok)->setToolTip("Write the spec beside the run database and queue one run per scheme; "
                                                      "each trains in its own depthscope-cli process");
+  buttons_->button(QDialogButtonBox::Cancel)->setToolTip("Close the dialog without launching anything (Esc)");
   connect(buttons_, &QDialogButtonBox::accepted, this, [this] { if (acceptable()) accept(); });
   connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
