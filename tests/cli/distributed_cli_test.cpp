@@ -204,6 +204,44 @@ TEST(DistributedCli, AKilledRankFailsTheRunNamingItAndOneRankResumesTheCurve) {
   EXPECT_EQ(record(db, 1).status, store::RunStatus::finished);
 }
 
+TEST(DistributedCli, AHungRankMakesTheOtherLeaveAfterTheTimeoutNamingIt) {
+  if (!has_gloo()) GTEST_SKIP() << "this build has no Gloo (install libgloo-dev)";
+  const fs::path dir = test::scratch_dir("dist_hang");
+  const fs::path spec = write_spec(dir, 400, 4);
+  const std::string db = (dir / "dp.sqlite").string();
+  const int port = free_local_port("127.0.0.1");
+  const std::vector<std::string> args = {DEPTHSCOPE_CLI, "--threads", "1", "train", "--spec", spec.string(), "--db", db,
+                                         "--dist-timeout", "2"};
+  const pid_t r0 = spawn_rank(0, 2, port, args), r1 = spawn_rank(1, 2, port, args);
+  const auto until = Clock::now() + std::chrono::seconds(60);
+  bool listed = false;
+  while (!listed && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    try {
+      store::StoreOptions o;
+      o.reap_on_open = false;
+      store::RunDb d(db, o);
+      listed = d.get_run(1) && d.last_checkpoint(1).has_value();
+    } catch (const std::exception&) {
+    }
+  }
+  kill(r1, SIGSTOP);  // alive but silent: only the timeout and the liveness counter tell
+  const auto stopped_at = Clock::now();
+  int status = 0;
+  waitpid(r0, &status, 0);
+  const double took = std::chrono::duration<double>(Clock::now() - stopped_at).count();
+  kill(r1, SIGKILL);
+  waitpid(r1, nullptr, 0);
+  ASSERT_TRUE(listed) << "no checkpoint within 60 s";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_GT(took, 1.5) << "a hang is only known after the timeout";
+  EXPECT_LT(took, 2.0 + 3.0 + 4.0) << "timeout, 3 s watching the liveness counter, margin";
+  const store::RunRecord failed = record(db, 1);
+  EXPECT_EQ(failed.status, store::RunStatus::failed);
+  EXPECT_NE(failed.error.find("rank 1 (pid " + std::to_string(r1)), std::string::npos) << failed.error;
+  EXPECT_NE(failed.error.find("stopped responding"), std::string::npos) << failed.error;
+}
+
 TEST(DistributedCli, BadLaunchesAreRefusedWithAClearMessage) {
   const fs::path dir = test::scratch_dir("dist_bad");
   const fs::path spec = write_spec(dir, 4, 3);
