@@ -163,6 +163,10 @@ class TestMainWindow : public QObject {
     auto* box = window.findChild<QMessageBox*>("load_error");
     QVERIFY(box);
     QVERIFY2(box->text().contains(bogus), qPrintable(box->text()));
+    // The message names the problem; the details add the file's size and the versions.
+    QVERIFY(!box->informativeText().isEmpty());
+    QVERIFY2(box->detailedText().contains("24 bytes") && box->detailedText().contains("LibTorch"),
+             qPrintable(box->detailedText()));
     QVERIFY(window.log_panel()->text().contains("error:"));
     box->close();
     // Still usable: the default panel computes.

@@ -47,6 +47,7 @@
 #include "core/version.h"
 #include "ui/shared/background_task.h"
 #include "ui/shared/chart.h"
+#include "ui/shared/error_dialog.h"
 #include "ui/shared/job_list.h"
 #include "ui/shared/palette.h"
 #include "ui/shared/workspace_drag.h"
@@ -1766,7 +1767,7 @@ void ComparePanel::export_dialog() {
   }
   QString error;
   if (!export_comparison(out, &error)) {
-    QMessageBox::warning(this, "Export failed", error);
+    show_error(this, "Export failed", "The comparison could not be exported.", error, QString(), "export_error");
     return;
   }
   settings.setValue("export/dir", QFileInfo(out).absolutePath());
@@ -1783,7 +1784,7 @@ void ComparePanel::export_table_dialog() {
   if (QFileInfo(path).suffix().isEmpty()) path += ".csv";
   QString error;
   if (!save_csv(table_csv(), path, &error)) {
-    QMessageBox::warning(this, "Export failed", error);
+    show_error(this, "Export failed", "The comparison could not be exported.", error, QString(), "export_error");
     return;
   }
   settings.setValue("export/dir", QFileInfo(path).absolutePath());

@@ -8,6 +8,7 @@
 #include <QSvgGenerator>
 
 #include "core/version.h"
+#include "ui/shared/error_dialog.h"
 #include "ui/shared/chart.h"
 
 namespace depthscope::ui {
@@ -74,7 +75,7 @@ QString export_chart_dialog(Chart* chart, QWidget* parent) {
   }
   QString error;
   if (!export_chart(chart, out, &error)) {
-    QMessageBox::warning(parent, "Export failed", error);
+    show_error(parent, "Export failed", "The chart could not be exported.", error, "File: " + out, "export_error");
     return QString();
   }
   settings.setValue("export/dir", QFileInfo(out).absolutePath());

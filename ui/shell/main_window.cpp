@@ -45,6 +45,7 @@
 #include "ui/shared/text_format.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/chart_export.h"
+#include "ui/shared/error_dialog.h"
 #include "ui/glance/depth_glance_panel.h"
 #include "ui/shared/job_list.h"
 #include "ui/shared/jobs_panel.h"
@@ -139,6 +140,9 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   build_status_bar();
 
   connect(depth_glance_, &DepthGlancePanel::log, log_, &LogPanel::append);
+  connect(depth_glance_, &DepthGlancePanel::failed, this, [this](const QString& message) {
+    show_error(this, "Depth at a glance", "The variance-at-initialisation run failed.", message, QString(), "glance_error");
+  });
   // Training runs: the watcher reads the database; requests from the views go to the job manager.
   connect(watcher_, &RunWatcher::batch_ready, this, &MainWindow::on_runs);
   connect(watcher_, &RunWatcher::failed, this, [this](const QString& message) {
@@ -181,12 +185,14 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
     jobs_->end(load_job_, "failed");
     log_->append_error(message);
     // Non-blocking, so the rest of the app stays usable (and tests can read it).
-    auto* box = new QMessageBox(QMessageBox::Warning, "Could not open checkpoint",
-                                QString("DepthScope could not open\n%1\n\n%2").arg(loading_path_, message),
-                                QMessageBox::Ok, this);
-    box->setObjectName("load_error");
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
+    const QFileInfo info(loading_path_);
+    show_error(this, "Could not open checkpoint", QString("DepthScope could not open\n%1").arg(loading_path_), message,
+               QString("Path: %1 (%2)\nDepthScope opens Hugging Face folders or .safetensors files (Llama, Mistral, "
+                       "Qwen2/3, GPT-2) and llama2.c .bin files; docs/checkpoints.md lists what it checks.")
+                   .arg(info.absoluteFilePath(),
+                        info.isDir() ? QString("folder") : info.exists() ? QString("%1 bytes").arg(info.size())
+                                                                         : QString("does not exist")),
+               "load_error");
     emit checkpoint_loaded(false, message);
   });
 
@@ -333,6 +339,10 @@ void MainWindow::on_checkpoint_loaded(const QString& path, std::shared_ptr<const
     model_summary_ = new ModelSummaryPanel;
     inspect_ = new InspectPanel(jobs_);
     connect(inspect_, &InspectPanel::log, log_, &LogPanel::append);
+    connect(inspect_, &InspectPanel::failed, this, [this](const QString& message) {
+      show_error(this, "Inspect", "The analysis of the open checkpoint failed.", message,
+                 "Checkpoint: " + loading_path_, "inspect_error");
+    });
     add_tab(model_summary_, "Model", "tab_model");
     add_tab(inspect_, "Inspect", "tab_inspect");
   }
@@ -562,12 +572,8 @@ void MainWindow::on_action(const ActionResult& r) {
     log_->append(r.what + ": " + r.message);
   } else {
     log_->append_error(r.what + ": " + r.message);
-    auto* box = new QMessageBox(QMessageBox::Warning, r.what, QString("%1 failed.").arg(r.what), QMessageBox::Ok, this);
-    box->setObjectName("action_error");
-    box->setInformativeText(r.message.left(400));
-    box->setDetailedText(r.message + "\n\nRun database: " + db_path_ + "\ndepthscope-cli: " + actions_->cli_path());
-    box->setAttribute(Qt::WA_DeleteOnClose);
-    box->open();
+    show_error(this, r.what, QString("%1 failed.").arg(r.what), r.message,
+               "Run database: " + db_path_ + "\ndepthscope-cli: " + actions_->cli_path(), "action_error");
   }
   watcher_->poll_now();
   emit job_action_finished(r.ok, r.what, r.message);
