@@ -32,7 +32,7 @@ packages=(
   libsentencepiece-dev libpcre2-dev zlib1g-dev libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev
   fortunes fortunes-min jargon-text
-  help2man  # man pages from the programs' --help (packaging/cmake/man_pages.cmake)
+  help2man file  # man pages from --help (packaging/cmake/man_pages.cmake); file: CPack's shlibdeps
 )
 if [ "$gui" != "OFF" ]; then
   packages+=(qt6-base-dev qt6-svg-dev libqt6sql6-sqlite libqcustomplot-dev libgl-dev xvfb xauth fonts-dejavu-core)
