@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -13,6 +14,7 @@
 #include "core/io/hf_config.h"
 #include "core/io/llama2c.h"
 #include "core/io/weight_slots.h"
+#include "core/runtime/memory.h"
 
 namespace depthscope {
 
@@ -123,6 +125,21 @@ void refuse_unused(ModelWeights& w, const ModelConfig& c, const std::map<const a
   }
 }
 
+// Files larger together than a quarter of physical memory: pages of F16/BF16 weights leave
+// the resident set once a layer has been widened (MappedFile::set_release_after_read), so
+// the peak RSS stays near one layer's pages instead of the whole file; the page cache keeps
+// them while memory allows. DEPTHSCOPE_RELEASE_WEIGHT_PAGES=always|never overrides.
+void release_pages_of_large_checkpoints(const std::vector<Source>& sources) {
+  std::set<MappedFile*> files;
+  std::int64_t bytes = 0;
+  for (const Source& s : sources)
+    if (files.insert(s.file->map.get()).second) bytes += static_cast<std::int64_t>(s.file->map->size());
+  const char* env = std::getenv("DEPTHSCOPE_RELEASE_WEIGHT_PAGES");
+  const std::string mode = env ? env : "";
+  if (mode == "never" || (mode != "always" && bytes <= physical_memory_bytes() / 4)) return;
+  for (MappedFile* f : files) f->set_release_after_read(true);
+}
+
 // Fills ModelWeights from the tensors of one or more safetensors files.
 ModelWeights assign_tensors(const ModelConfig& c, const std::vector<Source>& sources, const std::string& source_name,
                             const RunControl& control) {
@@ -175,6 +192,7 @@ ModelWeights assign_tensors(const ModelConfig& c, const std::vector<Source>& sou
   if (c.tie_word_embeddings) w.lm_head = w.tok_embeddings;
   refuse_unused(w, c, filled, source_name);
   check_weights(w, c, source_name);
+  release_pages_of_large_checkpoints(sources);
   return w;
 }
 

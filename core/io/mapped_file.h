@@ -28,6 +28,16 @@ class MappedFile {
   std::size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
+  // Checkpoints larger than a share of memory (F16/BF16 widened one layer at a time): once a
+  // range has been read, its pages leave this process's resident set (madvise
+  // MADV_DONTNEED). They stay in the page cache while memory allows and fault back in (from
+  // the cache, or the file) on the next read; the mapping is read-only, so nothing is lost.
+  void set_release_after_read(bool on);
+  bool release_after_read() const;
+  // Releases the whole pages inside [p, p + n) when they lie in a live mapping marked
+  // release-after-read; does nothing for any other memory (safe on any pointer).
+  static void release_read_pages(const void* p, std::size_t n);
+
  private:
   MappedFile(std::string path, std::uint8_t* data, std::size_t size)
       : path_(std::move(path)), data_(data), size_(size) {}

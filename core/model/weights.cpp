@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/mapped_file.h"
 #include "core/io/weight_slots.h"
 #include "core/model/widening_pool.h"
 
@@ -91,6 +92,9 @@ at::Tensor float32_weight(const at::Tensor& t) {
   at::Tensor buffer = take_widening_buffer(t.numel());  // [numel] float32
   at::Tensor wide = buffer.view(t.sizes());              // same shape, contiguous
   wide.copy_(t);
+  // A large checkpoint's pages leave the resident set once read (MappedFile; a no-op for
+  // anything but a mapping marked so).
+  if (t.is_contiguous()) MappedFile::release_read_pages(t.data_ptr(), t.nbytes());
   const std::int64_t bytes = static_cast<std::int64_t>(wide.nbytes());
   note_widened(bytes);
   auto* owner = new at::Tensor(std::move(buffer));

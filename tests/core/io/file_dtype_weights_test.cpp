@@ -8,10 +8,13 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 #include "core/analysis/memory_estimate.h"
 #include "core/io/checkpoint.h"
+#include "core/io/mapped_file.h"
 #include "core/io/weight_slots.h"
 #include "core/model/transformer.h"
 #include "core/model/widening_pool.h"
@@ -127,6 +130,62 @@ TEST(FileDtypeWeights, HalfCheckpointsStayNarrowAndGiveTheWidenedLogitsOneLayerA
     // Skipping layers (the removal sweep) gives the widened model's numbers too.
     EXPECT_TRUE(at::equal(narrow.forward(tokens, nullptr, {2}), reference.forward(tokens, nullptr, {2})));
   }
+}
+
+// Resident pages of this process's file mappings, in kB (/proc/self/status RssFile).
+std::int64_t rss_file_kb() {
+  std::ifstream in("/proc/self/status");
+  std::string key;
+  std::int64_t value = 0;
+  while (in >> key) {
+    if (key == "RssFile:") {
+      in >> value;
+      return value;
+    }
+    in.ignore(1 << 12, '\n');
+  }
+  return -1;
+}
+
+TEST(FileDtypeWeights, ReleasedPagesLeaveTheResidentSetAndReadBackTheSame) {
+  const fs::path dir = test::scratch_dir("file_dtype_release");
+  const std::string path = (dir / "data.bin").string();
+  const std::int64_t n = 8 << 20;  // 32 MB of int32
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::vector<std::int32_t> v(static_cast<std::size_t>(n));
+    for (std::int64_t i = 0; i < n; ++i) v[static_cast<std::size_t>(i)] = static_cast<std::int32_t>(i * 7);
+    out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(n * 4));
+  }
+  const std::shared_ptr<MappedFile> map = MappedFile::open(path);
+  const at::Tensor view = at::from_blob(map->mutable_data(), {n}, at::TensorOptions().dtype(at::kInt));
+  const std::int64_t sum = view.sum().item<std::int64_t>();  // every page read
+  const std::int64_t touched = rss_file_kb();
+  MappedFile::release_read_pages(map->data(), map->size());  // not marked: nothing happens
+  EXPECT_GT(rss_file_kb(), touched - 4096);
+  map->set_release_after_read(true);
+  EXPECT_TRUE(map->release_after_read());
+  int stack_value = 5;
+  MappedFile::release_read_pages(&stack_value, sizeof stack_value);  // not a mapping: no-op
+  EXPECT_EQ(stack_value, 5);
+  MappedFile::release_read_pages(map->data(), map->size());
+  EXPECT_LT(rss_file_kb(), touched - 24 * 1024) << "32 MB of pages left the resident set";
+  EXPECT_EQ(view.sum().item<std::int64_t>(), sum) << "and read back the same";
+}
+
+TEST(FileDtypeWeights, LogitsAreTheSameWhenPagesAreReleasedAfterEachLayer) {
+  const ModelConfig c = llama_gqa();
+  const fs::path dir = test::scratch_dir("file_dtype_release_model");
+  save_hf(dir.string(), c, Transformer::random(c, 13).weights(), SafetensorsDtype::bf16);
+  ::setenv("DEPTHSCOPE_RELEASE_WEIGHT_PAGES", "always", 1);
+  LoadedCheckpoint released = load_checkpoint(dir.string());
+  ::unsetenv("DEPTHSCOPE_RELEASE_WEIGHT_PAGES");
+  LoadedCheckpoint kept = load_checkpoint(dir.string());
+  const Transformer a(released.config, released.weights), b(kept.config, kept.weights);
+  const at::Tensor tokens = at::arange(0, 20, at::kLong).mul(5).remainder(c.vocab_size).view({1, 20});
+  const at::Tensor first = a.forward(tokens);
+  EXPECT_TRUE(at::equal(first, b.forward(tokens)));
+  EXPECT_TRUE(at::equal(a.forward(tokens), first)) << "second pass reads the released pages again";
 }
 
 TEST(FileDtypeWeights, CloneForTrainingOwnsFloat32AndLeavesTheMappingAlone) {
