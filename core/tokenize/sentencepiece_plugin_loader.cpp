@@ -51,7 +51,9 @@ const SpmPlugin& spm_plugin() {
     for (const auto& c : candidates) {
       h = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
       if (h != nullptr) {
-        p.path = c;
+        char* resolved = realpath(c.c_str(), nullptr);  // "/usr/lib/...", not "/usr/bin/../lib/..."
+        p.path = resolved ? resolved : c;
+        std::free(resolved);
         break;
       }
       const char* e = dlerror();
