@@ -40,7 +40,11 @@ if [ "$mode" = gui ]; then
     share/icons/hicolor/256x256/apps/depthscope.png
   )
 fi
-for f in "${expect[@]}"; do [ -s "$u/$f" ] || fail "missing or empty: /usr/$f"; done
+for f in "${expect[@]}"; do
+  hint=""
+  case $f in *.1.gz) hint=" (man pages need help2man at configure time; packaging/setup.sh installs it)" ;; esac
+  [ -s "$u/$f" ] || fail "missing or empty: /usr/$f$hint"
+done
 [ -x "$u/bin/depthscope-cli" ] || fail "/usr/bin/depthscope-cli is not executable"
 # Nothing outside the prefix, nothing in the multiarch lib dir (the programs look in lib/depthscope).
 outside=$(cd "$dest" && find . -mindepth 1 -maxdepth 1 ! -name usr)
