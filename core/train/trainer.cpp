@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -109,18 +110,28 @@ TrainingBatch rank_share(const TrainingBatch& global, const DistGroup& g) {
   return {global.tokens.slice(0, first, first + per), global.mask.defined() ? global.mask.slice(0, first, first + per) : at::Tensor()};
 }
 
-// Every rank's tensors must be the same after the broadcast: per tensor its sum, sum of
-// squares and index-weighted sum (in double), compared by all-reduce min against max.
+// Every rank's tensors must be the same after the broadcast: a 64-bit hash of each tensor's
+// bytes (exact, unlike a sum whose rounding depends on the thread count), compared by
+// all-reduce min against max.
 void check_identical(DistGroup& g, const std::vector<at::Tensor>& tensors, const std::string& what) {
-  at::NoGradGuard no_grad;
   std::vector<double> f;
   for (const at::Tensor& t : tensors) {
-    const at::Tensor x = t.detach().reshape({-1}).to(at::kDouble);  // [numel]
-    f.push_back(x.sum().item<double>());
-    f.push_back(x.pow(2).sum().item<double>());
-    f.push_back((x * at::arange(x.numel(), x.options())).sum().item<double>());
+    const at::Tensor c = t.detach().contiguous();
+    const auto* bytes = static_cast<const unsigned char*>(c.data_ptr());
+    const std::size_t n = c.nbytes();
+    std::uint64_t h = 1469598103934665603ull;  // FNV-1a over 8-byte words, then the tail bytes
+    std::size_t k = 0;
+    for (; k + 8 <= n; k += 8) {
+      std::uint64_t w;
+      std::memcpy(&w, bytes + k, 8);
+      h = (h ^ w) * 1099511628211ull;
+      h ^= h >> 29;
+    }
+    for (; k < n; ++k) h = (h ^ bytes[k]) * 1099511628211ull;
+    f.push_back(static_cast<double>(h >> 32));         // two exact halves
+    f.push_back(static_cast<double>(h & 0xffffffffull));
   }
-  at::Tensor mine = at::tensor(f, at::kDouble), lo = mine.clone(), hi = mine.clone();  // [3 * tensors]
+  at::Tensor mine = at::tensor(f, at::kDouble), lo = mine.clone(), hi = mine.clone();  // [2 * tensors]
   g.all_reduce_min(lo, "the check of " + what);
   g.all_reduce_max(hi, "the check of " + what);
   if (!at::equal(lo, hi))
