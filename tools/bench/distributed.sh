@@ -55,7 +55,7 @@ ev = " ".join(x for (x,) in c.execute("SELECT message FROM events WHERE run_id =
 full = re.search(r"([0-9.]+) ms \(median of 5\)", ev)
 mb = re.search(r"([0-9.]+) MB of gradients", ev)
 print(cfg, rnd, per_step, statistics.median(step_s), statistics.median(wait) if wait else 0.0,
-      full.group(1) if full else "-", mb.group(1) if mb else "-")
+      full.group(1) if full else "-", mb.group(1) if mb else "-", min(step_s), min(wait) if wait else 0.0)
 PY
   done
 done
@@ -64,14 +64,15 @@ python3 - "$results" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 by = {}
-for cfg, rnd, tokens, step, wait, full, mb in rows:
-    by.setdefault(cfg, []).append((float(tokens), float(step), float(wait), full, mb))
-print("config | tokens/step | step s (median over rounds) | per round | all-reduce wait s | full all-reduce ms | grad MB")
+for cfg, rnd, tokens, step, wait, full, mb, fastest, least_wait in rows:
+    by.setdefault(cfg, []).append((float(tokens), float(step), float(wait), full, mb, float(fastest), float(least_wait)))
+print("config | tokens/step | step s (median over rounds of the median step) | per round | fastest step s | all-reduce wait s (median / least) | full all-reduce ms per round | grad MB")
 for cfg in ("one", "weak", "strong"):
     v = by[cfg]
     step = statistics.median(x[1] for x in v)
     print(cfg, "|", int(v[0][0]), "|", round(step, 3), "|", " ".join(f"{x[1]:.3f}" for x in v), "|",
-          round(statistics.median(x[2] for x in v), 4), "|", " ".join(x[3] for x in v), "|", v[0][4])
+          round(min(x[5] for x in v), 3), "|", round(statistics.median(x[2] for x in v), 4), "/", round(min(x[6] for x in v), 4),
+          "|", " ".join(x[3] for x in v), "|", v[0][4])
 one = statistics.median(x[1] for x in by["one"])
 weak = statistics.median(x[1] for x in by["weak"])
 strong = statistics.median(x[1] for x in by["strong"])
@@ -80,6 +81,8 @@ full_ms = statistics.median(float(x[3]) for x in by["weak"] + by["strong"] if x[
 grad = float(by["weak"][0][4]) * 1e6
 print(f"one 1-thread rank: {flops / one / 1e9:.1f} GFLOP/s (--cpu-flops {flops / one:.3g})")
 print(f"Gloo all-reduce of {grad / 1e6:.1f} MB over loopback, 2 ranks: {full_ms:.1f} ms, bus bandwidth 2(n-1)/n x bytes / t = {grad / (full_ms / 1e3) / 1e9:.2f} GB/s (--cpu-bw {grad / (full_ms / 1e3):.3g})")
-print(f"weak scaling efficiency (2 ranks, same work per rank): t1 / t2 = {one / weak:.3f}")
-print(f"strong scaling efficiency (2 ranks, same global batch): t1 / (2 t2) = {one / (2 * strong):.3f}")
+print(f"weak scaling efficiency (2 ranks, same work per rank): t1 / t2 = {one / weak:.3f} (median steps), "
+      f"{min(x[5] for x in by['one']) / min(x[5] for x in by['weak']):.3f} (fastest steps)")
+print(f"strong scaling efficiency (2 ranks, same global batch): t1 / (2 t2) = {one / (2 * strong):.3f} (median steps), "
+      f"{min(x[5] for x in by['one']) / (2 * min(x[5] for x in by['strong'])):.3f} (fastest steps)")
 PY
