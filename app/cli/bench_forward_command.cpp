@@ -173,19 +173,33 @@ void add_bench_forward_command(CLI::App& app) {
                                                {"cpu", with_angular.cpu / plain_blocks.cpu - 1.0}};
       j["overhead_full_vs_forward"] = {{"wall", full.wall / plain.wall - 1.0}, {"cpu", full.cpu / plain.cpu - 1.0}};
     } else if (o->mode == "sweep") {
-      RemovalOptions ro;
-      ro.windows.n_ctx = o->ctx;
+      // The cached sweep with its configurations spread over the threads (the default), the
+      // same one after another, and the naive sweep; interleaved, fastest of --iters each.
       std::int64_t cached_passes = 0, naive_passes = 0;
-      const Timing cached = best_seconds(o->warmup, o->iters, [&] {
-        ro.cached = true;
-        cached_passes = layer_removal_sweep(model, flat, ro).layer_passes;
-      });
-      const Timing naive = best_seconds(o->warmup, o->iters, [&] {
-        ro.cached = false;
-        naive_passes = layer_removal_sweep(model, flat, ro).layer_passes;
-      });
+      LayerRemovalSweep par, seq;
+      auto sweep = [&](bool cached, bool parallel, LayerRemovalSweep* out, std::int64_t* passes) {
+        return [&, cached, parallel, out, passes] {
+          RemovalOptions ro;
+          ro.windows.n_ctx = o->ctx;
+          ro.cached = cached;
+          ro.parallel = parallel;
+          LayerRemovalSweep r = layer_removal_sweep(model, flat, ro);
+          *passes = r.layer_passes;
+          if (out) *out = std::move(r);
+        };
+      };
+      const std::vector<Timing> t = best_seconds_interleaved(
+          o->warmup, o->iters, {sweep(true, true, &par, &cached_passes), sweep(true, false, &seq, &cached_passes),
+                                sweep(false, true, nullptr, &naive_passes)});
+      const Timing &cached = t[0], &sequential = t[1], &naive = t[2];
+      bool identical = par.baseline.loss == seq.baseline.loss && par.layers.size() == seq.layers.size();
+      for (std::size_t i = 0; identical && i < par.layers.size(); ++i)
+        identical = par.layers[i].score.loss == seq.layers[i].score.loss;
       j["cached"] = timing_json(cached);
+      j["cached_sequential"] = timing_json(sequential);
       j["naive"] = timing_json(naive);
+      j["sequential_over_parallel"] = {{"wall", sequential.wall / cached.wall}, {"cpu", sequential.cpu / cached.cpu}};
+      j["parallel_equals_sequential"] = identical;
       j["cached_over_naive"] = {{"wall", cached.wall / naive.wall}, {"cpu", cached.cpu / naive.cpu}};
       j["cached_layer_passes"] = cached_passes;
       j["naive_layer_passes"] = naive_passes;

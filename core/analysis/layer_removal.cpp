@@ -1,10 +1,17 @@
 #include "core/analysis/layer_removal.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
+#include <mutex>
+#include <numeric>
 #include <set>
+#include <thread>
 
 #include "core/analysis/eval_engine.h"
 #include "core/analysis/formulas.h"
@@ -80,6 +87,80 @@ RemovalScore run_config(const Transformer& model, const EvalSet& set, const std:
   return score(model, out, set);
 }
 
+// Runs the n configurations run(i, meter) that follow a cached prefix and calls emit(i) for
+// i = 0..n-1 in order on the calling thread, each as soon as it and those before it are done.
+// With more than one tensor thread the configurations are independent work items spread over
+// the threads (heaviest first by `cost`, the next free thread taking the next item), each run
+// on one thread with single-threaded ops inside (nested ATen and OpenBLAS parallelism is off
+// inside a parallel region): a 2-core machine is fully used even when single ops are too
+// small to parallelise well. The row chunks of every op are those of the sequential run, so
+// the numbers are identical to it. Progress goes through the shared meter under a lock;
+// cancel is checked before every configuration and after every layer pass.
+template <class Run, class Emit>
+void for_each_config(std::int64_t n, const std::vector<double>& cost, bool parallel, PassMeter& meter, const Run& run,
+                     const Emit& emit) {
+  const std::int64_t workers = parallel ? std::min<std::int64_t>(at::get_num_threads(), n) : 1;
+  if (workers <= 1 || at::in_parallel_region()) {
+    for (std::int64_t i = 0; i < n; ++i) {
+      run(i, meter);
+      emit(i);
+    }
+    return;
+  }
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));  // heaviest first, then index order
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::int64_t a, std::int64_t b) { return cost[a] > cost[b]; });
+  std::mutex mu;
+  std::atomic<std::int64_t> next{0};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::vector<char> done(static_cast<std::size_t>(n), 0);
+  std::int64_t emitted = 0;
+  const RunControl& control = meter.control();
+  const std::thread::id caller = std::this_thread::get_id();
+  auto flush = [&] {  // calling thread only
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        if (emitted >= n || !done[static_cast<std::size_t>(emitted)]) return;
+      }
+      emit(emitted++);
+    }
+  };
+  at::parallel_for(0, workers, 1, [&](std::int64_t, std::int64_t) {
+    c10::InferenceMode inference;  // grad mode is per thread
+    const RunControl local(
+        [&](const Progress&) {
+          std::lock_guard<std::mutex> lock(mu);
+          meter.pass_done();
+          control.check_cancel();
+        },
+        nullptr);
+    PassMeter local_meter(local, 0, "");
+    for (;;) {
+      const std::int64_t k = next++;
+      if (k >= n || failed) break;
+      const std::int64_t i = order[static_cast<std::size_t>(k)];
+      try {
+        control.check_cancel();
+        run(i, local_meter);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+        failed = true;
+        break;
+      }
+      {
+        std::lock_guard<std::mutex> lock(mu);
+        done[static_cast<std::size_t>(i)] = 1;
+      }
+      if (std::this_thread::get_id() == caller) flush();
+    }
+  });
+  if (error) std::rethrow_exception(error);
+  flush();
+}
+
 void fill_deltas(const RemovalScore& base, const RemovalScore& s, double& dloss, double& dppl) {
   dloss = s.loss - base.loss;
   dppl = s.ppl - base.ppl;
@@ -91,7 +172,7 @@ LayerRemovalSweep layer_removal_sweep(const Transformer& model, const std::vecto
                                       const RemovalOptions& options, const RunControl& control,
                                       const std::function<void(const LayerRemovalEntry&)>& on_layer) {
   const std::int64_t L = model.num_layers();
-  at::NoGradGuard no_grad;
+  c10::InferenceMode inference;
   const EvalSet set = build_set(model, tokens, options, /*greedy=*/false);
   const double total = options.cached ? static_cast<double>(L * (L + 1) / 2) : static_cast<double>(L * L);
   PassMeter meter(control, total, options.cached ? "removal sweep" : "removal sweep (naive)");
@@ -99,16 +180,23 @@ LayerRemovalSweep layer_removal_sweep(const Transformer& model, const std::vecto
   LayerRemovalSweep sweep;
   std::vector<States> cache;
   sweep.baseline = baseline(model, set, meter, cache);
-  for (std::int64_t k = 1; k <= L; ++k) {
-    LayerRemovalEntry e;
-    e.layer = k;
-    e.score = options.cached ? run_config(model, set, {k}, k, &cache[k - 1], meter)
-                             : run_config(model, set, {k}, 1, nullptr, meter);
-    fill_deltas(sweep.baseline, e.score, e.delta_loss, e.delta_ppl);
-    e.delta_accuracy = e.score.accuracy - sweep.baseline.accuracy;
-    sweep.layers.push_back(e);
-    if (on_layer) on_layer(e);
-  }
+  sweep.layers.resize(static_cast<std::size_t>(L));
+  std::vector<double> cost(static_cast<std::size_t>(L));
+  for (std::int64_t k = 1; k <= L; ++k) cost[k - 1] = static_cast<double>(options.cached ? L - k : L - 1);
+  for_each_config(
+      L, cost, options.parallel, meter,
+      [&](std::int64_t i, PassMeter& m) {
+        const std::int64_t k = i + 1;
+        LayerRemovalEntry& e = sweep.layers[static_cast<std::size_t>(i)];
+        e.layer = k;
+        e.score = options.cached ? run_config(model, set, {k}, k, &cache[k - 1], m)
+                                 : run_config(model, set, {k}, 1, nullptr, m);
+        fill_deltas(sweep.baseline, e.score, e.delta_loss, e.delta_ppl);
+        e.delta_accuracy = e.score.accuracy - sweep.baseline.accuracy;
+      },
+      [&](std::int64_t i) {
+        if (on_layer) on_layer(sweep.layers[static_cast<std::size_t>(i)]);
+      });
   sweep.layer_passes = meter.passes();
   sweep.memory_estimate_bytes = removal_memory_estimate(model.config(), static_cast<std::int64_t>(tokens.size()), options, false);
   return sweep;
@@ -122,28 +210,39 @@ BlockRemovalSweep block_removal_sweep(const Transformer& model, const std::vecto
   if (max_block < 1 || max_block > L)
     throw UsageError("block removal: the block length must be between 1 and the " + std::to_string(L) +
                      " layers (got " + std::to_string(max_block) + ")");
-  at::NoGradGuard no_grad;
+  c10::InferenceMode inference;
   const EvalSet set = build_set(model, tokens, options, /*greedy=*/false);
   double total = static_cast<double>(L);
+  std::vector<double> cost;
   for (std::int64_t n = 1; n <= max_block; ++n)
-    for (std::int64_t s = 1; s + n - 1 <= L; ++s) total += static_cast<double>(L - (s + n - 1));
+    for (std::int64_t s = 1; s + n - 1 <= L; ++s) {
+      cost.push_back(static_cast<double>(L - (s + n - 1)));  // passes of this configuration
+      total += cost.back();
+    }
   PassMeter meter(control, total, "block removal");
 
   BlockRemovalSweep sweep;
-  std::vector<States> cache;
-  sweep.baseline = baseline(model, set, meter, cache);
   for (std::int64_t n = 1; n <= max_block; ++n)
     for (std::int64_t s = 1; s + n - 1 <= L; ++s) {
-      std::set<std::int64_t> skip;
-      for (std::int64_t l = s; l < s + n; ++l) skip.insert(l);
       BlockRemovalEntry e;
       e.start = s;
       e.n = n;
-      e.score = run_config(model, set, skip, s, &cache[s - 1], meter);
-      fill_deltas(sweep.baseline, e.score, e.delta_loss, e.delta_ppl);
       sweep.blocks.push_back(e);
-      if (on_block) on_block(e);
     }
+  std::vector<States> cache;
+  sweep.baseline = baseline(model, set, meter, cache);
+  for_each_config(
+      static_cast<std::int64_t>(sweep.blocks.size()), cost, options.parallel, meter,
+      [&](std::int64_t i, PassMeter& m) {
+        BlockRemovalEntry& e = sweep.blocks[static_cast<std::size_t>(i)];
+        std::set<std::int64_t> skip;
+        for (std::int64_t l = e.start; l < e.start + e.n; ++l) skip.insert(l);
+        e.score = run_config(model, set, skip, e.start, &cache[e.start - 1], m);
+        fill_deltas(sweep.baseline, e.score, e.delta_loss, e.delta_ppl);
+      },
+      [&](std::int64_t i) {
+        if (on_block) on_block(sweep.blocks[static_cast<std::size_t>(i)]);
+      });
   sweep.layer_passes = meter.passes();
   sweep.memory_estimate_bytes = removal_memory_estimate(model.config(), static_cast<std::int64_t>(tokens.size()), options, false);
   return sweep;

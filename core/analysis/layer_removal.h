@@ -30,6 +30,7 @@ struct RemovalOptions {
   PerplexityOptions windows;                // text windows and scoring
   std::vector<MultipleChoiceItem> choices;  // optional multiple-choice set
   bool cached = true;                       // false: the naive sweep (tests, benchmarks)
+  bool parallel = true;                     // configurations on every tensor thread (false: one after another)
   std::int64_t memory_budget_bytes = 0;     // 0: 70% of physical memory
 };
 

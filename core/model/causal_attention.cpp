@@ -81,6 +81,36 @@ Forward forward_kernel(const at::Tensor& q, const at::Tensor& k, const at::Tenso
   return f;
 }
 
+// The forward without probabilities kept (no gradient wanted): each (sequence, head) runs
+// its query blocks through a [rows, keys] scratch, so the [B, H, T, T] scores never exist and
+// the memory is that of one block per thread. Same operations per row as forward_kernel.
+at::Tensor forward_blocks(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
+  const Shape s = shape_of(q, k);
+  at::Tensor out = at::empty({s.B, s.T, s.H, s.hd}, q.options());                  // [B, T, H, hd]
+  const at::Tensor future = future_mask(std::min(kBlock, s.T), q.options());        // [b, b]
+  at::parallel_for(0, s.B * s.H, 1, [&](std::int64_t i0, std::int64_t i1) {
+    at::NoGradGuard no_grad;
+    at::Tensor scores = at::empty({std::min(kBlock, s.T) * s.T}, q.options());      // one block's [rows, keys]
+    at::Tensor probs = at::empty_like(scores);
+    for (std::int64_t i = i0; i < i1; ++i) {
+      const std::int64_t b = i / s.H, h = i % s.H;
+      const at::Tensor qi = mat(q, b, h), ki = mat(k, b, h / s.group), vi = mat(v, b, h / s.group);  // [T, hd]
+      const at::Tensor oi = heads_last(out, b, h);                                                   // [T, hd]
+      for (std::int64_t r0 = 0; r0 < s.T; r0 += kBlock) {
+        const std::int64_t r1 = std::min(s.T, r0 + kBlock), n = r1 - r0;
+        at::Tensor si = scores.narrow(0, 0, n * r1).view({n, r1});  // [n, r1]: keys 0..r1-1
+        at::Tensor pi = probs.narrow(0, 0, n * r1).view({n, r1});
+        gemm(si, qi.slice(0, r0, r1), ki.slice(0, 0, r1).t(), scale, false);
+        si.narrow(1, r0, n).masked_fill_(future.narrow(0, 0, n).narrow(1, 0, n),
+                                         -std::numeric_limits<double>::infinity());
+        at::_softmax_out(pi, si, -1, false);
+        gemm(oi.slice(0, r0, r1), pi, vi.slice(0, 0, r1), 1.0, false);  // [n, hd]
+      }
+    }
+  });
+  return out;
+}
+
 // Gradients of q, k, v from the output's gradient dout [B, T, H, hd].
 std::array<at::Tensor, 3> backward_kernel(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                           const at::Tensor& probs, at::Tensor dout, double scale) {
@@ -167,7 +197,7 @@ at::Tensor causal_attention(const at::Tensor& q, const at::Tensor& k, const at::
                       k.scalar_type() == q.scalar_type() && v.scalar_type() == q.scalar_type() && q.numel() > 0;
   if (!kernel) return causal_attention_reference(q, k, v, scale);
   const bool grad = at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
-  if (!grad) return forward_kernel(q, k, v, scale).out;
+  if (!grad) return forward_blocks(q, k, v, scale);
   return CausalAttentionFunction::apply(q, k, v, scale);
 }
 

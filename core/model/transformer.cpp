@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/model/block_rows.h"
 #include "core/model/causal_attention.h"
 
 namespace depthscope {
@@ -137,6 +138,8 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   // float32 view of this layer (a copy only for F16/BF16 weights, freed when the block returns)
   const LayerWeights lw = float32_layer(weights_.layers[static_cast<size_t>(layer - 1)]);
   record(probe, layer, ProbeSite::resid_pre, x);
+  // No gradient wanted (analyses, evaluation): the same math in row chunks (block_rows.h).
+  if (use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin);
 
   if (is_post_norm_layer(config_, layer)) {
     // Post-LN: h = LN(a x + Attn(x)), y = LN(a h + FFN(h)); a = 1, or (2N)^(1/4) for DeepNorm.
@@ -182,6 +185,9 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
 at::Tensor Transformer::head(const at::Tensor& x) const {
   // The final norm is never LNS-scaled (paper).
   const ModelWeights& w = weights_;  // widened to float32 for this call only when F16/BF16
+  if (use_row_kernels(x))
+    return head_rows(config_, x, float32_weight(w.final_norm_w), float32_weight(w.final_norm_b),
+                     float32_weight(w.lm_head));  // [B, T, V]
   return at::linear(norm(x, float32_weight(w.final_norm_w), float32_weight(w.final_norm_b)),
                     float32_weight(w.lm_head));  // [B, T, V]
 }

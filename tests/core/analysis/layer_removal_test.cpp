@@ -1,6 +1,7 @@
 #include "core/analysis/layer_removal.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -40,6 +41,60 @@ TEST(LayerRemoval, CachedSweepEqualsNaiveSweepWithFewerPasses) {
     EXPECT_NE(cached.layers[i].delta_ppl, 0.0);  // every random layer matters a little
   }
   EXPECT_TRUE(std::isnan(cached.baseline.accuracy));
+}
+
+TEST(LayerRemoval, ParallelSweepsEqualTheSequentialOnesInOrderWithAllPasses) {
+  // Two tensor threads take configurations in turn; the numbers, the order in which entries
+  // reach the callback, the pass count and the final progress must be those of one thread.
+  const int saved = at::get_num_threads();
+  at::set_num_threads(2);
+  const Transformer model = test::small_random_model(6);
+  const auto tokens = test::test_tokens(96);
+  RemovalOptions o = text_options();
+  std::vector<std::int64_t> seen_par, seen_seq;
+  double last_done = 0, last_total = 0;
+  const RunControl control([&](const Progress& p) { last_done = p.done, last_total = p.total; }, nullptr);
+  const LayerRemovalSweep par =
+      layer_removal_sweep(model, tokens, o, control, [&](const LayerRemovalEntry& e) { seen_par.push_back(e.layer); });
+  o.parallel = false;
+  const LayerRemovalSweep seq =
+      layer_removal_sweep(model, tokens, o, RunControl(), [&](const LayerRemovalEntry& e) { seen_seq.push_back(e.layer); });
+  EXPECT_EQ(par.layer_passes, 21);
+  EXPECT_EQ(last_done, 21.0);
+  EXPECT_EQ(last_total, 21.0);
+  EXPECT_EQ(seen_par, (std::vector<std::int64_t>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(seen_par, seen_seq);
+  EXPECT_EQ(par.baseline.loss, seq.baseline.loss);
+  ASSERT_EQ(par.layers.size(), seq.layers.size());
+  for (size_t i = 0; i < par.layers.size(); ++i) {
+    EXPECT_EQ(par.layers[i].layer, seq.layers[i].layer);
+    EXPECT_EQ(par.layers[i].score.loss, seq.layers[i].score.loss) << "layer " << i + 1;
+    EXPECT_EQ(par.layers[i].delta_ppl, seq.layers[i].delta_ppl);
+  }
+  o.parallel = true;
+  const BlockRemovalSweep bpar = block_removal_sweep(model, tokens, o, 3);
+  o.parallel = false;
+  const BlockRemovalSweep bseq = block_removal_sweep(model, tokens, o, 3);
+  ASSERT_EQ(bpar.blocks.size(), bseq.blocks.size());
+  EXPECT_EQ(bpar.layer_passes, bseq.layer_passes);
+  for (size_t i = 0; i < bpar.blocks.size(); ++i) {
+    EXPECT_EQ(bpar.blocks[i].start, bseq.blocks[i].start);
+    EXPECT_EQ(bpar.blocks[i].n, bseq.blocks[i].n);
+    EXPECT_EQ(bpar.blocks[i].score.loss, bseq.blocks[i].score.loss) << "block " << i;
+  }
+  at::set_num_threads(saved);
+}
+
+TEST(LayerRemoval, CancelDuringAParallelSweepThrowsCancelled) {
+  const int saved = at::get_num_threads();
+  at::set_num_threads(2);
+  const Transformer model = test::small_random_model(6);
+  std::atomic<bool> cancel{false};
+  int reports = 0;
+  const RunControl control([&](const Progress&) { if (++reports == 8) cancel = true; }, &cancel);
+  EXPECT_THROW(layer_removal_sweep(model, test::test_tokens(96), text_options(), control), Cancelled);
+  EXPECT_LT(reports, 21);
+  at::set_num_threads(saved);
 }
 
 TEST(LayerRemoval, BaselineEqualsPerplexity) {

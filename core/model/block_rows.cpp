@@ -1,0 +1,220 @@
+#include "core/model/block_rows.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <cmath>
+
+#include "core/model/causal_attention.h"
+
+namespace depthscope {
+
+namespace {
+
+// Rows per chunk at most: enough for efficient single-threaded GEMMs, small enough that a
+// chunk's [rows, ffn] MLP activations stay in the core's cache.
+constexpr std::int64_t kMaxRows = 256;
+
+// Runs f(r0, r1) over row ranges covering [0, N), a whole number of chunks per thread.
+template <class F>
+void for_row_chunks(std::int64_t N, const F& f) {
+  const std::int64_t threads = std::max(1, at::get_num_threads());
+  const std::int64_t per_thread = std::max<std::int64_t>(1, (N + threads * kMaxRows - 1) / (threads * kMaxRows));
+  const std::int64_t chunks = std::max<std::int64_t>(1, std::min(N, threads * per_thread));
+  const std::int64_t size = (N + chunks - 1) / chunks;
+  at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
+    at::NoGradGuard no_grad;  // grad mode is per thread
+    for (std::int64_t c = c0; c < c1; ++c) {
+      const std::int64_t r0 = c * size, r1 = std::min(N, r0 + size);
+      if (r0 < r1) f(r0, r1);
+    }
+  });
+}
+
+// out = x W^T (+ b): x [n, in], W [out, in] -> out [n, out] (written in place).
+void linear_out(at::Tensor out, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  if (b.defined())
+    at::addmm_out(out, b, x, w.t());
+  else
+    at::mm_out(out, x, w.t());
+}
+
+// RMSNorm of n rows of length d (row stride ld for both): out = (x * inv) * w, then * s when
+// s != 1; inv = 1 / sqrt(mean(x^2) + eps). out may be x.
+void rms_rows(const float* x, float* out, std::int64_t n, std::int64_t d, std::int64_t ld, const float* w,
+              float eps, float s) {
+  for (std::int64_t r = 0; r < n; ++r) {
+    const float* xr = x + r * ld;
+    float* o = out + r * ld;
+    float acc[16] = {0};
+    std::int64_t j = 0;
+    for (; j + 16 <= d; j += 16)
+      for (int u = 0; u < 16; ++u) acc[u] += xr[j + u] * xr[j + u];
+    float ss = 0;
+    for (; j < d; ++j) ss += xr[j] * xr[j];
+    for (int u = 0; u < 16; ++u) ss += acc[u];
+    const float inv = 1.0f / std::sqrt(ss / static_cast<float>(d) + eps);
+    for (j = 0; j < d; ++j) o[j] = xr[j] * inv * w[j];
+    if (s != 1.0f)
+      for (j = 0; j < d; ++j) o[j] *= s;
+  }
+}
+
+// The block's norm of rows [n, d] (contiguous) into out [n, d], times s (LNS) when s != 1.
+void norm_rows(const ModelConfig& c, const at::Tensor& x, at::Tensor out, const at::Tensor& w, const at::Tensor& b,
+               double s) {
+  if (c.norm_kind == NormKind::layer) {
+    out.copy_(at::layer_norm(x, {c.hidden_size}, w, b, c.norm_eps));
+    if (s != 1.0) out.mul_(s);
+    return;
+  }
+  rms_rows(x.data_ptr<float>(), out.data_ptr<float>(), x.size(0), x.size(1), x.size(1), w.data_ptr<float>(),
+           static_cast<float>(c.norm_eps), static_cast<float>(s));
+}
+
+// Rotate-halves RoPE in place on rows r0..r1 of q [N, heads * hd]; row r is position r % T.
+void rope_rows(float* q, std::int64_t r0, std::int64_t r1, std::int64_t heads, std::int64_t hd, std::int64_t T,
+               const float* cos, const float* sin) {
+  const std::int64_t half = hd / 2;
+  for (std::int64_t r = r0; r < r1; ++r) {
+    const float* c = cos + (r % T) * hd;
+    const float* s = sin + (r % T) * hd;
+    for (std::int64_t h = 0; h < heads; ++h) {
+      float* v = q + (r * heads + h) * hd;
+      for (std::int64_t j = 0; j < half; ++j) {
+        const float x1 = v[j], x2 = v[j + half];
+        v[j] = x1 * c[j] + (-x2) * s[j];
+        v[j + half] = x2 * c[j + half] + x1 * s[j + half];
+      }
+    }
+  }
+}
+
+at::Tensor contiguous_float(const at::Tensor& t) { return t.defined() ? t.contiguous() : t; }
+
+void record(LayerProbe* probe, std::int64_t layer, ProbeSite site, const at::Tensor& x) {
+  if (probe != nullptr && probe->wants(layer, site)) probe->record(layer, site, x);
+}
+
+}  // namespace
+
+bool use_row_kernels(const at::Tensor& x) {
+  return !at::GradMode::is_enabled() && x.device().is_cpu() && x.scalar_type() == at::kFloat && x.dim() == 3 &&
+         x.numel() > 0;
+}
+
+at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeights& lw, const at::Tensor& x_in,
+                      LayerProbe* probe, const at::Tensor& cos_in, const at::Tensor& sin_in) {
+  const at::Tensor x = x_in.contiguous();
+  const std::int64_t B = x.size(0), T = x.size(1), d = x.size(2), N = B * T;
+  const std::int64_t H = c.num_heads, KV = c.num_kv_heads, hd = c.resolved_head_dim();
+  const bool post = is_post_norm_layer(c, layer);
+  const double s = post ? 1.0 : lns_scale(c, layer);
+  const double alpha = post && c.norm_scheme == NormScheme::deepnorm ? deepnorm_alpha(c) : 1.0;
+  const at::Tensor cos = contiguous_float(cos_in), sin = contiguous_float(sin_in);
+  const at::Tensor q_norm = contiguous_float(lw.q_norm_w), k_norm = contiguous_float(lw.k_norm_w);
+  const at::Tensor attn_norm_w = contiguous_float(lw.attn_norm_w), mlp_norm_w = contiguous_float(lw.mlp_norm_w);
+  const at::Tensor attn_out_norm_w = contiguous_float(lw.attn_out_norm_w);
+  const at::Tensor mlp_out_norm_w = contiguous_float(lw.mlp_out_norm_w);
+  const auto opt = x.options();
+
+  const at::Tensor xf = x.view({N, d});               // [N, d]
+  at::Tensor attn_in = post ? xf : at::empty({N, d}, opt);  // Post-LN: the attention reads x itself
+  at::Tensor q = at::empty({N, H * hd}, opt);         // [N, H*hd]
+  at::Tensor k = at::empty({N, KV * hd}, opt);        // [N, KV*hd]
+  at::Tensor v = at::empty({N, KV * hd}, opt);
+
+  // A: norm, projections, q/k norm, RoPE.
+  for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
+    const at::Tensor in = attn_in.slice(0, r0, r1);  // [n, d]
+    if (!post) norm_rows(c, xf.slice(0, r0, r1), in, attn_norm_w, lw.attn_norm_b, s);
+    linear_out(q.slice(0, r0, r1), in, lw.wq, lw.bq);
+    linear_out(k.slice(0, r0, r1), in, lw.wk, lw.bk);
+    linear_out(v.slice(0, r0, r1), in, lw.wv, lw.bv);
+    const std::int64_t n = r1 - r0;
+    const float eps = static_cast<float>(c.norm_eps);
+    if (c.qk_norm) {  // Qwen3: per-head RMSNorm, rows of hd
+      float* qp = q.data_ptr<float>() + r0 * H * hd;
+      float* kp = k.data_ptr<float>() + r0 * KV * hd;
+      rms_rows(qp, qp, n * H, hd, hd, q_norm.data_ptr<float>(), eps, 1.0f);
+      rms_rows(kp, kp, n * KV, hd, hd, k_norm.data_ptr<float>(), eps, 1.0f);
+    }
+    if (cos.defined()) {
+      rope_rows(q.data_ptr<float>(), r0, r1, H, hd, T, cos.data_ptr<float>(), sin.data_ptr<float>());
+      rope_rows(k.data_ptr<float>(), r0, r1, KV, hd, T, cos.data_ptr<float>(), sin.data_ptr<float>());
+    }
+  });
+  record(probe, layer, ProbeSite::attn_in, attn_in.view({B, T, d}));
+
+  // B: softmax(q k^T / sqrt(hd) + causal mask) v per (sequence, head), in query blocks.
+  const at::Tensor att = causal_attention(q.view({B, T, H, hd}).transpose(1, 2), k.view({B, T, KV, hd}).transpose(1, 2),
+                                          v.view({B, T, KV, hd}).transpose(1, 2),
+                                          1.0 / std::sqrt(static_cast<double>(hd)))
+                             .view({N, H * hd});  // [N, H*hd]
+
+  // C: output projection, residual, norm, MLP, residual.
+  at::Tensor a = at::empty({N, d}, opt);        // attn_out
+  at::Tensor h = at::empty({N, d}, opt);        // resid_mid
+  at::Tensor mlp_in = post ? h : at::empty({N, d}, opt);
+  at::Tensor m = at::empty({N, d}, opt);        // mlp_out
+  at::Tensor y = at::empty({N, d}, opt);        // resid_post
+  const std::int64_t ff = c.intermediate_size;
+  for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
+    at::Tensor xr = xf.slice(0, r0, r1), ar = a.slice(0, r0, r1), hr = h.slice(0, r0, r1);
+    at::Tensor ir = mlp_in.slice(0, r0, r1), mr = m.slice(0, r0, r1), yr = y.slice(0, r0, r1);
+    linear_out(ar, att.slice(0, r0, r1), lw.wo, lw.bo);
+    if (attn_out_norm_w.defined()) norm_rows(c, ar, ar, attn_out_norm_w, lw.attn_out_norm_b, 1.0);  // sandwich
+    if (lw.attn_scale.defined()) ar.mul_(lw.attn_scale);                                            // layerscale
+    if (post) {  // h = LN(a x + Attn(x))
+      if (alpha == 1.0) at::add_out(hr, xr, ar); else hr.copy_(xr).mul_(alpha).add_(ar);
+      norm_rows(c, hr, hr, attn_norm_w, lw.attn_norm_b, 1.0);
+    } else {  // h = x + Attn(LN(x) s); mlp_in = LN(h) s
+      at::add_out(hr, xr, ar);
+      norm_rows(c, hr, ir, mlp_norm_w, lw.mlp_norm_b, s);
+    }
+    if (c.gated_mlp) {  // SwiGLU: down(silu(gate x) * up x)
+      at::Tensor gate = at::empty({r1 - r0, ff}, opt), up = at::empty({r1 - r0, ff}, opt);  // [n, ff]
+      linear_out(gate, ir, lw.w_gate, at::Tensor());
+      linear_out(up, ir, lw.w_up, lw.b_up);
+      at::silu_(gate).mul_(up);
+      linear_out(mr, gate, lw.w_down, lw.b_down);
+    } else {
+      at::Tensor hidden = at::empty({r1 - r0, ff}, opt);  // [n, ff]
+      linear_out(hidden, ir, lw.w_up, lw.b_up);
+      if (c.activation == Activation::gelu_new) at::gelu_(hidden, "tanh"); else at::silu_(hidden);
+      linear_out(mr, hidden, lw.w_down, lw.b_down);
+    }
+    if (mlp_out_norm_w.defined()) norm_rows(c, mr, mr, mlp_out_norm_w, lw.mlp_out_norm_b, 1.0);
+    if (lw.mlp_scale.defined()) mr.mul_(lw.mlp_scale);
+    if (post) {  // y = LN(a h + FFN(h))
+      if (alpha == 1.0) at::add_out(yr, hr, mr); else yr.copy_(hr).mul_(alpha).add_(mr);
+      norm_rows(c, yr, yr, mlp_norm_w, lw.mlp_norm_b, 1.0);
+    } else {
+      at::add_out(yr, hr, mr);
+    }
+  });
+  record(probe, layer, ProbeSite::attn_out, a.view({B, T, d}));
+  record(probe, layer, ProbeSite::resid_mid, h.view({B, T, d}));
+  record(probe, layer, ProbeSite::mlp_in, mlp_in.view({B, T, d}));
+  record(probe, layer, ProbeSite::mlp_out, m.view({B, T, d}));
+  record(probe, layer, ProbeSite::resid_post, y.view({B, T, d}));
+  return y.view({B, T, d});
+}
+
+at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x_in, const at::Tensor& norm_w, const at::Tensor& norm_b,
+                     const at::Tensor& lm_head) {
+  const at::Tensor x = x_in.contiguous();
+  const std::int64_t B = x.size(0), T = x.size(1), d = x.size(2), N = B * T, V = lm_head.size(0);
+  const at::Tensor w = contiguous_float(norm_w);
+  const at::Tensor xf = x.view({N, d});
+  at::Tensor logits = at::empty({N, V}, x.options());  // [N, V]
+  for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
+    at::Tensor normed = at::empty({r1 - r0, d}, x.options());
+    norm_rows(c, xf.slice(0, r0, r1), normed, w, norm_b, 1.0);
+    at::Tensor out = logits.slice(0, r0, r1);  // [n, V]
+    at::mm_out(out, normed, lm_head.t());
+  });
+  return logits.view({B, T, V});
+}
+
+}  // namespace depthscope

@@ -1,0 +1,37 @@
+#pragma once
+// The Transformer's block and head when no gradient is wanted (analyses, evaluation,
+// benchmarks), on the CPU in float32: the same math as the autograd composition in
+// transformer.cpp, arranged for two cores (issue 11).
+//
+// Everything but attention is row-local (a token's row needs only its own row), so each
+// layer runs in three parallel stages over the flattened [B*T, d] rows:
+//   A  rows:          attn_in = norm(x) * s; q, k, v = projections; q/k norm; RoPE
+//   B  (seq, head):   causal attention in query blocks (causal_attention, no [T, T] scores)
+//   C  rows:          o-projection, residual, norm, MLP, residual
+// A row chunk runs its GEMMs single-threaded on one core, so there is one fork/join per stage
+// instead of one per ATen op, and the elementwise work (norms, RoPE, SiLU * up, residual adds)
+// is done in place on rows still in cache. Probes see the same full [B, T, d] tensors at the
+// same sites as in the autograd path.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+#include "core/model/config.h"
+#include "core/model/probe.h"
+#include "core/model/weights.h"
+
+namespace depthscope {
+
+// True when block_rows / head_rows apply: grad mode off, CPU float32 input.
+bool use_row_kernels(const at::Tensor& x);
+
+// x_l [B, T, d] -> x_{l+1} [B, T, d] for layer l (1-based); lw are float32 weights; cos/sin
+// the RoPE tables [T, hd] (undefined without RoPE). Records every probe site but resid_pre.
+at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeights& lw, const at::Tensor& x,
+                      LayerProbe* probe, const at::Tensor& cos, const at::Tensor& sin);
+
+// Final norm then the LM head, row chunks in parallel: [B, T, d] -> [B, T, V].
+at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x, const at::Tensor& norm_w, const at::Tensor& norm_b,
+                     const at::Tensor& lm_head);
+
+}  // namespace depthscope
