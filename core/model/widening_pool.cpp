@@ -1,5 +1,6 @@
 #include "core/model/widening_pool.h"
 
+#include <c10/core/InferenceMode.h>
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -46,6 +47,11 @@ at::Tensor take_widening_buffer(std::int64_t numel) {
       return t;
     }
   }
+  // Always a normal tensor, even when the caller runs in InferenceMode (the removal sweep): the
+  // buffer goes back to the pool and a later caller outside InferenceMode writes into it, which
+  // LibTorch refuses for an inference tensor ("Inplace update to inference tensor outside
+  // InferenceMode").
+  c10::InferenceMode normal_tensor(false);
   return at::empty({numel}, at::TensorOptions().dtype(at::kFloat));
 }
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
+#include <c10/core/InferenceMode.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -227,3 +228,19 @@ TEST(FileDtypeWeights, MemoryEstimatesCountTwoBytesPerWeightPlusTheWidenedCopies
 
 }  // namespace
 }  // namespace depthscope
+
+// A buffer first widened inside InferenceMode (the removal sweep) goes back to the pool and is
+// handed to a caller outside it (statistics under no-grad); writing into it must still work.
+TEST(FileDtypeWeights, PooledBuffersFromInferenceModeServeCallersOutsideIt) {
+  const at::Tensor half = at::randn({64, 96}).to(at::kHalf);
+  {
+    c10::InferenceMode inference;
+    const at::Tensor wide = depthscope::float32_weight(half);
+    EXPECT_TRUE(at::equal(wide, half.to(at::kFloat)));
+  }  // the buffer is back in the pool
+  at::NoGradGuard no_grad;
+  at::Tensor again;
+  EXPECT_NO_THROW(again = depthscope::float32_weight(half));
+  EXPECT_FALSE(again.is_inference());
+  EXPECT_TRUE(at::equal(again, half.to(at::kFloat)));
+}
