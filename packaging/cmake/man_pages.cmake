@@ -23,7 +23,9 @@ function(ds_man_page target description)
   install(FILES ${out} DESTINATION ${DS_MAN_DIR})
 endfunction()
 
-ds_man_page(depthscope-cli "the Curse of Depth lab for LLMs, on the command line" depthscope)
 if(TARGET depthscope)
+  ds_man_page(depthscope-cli "the Curse of Depth lab for LLMs, on the command line" depthscope)
   ds_man_page(depthscope "desktop lab for the Curse of Depth in LLMs" depthscope-cli)
+else()  # the headless package has no depthscope(1) to refer to
+  ds_man_page(depthscope-cli "the Curse of Depth lab for LLMs, on the command line")
 endif()
