@@ -12,8 +12,9 @@
 
 namespace depthscope {
 
-// The model's weights in memory as held: c.weight_bytes when set (F16/BF16 checkpoints stay
-// 2 bytes per weight in the file mapping), else float32.
+// The model's weights resident in memory: c.weight_bytes when set (F16/BF16 checkpoints stay
+// 2 bytes per weight in the file mapping; a checkpoint whose pages are released once read
+// counts one layer and the head, core/model/resident_weights.h), else float32.
 std::int64_t model_weight_bytes(const ModelConfig& c);
 
 // The float32 copies of weights held narrower than float32 that exist while a window runs:

@@ -14,6 +14,7 @@
 #include "core/io/hf_config.h"
 #include "core/io/llama2c.h"
 #include "core/io/weight_slots.h"
+#include "core/model/resident_weights.h"
 #include "core/runtime/memory.h"
 
 namespace depthscope {
@@ -354,7 +355,7 @@ std::map<const at::Tensor*, std::string> gpt2_names(ModelWeights& w) {
 
 LoadedCheckpoint load_checkpoint(const std::string& path, const RunControl& control) {
   LoadedCheckpoint out = dispatch(path, control);
-  out.config.weight_bytes = weight_bytes_in_memory(out.weights);  // as held: F16/BF16 stay 2 bytes
+  out.config.weight_bytes = resident_weight_bytes(out.weights);  // F16/BF16 stay 2 bytes; released pages count per layer
   return out;
 }
 

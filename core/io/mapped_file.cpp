@@ -88,6 +88,15 @@ bool MappedFile::release_after_read() const {
   return it != registry().maps.end() && it->second.second;
 }
 
+bool MappedFile::releases_after_read(const void* p) {
+  const auto at = reinterpret_cast<std::uintptr_t>(p);
+  std::lock_guard<std::mutex> lock(registry().mutex);
+  auto it = registry().maps.upper_bound(at);
+  if (it == registry().maps.begin()) return false;
+  --it;
+  return it->second.second && at < it->first + it->second.first;
+}
+
 void MappedFile::release_read_pages(const void* p, std::size_t n) {
   if (p == nullptr || n == 0) return;
   const auto begin = reinterpret_cast<std::uintptr_t>(p);

@@ -37,6 +37,8 @@ class MappedFile {
   // Releases the whole pages inside [p, p + n) when they lie in a live mapping marked
   // release-after-read; does nothing for any other memory (safe on any pointer).
   static void release_read_pages(const void* p, std::size_t n);
+  // Whether `p` lies in a live mapping marked release-after-read.
+  static bool releases_after_read(const void* p);
 
  private:
   MappedFile(std::string path, std::uint8_t* data, std::size_t size)

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/model/block_rows.h"
 #include "core/model/causal_attention.h"
+#include "core/model/resident_weights.h"
 
 namespace depthscope {
 
@@ -51,7 +52,7 @@ Transformer::Transformer(ModelConfig config, ModelWeights weights)
     : config_(std::move(config)), weights_(std::move(weights)) {
   config_.validate();
   check_weights(weights_, config_, "model");
-  config_.weight_bytes = weight_bytes_in_memory(weights_);  // F16/BF16 weights stay 2 bytes
+  config_.weight_bytes = resident_weight_bytes(weights_);  // F16/BF16 stay 2 bytes; released pages count per layer
 }
 
 at::Tensor Transformer::norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const {

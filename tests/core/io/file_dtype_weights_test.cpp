@@ -183,6 +183,14 @@ TEST(FileDtypeWeights, LogitsAreTheSameWhenPagesAreReleasedAfterEachLayer) {
   ::unsetenv("DEPTHSCOPE_RELEASE_WEIGHT_PAGES");
   LoadedCheckpoint kept = load_checkpoint(dir.string());
   const Transformer a(released.config, released.weights), b(kept.config, kept.weights);
+  // Estimates count released pages as one layer's and the head's in flight, not the file.
+  const std::int64_t params = c.parameter_count();
+  EXPECT_EQ(b.config().weight_bytes, 2 * params);
+  EXPECT_EQ(released.config.weight_bytes, a.config().weight_bytes);
+  EXPECT_EQ(a.config().weight_bytes,
+            static_cast<std::int64_t>(weight_bytes_in_memory(ModelWeights{{}, {}, {kept.weights.layers[0]}, {}, {}, {}}) +
+                                      kept.weights.lm_head.nbytes()));
+  EXPECT_LT(model_weight_bytes(a.config()), model_weight_bytes(b.config()));
   const at::Tensor tokens = at::arange(0, 20, at::kLong).mul(5).remainder(c.vocab_size).view({1, 20});
   const at::Tensor first = a.forward(tokens);
   EXPECT_TRUE(at::equal(first, b.forward(tokens)));
