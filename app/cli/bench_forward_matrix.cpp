@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -63,7 +64,8 @@ std::string openblas_kernels() {
 // The Python process, spoken to one JSON line at a time over two pipes.
 class Peer {
  public:
-  Peer(const MatrixOptions& o, const std::string& kernels) {
+  Peer(const MatrixOptions& o, const std::string& kernels) : what_(o.python + " " + o.peer) {
+    signal(SIGPIPE, SIG_IGN);  // a peer that exits makes the write fail instead of killing us
     int to_child[2], from_child[2];
     if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("bench-forward --matrix: pipe failed");
     posix_spawn_file_actions_t fa;
@@ -85,7 +87,7 @@ class Peer {
     posix_spawn_file_actions_destroy(&fa);
     close(to_child[0]);
     close(from_child[1]);
-    if (rc != 0) throw UsageError("bench-forward --matrix: cannot start " + o.python + " " + o.peer);
+    if (rc != 0) throw UsageError("bench-forward --matrix: cannot start " + what_ + ": " + std::strerror(rc));
     in_ = fdopen(from_child[0], "r");
     out_ = fdopen(to_child[1], "w");
   }
@@ -101,19 +103,23 @@ class Peer {
   nlohmann::json ask(const nlohmann::json& cmd) {
     const std::string line = cmd.dump() + "\n";
     if (fputs(line.c_str(), out_) < 0 || fflush(out_) != 0)
-      throw UsageError("bench-forward --matrix: the Python peer exited (see its error above)");
+      throw UsageError("bench-forward --matrix: the PyTorch peer (" + what_ + ") exited; its error is above");
     char* buf = nullptr;
     size_t cap = 0;
     const ssize_t n = getline(&buf, &cap, in_);
     std::string reply = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
     free(buf);
-    if (reply.empty()) throw UsageError("bench-forward --matrix: the Python peer exited (see its error above)");
-    nlohmann::json j = nlohmann::json::parse(reply);
+    if (reply.empty())
+      throw UsageError("bench-forward --matrix: the PyTorch peer (" + what_ + ") exited; its error is above");
+    const nlohmann::json j = nlohmann::json::parse(reply, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded())
+      throw UsageError("bench-forward --matrix: the PyTorch peer (" + what_ + ") answered '" + reply + "', not JSON");
     if (j.contains("error")) throw UsageError("bench-forward --matrix: Python peer: " + j["error"].get<std::string>());
     return j;
   }
 
  private:
+  std::string what_;
   pid_t pid_ = -1;
   FILE* in_ = nullptr;
   FILE* out_ = nullptr;
@@ -157,9 +163,15 @@ nlohmann::json run_forward_matrix(const MatrixOptions& o) {
     at::Generator gen = at::detail::createCPUGenerator(1);
     const at::Tensor tokens = at::randint(0, s.vocab, {s.batch, s.ctx}, gen, at::kLong);  // [B, T]
     if (peer)
-      peer->ask({{"cmd", "build"}, {"layers", s.layers}, {"hidden", s.hidden}, {"ffn", s.ffn}, {"heads", s.heads},
+      result["peer"] = peer->ask({{"cmd", "build"}, {"layers", s.layers}, {"hidden", s.hidden}, {"ffn", s.ffn}, {"heads", s.heads},
                  {"kv_heads", s.kv_heads}, {"vocab", s.vocab}, {"ctx", s.ctx}, {"batch", s.batch},
                  {"threads", threads()}, {"seed", 0}});
+    if (peer) {
+      const std::string theirs = result["peer"].value("openblas_kernels", std::string());
+      if (!kernels.empty() && !theirs.empty() && theirs != kernels)
+        std::cerr << "warning: the PyTorch peer runs OpenBLAS's " << theirs << " kernels, DepthScope " << kernels
+                  << ": the ratio compares kernels too\n";
+    }
     double ds = 1e300, ds_cpu = 1e300, py = 1e300, py_cpu = 1e300;
     for (int i = 0; i < o.warmup + o.reps; ++i) {
       {  // DepthScope: one forward

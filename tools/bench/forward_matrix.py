@@ -103,13 +103,25 @@ class Bench:
             return time.perf_counter() - start, time.process_time() - c0
 
 
+def openblas_kernels():
+    """The GEMM kernels OpenBLAS runs in this process ("" when it is not OpenBLAS)."""
+    import ctypes
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return ""
+
+
 def serve():
     bench = None
     for line in sys.stdin:
         cmd = json.loads(line)
         if cmd["cmd"] == "build":
             bench = Bench(cmd)
-            reply = {"ok": True, "torch": torch.__version__, "threads": torch.get_num_threads()}
+            reply = {"ok": True, "torch": torch.__version__, "threads": torch.get_num_threads(),
+                     "openblas_kernels": openblas_kernels()}
         elif cmd["cmd"] == "run":
             wall, cpu = bench.run()
             reply = {"seconds": wall, "cpu_seconds": cpu}
