@@ -132,7 +132,11 @@ void ModelSummaryPanel::set_summary(const ModelSummary& s) {
       {"  MLP", QString::number(s.parameters.mlp)},
       {"  norms", QString::number(s.parameters.norms)},
       {"  LM head", QString::number(s.parameters.head)},
-      {"Memory (float32)", QString("%1 MiB").arg(static_cast<double>(s.memory_bytes) / (1024.0 * 1024.0), 0, 'f', 1)},
+      {"Memory held", QString("%1 MiB (%2)")
+                          .arg(static_cast<double>(s.held_bytes) / (1024.0 * 1024.0), 0, 'f', 1)
+                          .arg(s.source_dtype == "F32" ? QString("F32")
+                                                       : QString::fromStdString(s.source_dtype) + ", widened one layer at a time")},
+      {"Memory as float32", QString("%1 MiB").arg(static_cast<double>(s.memory_bytes) / (1024.0 * 1024.0), 0, 'f', 1)},
       {"Tokenizer", QString::fromStdString(s.tokenizer)},
   };
   table_->setRowCount(rows.size());
