@@ -276,6 +276,29 @@ TEST(DistributedCli, RanksThatResumeFromDifferentCheckpointsAreStoppedByTheStart
   for (const std::string& e : events(a, 1)) EXPECT_EQ(e.find("resumed at step"), std::string::npos) << "refused before it resumed: " << e;
 }
 
+TEST(DistributedCli, TorchrunStartsTheRanks) {
+  if (!has_gloo()) GTEST_SKIP() << "this build has no Gloo (install libgloo-dev)";
+  if (test::run_shell("/usr/bin/python3 -c 'import torch.distributed.run' 2>&1").exit_code != 0)
+    GTEST_SKIP() << "no torchrun (Debian package python3-torch)";
+  const fs::path dir = test::scratch_dir("dist_torchrun");
+  const fs::path spec = write_spec(dir, 20, 4);
+  const std::string db = (dir / "t.sqlite").string(), ref = (dir / "ref.sqlite").string();
+  const fs::path torchrun = fs::path(__FILE__).parent_path().parent_path().parent_path() / "tools" / "torchrun_py311.py";
+  const auto r = test::run_shell("/usr/bin/python3 " + torchrun.string() +
+                                 " --standalone --nnodes 1 --nproc_per_node 2 --no_python \"" + DEPTHSCOPE_CLI +
+                                 "\" --threads 1 train --spec " + spec.string() + " --db " + db + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(record(db, 1).status, store::RunStatus::finished);
+  int dp = 0;
+  for (const std::string& e : events(db, 1)) dp += e.rfind("data-parallel: 2 ranks (gloo, rendezvous ", 0) == 0;
+  EXPECT_EQ(dp, 1) << "torchrun's RANK/WORLD_SIZE/MASTER_ADDR/MASTER_PORT made one 2-rank group";
+  const auto one = run_cli("--threads 1 train --spec " + spec.string() + " --db " + ref);
+  ASSERT_EQ(one.exit_code, 0) << one.output;
+  const auto a = metric(ref, 1, "train/loss"), b = metric(db, 1, "train/loss");
+  ASSERT_EQ(b.size(), 20u);
+  EXPECT_LT(rel(b.at(20), a.at(20)), 1e-5);
+}
+
 TEST(DistributedCli, BadLaunchesAreRefusedWithAClearMessage) {
   const fs::path dir = test::scratch_dir("dist_bad");
   const fs::path spec = write_spec(dir, 4, 3);
