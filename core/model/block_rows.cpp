@@ -16,7 +16,7 @@ namespace {
 constexpr std::int64_t kMaxRows = 256;
 // Below this many rows per thread a chunk's GEMMs would each pack the whole weight matrix for
 // a few rows; then the rows stay one chunk and OpenBLAS splits each GEMM over the threads.
-constexpr std::int64_t kMinRowsPerThread = 128;
+constexpr std::int64_t kMinRowsPerThread = 256;
 
 // Runs f(r0, r1) over row ranges covering [0, N), a whole number of chunks per thread.
 template <class F>
