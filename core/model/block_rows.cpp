@@ -22,7 +22,7 @@ constexpr std::int64_t kMinRowsPerThread = 256;
 template <class F>
 void for_row_chunks(std::int64_t N, const F& f) {
   const std::int64_t threads = std::max(1, at::get_num_threads());
-  if (threads > 1 && N < threads * kMinRowsPerThread && !at::in_parallel_region()) {
+  if (threads > 1 && N < threads * kMinRowsPerThread) {
     f(0, N);  // one chunk on the calling thread; its ops use every thread
     return;
   }
