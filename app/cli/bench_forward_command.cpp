@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <functional>
 #include <iostream>
@@ -200,6 +201,10 @@ void add_bench_forward_command(CLI::App& app) {
       j["naive"] = timing_json(naive);
       j["sequential_over_parallel"] = {{"wall", sequential.wall / cached.wall}, {"cpu", sequential.cpu / cached.cpu}};
       j["parallel_equals_sequential"] = identical;
+      double max_diff = 0;
+      for (std::size_t i = 0; i < std::min(par.layers.size(), seq.layers.size()); ++i)
+        max_diff = std::max(max_diff, std::abs(par.layers[i].score.loss - seq.layers[i].score.loss));
+      j["parallel_max_abs_loss_difference"] = max_diff;
       j["cached_over_naive"] = {{"wall", cached.wall / naive.wall}, {"cpu", cached.cpu / naive.cpu}};
       j["cached_layer_passes"] = cached_passes;
       j["naive_layer_passes"] = naive_passes;

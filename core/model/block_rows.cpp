@@ -14,20 +14,21 @@ namespace {
 // Rows per chunk at most: enough for efficient single-threaded GEMMs, small enough that a
 // chunk's [rows, ffn] MLP activations stay in the core's cache.
 constexpr std::int64_t kMaxRows = 256;
-// Below this many rows per thread a chunk's GEMMs would each pack the whole weight matrix for
-// a few rows; then the rows stay one chunk and OpenBLAS splits each GEMM over the threads.
-constexpr std::int64_t kMinRowsPerThread = 256;
+// Below this many rows in all, chunks would each pack the whole weight matrix for a few rows;
+// the rows stay one chunk and OpenBLAS splits each GEMM over the threads.
+constexpr std::int64_t kMinRows = 512;
 
-// Runs f(r0, r1) over row ranges covering [0, N), a whole number of chunks per thread.
+// Runs f(r0, r1) over row ranges covering [0, N), spread over the tensor threads. The chunks
+// do not depend on the thread count (and a row's numbers not on its chunk), so a removal
+// sweep running its configurations side by side with one thread each gets the numbers of
+// the sequential sweep.
 template <class F>
 void for_row_chunks(std::int64_t N, const F& f) {
-  const std::int64_t threads = std::max(1, at::get_num_threads());
-  if (threads > 1 && N < threads * kMinRowsPerThread) {
+  if (N < kMinRows) {
     f(0, N);  // one chunk on the calling thread; its ops use every thread
     return;
   }
-  const std::int64_t per_thread = std::max<std::int64_t>(1, (N + threads * kMaxRows - 1) / (threads * kMaxRows));
-  const std::int64_t chunks = std::max<std::int64_t>(1, std::min(N, threads * per_thread));
+  const std::int64_t chunks = (N + kMaxRows - 1) / kMaxRows;
   const std::int64_t size = (N + chunks - 1) / chunks;
   at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
     at::NoGradGuard no_grad;  // grad mode is per thread
@@ -214,14 +215,19 @@ at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x_in, const at::Ten
   const std::int64_t B = x.size(0), T = x.size(1), d = x.size(2), N = B * T, V = lm_head.size(0);
   const at::Tensor w = contiguous_float(norm_w);
   const at::Tensor xf = x.view({N, d});
-  at::Tensor normed = at::empty({N, d}, x.options());  // [N, d]
-  for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
-    norm_rows(c, xf.slice(0, r0, r1), normed.slice(0, r0, r1), w, norm_b, 1.0);
-  });
-  // One GEMM split by OpenBLAS over the threads: it packs each part of the [V, d] head once,
-  // where row chunks would each pack all of it (V >> rows).
   at::Tensor logits = at::empty({N, V}, x.options());  // [N, V]
-  at::mm_out(logits, normed, lm_head.t());
+  if (N < kMinRows) {  // one GEMM split by OpenBLAS: each part of the [V, d] head packed once
+    at::Tensor normed = at::empty({N, d}, x.options());
+    norm_rows(c, xf, normed, w, norm_b, 1.0);
+    at::mm_out(logits, normed, lm_head.t());
+  } else {
+    for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
+      at::Tensor normed = at::empty({r1 - r0, d}, x.options());
+      norm_rows(c, xf.slice(0, r0, r1), normed, w, norm_b, 1.0);
+      at::Tensor out = logits.slice(0, r0, r1);  // [n, V]
+      at::mm_out(out, normed, lm_head.t());
+    });
+  }
   return logits.view({B, T, V});
 }
 
