@@ -13,13 +13,13 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
 
 #include "cli/run_cli.h"
+#include "cli/tiny_corpus.h"
 #include "core/store/connection.h"
 #include "core/store/metric_reader.h"
 #include "core/store/run_db.h"
@@ -36,14 +36,7 @@ using Clock = std::chrono::steady_clock;
 
 // A 2-layer model on ~20 KB of text: a step takes milliseconds.
 fs::path write_spec(const fs::path& dir, std::int64_t steps, std::int64_t batch) {
-  std::ofstream text(dir / "t.txt");
-  const char* w[] = {"depth", "residual", "stream", "variance", "grows", "with", "each", "layer", "and", "the",
-                     "scaling", "keeps", "it", "small", "so", "deep", "blocks", "learn"};
-  std::mt19937 rng(1);
-  for (int p = 0; p < 300; ++p) {
-    for (int i = 0; i < 12; ++i) text << w[rng() % 18] << ' ';
-    text << ".\n\n";
-  }
+  test::write_tiny_corpus(dir / "t.txt");
   const fs::path spec = dir / "spec.json";
   std::ofstream(spec) << R"({"name": "dp", "model": {"layers": 2, "hidden": 32, "heads": 2, "ffn": 64},
     "schemes": ["pre"], "corpus": {"text": ["t.txt"], "tokenizer": "bytes"}, "steps": )"
@@ -102,6 +95,22 @@ pid_t spawn_rank(int rank, int world, int port, const std::vector<std::string>& 
 }
 
 bool has_gloo() { return dist_has_gloo(); }
+
+// Waits (up to `seconds`) until run 1 of `db` exists and has listed a checkpoint.
+bool wait_for_first_checkpoint(const std::string& db, int seconds) {
+  const auto until = Clock::now() + std::chrono::seconds(seconds);
+  while (Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    try {
+      store::StoreOptions o;
+      o.reap_on_open = false;
+      store::RunDb d(db, o);
+      if (d.get_run(1) && d.last_checkpoint(1).has_value()) return true;
+    } catch (const std::exception&) {  // not created yet, or busy
+    }
+  }
+  return false;
+}
 
 TEST(DistributedCli, TwoRanksWithHalfTheBatchGiveTheLossesOfOneRankWithAllOfItAndRankZeroAloneWrites) {
   if (!has_gloo()) GTEST_SKIP() << "this build has no Gloo (install libgloo-dev)";
@@ -162,18 +171,7 @@ TEST(DistributedCli, AKilledRankFailsTheRunNamingItAndOneRankResumesTheCurve) {
   const std::vector<std::string> args = {DEPTHSCOPE_CLI, "--threads", "1", "train", "--spec", spec.string(), "--db", db,
                                          "--dist-timeout", "5"};
   const pid_t r0 = spawn_rank(0, 2, port, args), r1 = spawn_rank(1, 2, port, args);
-  const auto until = Clock::now() + std::chrono::seconds(60);
-  bool listed = false;
-  while (!listed && Clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    try {
-      store::StoreOptions o;
-      o.reap_on_open = false;
-      store::RunDb d(db, o);
-      listed = d.get_run(1) && d.last_checkpoint(1).has_value();
-    } catch (const std::exception&) {
-    }
-  }
+  const bool listed = wait_for_first_checkpoint(db, 60);
   kill(r1, SIGKILL);  // not reaped until rank 0 is done: a zombie, as a dead rank looks
   const auto killed_at = Clock::now();
   int status = 0;
@@ -213,18 +211,7 @@ TEST(DistributedCli, AHungRankMakesTheOtherLeaveAfterTheTimeoutNamingIt) {
   const std::vector<std::string> args = {DEPTHSCOPE_CLI, "--threads", "1", "train", "--spec", spec.string(), "--db", db,
                                          "--dist-timeout", "3"};  // short, yet above a busy CI's stalls
   const pid_t r0 = spawn_rank(0, 2, port, args), r1 = spawn_rank(1, 2, port, args);
-  const auto until = Clock::now() + std::chrono::seconds(60);
-  bool listed = false;
-  while (!listed && Clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    try {
-      store::StoreOptions o;
-      o.reap_on_open = false;
-      store::RunDb d(db, o);
-      listed = d.get_run(1) && d.last_checkpoint(1).has_value();
-    } catch (const std::exception&) {
-    }
-  }
+  const bool listed = wait_for_first_checkpoint(db, 60);
   kill(r1, SIGSTOP);  // alive but silent: only the timeout and the liveness counter tell
   const auto stopped_at = Clock::now();
   int status = 0;

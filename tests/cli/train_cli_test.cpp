@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/run_cli.h"
+#include "cli/tiny_corpus.h"
 #include "core/store/connection.h"
 #include "core/store/metric_reader.h"
 #include "core/store/run_db.h"
@@ -29,14 +30,7 @@ using depthscope::test::run_cli_shell;
 
 // ~20 KB of varied text and a spec of a 2-layer model that trains in a few seconds.
 fs::path write_spec(const fs::path& dir, const std::string& extra, std::int64_t steps, std::int64_t every = 5) {
-  std::ofstream text(dir / "t.txt");
-  const char* w[] = {"depth", "residual", "stream", "variance", "grows", "with", "each", "layer", "and", "the",
-                     "scaling", "keeps", "it", "small", "so", "deep", "blocks", "learn"};
-  std::mt19937 rng(1);
-  for (int p = 0; p < 300; ++p) {
-    for (int i = 0; i < 12; ++i) text << w[rng() % 18] << ' ';
-    text << ".\n\n";
-  }
+  test::write_tiny_corpus(dir / "t.txt");
   const fs::path spec = dir / "spec.json";
   std::ofstream(spec) << R"({"name": "t", "model": {"layers": 2, "hidden": 32, "heads": 2, "ffn": 64},
     "schemes": ["pre"], "corpus": {"text": ["t.txt"], "tokenizer": "bytes"}, "steps": )"
