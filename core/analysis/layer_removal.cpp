@@ -100,7 +100,7 @@ template <class Run, class Emit>
 void for_each_config(std::int64_t n, const std::vector<double>& cost, bool parallel, PassMeter& meter, const Run& run,
                      const Emit& emit) {
   const std::int64_t workers = parallel ? std::min<std::int64_t>(at::get_num_threads(), n) : 1;
-  if (workers <= 1 || at::in_parallel_region()) {  // (also when a caller already runs us in parallel)
+  if (workers <= 1 || at::in_parallel_region()) {
     for (std::int64_t i = 0; i < n; ++i) {
       run(i, meter);
       emit(i);
@@ -127,7 +127,7 @@ void for_each_config(std::int64_t n, const std::vector<double>& cost, bool paral
       emit(emitted++);
     }
   };
-  auto work = [&] {
+  at::parallel_for(0, workers, 1, [&](std::int64_t, std::int64_t) {
     c10::InferenceMode inference;  // grad mode is per thread
     const RunControl local(
         [&](const Progress&) {
@@ -156,21 +156,7 @@ void for_each_config(std::int64_t n, const std::vector<double>& cost, bool paral
       }
       if (std::this_thread::get_id() == caller) flush();
     }
-  };
-  {
-    // Every op single-threaded while the configurations run side by side: the thread count is
-    // process-wide in ATen (new threads start with it) and per thread in OpenMP/OpenBLAS.
-    const int saved = at::get_num_threads();
-    at::set_num_threads(1);
-    struct Restore {
-      int n;
-      ~Restore() { at::set_num_threads(n); }
-    } restore{saved};
-    std::vector<std::thread> helpers;
-    for (std::int64_t w = 1; w < workers; ++w) helpers.emplace_back(work);
-    work();
-    for (std::thread& t : helpers) t.join();
-  }
+  });
   if (error) std::rethrow_exception(error);
   flush();
 }
