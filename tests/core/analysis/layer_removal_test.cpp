@@ -44,8 +44,9 @@ TEST(LayerRemoval, CachedSweepEqualsNaiveSweepWithFewerPasses) {
 }
 
 TEST(LayerRemoval, ParallelSweepsEqualTheSequentialOnesInOrderWithAllPasses) {
-  // Two tensor threads take configurations in turn; the numbers, the order in which entries
-  // reach the callback, the pass count and the final progress must be those of one thread.
+  // With two tensor threads the sweep that hands configurations to the threads
+  // (RemovalOptions::parallel, the default) must give the numbers, the callback order, the
+  // pass count and the final progress of the one that runs them one after another.
   const int saved = at::get_num_threads();
   at::set_num_threads(2);
   const Transformer model = test::small_random_model(6);
