@@ -23,6 +23,7 @@
 #include "app/cli/bench_forward_matrix.h"
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/layer_stats.h"
+#include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
@@ -31,14 +32,6 @@
 namespace depthscope::cli {
 
 namespace {
-
-// The process CPU time of a run: with --threads 1 it measures the work itself, independent
-// of other processes competing for the cores (wall time is reported beside it).
-double cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
 
 struct Timing {
   double wall = 1e300;  // fastest run, seconds

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/cli/bench_support.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
 #include "core/runtime/threads.h"
@@ -45,20 +46,6 @@ std::vector<Shape> matrix_shapes() {
       {"6x256-4h-1x512", 6, 256, 688, 4, 4, 8192, 1, 512},
       {"6x256-4h-1x2048", 6, 256, 688, 4, 4, 8192, 1, 2048},
   };
-}
-
-double cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-// The GEMM kernels OpenBLAS runs in this process ("SkylakeX", "Haswell", ...); empty when the
-// BLAS is not OpenBLAS. The peer is started with OPENBLAS_CORETYPE set to it.
-std::string openblas_kernels() {
-  using CoreName = char* (*)();
-  auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
-  return corename ? std::string(corename()) : std::string();
 }
 
 // The Python process, spoken to one JSON line at a time over two pipes.

@@ -20,6 +20,7 @@
 #include <ctime>
 #include <iostream>
 
+#include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
@@ -31,20 +32,6 @@
 namespace depthscope::cli {
 
 namespace {
-
-double cpu_now() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-// The OpenBLAS kernel set in use ("Haswell", "SkylakeX", ...), so that the Python baseline can
-// be run with the same one (OPENBLAS_CORETYPE); "" when the BLAS is not OpenBLAS.
-std::string openblas_kernels() {
-  using CoreName = char* (*)();
-  auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
-  return corename == nullptr ? "" : corename();
-}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

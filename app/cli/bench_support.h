@@ -1,0 +1,26 @@
+#pragma once
+// What the bench-* commands share: process CPU time, and the OpenBLAS kernels this process runs
+// (so a Python baseline can be started with the same OPENBLAS_CORETYPE).
+#include <dlfcn.h>
+#include <time.h>
+
+#include <string>
+
+namespace depthscope::cli {
+
+// The process CPU time in seconds: with --threads 1 it measures the work itself, independent
+// of other processes competing for the cores.
+inline double cpu_now() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
+// "SkylakeX", "Haswell", ...; "" when the BLAS is not OpenBLAS.
+inline std::string openblas_kernels() {
+  using CoreName = char* (*)();
+  auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  return corename == nullptr ? std::string() : std::string(corename());
+}
+
+}  // namespace depthscope::cli
