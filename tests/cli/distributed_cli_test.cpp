@@ -76,22 +76,11 @@ double rel(double a, double b) { return std::abs(a - b) / std::max(std::abs(b), 
 
 // One rank of a torchrun-style job: RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set.
 pid_t spawn_rank(int rank, int world, int port, const std::vector<std::string>& args) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    setenv("RANK", std::to_string(rank).c_str(), 1);
-    setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
-    setenv("WORLD_SIZE", std::to_string(world).c_str(), 1);
-    setenv("MASTER_ADDR", "127.0.0.1", 1);
-    setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(DEPTHSCOPE_CLI, argv.data());
-    _exit(127);
-  }
-  return pid;
+  return test::spawn_cli(args, {{"RANK", std::to_string(rank)},
+                                {"LOCAL_RANK", std::to_string(rank)},
+                                {"WORLD_SIZE", std::to_string(world)},
+                                {"MASTER_ADDR", "127.0.0.1"},
+                                {"MASTER_PORT", std::to_string(port)}});
 }
 
 bool has_gloo() { return dist_has_gloo(); }

@@ -4,6 +4,11 @@
 #include <cstdio>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <utility>
+#include <vector>
 
 namespace depthscope::test {
 
@@ -32,6 +37,23 @@ inline CliResult run_shell(const std::string& cmd) {
   const int status = pclose(pipe);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Starts depthscope-cli with `args` (argv[0] included) in a child process with `env` added to
+// its environment and its output discarded; returns the child's pid (the caller waits for it).
+inline pid_t spawn_cli(const std::vector<std::string>& args,
+                       const std::vector<std::pair<std::string, std::string>>& env = {}) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    for (const auto& [name, value] : env) setenv(name.c_str(), value.c_str(), 1);
+    std::vector<char*> argv;
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) _exit(126);
+    execv(DEPTHSCOPE_CLI, argv.data());
+    _exit(127);
+  }
+  return pid;
 }
 
 }  // namespace depthscope::test

@@ -40,19 +40,7 @@ fs::path write_spec(const fs::path& dir, const std::string& extra, std::int64_t 
   return spec;
 }
 
-pid_t spawn(const std::vector<std::string>& args) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(DEPTHSCOPE_CLI, argv.data());
-    _exit(127);
-  }
-  return pid;
-}
+pid_t spawn(const std::vector<std::string>& args) { return test::spawn_cli(args); }
 
 int wait_exit(pid_t pid) {
   int status = 0;
