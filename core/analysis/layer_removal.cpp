@@ -1,7 +1,7 @@
 #include "core/analysis/layer_removal.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
+#include "core/runtime/parallel.h"
 #include <c10/core/InferenceMode.h>
 
 #include <algorithm>
@@ -127,7 +127,7 @@ void for_each_config(std::int64_t n, const std::vector<double>& cost, bool paral
       emit(emitted++);
     }
   };
-  at::parallel_for(0, workers, 1, [&](std::int64_t, std::int64_t) {
+  parallel_for(0, workers, 1, [&](std::int64_t, std::int64_t) {
     c10::InferenceMode inference;  // grad mode is per thread
     const RunControl local(
         [&](const Progress&) {

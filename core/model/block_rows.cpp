@@ -1,7 +1,7 @@
 #include "core/model/block_rows.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
+#include "core/runtime/parallel.h"
 
 #include <cmath>
 
@@ -30,7 +30,7 @@ void for_row_chunks(std::int64_t N, const F& f) {
   }
   const std::int64_t chunks = (N + kMaxRows - 1) / kMaxRows;
   const std::int64_t size = (N + chunks - 1) / chunks;
-  at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
+  parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
     at::NoGradGuard no_grad;  // grad mode is per thread
     for (std::int64_t c = c0; c < c1; ++c) {
       const std::int64_t r0 = c * size, r1 = std::min(N, r0 + size);

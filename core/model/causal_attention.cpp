@@ -1,7 +1,7 @@
 #include "core/model/causal_attention.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
+#include "core/runtime/parallel.h"
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
@@ -28,7 +28,7 @@ at::Tensor mat(const at::Tensor& t, std::int64_t b, std::int64_t n) { return t.s
 // Matrix (b, n) of a [B, T, N, hd] tensor: [T, hd].
 at::Tensor heads_last(const at::Tensor& t, std::int64_t b, std::int64_t n) { return t.select(0, b).select(1, n); }
 
-// out = alpha * a b, or out += alpha * a b. Called inside at::parallel_for, where the BLAS runs
+// out = alpha * a b, or out += alpha * a b. Called inside parallel_for, where the BLAS runs
 // on the calling thread only.
 void gemm(at::Tensor out, const at::Tensor& a, const at::Tensor& b, double alpha, bool accumulate) {
   at::addmm_out(out, out, a, b, accumulate ? 1.0 : 0.0, alpha);
@@ -37,7 +37,7 @@ void gemm(at::Tensor out, const at::Tensor& a, const at::Tensor& b, double alpha
 // Runs f(b, n) for every (b, n) in [0, B) x [0, N), spread over the tensor threads.
 template <class F>
 void for_each_matrix(std::int64_t B, std::int64_t N, const F& f) {
-  at::parallel_for(0, B * N, 1, [&](std::int64_t i0, std::int64_t i1) {
+  parallel_for(0, B * N, 1, [&](std::int64_t i0, std::int64_t i1) {
     at::NoGradGuard no_grad;  // grad mode is per thread; these are plain kernels
     for (std::int64_t i = i0; i < i1; ++i) f(i / N, i % N);
   });
@@ -88,7 +88,7 @@ at::Tensor forward_blocks(const at::Tensor& q, const at::Tensor& k, const at::Te
   const Shape s = shape_of(q, k);
   at::Tensor out = at::empty({s.B, s.T, s.H, s.hd}, q.options());                  // [B, T, H, hd]
   const at::Tensor future = future_mask(std::min(kBlock, s.T), q.options());        // [b, b]
-  at::parallel_for(0, s.B * s.H, 1, [&](std::int64_t i0, std::int64_t i1) {
+  parallel_for(0, s.B * s.H, 1, [&](std::int64_t i0, std::int64_t i1) {
     at::NoGradGuard no_grad;
     at::Tensor scores = at::empty({std::min(kBlock, s.T) * s.T}, q.options());      // one block's [rows, keys]
     at::Tensor probs = at::empty_like(scores);

@@ -1,7 +1,7 @@
 #include "core/train/adam.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
+#include "core/runtime/parallel.h"
 
 #include <cmath>
 #include <map>
@@ -79,7 +79,7 @@ void fused_update(at::Tensor& p, const at::Tensor& g, at::Tensor& m, at::Tensor&
   const T* gp = g.data_ptr<T>();
   T* mp = m.data_ptr<T>();
   T* vp = v.data_ptr<T>();
-  at::parallel_for(0, p.numel(), 32768,
+  parallel_for(0, p.numel(), 32768,
                    [&](std::int64_t i0, std::int64_t i1) { update_range<T>(pp, gp, mp, vp, i0, i1, c); });
 }
 

@@ -1,7 +1,7 @@
 #include "core/train/next_token_loss.h"
 
 #include <ATen/ATen.h>
-#include <ATen/Parallel.h>
+#include "core/runtime/parallel.h"
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
@@ -17,7 +17,7 @@ namespace {
 template <class F>
 void for_row_blocks(std::int64_t N, std::int64_t V, const F& f) {
   const std::int64_t rows = std::max<std::int64_t>(1, (std::int64_t{1} << 16) / std::max<std::int64_t>(V, 1));
-  at::parallel_for(0, (N + rows - 1) / rows, 1, [&](std::int64_t b0, std::int64_t b1) {
+  parallel_for(0, (N + rows - 1) / rows, 1, [&](std::int64_t b0, std::int64_t b1) {
     at::NoGradGuard no_grad;  // grad mode is per thread; these are plain kernels
     for (std::int64_t b = b0; b < b1; ++b) f(b * rows, std::min(N, (b + 1) * rows));
   });
