@@ -67,6 +67,13 @@ Moments element_moments(const TokenSums& s) {
   if (m.count == 0) return m;
   const double sum = s.s1.sum().item<double>(), sum_sq = s.s2.sum().item<double>();
   m.mean = sum / m.count;
+  if (s.variance.defined() && !non_finite(sum_sq)) {
+    // Chan's merge of the tokens' own moments (d elements each, mean s1/d, variance v):
+    // sum (x - mean)^2 = d * (sum_t v_t + sum_t (s1_t/d - mean)^2).
+    const double d = static_cast<double>(s.d);
+    m.m2 = d * (s.variance.sum() + (s.s1 / d - m.mean).pow(2).sum()).item<double>();
+    return m;
+  }
   m.m2 = squared_deviations(sum_sq, m.count, m.mean);  // sum (x - mean)^2
   return m;
 }
@@ -74,6 +81,7 @@ Moments element_moments(const TokenSums& s) {
 Moments element_moments(const at::Tensor& x) { return element_moments(token_sums(x)); }
 
 at::Tensor per_token_variance(const TokenSums& s) {
+  if (s.variance.defined()) return s.variance;  // computed directly (fused CUDA kernel)
   const double d = static_cast<double>(s.d);
   at::Tensor v = s.s2 / d - (s.s1 / d).pow(2);  // E[x^2] - E[x]^2 per token  [...]
   // Same rule as squared_deviations: clamp only rounding below 0 (NaN < 0 is false, so NaN
@@ -99,13 +107,24 @@ at::Tensor update_ratio(const at::Tensor& update, const at::Tensor& x) {
   return update_ratio_of_norms(token_norm(update), token_norm(x));  // [...]
 }
 
+at::Tensor cosine_of_dot(const at::Tensor& dot, const at::Tensor& norm_a, const at::Tensor& norm_b) {
+  return dot / (norm_a * norm_b);  // [...]
+}
+
 namespace {
+// <a, b> per token from float64 operands [..., d] -> [...].
+at::Tensor dot_of(const at::Tensor& ad, const at::Tensor& bd) { return (ad * bd).sum(-1); }
+
 // cos = <a, b> / (||a|| ||b||), per token, from float64 operands.
 at::Tensor cosine_of(const at::Tensor& ad, const at::Tensor& bd, const at::Tensor& norm_a,
                      const at::Tensor& norm_b) {
-  return (ad * bd).sum(-1) / (norm_a * norm_b);  // [...]
+  return cosine_of_dot(dot_of(ad, bd), norm_a, norm_b);  // [...]
 }
 }  // namespace
+
+at::Tensor token_dot(const at::Tensor& a, const at::Tensor& b) {
+  return dot_of(a.to(at::kDouble), b.to(at::kDouble));  // [...]
+}
 
 at::Tensor cosine(const at::Tensor& a, const at::Tensor& b) {
   const at::Tensor ad = a.to(at::kDouble);                   // [..., d]
@@ -117,8 +136,12 @@ at::Tensor cosine(const at::Tensor& a, const at::Tensor& b, const TokenSums& sa,
   return cosine_of(a.to(at::kDouble), b.to(at::kDouble), token_norm(sa), token_norm(sb));  // [...]
 }
 
+at::Tensor angular_distance_of_cosine(const at::Tensor& cos) {
+  return at::arccos(cos.clamp(-1.0, 1.0)) / kPi;  // [...]
+}
+
 at::Tensor angular_distance(const at::Tensor& a, const at::Tensor& b) {
-  return at::arccos(cosine(a, b).clamp(-1.0, 1.0)) / kPi;    // [...]
+  return angular_distance_of_cosine(cosine(a, b));  // [...]
 }
 
 at::Tensor next_token_nll(const at::Tensor& logits, const at::Tensor& tokens, std::int64_t begin,
@@ -129,7 +152,8 @@ at::Tensor next_token_nll(const at::Tensor& logits, const at::Tensor& tokens, st
                      std::to_string(end) + ") do not fit a window of " + std::to_string(T) +
                      " tokens");
   const at::Tensor lp = at::log_softmax(logits.slice(1, begin, end).to(at::kDouble), -1);  // [B, n, V]
-  const at::Tensor target = tokens.slice(1, begin + 1, end + 1).to(at::kLong).unsqueeze(-1);  // [B, n, 1]
+  // Token ids live on the CPU; the logits on the model's device.
+  const at::Tensor target = tokens.slice(1, begin + 1, end + 1).to(lp.device(), at::kLong).unsqueeze(-1);  // [B, n, 1]
   return -lp.gather(-1, target).squeeze(-1);                 // [B, n]
 }
 

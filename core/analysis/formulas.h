@@ -36,6 +36,10 @@ inline bool non_finite(double v) { return !(v - v == 0.0); }
 struct TokenSums {
   at::Tensor s1, s2;   // [...] float64
   std::int64_t d = 0;  // hidden size summed over
+  // Optional [...] float64: each token's variance when it was computed directly (the fused
+  // CUDA statistics kernel, core/analysis/row_stats.h). per_token_variance returns it and
+  // element_moments merges it exactly instead of subtracting E[x]^2 from E[x^2].
+  at::Tensor variance;
 };
 TokenSums token_sums(const at::Tensor& x);
 
@@ -59,6 +63,12 @@ at::Tensor update_ratio(const at::Tensor& update, const at::Tensor& x);
 // The same from per-token norms already computed: ||F|| / ||x||, [...] -> [...].
 at::Tensor update_ratio_of_norms(const at::Tensor& update_norm, const at::Tensor& x_norm);
 
+// Dot product of each token's vectors: a, b [..., d] -> [...] (float64).
+at::Tensor token_dot(const at::Tensor& a, const at::Tensor& b);
+
+// cos = <a, b> / (||a|| ||b||) per token from the dot products and norms, each [...].
+at::Tensor cosine_of_dot(const at::Tensor& dot, const at::Tensor& norm_a, const at::Tensor& norm_b);
+
 // Cosine similarity per token: a, b [..., d] -> [...] (float64).
 at::Tensor cosine(const at::Tensor& a, const at::Tensor& b);
 // The same, reusing the token sums of a and b for their norms.
@@ -67,6 +77,8 @@ at::Tensor cosine(const at::Tensor& a, const at::Tensor& b, const TokenSums& sa,
 // Angular distance d = arccos(cos(a, b)) / pi per token, in [0, 1]: 0 for vectors pointing
 // the same way, 1 for opposite ones (docs/paper.md, diagnostic 2). a, b [..., d] -> [...].
 at::Tensor angular_distance(const at::Tensor& a, const at::Tensor& b);
+// The same from cosines already computed: arccos(clamp(cos, -1, 1)) / pi, [...] -> [...].
+at::Tensor angular_distance_of_cosine(const at::Tensor& cos);
 
 // Block Influence (ShortGPT): BI_l = 1 - mean cos(x_l, x_{l+1}).
 inline double block_influence(double mean_cosine) { return 1.0 - mean_cosine; }

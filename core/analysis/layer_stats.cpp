@@ -8,6 +8,7 @@
 
 #include "core/analysis/eval_engine.h"
 #include "core/analysis/formulas.h"
+#include "core/analysis/fused_formulas.h"
 #include "core/analysis/memory_estimate.h"
 #include "core/analysis/perplexity_set.h"
 #include "core/error.h"
@@ -51,12 +52,12 @@ class StatsProbe : public LayerProbe {
 
   void record(std::int64_t, ProbeSite site, const at::Tensor& x) override {
     switch (site) {
-      case ProbeSite::attn_in: acc_.attn_in.merge(formulas::element_moments(x)); break;
-      case ProbeSite::mlp_in: acc_.mlp_in.merge(formulas::element_moments(x)); break;
-      case ProbeSite::attn_out: acc_.attn_ratio.add(formulas::update_ratio_of_norms(formulas::token_norm(x), x_in_norm_)); break;
-      case ProbeSite::resid_mid: mid_norm_ = formulas::token_norm(x); break;                        // [B, T]
+      case ProbeSite::attn_in: acc_.attn_in.merge(fused::element_moments(x)); break;
+      case ProbeSite::mlp_in: acc_.mlp_in.merge(fused::element_moments(x)); break;
+      case ProbeSite::attn_out: acc_.attn_ratio.add(formulas::update_ratio_of_norms(fused::token_norm(x), x_in_norm_)); break;
+      case ProbeSite::resid_mid: mid_norm_ = fused::token_norm(x); break;                        // [B, T]
       case ProbeSite::mlp_out:
-        if (mid_norm_.defined()) acc_.mlp_ratio.add(formulas::update_ratio_of_norms(formulas::token_norm(x), mid_norm_));
+        if (mid_norm_.defined()) acc_.mlp_ratio.add(formulas::update_ratio_of_norms(fused::token_norm(x), mid_norm_));
         break;
       default: break;
     }
@@ -176,7 +177,7 @@ LayerStatsResult layer_statistics(const Transformer& model, const std::vector<st
     std::vector<formulas::TokenSums> sums(g1 - g0);  // token sums of x[i], reused as the next layer's input
     for (std::size_t i = 0; i < x.size(); ++i) {
       x[i] = model.embed(windows[g0 + i]);  // [1, T, d]
-      sums[i] = formulas::token_sums(x[i]);
+      sums[i] = fused::token_sums(x[i]);
     }
     if (options.angular) history.push_back(x);
 
@@ -188,12 +189,14 @@ LayerStatsResult layer_statistics(const Transformer& model, const std::vector<st
         const formulas::TokenSums& s_in = sums[i];
         StatsProbe probe(a, formulas::token_norm(s_in));
         at::Tensor x_out = model.block(l, x_in, &probe);    // x_{l+1}  [1, T, d]
-        formulas::TokenSums s_out = formulas::token_sums(x_out);
+        // Sums of x_{l+1} and cos(x_l, x_{l+1}): one fused kernel pass on CUDA tensors.
+        fused::BlockOutputSums out = fused::block_output_sums(x_in, s_in, x_out);
+        formulas::TokenSums& s_out = out.sums;
         a.input.merge(formulas::element_moments(s_in));
         a.output.merge(formulas::element_moments(s_out));
         a.input_token_var.add(formulas::per_token_variance(s_in));    // [1, T]
         a.output_token_var.add(formulas::per_token_variance(s_out));  // [1, T]
-        a.cosine.add(formulas::cosine(x_in, x_out, s_in, s_out));     // [1, T]
+        a.cosine.add(out.cosine);                                     // [1, T]
         if (options.logit_lens) {
           const std::int64_t T = x_out.size(1);
           const at::Tensor logits = model.head(x_out.slice(1, 0, T - 1));                  // [1, T-1, V]
@@ -210,7 +213,7 @@ LayerStatsResult layer_statistics(const Transformer& model, const std::vector<st
           TokenMean& all = angular_all[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)];
           TokenMean& last = angular_last[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)];
           for (std::size_t i = 0; i < x.size(); ++i) {
-            const at::Tensor d = formulas::angular_distance(history[static_cast<std::size_t>(k - 1)][i], x[i]);  // [1, T]
+            const at::Tensor d = fused::angular_distance(history[static_cast<std::size_t>(k - 1)][i], x[i]);  // [1, T]
             all.add(d);
             last.add(d.select(1, d.size(1) - 1));
           }

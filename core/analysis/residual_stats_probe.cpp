@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "core/analysis/formulas.h"
+#include "core/analysis/fused_formulas.h"
 
 namespace depthscope {
 
@@ -14,7 +14,7 @@ bool ResidualStatsProbe::wants(std::int64_t layer, ProbeSite site) const {
 }
 
 void ResidualStatsProbe::record(std::int64_t layer, ProbeSite site, const at::Tensor& x) {
-  const formulas::Moments m = formulas::element_moments(x.detach());  // over all elements
+  const formulas::Moments m = fused::element_moments(x.detach());  // over all elements (one kernel pass on CUDA)
   const double variance = m.variance();
   const double rms = m.rms();
   ResidualStats& s = stats_[static_cast<size_t>(layer - 1)];

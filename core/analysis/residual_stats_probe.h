@@ -1,6 +1,7 @@
 #pragma once
 // ResidualStatsProbe: the simplest LayerProbe — variance and RMS of the residual stream at each
-// block's input (resid_pre) and output (resid_post), through formulas::element_moments.
+// block's input (resid_pre) and output (resid_post), through formulas::element_moments (the fused
+// statistics kernel for CUDA tensors, core/analysis/fused_formulas.h).
 #include <cstdint>
 #include <vector>
 

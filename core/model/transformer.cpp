@@ -8,6 +8,7 @@
 #include "core/model/block_rows.h"
 #include "core/model/causal_attention.h"
 #include "core/model/resident_weights.h"
+#include "core/model/rms_norm_lns.h"
 
 namespace depthscope {
 
@@ -161,8 +162,7 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
 
   // Pre-LN family: h = x + F(LN(x) * s), s = 1/sqrt(l) under LNS (after the norm's weight).
   const double s = lns_scale(config_, layer);
-  at::Tensor attn_in = norm(x, lw.attn_norm_w, lw.attn_norm_b);  // [B, T, d]
-  if (s != 1.0) attn_in = attn_in * s;
+  at::Tensor attn_in = pre_norm_lns(config_, x, lw.attn_norm_w, lw.attn_norm_b, s);  // LN(x) * s, fused on CUDA  [B, T, d]
   record(probe, layer, ProbeSite::attn_in, attn_in);
   at::Tensor a = attention(lw, attn_in, rope);
   if (lw.attn_out_norm_w.defined()) a = norm(a, lw.attn_out_norm_w, lw.attn_out_norm_b);  // sandwich
@@ -171,8 +171,7 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   at::Tensor h = x + a;
   record(probe, layer, ProbeSite::resid_mid, h);
 
-  at::Tensor mlp_in = norm(h, lw.mlp_norm_w, lw.mlp_norm_b);
-  if (s != 1.0) mlp_in = mlp_in * s;
+  at::Tensor mlp_in = pre_norm_lns(config_, h, lw.mlp_norm_w, lw.mlp_norm_b, s);  // LN(h) * s  [B, T, d]
   record(probe, layer, ProbeSite::mlp_in, mlp_in);
   at::Tensor m = mlp(lw, mlp_in);
   if (lw.mlp_out_norm_w.defined()) m = norm(m, lw.mlp_out_norm_w, lw.mlp_out_norm_b);
