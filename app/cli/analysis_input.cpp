@@ -10,7 +10,9 @@
 
 #include "core/error.h"
 #include "core/io/checkpoint.h"
+#include "core/model/model_placement.h"
 #include "core/model/transformer.h"
+#include "core/runtime/torch_device.h"
 #include "core/tokenize/tokenizer.h"
 
 namespace depthscope::cli {
@@ -22,7 +24,20 @@ void add_analysis_input_options(CLI::App* cmd, AnalysisInputOptions& o) {
                                    kDefaultCorpus + ")");
   auto* tokens = cmd->add_option("--tokens", o.tokens, "Token ids (whitespace/comma separated) instead of --text");
   text->excludes(tokens);
+  add_device_option(cmd, o.device);
   cmd->add_flag("--progress", o.progress, "Print progress with ETA on stderr even when it is not a terminal");
+}
+
+void add_device_option(CLI::App* cmd, std::string& device) {
+  cmd->add_option("--device", device, "Compute device: cpu, cuda or cuda:N (the model is loaded there)")
+      ->capture_default_str();
+}
+
+Transformer load_model_on(const std::string& path, const ComputeDevice& device) {
+  LoadedCheckpoint ck = load_checkpoint(path);
+  Transformer model(std::move(ck.config), std::move(ck.weights));
+  if (!device.is_cuda()) return model;  // the CPU path as it always was
+  return model_on(model, torch_device(device));
 }
 
 void add_max_tokens_option(CLI::App* cmd, AnalysisInputOptions& o) {
@@ -60,8 +75,8 @@ std::vector<std::int64_t> read_token_ids(const std::string& path) {
 AnalysisInput load_analysis_input(const AnalysisInputOptions& o, std::int64_t n_ctx, std::int64_t stride) {
   if (o.max_tokens < 0) throw UsageError("--max-tokens must be 0 (all) or a positive number of ids");
   AnalysisInput in;
-  LoadedCheckpoint ck = load_checkpoint(o.model);
-  in.model = std::make_unique<Transformer>(std::move(ck.config), std::move(ck.weights));
+  in.device = require_device(o.device);  // before any loading: a wrong device fails at once
+  in.model = std::make_unique<Transformer>(load_model_on(o.model, in.device));
   in.tokenizer = find_tokenizer_for(o.model);
   if (!in.tokenizer) in.tokenizer = make_byte_tokenizer();
   EvalSetOptions options;

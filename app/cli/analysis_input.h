@@ -12,6 +12,7 @@
 #include "core/analysis/eval_set.h"
 #include "core/analysis/perplexity.h"
 #include "core/model/transformer.h"
+#include "core/runtime/device_choice.h"
 #include "core/runtime/progress.h"
 #include "core/tokenize/tokenizer.h"
 
@@ -27,15 +28,22 @@ struct AnalysisInputOptions {
   std::string tokens;       // --tokens FILE
   std::int64_t max_tokens = 0;  // --max-tokens N (0: all)
   bool progress = false;    // --progress
+  std::string device = "cpu";  // --device cpu|cuda[:N]
 };
 
-// Adds MODEL, --text, --tokens and --progress to a subcommand.
+// Adds MODEL, --text, --tokens, --device and --progress to a subcommand.
 void add_analysis_input_options(CLI::App* cmd, AnalysisInputOptions& o);
+// Adds --device cpu|cuda[:N] (default cpu) bound to `device`.
+void add_device_option(CLI::App* cmd, std::string& device);
+// A checkpoint loaded and put on `device` (checked by require_device): F16/BF16 weights keep
+// their dtype there (core/model/model_placement.h).
+Transformer load_model_on(const std::string& path, const ComputeDevice& device);
 // Adds --max-tokens N, read by load_analysis_input (the GUI's "Tokens" setting).
 void add_max_tokens_option(CLI::App* cmd, AnalysisInputOptions& o);
 
 struct AnalysisInput {
-  std::unique_ptr<Transformer> model;
+  std::unique_ptr<Transformer> model;     // on `device`
+  ComputeDevice device;                   // --device, checked ("cuda" resolved to cuda:0)
   std::unique_ptr<Tokenizer> tokenizer;   // the checkpoint's, or bytes when it has none
   std::vector<std::int64_t> tokens;       // evaluation ids (BOS first when text was tokenized)
   std::optional<std::int64_t> bos;        // the tokenizer's BOS, only when text was tokenized
@@ -43,7 +51,8 @@ struct AnalysisInput {
   std::string source;                     // the text file or the token-id file
 };
 
-// Loads the checkpoint and the evaluation set (core/analysis/eval_set.h): --tokens as
+// Checks --device first (UsageError naming it and why it cannot be used), then loads the
+// checkpoint onto it and the evaluation set (core/analysis/eval_set.h): --tokens as
 // given; otherwise the text (--text or the default corpus) tokenized with
 // find_tokenizer_for(model), bytes if none, BOS first when the tokenizer has one; at most
 // --max-tokens ids. n_ctx 0: min(512, the model's context, the token count). Throws

@@ -5,6 +5,8 @@
 //   --mode sweep    cached vs naive layer-removal sweep
 //   --matrix        DepthScope vs an eager PyTorch peer over the shapes of issue 11
 //                   (bench_forward_matrix.h; tools/bench/forward_matrix.sh makes the table)
+//   --device        where the model runs (forward, stats, sweep); every timed run waits for
+//                   the device's queued work before its clock stops
 // Timings are the fastest of --iters runs after --warmup runs (the minimum is the robust
 // estimate on a machine shared with other work; tools/bench/forward_baseline.py does the same).
 #include <CLI/CLI.hpp>
@@ -20,13 +22,16 @@
 #include <functional>
 #include <iostream>
 
+#include "app/cli/analysis_input.h"
 #include "app/cli/bench_forward_matrix.h"
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/layer_stats.h"
 #include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
 #include "core/error.h"
+#include "core/model/model_placement.h"
 #include "core/model/transformer.h"
+#include "core/runtime/torch_device.h"
 #include "core/runtime/threads.h"
 
 namespace depthscope::cli {
@@ -81,6 +86,7 @@ void add_bench_forward_command(CLI::App& app) {
     std::int64_t kv_heads = 0;
     bool matrix = false;
     MatrixOptions m;
+    std::string device = "cpu";
   };
   auto o = std::make_shared<Options>();
   o->config.num_layers = 6;
@@ -104,6 +110,7 @@ void add_bench_forward_command(CLI::App& app) {
   cmd->add_option("--mode", o->mode, "forward | stats | sweep")->capture_default_str();
   cmd->add_option("--seed", o->seed)->capture_default_str();
   cmd->add_option("--kv-heads", o->kv_heads, "Key/value heads (0: --heads)")->capture_default_str();
+  add_device_option(cmd, o->device);
   cmd->add_flag("--matrix", o->matrix, "DepthScope vs eager PyTorch over the shapes of issue 11, interleaved");
   cmd->add_option("--reps", o->m.reps, "--matrix: forwards of each per shape (fastest counts)")->capture_default_str();
   cmd->add_option("--python", o->m.python, "--matrix: interpreter of the PyTorch peer")->capture_default_str();
@@ -111,6 +118,8 @@ void add_bench_forward_command(CLI::App& app) {
   cmd->add_option("--only", o->m.only, "--matrix: comma-separated row names");
   cmd->add_flag("--no-peer", o->m.no_peer, "--matrix: DepthScope only");
   cmd->callback([o] {
+    const ComputeDevice device = require_device(o->device);
+    if (o->matrix && device.is_cuda()) throw UsageError("--matrix compares CPU forwards; leave out --device");
     if (o->matrix) {
       o->m.warmup = o->warmup;
       std::cout << run_forward_matrix(o->m).dump(2) << "\n";
@@ -118,19 +127,27 @@ void add_bench_forward_command(CLI::App& app) {
     }
     if (o->iters < 1) throw UsageError("--iters must be at least 1");
     o->config.num_kv_heads = o->kv_heads > 0 ? o->kv_heads : o->config.num_heads;
-    const Transformer model = Transformer::random(o->config, o->seed);
+    // Initialised on the CPU (the same weights on every device), then put on the device.
+    const at::Device dev = torch_device(device);
+    const Transformer model = model_on(Transformer::random(o->config, o->seed), dev);
     at::NoGradGuard no_grad;
     at::Generator gen = at::detail::createCPUGenerator(o->seed + 1);
-    const at::Tensor tokens = at::randint(0, o->config.vocab_size, {o->batch, o->ctx}, gen, at::kLong);  // [B, T]
-    const std::vector<std::int64_t> flat(tokens.data_ptr<std::int64_t>(), tokens.data_ptr<std::int64_t>() + tokens.numel());
+    const at::Tensor cpu_tokens = at::randint(0, o->config.vocab_size, {o->batch, o->ctx}, gen, at::kLong);  // [B, T]
+    const at::Tensor tokens = cpu_tokens.to(dev);  // [B, T] on the device, outside the timed runs
+    const auto done = [&dev] { wait_for_device(dev); };  // CUDA work is asynchronous
+    const std::vector<std::int64_t> flat(cpu_tokens.data_ptr<std::int64_t>(),
+                                         cpu_tokens.data_ptr<std::int64_t>() + cpu_tokens.numel());
     const double n_tokens = static_cast<double>(tokens.numel());
-    nlohmann::json j = {{"mode", o->mode}, {"threads", threads()}, {"blas", blas_name()}, {"libtorch", torch_version()},
+    nlohmann::json j = {{"mode", o->mode}, {"device", device.name()}, {"threads", threads()}, {"blas", blas_name()}, {"libtorch", torch_version()},
                         {"layers", o->config.num_layers}, {"hidden", o->config.hidden_size},
                         {"ffn", o->config.intermediate_size}, {"heads", o->config.num_heads},
                         {"kv_heads", o->config.num_kv_heads},
                         {"vocab", o->config.vocab_size}, {"ctx", o->ctx}, {"batch", o->batch}};
     if (o->mode == "forward") {
-      const Timing t = best_seconds(o->warmup, o->iters, [&] { model.forward(tokens); });
+      const Timing t = best_seconds(o->warmup, o->iters, [&] {
+        model.forward(tokens);
+        done();
+      });
       j["seconds"] = t.wall;
       j["cpu_seconds"] = t.cpu;
       j["tokens_per_s"] = n_tokens / t.wall;
@@ -144,15 +161,22 @@ void add_bench_forward_command(CLI::App& app) {
         so.n_ctx = o->ctx;
         so.logit_lens = lens;
         so.angular = angular;
-        return [&model, &flat, so] { layer_statistics(model, flat, so); };
+        return [&model, &flat, &done, so] {
+          layer_statistics(model, flat, so);
+          done();
+        };
       };
       const std::vector<Timing> t = best_seconds_interleaved(o->warmup, o->iters, {
-          [&] { for (std::int64_t b = 0; b < o->batch; ++b) model.forward(tokens.slice(0, b, b + 1)); },
+          [&] {
+            for (std::int64_t b = 0; b < o->batch; ++b) model.forward(tokens.slice(0, b, b + 1));
+            done();
+          },
           [&] {
             for (std::int64_t b = 0; b < o->batch; ++b) {
               at::Tensor x = model.embed(tokens.slice(0, b, b + 1));  // [1, T, d]
               for (std::int64_t l = 1; l <= model.num_layers(); ++l) x = model.block(l, x);
             }
+            done();
           },
           stats_run(false, false), stats_run(false, true), stats_run(true, true)});
       const Timing &plain = t[0], &plain_blocks = t[1], &probe_only = t[2], &with_angular = t[3], &full = t[4];
@@ -178,6 +202,7 @@ void add_bench_forward_command(CLI::App& app) {
           ro.cached = cached;
           ro.parallel = parallel;
           LayerRemovalSweep r = layer_removal_sweep(model, flat, ro);
+          done();
           *passes = r.layer_passes;
           if (out) *out = std::move(r);
         };

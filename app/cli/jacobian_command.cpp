@@ -41,6 +41,7 @@ void add_jacobian_command(CLI::App& app) {
         rows.push_back(std::vector<double>(r.jacobian.begin() + i * r.dim, r.jacobian.begin() + (i + 1) * r.dim));
       nlohmann::json j = {{"layer", r.layer},
                           {"dim", r.dim},
+                          {"device", in.device.name()},
                           {"tokens", r.tokens},
                           {"definition", "per-token dy_t/dx_t, exact (autograd), mean over positions"},
                           {"positions", r.positions},

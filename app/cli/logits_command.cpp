@@ -1,4 +1,4 @@
-// depthscope-cli logits PATH (--text TEXT | --tokens 1,373,...) [--top-k K] [--json]
+// depthscope-cli logits PATH (--text TEXT | --tokens 1,373,...) [--top-k K] [--device D] [--json]
 // The top-k next-token logits at every position of one causal forward.
 #include <ATen/ATen.h>
 #include <CLI/CLI.hpp>
@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/cli/analysis_input.h"
 #include "app/cli/commands.h"
 #include "core/io/json_numbers.h"
 #include "core/error.h"
@@ -49,6 +50,7 @@ void add_logits_command(CLI::App& app) {
     std::string path, text, tokens;
     int top_k = 5;
     bool json = false, no_bos = false;
+    std::string device = "cpu";
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("logits", "Top-k next-token logits at every position");
@@ -58,11 +60,12 @@ void add_logits_command(CLI::App& app) {
   text->excludes(tokens);
   cmd->add_option("--top-k", o->top_k, "Logits to list per position")->capture_default_str();
   cmd->add_flag("--no-bos", o->no_bos, "Do not prepend the tokenizer's BOS to --text");
+  add_device_option(cmd, o->device);
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([o, text, tokens] {
     if (text->count() == 0 && tokens->count() == 0) throw UsageError("logits: give --text or --tokens");
-    LoadedCheckpoint ckpt = load_checkpoint(o->path);
-    const Transformer model(ckpt.config, std::move(ckpt.weights));
+    const ComputeDevice device = require_device(o->device);
+    const Transformer model = load_model_on(o->path, device);
     std::unique_ptr<Tokenizer> tok = find_tokenizer_for(o->path);
     std::vector<std::int64_t> ids;
     if (tokens->count() > 0) {
@@ -77,14 +80,16 @@ void add_logits_command(CLI::App& app) {
     const std::int64_t k = std::max<std::int64_t>(1, std::min<std::int64_t>(o->top_k, model.config().vocab_size));
 
     at::NoGradGuard no_grad;
-    at::Tensor input = at::tensor(ids, at::kLong).view({1, T});  // [1, T]
-    at::Tensor logits = model.forward(input)[0];                 // [T, V]
-    auto [values, indices] = logits.topk(k, -1);                 // [T, k] sorted, largest first
+    at::Tensor input = at::tensor(ids, at::kLong).view({1, T});  // [1, T] (moved to the model's device)
+    at::Tensor logits = model.forward(input)[0];                 // [T, V] on the device
+    auto [top_values, top_indices] = logits.topk(k, -1);         // [T, k] sorted, largest first
+    const at::Tensor values = top_values.cpu(), indices = top_indices.cpu();  // read here
     auto v = values.accessor<float, 2>();
     auto ix = indices.accessor<std::int64_t, 2>();
 
     if (o->json) {
       nlohmann::json j;
+      j["device"] = device.name();
       j["positions"] = nlohmann::json::array();
       for (std::int64_t p = 0; p < T; ++p) {
         nlohmann::json top = nlohmann::json::array();

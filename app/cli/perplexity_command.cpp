@@ -43,7 +43,8 @@ void add_perplexity_command(CLI::App& app) {
       });
     }
     if (o->json) {
-      nlohmann::json j = {{"ppl", r.ppl}, {"ppl_error", r.ppl_error}, {"tokens_scored", r.tokens_scored}};
+      nlohmann::json j = {{"ppl", r.ppl}, {"ppl_error", r.ppl_error}, {"tokens_scored", r.tokens_scored},
+                          {"device", in.device.name()}};
       std::cout << faithful_json(j).dump(2) << "\n";
       return;
     }

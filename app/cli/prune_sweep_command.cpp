@@ -77,6 +77,7 @@ void add_prune_sweep_command(CLI::App& app) {
                       e.score.ppl, e.delta_ppl, e.score.accuracy);
           std::fflush(stdout);
         });
+    j["device"] = in.device.name();
     j["memory_estimate_bytes"] = removal_memory_estimate(in.model->config(), n_tokens, opt, o->greedy);
     j["baseline"] = score_json(sweep.baseline);
     j["layers"] = nlohmann::json::array();

@@ -95,6 +95,7 @@ void add_stats_command(CLI::App& app) {
                    static_cast<long long>(r.first_non_finite_layer));
     if (o->json) {
       nlohmann::json j;
+      j["device"] = in.device.name();
       j["memory_estimate_bytes"] = r.memory_estimate_bytes;
       j["tokens"] = r.tokens;
       j["windows"] = r.windows;

@@ -89,7 +89,7 @@ BlockJacobianResult block_jacobian(const Transformer& model, const std::vector<s
   const std::int64_t room = std::min<std::int64_t>(std::int64_t{256} << 20, budget - need + per_copy);
   const std::int64_t k = std::max<std::int64_t>(1, std::min<std::int64_t>(d, room / per_copy));
 
-  at::Tensor J = at::zeros({d, d}, at::kDouble);  // [d, d]: sum over positions of J_t
+  at::Tensor J = at::zeros({d, d}, x.options().dtype(at::kDouble));  // [d, d] on the model's device: sum over positions of J_t
   const double units = static_cast<double>(r.positions.size()) * static_cast<double>(d);
   double done = 0;
   for (const std::int64_t t : r.positions) {
@@ -101,7 +101,7 @@ BlockJacobianResult block_jacobian(const Transformer& model, const std::vector<s
       // with respect to copy r's inputs is row i0 + r of J_t at position t.
       at::Tensor xb = prefix.expand({n, t + 1, d}).clone().set_requires_grad(true);  // [n, t+1, d]
       const at::Tensor y_t = model.block(layer, xb).select(1, t);                   // [n, d]
-      const at::Tensor units_of_copies = at::arange(i0, i0 + n, at::kLong).unsqueeze(1);  // [n, 1]
+      const at::Tensor units_of_copies = at::arange(i0, i0 + n, x.options().dtype(at::kLong)).unsqueeze(1);  // [n, 1]
       y_t.gather(1, units_of_copies).sum().backward();
       const at::Tensor rows = xb.grad().select(1, t).to(at::kDouble);                  // [n, d]
       J.slice(0, i0, i0 + n).add_(rows);
@@ -116,10 +116,10 @@ BlockJacobianResult block_jacobian(const Transformer& model, const std::vector<s
   const double diag = absJ.diagonal().sum().item<double>();
   const double all = absJ.sum().item<double>();
   r.diagonal_dominance = all > 0 ? diag / all : 0.0;
-  r.identity_distance = (J - at::eye(d, at::kDouble)).pow(2).sum().sqrt().item<double>() / std::sqrt(static_cast<double>(d));
+  r.identity_distance = (J - at::eye(d, J.options())).pow(2).sum().sqrt().item<double>() / std::sqrt(static_cast<double>(d));
   r.mean_abs_diagonal = diag / static_cast<double>(d);
   r.mean_abs_off_diagonal = d > 1 ? (all - diag) / static_cast<double>(d * (d - 1)) : 0.0;
-  const at::Tensor Jc = J.contiguous();
+  const at::Tensor Jc = J.cpu().contiguous();
   r.jacobian.assign(Jc.data_ptr<double>(), Jc.data_ptr<double>() + d * d);
   return r;
 }

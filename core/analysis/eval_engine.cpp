@@ -46,8 +46,8 @@ std::vector<std::vector<NllSums>> score_rows(const Transformer& model, const Sta
     const at::Tensor shifted = batch.tokens.slice(1, batch.begin, batch.end + 1);  // [B, n + 1]
     const at::Tensor nll =
         formulas::next_token_nll(logits, shifted, 0, batch.end - batch.begin);  // [B, n] f64
-    const at::Tensor sums = nll.sum(1).contiguous();                             // [B]
-    const at::Tensor sq = nll.pow(2).sum(1).contiguous();                        // [B]
+    const at::Tensor sums = nll.sum(1).cpu().contiguous();                       // [B], read here
+    const at::Tensor sq = nll.pow(2).sum(1).cpu().contiguous();                  // [B]
     const double* s = sums.data_ptr<double>();
     const double* q = sq.data_ptr<double>();
     for (std::int64_t r = 0; r < nll.size(0); ++r)

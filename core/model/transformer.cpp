@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/model/block_rows.h"
 #include "core/model/causal_attention.h"
+#include "core/model/compute_weights.h"
 #include "core/model/resident_weights.h"
 #include "core/model/rms_norm_lns.h"
 
@@ -74,7 +75,9 @@ at::Tensor Transformer::embed(const at::Tensor& tokens, std::int64_t pos_offset)
   if (min_id < 0 || max_id >= config_.vocab_size)
     throw UsageError("token id " + std::to_string(min_id < 0 ? min_id : max_id) +
                      " is outside the vocabulary [0, " + std::to_string(config_.vocab_size) + ")");
-  at::Tensor x = at::embedding(weights_.tok_embeddings, tokens).to(at::kFloat);  // [B, T, d]
+  // Token ids are made on the CPU; they go to the model's device (a no-op on the CPU).
+  const at::Tensor ids = tokens.to(weights_.tok_embeddings.device());
+  at::Tensor x = at::embedding(weights_.tok_embeddings, ids).to(at::kFloat);  // [B, T, d]
   if (config_.positions == PositionKind::learned)
     x = x + weights_.pos_embeddings.narrow(0, pos_offset, T).to(at::kFloat);  // + [T, d]
   return x;
@@ -100,9 +103,9 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, c
   const std::int64_t H = config_.num_heads, KV = config_.num_kv_heads;
   const std::int64_t hd = config_.resolved_head_dim();
 
-  at::Tensor q = at::linear(x, lw.wq, lw.bq).view({B, T, H, hd}).transpose(1, 2);   // [B, H, T, hd]
-  at::Tensor k = at::linear(x, lw.wk, lw.bk).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
-  at::Tensor v = at::linear(x, lw.wv, lw.bv).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
+  at::Tensor q = linear_f32(x, lw.wq, lw.bq).view({B, T, H, hd}).transpose(1, 2);   // [B, H, T, hd]
+  at::Tensor k = linear_f32(x, lw.wk, lw.bk).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
+  at::Tensor v = linear_f32(x, lw.wv, lw.bv).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
 
   if (config_.qk_norm) {  // Qwen3: per-head RMSNorm before RoPE
     q = rms_norm(q, lw.q_norm_w, config_.norm_eps);
@@ -114,17 +117,17 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, c
   }
   // softmax(q k^T / sqrt(hd) + causal mask) v; grouped-query heads share their kv head.
   at::Tensor out = causal_attention(q, k, v, 1.0 / std::sqrt(static_cast<double>(hd)));  // [B, T, H, hd]
-  return at::linear(out.reshape({B, T, H * hd}), lw.wo, lw.bo);                           // [B, T, d]
+  return linear_f32(out.reshape({B, T, H * hd}), lw.wo, lw.bo);                           // [B, T, d]
 }
 
 at::Tensor Transformer::mlp(const LayerWeights& lw, const at::Tensor& x) const {
   if (config_.gated_mlp) {  // SwiGLU: down(silu(gate x) * up x)
-    at::Tensor gate = at::silu(at::linear(x, lw.w_gate));  // [B, T, ff]
-    return at::linear(gate * at::linear(x, lw.w_up, lw.b_up), lw.w_down, lw.b_down);
+    at::Tensor gate = at::silu(linear_f32(x, lw.w_gate));  // [B, T, ff]
+    return linear_f32(gate * linear_f32(x, lw.w_up, lw.b_up), lw.w_down, lw.b_down);
   }
-  at::Tensor hidden = at::linear(x, lw.w_up, lw.b_up);  // [B, T, ff]
+  at::Tensor hidden = linear_f32(x, lw.w_up, lw.b_up);  // [B, T, ff]
   hidden = config_.activation == Activation::gelu_new ? at::gelu(hidden, "tanh") : at::silu(hidden);
-  return at::linear(hidden, lw.w_down, lw.b_down);  // [B, T, d]
+  return linear_f32(hidden, lw.w_down, lw.b_down);  // [B, T, d]
 }
 
 at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProbe* probe,
@@ -137,11 +140,13 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   if (layer < 1 || layer > config_.num_layers)
     throw UsageError("layer " + std::to_string(layer) + " is outside 1.." +
                      std::to_string(config_.num_layers));
-  // float32 view of this layer (a copy only for F16/BF16 weights, freed when the block returns)
-  const LayerWeights lw = float32_layer(weights_.layers[static_cast<size_t>(layer - 1)]);
+  // CPU: float32 view of this layer (a copy only for F16/BF16 weights, freed when the block
+  // returns); GPU: matrices in their dtype (compute_weights.h).
+  const LayerWeights lw = compute_layer(weights_.layers[static_cast<size_t>(layer - 1)]);
   record(probe, layer, ProbeSite::resid_pre, x);
-  // No gradient wanted (analyses, evaluation): the same math in row chunks (block_rows.h).
-  if (use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin);
+  // No gradient wanted (analyses, evaluation): the same math in CPU row chunks (block_rows.h).
+  // Tensors on a GPU always take the ATen composition below.
+  if (x.device().is_cpu() && use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin);
 
   if (is_post_norm_layer(config_, layer)) {
     // Post-LN: h = LN(a x + Attn(x)), y = LN(a h + FFN(h)); a = 1, or (2N)^(1/4) for DeepNorm.
@@ -184,12 +189,12 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
 
 at::Tensor Transformer::head(const at::Tensor& x) const {
   // The final norm is never LNS-scaled (paper).
-  const ModelWeights& w = weights_;  // widened to float32 for this call only when F16/BF16
-  if (use_row_kernels(x))
+  const ModelWeights& w = weights_;  // CPU: widened to float32 for this call only when F16/BF16
+  if (x.device().is_cpu() && use_row_kernels(x))
     return head_rows(config_, x, float32_weight(w.final_norm_w), float32_weight(w.final_norm_b),
                      float32_weight(w.lm_head));  // [B, T, V]
-  return at::linear(norm(x, float32_weight(w.final_norm_w), float32_weight(w.final_norm_b)),
-                    float32_weight(w.lm_head));  // [B, T, V]
+  return linear_f32(norm(x, compute_weight(w.final_norm_w), compute_weight(w.final_norm_b)),
+                    compute_weight(w.lm_head));  // [B, T, V]
 }
 
 at::Tensor Transformer::forward(const at::Tensor& tokens, LayerProbe* probe,

@@ -28,6 +28,8 @@ class Transformer {
   const ModelWeights& weights() const { return weights_; }
   ModelWeights& mutable_weights() { return weights_; }
   std::int64_t num_layers() const { return config_.num_layers; }
+  // Where the weights live (core/model/model_placement.h); the forward runs there.
+  at::Device device() const { return weights_.tok_embeddings.device(); }
 
   // tokens [B, T] int64 -> logits [B, T, V]. Layers in `skip` (1-based) are bypassed
   // (x_{l+1} = x_l) without copying weights.

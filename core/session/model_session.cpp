@@ -6,7 +6,10 @@
 
 #include "core/io/checkpoint.h"
 #include "core/io/summarize.h"
+#include "core/error.h"
+#include "core/model/model_placement.h"
 #include "core/model/transformer.h"
+#include "core/runtime/torch_device.h"
 #include "core/tokenize/tokenizer.h"
 
 namespace depthscope {
@@ -26,11 +29,15 @@ constexpr const char* kFallbackText =
 ModelSession::ModelSession() = default;
 ModelSession::~ModelSession() = default;
 
-std::shared_ptr<const ModelSession> ModelSession::open(const std::string& path, const RunControl& control) {
+std::shared_ptr<const ModelSession> ModelSession::open(const std::string& path, const RunControl& control,
+                                                      const ComputeDevice& device) {
+  const std::string unusable = device_unavailable_reason(device);
+  if (!unusable.empty()) throw UsageError("device " + device.name() + ": " + unusable);
   LoadedCheckpoint checkpoint = load_checkpoint(path, control);
   std::shared_ptr<ModelSession> s(new ModelSession);
   s->summary_ = summarize(checkpoint);
   s->model_ = std::make_unique<Transformer>(std::move(checkpoint.config), std::move(checkpoint.weights));
+  if (device.is_cuda()) s->model_ = std::make_unique<Transformer>(model_on(*s->model_, torch_device(device)));
   s->tokenizer_ = find_tokenizer_for(path);
   if (!s->tokenizer_) s->tokenizer_ = make_byte_tokenizer();
   return s;

@@ -11,6 +11,7 @@
 #include "core/analysis/eval_set.h"
 #include "core/io/model_summary.h"
 #include "core/model/config.h"
+#include "core/runtime/device_choice.h"
 #include "core/runtime/progress.h"
 
 namespace depthscope {
@@ -24,8 +25,10 @@ class ModelSession {
  public:
   // Loads a checkpoint (HF folder, .safetensors, llama2.c .bin) and its tokenizer (bytes
   // when none is found). Reports progress per tensor; throws FileError naming the file and
-  // the problem, or Cancelled.
-  static std::shared_ptr<const ModelSession> open(const std::string& path, const RunControl& control);
+  // the problem, or Cancelled. The model is put on `device` (checked with require_device,
+  // core/runtime/device_choice.h); the summary describes the file as loaded.
+  static std::shared_ptr<const ModelSession> open(const std::string& path, const RunControl& control,
+                                                  const ComputeDevice& device = {});
   // A freshly initialised model (paper init) with the byte tokenizer; for demos and tests.
   static std::shared_ptr<const ModelSession> random(const ModelConfig& config, std::uint64_t seed);
 

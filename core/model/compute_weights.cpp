@@ -1,0 +1,31 @@
+#include "core/model/compute_weights.h"
+
+#include <ATen/ATen.h>
+
+#include "core/io/weight_slots.h"
+
+namespace depthscope {
+
+at::Tensor compute_weight(const at::Tensor& t) {
+  if (!t.defined()) return t;
+  if (t.device().is_cpu()) return float32_weight(t);
+  if (t.dim() <= 1) return t.scalar_type() == at::kFloat ? t : t.to(at::kFloat);  // [n]
+  return t;  // a matrix in its own dtype
+}
+
+LayerWeights compute_layer(const LayerWeights& lw) {
+  const at::Tensor& probe = lw.wq;  // every layer has a query projection
+  if (!probe.defined() || probe.device().is_cpu()) return float32_layer(lw);
+  LayerWeights out;
+  for (const LayerSlot& s : layer_slots()) out.*(s.member) = compute_weight(lw.*(s.member));
+  return out;
+}
+
+at::Tensor linear_f32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  if (w.scalar_type() == x.scalar_type()) return at::linear(x, w, b);
+  const at::ScalarType dtype = w.scalar_type();
+  const at::Tensor bias = b.defined() ? b.to(dtype) : b;
+  return at::linear(x.to(dtype), w, bias).to(x.scalar_type());  // [..., out]
+}
+
+}  // namespace depthscope
