@@ -6,6 +6,11 @@
 //
 // Every step is timed on its own (wall and process CPU time) after --warmup-steps untimed
 // steps; tokens/s = batch * seq / step time, reported for the fastest and the median step.
+// --device cuda[:N] puts model, Adam state and batches on the GPU (a step is timed until the
+// GPU has finished it); --dtype bf16 is the trainer's mixed precision. On a GPU the model
+// FLOPs utilisation is printed beside tokens/s (core/train/training_flops.h: 6 N + 12 L H hd T
+// FLOPs per token against the device's dense bf16 peak from NVIDIA's datasheets; a device
+// not in that table prints no MFU unless --peak-tflops names its peak).
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -19,15 +24,21 @@
 #include <cstdio>
 #include <ctime>
 #include <iostream>
+#include <optional>
 
 #include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
+#include "core/runtime/device.h"
 #include "core/runtime/threads.h"
+#include "core/runtime/torch_device.h"
 #include "core/train/adam.h"
 #include "core/train/presets.h"
+#include "core/train/train_dtype.h"
+#include "core/train/train_placement.h"
 #include "core/train/train_step.h"
+#include "core/train/training_flops.h"
 
 namespace depthscope::cli {
 
@@ -39,6 +50,7 @@ double median(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+
 }  // namespace
 
 void add_bench_train_command(CLI::App& app) {
@@ -49,6 +61,8 @@ void add_bench_train_command(CLI::App& app) {
     int steps = 10, warmup = 2;
     double lr = 1e-3;
     std::uint64_t seed = 0;
+    std::string device = "cpu", dtype = "f32";
+    double peak_tflops = 0;
     bool json = false;
   };
   auto o = std::make_shared<Options>();
@@ -65,11 +79,18 @@ void add_bench_train_command(CLI::App& app) {
   cmd->add_option("--warmup-steps", o->warmup, "Untimed steps first")->capture_default_str();
   cmd->add_option("--lr", o->lr)->capture_default_str();
   cmd->add_option("--seed", o->seed)->capture_default_str();
+  cmd->add_option("--device", o->device, "cpu, cuda or cuda:N")->capture_default_str();
+  cmd->add_option("--dtype", o->dtype, "f32, or bf16 (mixed precision, CUDA)")->capture_default_str();
+  cmd->add_option("--peak-tflops", o->peak_tflops,
+                  "The device's peak dense bf16 TFLOP/s for the MFU (default: NVIDIA's datasheet value for known GPUs)");
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([o, layers, hidden, heads, ffn, vocab] {
     if (o->steps < 1) throw UsageError("--steps must be at least 1");
     if (o->warmup < 0) throw UsageError("--warmup-steps must not be negative");
     if (o->batch < 1 || o->seq < 1) throw UsageError("--batch and --seq must be at least 1");
+    const ComputeDevice device = require_device(o->device);  // "cuda" -> cuda:0
+    const TrainDtype dtype = parse_train_dtype(o->dtype);
+    if (const std::string problem = train_dtype_problem(dtype, device); !problem.empty()) throw UsageError("--dtype " + problem);
     // The model as the trainer builds it: a preset (or explicit shape), context = seq.
     ModelConfig c;
     if (!o->preset.empty()) {
@@ -86,20 +107,25 @@ void add_bench_train_command(CLI::App& app) {
     c.max_position = o->seq;
     c.validate();
 
+    // Initialised and drawn on the CPU (the same weights and batches on every device), then moved.
+    const at::Device where = torch_device(device);
     Transformer model = Transformer::random(c, o->seed);
+    if (device.is_cuda()) model = Transformer(c, weights_to(model.weights(), c, where));
     const NamedParams params = trainable_parameters(model);
     Adam adam(params, AdamOptions{});
     at::Generator gen = at::detail::createCPUGenerator(o->seed + 1);
     std::vector<at::Tensor> batches;  // one [B, T+1] batch per step, drawn before timing
     for (int s = 0; s < o->warmup + o->steps; ++s)
-      batches.push_back(at::randint(0, c.vocab_size, {o->batch, o->seq + 1}, gen, at::kLong));
+      batches.push_back(at::randint(0, c.vocab_size, {o->batch, o->seq + 1}, gen, at::kLong).to(where));
 
     std::vector<double> wall, cpu, losses;
     for (int s = 0; s < o->warmup + o->steps; ++s) {
       const double c0 = cpu_now();
       const auto t0 = std::chrono::steady_clock::now();
       const StepOutcome out = train_step(model, params, adam, o->lr, /*clip=*/0, /*accumulate=*/1,
-                                         [&](std::int64_t) { return batches[static_cast<std::size_t>(s)]; });
+                                         [&](std::int64_t) { return batches[static_cast<std::size_t>(s)]; },
+                                         nullptr, {}, {}, nullptr, dtype);
+      wait_for_device(where);  // Adam's update is queued after the loss was read
       const double w = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       losses.push_back(out.loss);
       if (s < o->warmup) continue;
@@ -110,6 +136,18 @@ void add_bench_train_command(CLI::App& app) {
     const double best = *std::min_element(wall.begin(), wall.end()), med = median(wall);
     double cpu_total = 0;
     for (double x : cpu) cpu_total += x;
+    // MFU on a GPU: the device's name from DepthScope's kernels (device_report), its peak from
+    // the table in training_flops.cpp or --peak-tflops.
+    std::string device_name = device.is_cuda() ? "" : "cpu";
+    if (device.is_cuda()) {
+      const DeviceReport report = device_report();
+      if (device.index < static_cast<int>(report.devices.size()))
+        device_name = report.devices[static_cast<std::size_t>(device.index)];
+    }
+    std::optional<PeakFlops> peak;
+    if (o->peak_tflops > 0) peak = PeakFlops{o->peak_tflops * 1e12, device_name, "--peak-tflops"};
+    else if (device.is_cuda()) peak = peak_bf16_flops(device_name);
+    const double flops_per_token = training_flops_per_token(c, o->seq);
     nlohmann::json j = {{"impl", "depthscope"}, {"threads", threads()}, {"blas", blas_name()},
                         {"blas_kernels", openblas_kernels()}, {"libtorch", torch_version()},
                         {"preset", o->preset}, {"layers", c.num_layers}, {"hidden", c.hidden_size},
@@ -119,7 +157,15 @@ void add_bench_train_command(CLI::App& app) {
                         {"min_step_s", best}, {"median_step_s", med}, {"tokens_per_s_best", tokens / best},
                         {"tokens_per_s_median", tokens / med}, {"cpu_seconds", cpu_total},
                         {"cpu_s_per_step", cpu_total / static_cast<double>(o->steps)},
-                        {"first_loss", losses.front()}, {"last_loss", losses.back()}};
+                        {"first_loss", losses.front()}, {"last_loss", losses.back()},
+                        {"device", device.name()}, {"device_name", device_name}, {"dtype", to_string(dtype)},
+                        {"flops_per_token", flops_per_token}};
+    if (peak) {
+      j["peak_flops"] = peak->flops_per_s;
+      j["peak_source"] = peak->source;
+      j["mfu_best"] = model_flops_utilization(tokens / best, flops_per_token, peak->flops_per_s);
+      j["mfu_median"] = model_flops_utilization(tokens / med, flops_per_token, peak->flops_per_s);
+    }
     if (o->json) {
       std::cout << j.dump(2) << "\n";
       return;
@@ -133,7 +179,18 @@ void add_bench_train_command(CLI::App& app) {
                 openblas_kernels().empty() ? "" : ", kernels ", openblas_kernels().c_str(), torch_version().c_str());
     std::printf("step: min %.1f ms, median %.1f ms over %d steps (after %d warm-up)\n", 1e3 * best, 1e3 * med,
                 o->steps, o->warmup);
+    std::printf("device %s%s%s, %s\n", device.name().c_str(), device.is_cuda() ? " " : "", device.is_cuda() ? device_name.c_str() : "",
+                to_string(dtype));
     std::printf("tokens/s: %.0f (fastest step), %.0f (median step)\n", tokens / best, tokens / med);
+    std::printf("model FLOPs per token: %.4g (6 N + 12 L H hd T, N = %lld matmul parameters)\n", flops_per_token,
+                static_cast<long long>(matmul_parameter_count(c)));
+    if (peak)
+      std::printf("MFU: %.1f %% (fastest step), %.1f %% (median step) of %.0f TFLOP/s (%s)\n",
+                  100 * model_flops_utilization(tokens / best, flops_per_token, peak->flops_per_s),
+                  100 * model_flops_utilization(tokens / med, flops_per_token, peak->flops_per_s),
+                  peak->flops_per_s / 1e12, peak->source.c_str());
+    else if (device.is_cuda())
+      std::printf("MFU: not printed (no peak bf16 FLOP/s known for \"%s\"; give --peak-tflops)\n", device_name.c_str());
     std::printf("process CPU: %.2f s in all, %.1f ms per step\n", cpu_total,
                 1e3 * cpu_total / static_cast<double>(o->steps));
     std::printf("loss: %.4f -> %.4f\n", losses.front(), losses.back());

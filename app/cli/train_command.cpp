@@ -84,6 +84,7 @@ void add_train_command(CLI::App& app) {
   struct Options {
     std::string spec, db, out;
     std::int64_t resume = 0, run = 0;
+    std::string device, dtype;  // replace the spec's "device" / "dtype"
     bool json = false;
     DistCliOptions dist;
   };
@@ -98,10 +99,14 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--db", o->db, "Run database (SQLite; created when missing)")->required();
   cmd->add_option("--out", o->out, "Checkpoint folder (default: <db name>-runs beside the database)");
   cmd->add_flag("--json", o->json, "Print one JSON object per step on stdout instead of a progress line");
+  cmd->add_option("--device", o->device, "Train on cpu, cuda or cuda:N (replaces the spec's \"device\")");
+  cmd->add_option("--dtype", o->dtype, "f32, or bf16 mixed precision on CUDA (replaces the spec's \"dtype\")");
   add_dist_options(cmd, o->dist);
   cmd->callback([o, cmd] {
     if (o->spec.empty() && o->resume == 0 && o->run == 0)
       throw UsageError("train needs --spec SPEC.json, --run RUN or --resume RUN");
+    if (o->spec.empty() && (!o->device.empty() || !o->dtype.empty()))
+      throw UsageError("--device and --dtype go with --spec; a run keeps the device and dtype of its spec");
     const std::string out = o->out.empty() ? default_run_dir(o->db) : o->out;
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
@@ -129,7 +134,10 @@ void add_train_command(CLI::App& app) {
     } else {
       // A path, or the name of a spec installed with DepthScope (share/depthscope/specs).
       const std::string found = find_spec(o->spec);
-      const TrainSpec spec = read_train_spec(found.empty() ? o->spec : found);
+      nlohmann::json overrides = nlohmann::json::object();
+      if (!o->device.empty()) overrides["device"] = o->device;
+      if (!o->dtype.empty()) overrides["dtype"] = o->dtype;
+      const TrainSpec spec = read_train_spec(found.empty() ? o->spec : found, overrides);
       if (spec.threads > 0 && cmd->get_parent()->get_option("--threads")->count() == 0) set_threads(spec.threads);
       if (launcher) check_local_launch(o->dist, spec.device, spec.batch);
       else group = join_dist_group(o->dist, spec.device);

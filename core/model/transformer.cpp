@@ -8,6 +8,7 @@
 #include "core/model/block_rows.h"
 #include "core/model/causal_attention.h"
 #include "core/model/compute_weights.h"
+#include "core/model/fused_attention.h"
 #include "core/model/resident_weights.h"
 #include "core/model/rms_norm_lns.h"
 
@@ -116,7 +117,10 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, c
     k = apply_rope(k, rope.cos, rope.sin);
   }
   // softmax(q k^T / sqrt(hd) + causal mask) v; grouped-query heads share their kv head.
-  at::Tensor out = causal_attention(q, k, v, 1.0 / std::sqrt(static_cast<double>(hd)));  // [B, T, H, hd]
+  // CUDA tensors under LibTorch >= 2.1: the fused kernel (FlashAttention); elsewhere our own.
+  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
+  at::Tensor out = fused_attention_available(q) ? fused_causal_attention(q, k, v, scale)
+                                                : causal_attention(q, k, v, scale);  // [B, T, H, hd]
   return linear_f32(out.reshape({B, T, H * hd}), lw.wo, lw.bo);                           // [B, T, d]
 }
 

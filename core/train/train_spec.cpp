@@ -22,7 +22,7 @@ const std::vector<std::string> kFields = {
     "name", "model", "schemes", "corpus", "steps", "batch", "seq", "lr", "warmup", "min_lr_ratio",
     "optimizer", "weight_decay", "clip", "accumulate", "seed", "eval_every", "eval_tokens",
     "layer_metrics_every", "checkpoint_every", "divergence_margin", "divergence_patience", "threads", "device",
-    "init", "data_format"};
+    "dtype", "init", "data_format"};
 const std::vector<std::string> kModelFields = {"preset", "family", "layers", "hidden", "ffn",
                                                "heads", "kv_heads", "head_dim", "rope_theta"};
 
@@ -216,7 +216,19 @@ TrainSpec parse_train_spec(const json& j, const std::string& source, const std::
   s.divergence_patience = f.integer("divergence_patience", s.divergence_patience, 0);
   s.threads = static_cast<int>(f.integer("threads", 0, 0, 4096));
   s.device = f.text("device", s.device);
-  if (s.device != "cpu") f.fail("device", "training runs on cpu in this build (CUDA training is not built yet)");
+  ComputeDevice device;
+  try {
+    device = parse_device(s.device, "device");
+  } catch (const UsageError& e) {
+    f.fail("device", e.what());
+  }
+  try {
+    s.dtype = parse_train_dtype(f.text("dtype", to_string(s.dtype)));
+  } catch (const UsageError& e) {
+    f.fail("dtype", e.what());
+  }
+  if (const std::string problem = train_device_problem(device); !problem.empty()) f.fail("device", problem);
+  if (const std::string problem = train_dtype_problem(s.dtype, device); !problem.empty()) f.fail("dtype", problem);
   s.data_format = f.text("data_format", s.data_format);
   if (s.data_format != "text" && s.data_format != "jsonl") f.fail("data_format", "must be text or jsonl");
   if (s.data_format == "jsonl") {
@@ -243,13 +255,24 @@ TrainSpec parse_train_spec_text(const std::string& text, const std::string& sour
   return parse_train_spec(j, source, base_dir);
 }
 
-TrainSpec read_train_spec(const std::string& path) {
+TrainSpec read_train_spec(const std::string& path) { return read_train_spec(path, json::object()); }
+
+TrainSpec read_train_spec(const std::string& path, const json& overrides) {
   std::ifstream in(path);
   if (!in) throw FileError(path, "", "cannot read the spec file");
   std::stringstream ss;
   ss << in.rdbuf();
   const fs::path base = fs::absolute(path).parent_path();
-  return parse_train_spec_text(ss.str(), path, base.string());
+  if (overrides.empty()) return parse_train_spec_text(ss.str(), path, base.string());
+  json j;
+  try {
+    j = json::parse(ss.str());
+  } catch (const json::parse_error& e) {
+    throw FileError(path, "", std::string("is not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw FileError(path, "", "must be a JSON object");
+  for (auto it = overrides.begin(); it != overrides.end(); ++it) j[it.key()] = it.value();
+  return parse_train_spec(j, path, base.string());
 }
 
 }  // namespace depthscope

@@ -10,6 +10,8 @@
 
 #include "core/model/config.h"
 #include "core/train/corpus_options.h"
+#include "core/runtime/device_choice.h"
+#include "core/train/train_dtype.h"
 
 namespace depthscope {
 
@@ -41,7 +43,8 @@ struct TrainSpec {
   double divergence_margin = 2.0;      // nats above the running minimum ...
   std::int64_t divergence_patience = 100;  // ... for this many steps: diverged (0: off)
   int threads = 0;                     // 0: every core
-  std::string device = "cpu";
+  std::string device = "cpu";          // cpu | cuda | cuda:N (validated: usable by this process)
+  TrainDtype dtype = TrainDtype::f32;  // f32 | bf16 (mixed precision, CUDA only)
   std::string init;                    // fine-tune from this checkpoint ("" = from scratch)
   std::string data_format = "text";    // text | jsonl (prompt/response; corpus.text are JSONL files)
   std::string jsonl_tokenizer;         // jsonl: corpus.tokenizer ("bytes" or a path); "": the init
@@ -54,6 +57,8 @@ struct TrainSpec {
   // The model shape of one run from scratch: the spec's shape, the scheme, the vocabulary
   // and the context.
   ModelConfig run_config(NormScheme scheme, std::int64_t vocab_size) const;
+  // The validated "device" (parse_device: "cuda" stays without an index, the current GPU).
+  ComputeDevice compute_device() const { return parse_device(device, "device"); }
 };
 
 // Parses and validates. Every problem throws FileError(source, field, problem): an unknown
@@ -61,6 +66,9 @@ struct TrainSpec {
 // not exist. Relative paths (corpus.dir, corpus.text, init) are taken relative to `base_dir`.
 TrainSpec parse_train_spec(const nlohmann::json& j, const std::string& source, const std::string& base_dir);
 TrainSpec read_train_spec(const std::string& path);
+// The same with top-level fields replaced before validation (`train --device cuda --dtype
+// bf16`: {"device": "cuda", "dtype": "bf16"}); the stored spec JSON holds the replaced values.
+TrainSpec read_train_spec(const std::string& path, const nlohmann::json& overrides);
 TrainSpec parse_train_spec_text(const std::string& text, const std::string& source = "<memory>",
                                 const std::string& base_dir = ".");
 

@@ -12,6 +12,7 @@
 #include "core/analysis/formulas.h"
 #include "core/model/transformer.h"
 #include "core/train/adam.h"
+#include "core/train/autocast_region.h"
 #include "core/train/next_token_loss.h"
 
 namespace depthscope {
@@ -45,6 +46,14 @@ void keep_freed_memory() {
 // reduction (no float64 copy of the gradients), the sum of their squares in double.
 double global_norm(const NamedParams& params) {
   at::NoGradGuard no_grad;
+  if (!params.empty() && !params.front().second.device().is_cpu()) {
+    // On a GPU: the per-tensor norms stay on the device and come back in one copy, not one
+    // synchronising .item() per tensor.
+    std::vector<at::Tensor> norms;
+    for (const auto& [name, p] : params)
+      if (p.grad().defined()) norms.push_back(at::linalg_vector_norm(p.grad()).to(at::kDouble));
+    return norms.empty() ? 0.0 : at::stack(norms).pow(2).sum().sqrt().item<double>();
+  }
   double sq = 0;
   for (const auto& [name, p] : params)
     if (p.grad().defined()) {
@@ -58,7 +67,8 @@ double global_norm(const NamedParams& params) {
 StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam, double lr, double clip,
                        std::int64_t accumulate, const std::function<at::Tensor(std::int64_t)>& batch,
                        LayerProbe* probe, const std::function<at::Tensor(std::int64_t)>& loss_mask,
-                       const std::function<void()>& before_update, const StepSync* sync) {
+                       const std::function<void()>& before_update, const StepSync* sync, TrainDtype dtype) {
+  const bool bf16 = dtype == TrainDtype::bf16;
   keep_freed_memory();
   // Gradients are dropped rather than zeroed: backward then hands each parameter its fresh
   // gradient instead of adding it to a zeroed buffer (one pass less per tensor, no memset).
@@ -71,7 +81,12 @@ StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam
     if (w == 0) continue;  // no counted target on this rank: nothing to add
     const at::Tensor b = batch(micro);  // [B, T+1]
     const std::int64_t T = b.size(1) - 1;
-    const at::Tensor logits = model.forward(b.slice(1, 0, T), micro == 0 ? probe : nullptr);  // [B, T, V]
+    at::Tensor logits;  // [B, T, V]
+    {
+      const Bf16Autocast autocast(bf16);
+      logits = model.forward(b.slice(1, 0, T), micro == 0 ? probe : nullptr);
+    }
+    if (bf16) logits = logits.to(at::kFloat);  // the loss in float32
     const at::Tensor targets = b.slice(1, 1, T + 1).reshape({-1});                          // [B*T]
     const at::Tensor mask = loss_mask ? loss_mask(micro).reshape({-1}).to(at::kFloat) : at::Tensor();  // [B*T]
     const at::Tensor loss = next_token_loss(logits.reshape({-1, logits.size(-1)}), targets, mask);

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/train/train_dtype.h"
+
 namespace depthscope {
 
 class Adam;
@@ -46,10 +48,14 @@ struct StepSync {
 // then the mean over counted positions. When `before_update` is given it runs after the
 // gradients are final and before Adam changes the weights (per-layer gradient norms).
 // Stops before the update and returns a non-finite loss as it is when the loss is NaN/Inf.
+// Batches, masks, weights and Adam state live on one device (the model's). `dtype` bf16 runs
+// each forward under CUDA bf16 autocast (core/train/autocast_region.h) and takes the loss of
+// the logits widened to float32; f32 is the plain float32 step.
 StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam, double lr, double clip,
                        std::int64_t accumulate, const std::function<at::Tensor(std::int64_t)>& batch,
                        LayerProbe* probe = nullptr,
                        const std::function<at::Tensor(std::int64_t)>& loss_mask = {},
-                       const std::function<void()>& before_update = {}, const StepSync* sync = nullptr);
+                       const std::function<void()>& before_update = {}, const StepSync* sync = nullptr,
+                       TrainDtype dtype = TrainDtype::f32);
 
 }  // namespace depthscope

@@ -27,6 +27,8 @@
 #include "core/train/heartbeat.h"
 #include "core/train/lr_schedule.h"
 #include "core/train/training_data.h"
+#include "core/runtime/torch_device.h"
+#include "core/train/train_placement.h"
 #include "core/train/train_step.h"
 #include "core/train/train_spec.h"
 #include "core/train/training_probe.h"
@@ -73,21 +75,23 @@ std::vector<double> layer_grad_norms(const std::vector<std::pair<std::string, at
 }
 
 // Mean next-token NLL over the validation windows (the counted targets only). With a group,
-// rank r evaluates batches r, r+W, ... and the sums are added over the ranks.
+// rank r evaluates batches r, r+W, ... and the sums are added over the ranks. On the model's
+// device, in float32.
 double validation_loss(const Transformer& model, const TrainingData& data, const TrainSpec& spec, DistGroup* dist) {
   at::NoGradGuard no_grad;
+  const at::Device device = model.weights().tok_embeddings.device();
   double sum = 0, count = 0;
   const std::vector<TrainingBatch> batches = data.validation_batches(spec.seq, spec.eval_tokens, spec.batch);
   for (std::size_t k = 0; k < batches.size(); ++k) {
     if (dist != nullptr && static_cast<int>(k % static_cast<std::size_t>(dist->world())) != dist->rank()) continue;
     const TrainingBatch& b = batches[k];
-    const at::Tensor& w = b.tokens;  // [n, T+1]
+    const at::Tensor w = b.tokens.to(device);  // [n, T+1]
     const std::int64_t T = w.size(1) - 1;
     const at::Tensor logits = model.forward(w.slice(1, 0, T));  // [n, T, V]
     at::Tensor nll = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), w.slice(1, 1, T + 1).reshape({-1}),
                                             {}, at::Reduction::None);  // [n*T]
     if (b.mask.defined()) {
-      const at::Tensor m = b.mask.reshape({-1});
+      const at::Tensor m = b.mask.reshape({-1}).to(device);
       sum += (nll * m).sum().item<double>();
       count += m.sum().item<double>();
     } else {
@@ -116,7 +120,7 @@ TrainingBatch rank_share(const TrainingBatch& global, const DistGroup& g) {
 void check_identical(DistGroup& g, const std::vector<at::Tensor>& tensors, const std::string& what) {
   std::vector<double> f;
   for (const at::Tensor& t : tensors) {
-    const at::Tensor c = t.detach().contiguous();
+    const at::Tensor c = t.detach().to(at::kCPU).contiguous();
     const auto* bytes = static_cast<const unsigned char*>(c.data_ptr());
     const std::size_t n = c.nbytes();
     std::uint64_t h = 1469598103934665603ull;  // FNV-1a over 8-byte words, then the tail bytes
@@ -240,12 +244,15 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
       config = initial_config(spec, scheme, corpus.vocab_size());
       weights = initial_weights(spec, config);
     }
+    // The run's device: weights (and with them Adam's moments), resumed state and batches.
+    const at::Device device = torch_device(spec.compute_device());
+    if (!device.is_cpu()) weights = weights_to(weights, config, device);
     Transformer model(config, weights);
     const NamedParams params = trainable_parameters(model);
     AdamOptions ao;
     ao.weight_decay = spec.optimizer == "adamw" ? spec.weight_decay : 0.0;
     Adam adam(params, ao);
-    if (o.resume) adam.load_state(optimizer_state, adam_steps, resumed_from);
+    if (o.resume) adam.load_state(tensors_to(optimizer_state, device), adam_steps, resumed_from);
 
     // Data parallel: rank 0's weights everywhere, then checked; the gradient buckets.
     std::unique_ptr<GradientReducer> reducer;
@@ -331,6 +338,10 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
             weight[micro] = w;
             b = std::move(mine);
           }
+          if (!device.is_cpu()) {
+            b.tokens = b.tokens.to(device);
+            if (b.mask.defined()) b.mask = b.mask.to(device);
+          }
           it = drawn.emplace(micro, std::move(b)).first;
         }
         return it->second;
@@ -361,7 +372,7 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
           [&] {
             if (layer_step && lead) layer_grads = layer_grad_norms(params, L);
           },
-          g != nullptr ? &sync : nullptr);
+          g != nullptr ? &sync : nullptr, spec.dtype);
       const double loss = outcome.loss, grad_norm = outcome.grad_norm;
       const std::string diverged = divergence.check(step, loss);
       if (!diverged.empty()) {
