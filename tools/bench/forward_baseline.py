@@ -9,6 +9,9 @@ no biases, untied head, weights normal(0, 0.02), float32. Prints tokens/s of a f
 
 Run with Debian's interpreter, which has python3-torch 1.13 (same LibTorch and BLAS as the
 C++ build):  /usr/bin/python3 tools/bench/forward_baseline.py --threads 2
+On a GPU (a CUDA build of torch): --device cuda; each timed run waits for the GPU (as
+depthscope-cli bench-forward --device cuda does). --sdpa uses F.scaled_dot_product_attention
+(torch >= 2.0) instead of matmul + masked softmax.
 """
 import argparse
 import json
@@ -47,22 +50,33 @@ class Model:
         self.final_norm = torch.ones(d)
         self.head = n(V, d)
 
+    def to(self, device):
+        """Every weight on `device` (drawn on the CPU first: the same weights on every device)."""
+        self.emb, self.final_norm, self.head = (t.to(device) for t in (self.emb, self.final_norm, self.head))
+        self.layers = [{k: t.to(device) for k, t in lw.items()} for lw in self.layers]
+        return self
+
     def forward(self, tokens):
         a = self.a
         B, T = tokens.shape
         H, hd = a.heads, a.hidden // a.heads
         x = torch.nn.functional.embedding(tokens, self.emb)                           # [B, T, d]
-        cos, sin = rope_tables(T, hd, 10000.0)
-        future = torch.ones(T, T, dtype=torch.bool).triu(1)
+        cos, sin = (t.to(tokens.device) for t in rope_tables(T, hd, 10000.0))
+        future = torch.ones(T, T, dtype=torch.bool, device=tokens.device).triu(1)
+        sdpa = getattr(a, "sdpa", False)
         for lw in self.layers:
             h = rms_norm(x, lw["attn_norm"], 1e-5)
             q = torch.nn.functional.linear(h, lw["wq"]).view(B, T, H, hd).transpose(1, 2)  # [B, H, T, hd]
             k = torch.nn.functional.linear(h, lw["wk"]).view(B, T, H, hd).transpose(1, 2)
             v = torch.nn.functional.linear(h, lw["wv"]).view(B, T, H, hd).transpose(1, 2)
             q, k = rotate(q, cos, sin), rotate(k, cos, sin)
-            s = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(hd)                  # [B, H, T, T]
-            s = s.masked_fill(future, float("-inf"))
-            o = torch.matmul(torch.softmax(s, -1), v).transpose(1, 2).reshape(B, T, H * hd)
+            if sdpa:
+                o = torch.nn.functional.scaled_dot_product_attention(q, k, v, is_causal=True)  # [B, H, T, hd]
+            else:
+                s = torch.matmul(q, k.transpose(-2, -1)) / math.sqrt(hd)              # [B, H, T, T]
+                s = s.masked_fill(future, float("-inf"))
+                o = torch.matmul(torch.softmax(s, -1), v)                              # [B, H, T, hd]
+            o = o.transpose(1, 2).reshape(B, T, H * hd)
             x = x + torch.nn.functional.linear(o, lw["wo"])
             m = rms_norm(x, lw["mlp_norm"], 1e-5)
             g = torch.nn.functional.silu(torch.nn.functional.linear(m, lw["w_gate"]))
@@ -83,22 +97,27 @@ def main():
     p.add_argument("--warmup", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--sdpa", action="store_true", help="F.scaled_dot_product_attention (torch >= 2.0)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     gen = torch.Generator().manual_seed(a.seed)
-    model = Model(a, gen)
-    tokens = torch.randint(0, a.vocab, (a.batch, a.ctx), generator=gen)
+    model = Model(a, gen).to(a.device)
+    tokens = torch.randint(0, a.vocab, (a.batch, a.ctx), generator=gen).to(a.device)
+    cuda = a.device.startswith("cuda")
     times, cpu = [], []
     with torch.inference_mode():
         for i in range(a.warmup + a.iters):
             start, c0 = time.perf_counter(), time.process_time()
             model.forward(tokens)
+            if cuda:
+                torch.cuda.synchronize()
             if i >= a.warmup:
                 times.append(time.perf_counter() - start)
                 cpu.append(time.process_time() - c0)
     s, c = min(times), min(cpu)
     print(json.dumps({"impl": "python-eager", "torch": torch.__version__, "threads": torch.get_num_threads(),
-                      "layers": a.layers, "hidden": a.hidden, "ffn": a.ffn, "heads": a.heads, "vocab": a.vocab,
+                      "device": a.device, "sdpa": a.sdpa, "layers": a.layers, "hidden": a.hidden, "ffn": a.ffn, "heads": a.heads, "vocab": a.vocab,
                       "ctx": a.ctx, "batch": a.batch, "seconds": s, "cpu_seconds": c,
                       "tokens_per_s": a.batch * a.ctx / s, "tokens_per_cpu_s": a.batch * a.ctx / c}, indent=2))
 

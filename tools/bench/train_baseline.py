@@ -13,8 +13,13 @@ Run with Debian's interpreter (python3-torch 1.13, the same LibTorch and OpenBLA
 build), with the OpenBLAS kernels DepthScope uses (tools/bench/train.sh sets
 OPENBLAS_CORETYPE from `depthscope-cli bench-train --json`'s "blas_kernels"):
   OPENBLAS_CORETYPE=Haswell /usr/bin/python3 tools/bench/train_baseline.py --threads 2
+On a GPU (a CUDA build of torch): --device cuda [--dtype bf16], as `depthscope-cli bench-train
+--device cuda --dtype bf16`: weights, Adam state and batches on the GPU (drawn on the CPU),
+bf16 = torch.autocast("cuda", torch.bfloat16) around the forward, the loss of the logits in
+float32; a step is timed until the GPU has finished it. --sdpa: F.scaled_dot_product_attention.
 """
 import argparse
+import contextlib
 import ctypes
 import json
 import statistics
@@ -59,26 +64,36 @@ def main():
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--dtype", default="f32", choices=["f32", "bf16"])
+    p.add_argument("--sdpa", action="store_true", help="F.scaled_dot_product_attention (torch >= 2.0)")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     gen = torch.Generator().manual_seed(a.seed)
-    model = Model(a, gen)
+    model = Model(a, gen).to(a.device)
     params = parameters(model)
     opt = torch.optim.Adam(params, lr=a.lr)
-    batches = [torch.randint(0, a.vocab, (a.batch, a.seq + 1), generator=gen)  # [B, T+1]
+    batches = [torch.randint(0, a.vocab, (a.batch, a.seq + 1), generator=gen).to(a.device)  # [B, T+1]
                for _ in range(a.warmup_steps + a.steps)]
+    cuda = a.device.startswith("cuda")
+    bf16 = a.dtype == "bf16"
+    if bf16 and not cuda:
+        p.error("--dtype bf16 is the CUDA mixed precision; use --device cuda")
 
     wall, cpu, losses = [], [], []
     for s, b in enumerate(batches):
         c0, t0 = time.process_time(), time.perf_counter()
         opt.zero_grad()
-        logits = model.forward(b[:, :-1])                                          # [B, T, V]
-        loss = F.cross_entropy(logits.reshape(-1, a.vocab), b[:, 1:].reshape(-1))
+        with torch.autocast("cuda", dtype=torch.bfloat16) if bf16 else contextlib.nullcontext():
+            logits = model.forward(b[:, :-1])                                      # [B, T, V]
+        loss = F.cross_entropy(logits.float().reshape(-1, a.vocab), b[:, 1:].reshape(-1))
         loss.backward()
         losses.append(loss.item())
         grad_norm = torch.linalg.vector_norm(                                      # logged, as by the trainer
             torch.stack([torch.linalg.vector_norm(q.grad) for q in params])).item()
         opt.step()
+        if cuda:
+            torch.cuda.synchronize()
         w = time.perf_counter() - t0
         if s >= a.warmup_steps:
             wall.append(w)
@@ -87,6 +102,7 @@ def main():
     best, med = min(wall), statistics.median(wall)
     n_params = sum(q.numel() for q in params)
     print(json.dumps({"impl": "python-eager", "torch": torch.__version__, "threads": torch.get_num_threads(),
+                      "device": a.device, "dtype": a.dtype, "sdpa": a.sdpa,
                       "blas_kernels": openblas_kernels(), "layers": a.layers, "hidden": a.hidden, "heads": a.heads,
                       "ffn": a.ffn, "vocab": a.vocab, "parameters": n_params, "batch": a.batch, "seq": a.seq,
                       "steps": a.steps, "warmup_steps": a.warmup_steps, "step_seconds": wall,
