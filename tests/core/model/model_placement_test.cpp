@@ -86,3 +86,38 @@ TEST(ComputeWeights, LinearInTheMatrixDtypeReturnsFloat32) {
 
 }  // namespace
 }  // namespace depthscope
+
+namespace depthscope {
+namespace {
+
+// The forward off the CPU, traced on the meta device (shapes and dtypes only, no numbers; a
+// stand-in for a GPU here):
+// the block takes the ATen path, F16/BF16 matrices stay as they are, activations are float32.
+TEST(ModelPlacement, OffTheCpuTheForwardKeepsMatrixDtypesAndFloat32Activations) {
+  ModelConfig c = tied_config();
+  c.num_kv_heads = c.num_heads;  // (no meta repeat_interleave in LibTorch 1.13 for grouped heads)
+  const Transformer model = Transformer::random(c, 6);
+  ModelWeights w = model.weights();
+  for (LayerWeights& lw : w.layers)
+    for (at::Tensor* m : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_gate, &lw.w_up, &lw.w_down})
+      *m = m->to(at::kBFloat16);
+  w.tok_embeddings = w.tok_embeddings.to(at::kBFloat16);
+  w.lm_head = w.tok_embeddings;
+  const Transformer meta(c, weights_on(w, at::Device(at::kMeta)));
+  const LayerWeights lw = compute_layer(meta.weights().layers[0]);
+  EXPECT_EQ(lw.wq.scalar_type(), at::kBFloat16);       // not widened
+  EXPECT_EQ(lw.attn_norm_w.scalar_type(), at::kFloat);  // vectors are
+  at::NoGradGuard no_grad;
+  // (LibTorch 1.13 has no meta embedding; the block and the head are what is traced.)
+  const at::Tensor x = at::empty({1, 10, c.hidden_size}, at::TensorOptions().device(at::kMeta));  // [1, 10, d]
+  const at::Tensor y = meta.block(1, x);
+  EXPECT_TRUE(y.is_meta());
+  EXPECT_EQ(y.scalar_type(), at::kFloat);
+  EXPECT_EQ(y.sizes(), x.sizes());
+  const at::Tensor logits = meta.head(y);
+  EXPECT_EQ(logits.scalar_type(), at::kFloat);
+  EXPECT_EQ(logits.sizes(), (std::vector<std::int64_t>{1, 10, 61}));
+}
+
+}  // namespace
+}  // namespace depthscope
