@@ -22,10 +22,7 @@ namespace {
 // before main, so DepthScope re-runs that choice once at start-up through OpenBLAS's own
 // exported gotoblas_dynamic_quit / gotoblas_dynamic_init, with OPENBLAS_CORETYPE set to what
 // the CPU supports. Nothing happens when the user set OPENBLAS_CORETYPE, when the BLAS is
-// not a dynamic-arch OpenBLAS, or when OpenBLAS already chose an AVX-512 kernel. It also
-// treats AMD Zen 4/5 as a Zen (AVX2 "Haswell" kernels) although they run AVX-512: on a Zen 5
-// EPYC the SkylakeX sgemm is 1.86x its Haswell sgemm (256x768 by 768x2048, 2 threads:
-// 1.76 ms against 3.28 ms, docs/benchmarks.md).
+// not a dynamic-arch OpenBLAS, or when OpenBLAS already chose a modern kernel.
 std::string g_blas_kernel_note;
 
 void retune_openblas_kernels() {
@@ -37,16 +34,13 @@ void retune_openblas_kernels() {
   auto init = reinterpret_cast<Hook>(dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init"));
   if (corename == nullptr || quit == nullptr || init == nullptr) return;
   const std::string chosen = corename();
-  const bool legacy = chosen == "Prescott" || chosen == "Core2" || chosen == "Nehalem" || chosen == "Sandybridge";
-  const bool avx2_only = chosen == "Haswell" || chosen == "Zen";
-  if (!legacy && !avx2_only) return;
+  if (chosen != "Prescott" && chosen != "Core2" && chosen != "Nehalem" && chosen != "Sandybridge") return;
   __builtin_cpu_init();
-  const bool avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
   const char* better = nullptr;
-  if (avx512)
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
     better = "SkylakeX";
-  else if (legacy && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+  else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
     better = "Haswell";
   if (better == nullptr) return;
   setenv("OPENBLAS_CORETYPE", better, 0);
