@@ -144,8 +144,8 @@ void add_bench_train_command(CLI::App& app) {
       if (device.index < static_cast<int>(report.devices.size()))
         device_name = report.devices[static_cast<std::size_t>(device.index)];
     }
-    std::optional<PeakFlops> peak;
-    if (o->peak_tflops > 0) peak = PeakFlops{o->peak_tflops * 1e12, device_name, "--peak-tflops"};
+    std::optional<DevicePeak> peak;
+    if (o->peak_tflops > 0) peak = DevicePeak{o->peak_tflops * 1e12, device_name, "--peak-tflops"};
     else if (device.is_cuda()) peak = peak_bf16_flops(device_name);
     const double flops_per_token = training_flops_per_token(c, o->seq);
     nlohmann::json j = {{"impl", "depthscope"}, {"threads", threads()}, {"blas", blas_name()},
@@ -161,10 +161,10 @@ void add_bench_train_command(CLI::App& app) {
                         {"device", device.name()}, {"device_name", device_name}, {"dtype", to_string(dtype)},
                         {"flops_per_token", flops_per_token}};
     if (peak) {
-      j["peak_flops"] = peak->flops_per_s;
+      j["peak_flops"] = peak->value;
       j["peak_source"] = peak->source;
-      j["mfu_best"] = model_flops_utilization(tokens / best, flops_per_token, peak->flops_per_s);
-      j["mfu_median"] = model_flops_utilization(tokens / med, flops_per_token, peak->flops_per_s);
+      j["mfu_best"] = model_flops_utilization(tokens / best, flops_per_token, peak->value);
+      j["mfu_median"] = model_flops_utilization(tokens / med, flops_per_token, peak->value);
     }
     if (o->json) {
       std::cout << j.dump(2) << "\n";
@@ -186,9 +186,9 @@ void add_bench_train_command(CLI::App& app) {
                 static_cast<long long>(matmul_parameter_count(c)));
     if (peak)
       std::printf("MFU: %.1f %% (fastest step), %.1f %% (median step) of %.0f TFLOP/s (%s)\n",
-                  100 * model_flops_utilization(tokens / best, flops_per_token, peak->flops_per_s),
-                  100 * model_flops_utilization(tokens / med, flops_per_token, peak->flops_per_s),
-                  peak->flops_per_s / 1e12, peak->source.c_str());
+                  100 * model_flops_utilization(tokens / best, flops_per_token, peak->value),
+                  100 * model_flops_utilization(tokens / med, flops_per_token, peak->value),
+                  peak->value / 1e12, peak->source.c_str());
     else if (device.is_cuda())
       std::printf("MFU: not printed (no peak bf16 FLOP/s known for \"%s\"; give --peak-tflops)\n", device_name.c_str());
     std::printf("process CPU: %.2f s in all, %.1f ms per step\n", cpu_total,

@@ -38,6 +38,7 @@ int run_cli(int argc, char** argv) {
   add_jobs_command(app);
   add_runs_command(app);
   add_bench_train_command(app);
+  add_bench_kernels_command(app);
 
   try {
     app.parse(argc, argv);

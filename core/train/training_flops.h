@@ -10,10 +10,9 @@
 // 12 L H hd T: the attention scores q k^T and their use p v (2 * 2 T H hd per token and layer
 // forward, x3 with backward), counted over the whole T x T square as PaLM and nanoGPT do.
 #include <cstdint>
-#include <optional>
-#include <string>
 
 #include "core/model/config.h"
+#include "core/runtime/device_peaks.h"  // peak_bf16_flops: the denominator
 
 namespace depthscope {
 
@@ -22,17 +21,6 @@ std::int64_t matmul_parameter_count(const ModelConfig& config);
 
 // 6 N + 12 L H hd T for sequences of `seq` tokens.
 double training_flops_per_token(const ModelConfig& config, std::int64_t seq);
-
-struct PeakFlops {
-  double flops_per_s = 0;  // dense bf16 tensor-core peak, without sparsity
-  std::string device;      // the table row that matched ("NVIDIA H100 SXM")
-  std::string source;      // where the number comes from
-};
-
-// The device's peak dense bf16 FLOP/s from NVIDIA's datasheets, by the CUDA device name
-// ("NVIDIA H100 80GB HBM3", "NVIDIA A100-SXM4-80GB", ...); nullopt for a device not in the table
-// (then no MFU is printed).
-std::optional<PeakFlops> peak_bf16_flops(const std::string& device_name);
 
 // tokens_per_s * flops_per_token / peak, a fraction (0.35 = 35 %).
 double model_flops_utilization(double tokens_per_s, double flops_per_token, double peak_flops_per_s);

@@ -43,13 +43,19 @@ TEST(TrainingFlops, Llama130mAtSeq256) {
   EXPECT_DOUBLE_EQ(training_flops_per_token(c, 256), 6.0 * n + 12.0 * 12 * 768 * 256);
 }
 
-TEST(TrainingFlops, PeakTableAndMfu) {
-  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA H100 80GB HBM3 (79 GiB, sm_90)")->flops_per_s, 989e12);
-  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA H200 (140 GiB, sm_90)")->flops_per_s, 989e12);
-  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA H100 PCIe")->flops_per_s, 756e12);
-  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA A100-SXM4-80GB")->flops_per_s, 312e12);
-  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA L40S")->flops_per_s, 362e12);
-  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA L4")->flops_per_s, 121e12);
+TEST(TrainingFlops, PeakTablesAndMfu) {
+  EXPECT_DOUBLE_EQ(peak_memory_bandwidth("NVIDIA H100 80GB HBM3")->value, 3.35e12);
+  EXPECT_DOUBLE_EQ(peak_memory_bandwidth("NVIDIA H200")->value, 4.8e12);
+  EXPECT_DOUBLE_EQ(peak_memory_bandwidth("NVIDIA A100-SXM4-80GB")->value, 2.039e12);
+  EXPECT_DOUBLE_EQ(peak_memory_bandwidth("NVIDIA A100 80GB PCIe")->value, 1.935e12);
+  EXPECT_DOUBLE_EQ(peak_memory_bandwidth("NVIDIA A100-SXM4-40GB")->value, 1.555e12);
+  EXPECT_FALSE(peak_memory_bandwidth("NVIDIA GeForce GTX 1080").has_value());
+  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA H100 80GB HBM3 (79 GiB, sm_90)")->value, 989e12);
+  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA H200 (140 GiB, sm_90)")->value, 989e12);
+  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA H100 PCIe")->value, 756e12);
+  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA A100-SXM4-80GB")->value, 312e12);
+  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA L40S")->value, 362e12);
+  EXPECT_DOUBLE_EQ(peak_bf16_flops("NVIDIA L4")->value, 121e12);
   EXPECT_FALSE(peak_bf16_flops("NVIDIA GeForce GTX 1080").has_value());  // unknown: no MFU
   EXPECT_FALSE(peak_bf16_flops("").has_value());
   EXPECT_NE(peak_bf16_flops("NVIDIA H100 80GB HBM3")->source.find("datasheet"), std::string::npos);
