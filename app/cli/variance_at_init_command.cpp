@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/analysis/variance_at_init.h"
+#include "app/cli/analysis_input.h"
 #include "app/cli/commands.h"
 #include "core/io/json_numbers.h"
 
@@ -16,6 +17,7 @@ void add_variance_at_init_command(CLI::App& app) {
     VarianceAtInitRequest request;
     std::string scheme = "pre";
     bool json = false;
+    std::string device = "cpu";
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand(
@@ -27,14 +29,17 @@ void add_variance_at_init_command(CLI::App& app) {
   cmd->add_option("--seq", o->request.seq_len, "Tokens per sequence")->capture_default_str();
   cmd->add_option("--batch", o->request.batch, "Sequences")->capture_default_str();
   cmd->add_option("--seed", o->request.seed, "Random seed")->capture_default_str();
+  add_device_option(cmd, o->device);
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->callback([o] {
     o->request.scheme = parse_norm_scheme(o->scheme);
+    o->request.device = require_device(o->device);
     const ModelConfig config = variance_at_init_config(o->request);  // validates before any compute
     const auto layers = variance_at_init(o->request);
     if (o->json) {
       nlohmann::json j;
       j["scheme"] = o->scheme;
+      j["device"] = o->request.device.name();
       j["model"] = {{"layers", config.num_layers},       {"width", config.hidden_size},
                     {"heads", config.num_heads},         {"head_size", config.resolved_head_dim()},
                     {"ffn", config.intermediate_size},   {"vocab", config.vocab_size}};

@@ -7,7 +7,9 @@
 
 #include "core/analysis/formulas.h"
 #include "core/error.h"
+#include "core/model/model_placement.h"
 #include "core/model/transformer.h"
+#include "core/runtime/torch_device.h"
 
 namespace depthscope {
 
@@ -44,7 +46,7 @@ std::vector<LayerVariance> variance_at_init(const VarianceAtInitRequest& r, cons
                                             const std::function<void(const LayerVariance&)>& on_layer) {
   const ModelConfig config = variance_at_init_config(r);
   control.report(0, static_cast<double>(r.layers), "initialising " + display_name(r.scheme));
-  const Transformer model = Transformer::random(config, r.seed);
+  const Transformer model = model_on(Transformer::random(config, r.seed), torch_device(r.device));
   at::Generator gen = at::detail::createCPUGenerator(r.seed + 1);
   at::Tensor tokens = at::randint(0, r.vocab, {r.batch, r.seq_len}, gen, at::kLong);  // [B, T]
 

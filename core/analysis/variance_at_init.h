@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/model/config.h"
+#include "core/runtime/device_choice.h"
 #include "core/runtime/progress.h"
 
 namespace depthscope {
@@ -24,12 +25,14 @@ struct VarianceAtInitRequest {
   std::int64_t batch = 4;
   std::int64_t seq_len = 64;
   std::uint64_t seed = 0;
+  ComputeDevice device;           // where the model runs (checked by the caller: require_device)
 };
 
 // The small Llama-style config used for a request (also shown in the GUI).
 ModelConfig variance_at_init_config(const VarianceAtInitRequest& r);
 
-// Random model (paper init), random tokens, one forward; on_layer is called for each layer as
+// Random model (paper init, drawn on the CPU so every device sees the same weights), random
+// tokens, one forward on r.device; on_layer is called for each layer as
 // soon as its output is known (in layer order, on the calling thread).
 std::vector<LayerVariance> variance_at_init(
     const VarianceAtInitRequest& r, const RunControl& control = RunControl(),

@@ -79,7 +79,8 @@ TEST(CliDevice, EveryAnalysisCommandRecordsTheDeviceInJson) {
                                 "prune-sweep " + model_and_tokens() + " --ctx 64 --max-tokens 128 --json",
                                 "jacobian " + model_and_tokens() + " --layer 2 --ctx 8 --positions 2 --json",
                                 std::string("bench-forward --layers 2 --hidden 32 --ffn 64 --heads 2 --vocab 64 "
-                                            "--ctx 8 --batch 1 --iters 1 --warmup 0")}) {
+                                            "--ctx 8 --batch 1 --iters 1 --warmup 0"),
+                                std::string("variance-at-init --layers 2 --width 32 --seq 8 --batch 1 --json")}) {
     const CliResult r = run(cmd + " --device cpu");
     ASSERT_EQ(r.exit_code, 0) << cmd << "\n" << r.output;
     const auto j = nlohmann::json::parse(r.output.substr(r.output.find('{')));
@@ -97,7 +98,8 @@ TEST(CliDevice, CudaWithoutCudaExitsNonZeroSayingWhy) {
                                 "perplexity " + model_and_tokens() + " --json",
                                 "prune-sweep " + model_and_tokens() + " --json",
                                 "jacobian " + model_and_tokens() + " --layer 1 --json",
-                                std::string("bench-forward --iters 1")}) {
+                                std::string("bench-forward --iters 1"),
+                                std::string("variance-at-init --layers 2 --json")}) {
     const bool first = cmd.rfind("logits", 0) == 0;  // every spelling once, then plain "cuda"
     for (const std::string device : first ? std::vector<std::string>{"cuda", "cuda:0", "cuda:1"}
                                           : std::vector<std::string>{"cuda"}) {
