@@ -1,0 +1,262 @@
+#!/usr/bin/env bash
+# The whole GPU check of issue 12, unattended, on a machine with an NVIDIA GPU and a CUDA build
+# of PyTorch for python3 (its LibTorch is the one DepthScope builds against). Nothing is
+# downloaded. Budget: under 8 minutes in all (configure + build ~4, tests ~1, benchmarks ~2).
+#   1. preflight: GPU, python3 torch with CUDA, cmake, ninja (else make), nvcc, the libraries
+#      DepthScope needs (a missing one stops here, named with its Debian package); GTest absent:
+#      the tests are not built (loud message) and the benchmarks still run
+#   2. configure build-gpu/ against torch.utils.cmake_prefix_path, -DDEPTHSCOPE_GUI=OFF
+#      -DDEPTHSCOPE_CUDA=ON, the GPU's own architecture; build core, kernels, the CLI, gpu tests
+#   3. ctest -L gpu (every GPU-vs-CPU parity test)
+#   4. benchmarks, each beside eager PyTorch on the same GPU where there is a peer:
+#      statistics-kernel bandwidth (GB/s, % of peak), statistics overhead vs a plain forward,
+#      forward tokens/s and removal-sweep time for the LLaMA-130M shape, training tokens/s
+#      and MFU of the llama-130m preset at sequence 256 in bf16
+#   5. a summary of every figure; exit 0 only when every step passed
+# Usage:   tests/gpu/check.sh
+# Env:     OUT=DIR                       the log (gpu-check.log) and each benchmark's JSON also go there
+#          DEPTHSCOPE_CHECK_BUILD=DIR    build folder (default <repo>/build-gpu)
+#          DEPTHSCOPE_CHECK_DRY=1        no GPU needed: preflight as far as it goes, every command
+#                                        printed, the CLI's and the peers' options checked against an
+#                                        existing build (DEPTHSCOPE_CHECK_CLI, default <repo>/build/app/depthscope-cli)
+#          DEPTHSCOPE_CHECK_TRAIN_BATCH=32, DEPTHSCOPE_CHECK_FORWARD_BATCH=16, PYTHON=python3
+set -uo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${DEPTHSCOPE_CHECK_BUILD:-$root/build-gpu}
+dry=${DEPTHSCOPE_CHECK_DRY:-0}
+py=${PYTHON:-python3}
+train_batch=${DEPTHSCOPE_CHECK_TRAIN_BATCH:-32}
+forward_batch=${DEPTHSCOPE_CHECK_FORWARD_BATCH:-16}
+results=${OUT:-$build}/gpu-check
+mkdir -p "$results" || { echo "CHECK FAILED: cannot create $results"; exit 1; }
+log=$results/gpu-check.log
+: > "$log"
+exec > >(tee -a "$log") 2>&1
+exec 3>&1  # the log, also while a command's own output goes to a file
+
+failures=()
+step() { printf '\n=== [%3ds] %s\n' "$SECONDS" "$*"; }
+die() {
+  printf '\nCHECK FAILED at %ds: %s\nlog: %s\n' "$SECONDS" "$*" "$log"
+  exit 1
+}
+loud() { printf '\n!!!!!!!!!!\n!!! %s\n!!!!!!!!!!\n' "$*"; }
+# Runs "$@" with a time limit; prints the command (to the log) first. A dry run only prints it.
+run() {
+  local limit=$1
+  shift
+  echo "+ $*" >&3
+  [[ $dry == 1 ]] && return 0
+  timeout --kill-after=10 "$limit" "$@"
+  local rc=$?
+  [[ $rc == 124 || $rc == 137 ]] && echo "(timed out after ${limit}s: $1)"
+  return $rc
+}
+# A benchmark: its JSON goes to $results/NAME.json; a failure is recorded and the check goes on.
+bench() {
+  local name=$1 limit=$2
+  shift 2
+  if [[ $dry == 1 ]]; then
+    echo "+ $* > $results/$name.json"
+    return 0
+  fi
+  if run "$limit" "$@" > "$results/$name.json" && "$py" -c "import json,sys; json.load(open(sys.argv[1]))" "$results/$name.json"; then
+    cat "$results/$name.json"
+  else
+    failures+=("benchmark $name")
+    echo "benchmark $name FAILED (see above)"
+    rm -f "$results/$name.json"
+  fi
+}
+# jget NAME EXPR: a value of a benchmark's JSON (j), formatted by EXPR; "-" when absent.
+jget() {
+  [[ -f $results/$1.json ]] || { echo "-"; return; }
+  "$py" -c "import json,sys
+j=json.load(open(sys.argv[1]))
+try: print($2)
+except Exception: print('-')" "$results/$1.json" 2>/dev/null || echo "-"
+}
+
+echo "DepthScope GPU check: $(cd "$root" && git log -1 --format='%h %s' 2>/dev/null | cut -c1-100)"
+echo "$(date -u '+%F %H:%M:%S UTC'), $(uname -n), $(nproc) cores; log $log"
+[[ $dry == 1 ]] && loud "DRY RUN (DEPTHSCOPE_CHECK_DRY=1): nothing is built or measured; commands are printed"
+
+# --- 1. preflight -----------------------------------------------------------------------------
+step "preflight"
+gpu_name="" arch=""
+if command -v nvidia-smi > /dev/null; then
+  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+  gpu_name=$(nvidia-smi --query-gpu=name --format=csv,noheader 2> /dev/null | head -1)
+  arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2> /dev/null | head -1 | tr -d '. ')
+elif [[ $dry != 1 ]]; then
+  die "nvidia-smi not found: no NVIDIA driver on this machine"
+fi
+[[ $arch =~ ^[0-9]+$ ]] || arch="80;90"  # the project's default architectures
+
+command -v "$py" > /dev/null || die "$py not found (PYTHON=...): it provides the CUDA LibTorch"
+torch_info=$("$py" -c 'import torch, json
+print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda, "available": torch.cuda.is_available(),
+                  "prefix": torch.utils.cmake_prefix_path, "cxx11_abi": bool(torch._C._GLIBCXX_USE_CXX11_ABI),
+                  "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""}))' 2>&1) ||
+  die "$py cannot import torch: $torch_info"
+echo "torch: $torch_info"
+tj() { "$py" -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$torch_info" "$1"; }
+torch_prefix=$(tj prefix)
+torch_version=$(tj version)
+if [[ $(tj cuda) == None ]]; then
+  [[ $dry == 1 ]] && loud "torch $torch_version is a CPU build (dry run goes on)" ||
+    die "torch $torch_version for $py is a CPU-only build: the GPU check needs a CUDA build of PyTorch"
+fi
+if [[ $(tj available) != True ]]; then
+  [[ $dry == 1 ]] && loud "torch sees no GPU (dry run goes on)" ||
+    die "torch $torch_version sees no GPU (torch.cuda.is_available() is False; check the driver, CUDA_VISIBLE_DEVICES)"
+fi
+# FlashAttention-style SDPA for the PyTorch peers where DepthScope uses it too (LibTorch >= 2.1).
+sdpa=$("$py" -c 'import torch; v=tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]); print("--sdpa" if v >= (2, 1) else "")')
+
+command -v cmake > /dev/null || die "cmake not found (Debian: cmake)"
+echo "cmake: $(cmake --version | head -1)"
+if command -v ninja > /dev/null; then generator=Ninja; else
+  generator="Unix Makefiles"
+  echo "ninja not found: building with make"
+fi
+nvcc=$(command -v nvcc || true)
+[[ -z $nvcc && -x /usr/local/cuda/bin/nvcc ]] && nvcc=/usr/local/cuda/bin/nvcc
+if [[ -z $nvcc ]]; then
+  [[ $dry == 1 ]] && loud "nvcc not found (dry run goes on)" ||
+    die "nvcc not found (PATH or /usr/local/cuda/bin): the CUDA kernels and a CUDA LibTorch's CMake config need the CUDA toolkit"
+else
+  echo "nvcc: $nvcc ($("$nvcc" --version | tail -1))"
+fi
+
+# The libraries DepthScope links (no network here: a missing one is installed by hand).
+missing=()
+have_header() { for d in /usr/include /usr/local/include; do [[ -e $d/$1 ]] && return 0; done; return 1; }
+have_header nlohmann/json.hpp || missing+=("nlohmann-json3-dev")
+have_header CLI/CLI.hpp || missing+=("libcli11-dev")
+have_header sqlite3.h || missing+=("libsqlite3-dev")
+have_header zlib.h || missing+=("zlib1g-dev")
+command -v pkg-config > /dev/null || missing+=("pkg-config")
+if command -v pkg-config > /dev/null; then
+  pkg-config --exists libpcre2-8 || missing+=("libpcre2-dev")
+  pkg-config --exists sentencepiece || missing+=("libsentencepiece-dev")
+fi
+((${#missing[@]} == 0)) || die "missing build dependencies: ${missing[*]} (Debian package names; apt-get install them)"
+tests=ON
+have_gtest_lib() { for g in '/usr/lib/*/libgtest.*' '/usr/lib/libgtest.*' '/usr/local/lib/libgtest.*' '/usr/local/lib/*/libgtest.*'; do compgen -G "$g" > /dev/null && return 0; done; return 1; }
+if ! have_header gtest/gtest.h || ! have_gtest_lib; then
+  tests=OFF
+  loud "GoogleTest is not installed (libgtest-dev): the gpu tests are NOT built and ctest is skipped; the benchmarks still run"
+elif [[ $(tj cxx11_abi) == False ]]; then
+  echo "note: this torch uses the pre-C++11 string ABI and the system GTest the new one; if the gpu tests fail to link, the benchmarks still run"
+fi
+
+# --- 2. configure and build ---------------------------------------------------------------------
+step "configure $build (LibTorch $torch_version from $torch_prefix, CUDA arch $arch, $generator)"
+cuda_args=(-DDEPTHSCOPE_CUDA=ON "-DCMAKE_CUDA_ARCHITECTURES=$arch")
+[[ -n $nvcc ]] && cuda_args+=("-DCMAKE_CUDA_COMPILER=$nvcc")
+run 240 cmake -S "$root" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE=Release \
+  "-DCMAKE_PREFIX_PATH=$torch_prefix" -DDEPTHSCOPE_GUI=OFF "-DDEPTHSCOPE_TESTS=$tests" "${cuda_args[@]}" \
+  > "$results/configure.txt" 2>&1 ||
+  { tail -40 "$results/configure.txt"; die "cmake configure failed (whole output: $results/configure.txt)"; }
+[[ $dry == 1 ]] || grep -E "DepthScope:|Torch|CUDA" "$results/configure.txt" | head -10
+
+step "build core, kernels and the CLI (-j $(nproc))"
+run 420 cmake --build "$build" --target depthscope-cli -j "$(nproc)" > "$results/build.txt" 2>&1 ||
+  { grep -E "error|Error" "$results/build.txt" | head -30; tail -20 "$results/build.txt"; die "building the CLI failed (whole output: $results/build.txt)"; }
+cli=$build/app/depthscope-cli
+if [[ $tests == ON ]]; then
+  step "build the gpu tests"
+  if ! run 240 cmake --build "$build" --target depthscope_gpu_tests -j "$(nproc)" > "$results/build-tests.txt" 2>&1; then
+    grep -E "error|undefined reference" "$results/build-tests.txt" | head -20
+    loud "the gpu tests did not build (output: $results/build-tests.txt); ctest skipped, the benchmarks still run"
+    failures+=("building the gpu tests")
+    tests=OFF
+  fi
+fi
+if [[ $dry == 1 ]]; then
+  cli=${DEPTHSCOPE_CHECK_CLI:-$root/build/app/depthscope-cli}
+  [[ -x $cli ]] || die "dry run: no CLI at $cli to check the benchmark options against (DEPTHSCOPE_CHECK_CLI=...)"
+else
+  run 30 "$cli" info || die "$cli does not start"
+fi
+
+# --- 3. gpu tests ---------------------------------------------------------------------------
+if [[ $tests == ON ]]; then
+  step "ctest -L gpu"
+  if [[ $dry == 1 ]]; then
+    run 240 ctest -L gpu --output-on-failure -V
+  elif ! (cd "$build" && run 240 ctest -L gpu --output-on-failure -V); then
+    failures+=("ctest -L gpu")
+  fi
+  [[ $dry == 1 ]] || { grep -q "SKIPPED" "$log" && loud "some gpu tests were SKIPPED (see above): a skip is not a pass"; }
+else
+  loud "ctest -L gpu NOT RUN (no GoogleTest or the tests did not build)"
+fi
+
+# --- 4. benchmarks -----------------------------------------------------------------------------
+# In a dry run: every option the benchmarks pass must exist (the CLI's --help and the peers').
+if [[ $dry == 1 ]]; then
+  step "dry run: the benchmark options exist"
+  for c in bench-kernels bench-forward bench-train; do
+    "$cli" "$c" --help > "$results/help-$c.txt" 2>&1 || die "$cli has no $c command"
+  done
+  for opt in bench-kernels:--device bench-kernels:--dtype bench-kernels:--rows bench-kernels:--d bench-kernels:--json \
+    bench-forward:--device bench-forward:--mode bench-forward:--ctx bench-forward:--batch bench-forward:--kv-heads \
+    bench-train:--preset bench-train:--device bench-train:--dtype bench-train:--seq bench-train:--batch \
+    bench-train:--warmup-steps bench-train:--json; do
+    grep -q -- "${opt#*:}" "$results/help-${opt%%:*}.txt" || die "$cli ${opt%%:*} has no ${opt#*:}"
+  done
+  for s in forward_baseline train_baseline; do
+    "$py" "$root/tools/bench/$s.py" --help > "$results/help-$s.txt" 2>&1 || die "tools/bench/$s.py --help failed"
+    for opt in --device --sdpa; do grep -q -- "$opt" "$results/help-$s.txt" || die "tools/bench/$s.py has no $opt"; done
+  done
+  grep -q -- "--dtype" "$results/help-train_baseline.txt" || die "tools/bench/train_baseline.py has no --dtype"
+  echo "every option exists"
+fi
+
+shape130=(--layers 12 --hidden 768 --ffn 2048 --heads 12 --vocab 32000)  # LLaMA-130M (llama-130m preset)
+step "statistics kernel bandwidth (fused token statistics vs ATen ops)"
+bench kernels_f32 60 "$cli" bench-kernels --device cuda --dtype f32 --json
+bench kernels_bf16 60 "$cli" bench-kernels --device cuda --dtype bf16 --json
+
+step "statistics overhead vs a plain forward (LLaMA-130M shape, 8 windows of 256)"
+bench stats 120 "$cli" bench-forward --mode stats --device cuda "${shape130[@]}" --ctx 256 --batch 8 --iters 5 --warmup 2
+
+step "forward tokens/s, LLaMA-130M shape, $forward_batch x 256, float32: DepthScope vs eager PyTorch"
+bench forward 90 "$cli" bench-forward --mode forward --device cuda "${shape130[@]}" --ctx 256 --batch "$forward_batch" --iters 10 --warmup 3
+bench forward_peer 90 "$py" "$root/tools/bench/forward_baseline.py" --device cuda "${shape130[@]}" --ctx 256 --batch "$forward_batch" --iters 10 --warmup 3 $sdpa
+
+step "layer-removal sweep (prune-sweep's cached sweep), LLaMA-130M shape, 4 windows of 256"
+bench sweep 150 "$cli" bench-forward --mode sweep --device cuda "${shape130[@]}" --ctx 256 --batch 4 --iters 2 --warmup 1
+
+step "training llama-130m, $train_batch x 256 tokens per step, bf16 mixed precision: DepthScope vs eager PyTorch"
+bench train 150 "$cli" bench-train --preset llama-130m --seq 256 --batch "$train_batch" --device cuda --dtype bf16 --steps 10 --warmup-steps 3 --json
+bench train_peer 150 "$py" "$root/tools/bench/train_baseline.py" "${shape130[@]}" --seq 256 --batch "$train_batch" --device cuda --dtype bf16 --steps 10 --warmup-steps 3 $sdpa
+
+# --- 5. summary -------------------------------------------------------------------------------
+step "summary"
+[[ $dry == 1 ]] && { echo "dry run: no figures (every command above was checked, none run)"; exit 0; }
+ratio() { "$py" -c "import sys
+try: print('%.2fx' % (float(sys.argv[1]) / float(sys.argv[2])))
+except Exception: print('-')" "$1" "$2"; }
+fw=$(jget forward 'j["tokens_per_s"]') fwp=$(jget forward_peer 'j["tokens_per_s"]')
+tr=$(jget train 'j["tokens_per_s_median"]') trp=$(jget train_peer 'j["tokens_per_s_median"]')
+{
+  echo "device: ${gpu_name:-$(tj gpu)}; torch $torch_version (CUDA $(tj cuda)); DepthScope $(cd "$root" && git log -1 --format=%h 2>/dev/null)"
+  echo "statistics kernel f32:  $(jget kernels_f32 '"%.0f GB/s" % j["kernel_gb_per_s"]') = $(jget kernels_f32 '"%.1f %%" % (100 * j["kernel_fraction_of_peak"])') of $(jget kernels_f32 '"%.0f GB/s" % j["peak_gb_per_s"]') (target >= 70 %); ATen ops $(jget kernels_f32 '"%.0f GB/s" % j["aten_gb_per_s"]')"
+  echo "statistics kernel bf16: $(jget kernels_bf16 '"%.0f GB/s" % j["kernel_gb_per_s"]') = $(jget kernels_bf16 '"%.1f %%" % (100 * j["kernel_fraction_of_peak"])') of peak"
+  echo "statistics overhead:    full statistics vs forward $(jget stats '"%+.1f %%" % (100 * j["overhead_full_vs_forward"]["wall"])'), probe + angular vs blocks $(jget stats '"%+.1f %%" % (100 * j["overhead_probe_angular_vs_blocks"]["wall"])') (target <= 5 %)"
+  echo "forward tokens/s:       DepthScope $(jget forward '"%.0f" % j["tokens_per_s"]'), eager PyTorch $(jget forward_peer '"%.0f" % j["tokens_per_s"]'): $(ratio "$fw" "$fwp") (target >= 1.0x)"
+  echo "removal sweep:          cached $(jget sweep '"%.3f s" % j["cached"]["wall"]'), naive $(jget sweep '"%.3f s" % j["naive"]["wall"]')"
+  echo "training tokens/s bf16: DepthScope $(jget train '"%.0f" % j["tokens_per_s_median"]'), eager PyTorch $(jget train_peer '"%.0f" % j["tokens_per_s_median"]'): $(ratio "$tr" "$trp") (target >= 1.0x)"
+  echo "training MFU bf16:      $(jget train '"%.1f %%" % (100 * j["mfu_median"])') of $(jget train '"%.0f TFLOP/s" % (j["peak_flops"] / 1e12)') ($(jget train 'j["peak_source"]'); target >= 35 %)"
+  echo "training loss:          DepthScope $(jget train '"%.3f -> %.3f" % (j["first_loss"], j["last_loss"])'), eager PyTorch $(jget train_peer '"%.3f -> %.3f" % (j["first_loss"], j["last_loss"])')"
+} | tee "$results/summary.txt"
+echo "JSON of every benchmark: $results/*.json; log: $log; total ${SECONDS}s"
+if ((${#failures[@]} > 0)); then
+  printf 'CHECK FAILED: %s\n' "${failures[@]}"
+  exit 1
+fi
+echo "CHECK PASSED (every step ran; compare the figures with the targets above)"
