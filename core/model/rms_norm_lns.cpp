@@ -156,8 +156,10 @@ at::Tensor rms_norm_lns(const at::Tensor& x, const at::Tensor& w, double eps, do
   if (kernels_read(x, w)) return rms_norm_lns_function(x, w, eps, s);
   // A weight held in another floating dtype (e.g. bf16 weights, float32 activations) is cast
   // to x's, differentiably, so the kernels still apply.
-  if (w.is_floating_point() && w.scalar_type() != x.scalar_type() && kernels_read(x, w.to(x.scalar_type())))
-    return rms_norm_lns_function(x, w.to(x.scalar_type()), eps, s);
+  if (kernels_apply(x) && w.is_floating_point() && w.scalar_type() != x.scalar_type()) {
+    const at::Tensor wx = w.to(x.scalar_type());  // [d]
+    if (kernels_read(x, wx)) return rms_norm_lns_function(x, wx, eps, s);
+  }
   return rms_norm_lns_composition(x, w, eps, s);
 }
 
