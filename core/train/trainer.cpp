@@ -245,7 +245,9 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
       weights = initial_weights(spec, config);
     }
     // The run's device: weights (and with them Adam's moments), resumed state and batches.
-    const at::Device device = torch_device(spec.compute_device());
+    ComputeDevice where = spec.compute_device();
+    if (g != nullptr && where.is_cuda() && where.index < 0) where.index = g->env().local_rank;  // a GPU per local rank
+    const at::Device device = torch_device(where);
     if (!device.is_cpu()) weights = weights_to(weights, config, device);
     Transformer model(config, weights);
     const NamedParams params = trainable_parameters(model);
