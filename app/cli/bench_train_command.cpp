@@ -29,6 +29,7 @@
 #include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
 #include "core/error.h"
+#include "core/model/model_placement.h"
 #include "core/model/transformer.h"
 #include "core/runtime/device.h"
 #include "core/runtime/threads.h"
@@ -36,7 +37,6 @@
 #include "core/train/adam.h"
 #include "core/train/presets.h"
 #include "core/train/train_dtype.h"
-#include "core/train/train_placement.h"
 #include "core/train/train_step.h"
 #include "core/train/training_flops.h"
 
@@ -110,7 +110,7 @@ void add_bench_train_command(CLI::App& app) {
     // Initialised and drawn on the CPU (the same weights and batches on every device), then moved.
     const at::Device where = torch_device(device);
     Transformer model = Transformer::random(c, o->seed);
-    if (device.is_cuda()) model = Transformer(c, weights_to(model.weights(), c, where));
+    if (device.is_cuda()) model = model_on(model, where);
     const NamedParams params = trainable_parameters(model);
     Adam adam(params, AdamOptions{});
     at::Generator gen = at::detail::createCPUGenerator(o->seed + 1);

@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
+#include "core/model/model_placement.h"
 #include "core/model/transformer.h"
 #include "core/store/metric_writer.h"
 #include "core/store/process_probe.h"
@@ -28,7 +29,6 @@
 #include "core/train/lr_schedule.h"
 #include "core/train/training_data.h"
 #include "core/runtime/torch_device.h"
-#include "core/train/train_placement.h"
 #include "core/train/train_step.h"
 #include "core/train/train_spec.h"
 #include "core/train/training_probe.h"
@@ -248,13 +248,16 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
     ComputeDevice where = spec.compute_device();
     if (g != nullptr && where.is_cuda() && where.index < 0) where.index = g->env().local_rank;  // a GPU per local rank
     const at::Device device = torch_device(where);
-    if (!device.is_cpu()) weights = weights_to(weights, config, device);
+    if (!device.is_cpu()) weights = weights_on(weights, device);
     Transformer model(config, weights);
     const NamedParams params = trainable_parameters(model);
     AdamOptions ao;
     ao.weight_decay = spec.optimizer == "adamw" ? spec.weight_decay : 0.0;
     Adam adam(params, ao);
-    if (o.resume) adam.load_state(tensors_to(optimizer_state, device), adam_steps, resumed_from);
+    if (o.resume) {
+      for (auto& [name, t] : optimizer_state) t = t.to(device);  // Adam's moments where the weights are
+      adam.load_state(optimizer_state, adam_steps, resumed_from);
+    }
 
     // Data parallel: rank 0's weights everywhere, then checked; the gradient buckets.
     std::unique_ptr<GradientReducer> reducer;

@@ -22,7 +22,7 @@
 #include "core/train/experiment.h"
 #include "core/train/presets.h"
 #include "core/runtime/torch_device.h"
-#include "core/train/train_placement.h"
+#include "core/model/model_placement.h"
 #include "core/train/train_spec.h"
 #include "core/train/train_step.h"
 #include "core/train/trainer.h"
@@ -48,7 +48,7 @@ ModelConfig small_config() {
 std::vector<double> step_losses(const ComputeDevice& device, TrainDtype dtype, int steps) {
   const ModelConfig c = small_config();
   const Transformer init = Transformer::random(c, 5);
-  Transformer model(c, weights_to(clone_weights(init.weights(), c), c, torch_device(device)));
+  Transformer model(c, weights_on(clone_weights(init.weights(), c), torch_device(device)));
   const NamedParams params = trainable_parameters(model);
   Adam adam(params, AdamOptions{});
   at::Generator gen = at::detail::createCPUGenerator(11);
