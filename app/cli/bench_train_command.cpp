@@ -29,6 +29,7 @@
 #include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
 #include "core/error.h"
+#include "core/model/fused_attention.h"
 #include "core/model/model_placement.h"
 #include "core/model/transformer.h"
 #include "core/runtime/device.h"
@@ -159,7 +160,8 @@ void add_bench_train_command(CLI::App& app) {
                         {"cpu_s_per_step", cpu_total / static_cast<double>(o->steps)},
                         {"first_loss", losses.front()}, {"last_loss", losses.back()},
                         {"device", device.name()}, {"device_name", device_name}, {"dtype", to_string(dtype)},
-                        {"flops_per_token", flops_per_token}};
+                        {"flops_per_token", flops_per_token},
+                        {"attention", fused_attention_available(params.front().second) ? "fused (scaled_dot_product_attention)" : "DepthScope causal_attention"}};
     if (peak) {
       j["peak_flops"] = peak->value;
       j["peak_source"] = peak->source;
@@ -179,8 +181,8 @@ void add_bench_train_command(CLI::App& app) {
                 openblas_kernels().empty() ? "" : ", kernels ", openblas_kernels().c_str(), torch_version().c_str());
     std::printf("step: min %.1f ms, median %.1f ms over %d steps (after %d warm-up)\n", 1e3 * best, 1e3 * med,
                 o->steps, o->warmup);
-    std::printf("device %s%s%s, %s\n", device.name().c_str(), device.is_cuda() ? " " : "", device.is_cuda() ? device_name.c_str() : "",
-                to_string(dtype));
+    std::printf("device %s%s%s, %s, attention: %s\n", device.name().c_str(), device.is_cuda() ? " " : "",
+                device.is_cuda() ? device_name.c_str() : "", to_string(dtype), j["attention"].get<std::string>().c_str());
     std::printf("tokens/s: %.0f (fastest step), %.0f (median step)\n", tokens / best, tokens / med);
     std::printf("model FLOPs per token: %.4g (6 N + 12 L H hd T, N = %lld matmul parameters)\n", flops_per_token,
                 static_cast<long long>(matmul_parameter_count(c)));
