@@ -118,7 +118,6 @@ step "preflight"
 arch=""
 if command -v nvidia-smi > /dev/null; then
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
-
   arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2> /dev/null | head -1 | tr -d '. ')
 elif [[ $dry != 1 ]]; then
   die "nvidia-smi not found: no NVIDIA driver on this machine"
