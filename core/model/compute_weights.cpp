@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "core/io/weight_slots.h"
+#include "core/runtime/autocast_state.h"
 
 namespace depthscope {
 
@@ -23,6 +24,9 @@ LayerWeights compute_layer(const LayerWeights& lw) {
 
 at::Tensor linear_f32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
   if (w.scalar_type() == x.scalar_type()) return at::linear(x, w, b);
+  // bf16 training on CUDA: autocast already runs the GEMM in bf16 (with its cached cast of
+  // the float32 weight); widening x here would only add two copies.
+  if (x.is_cuda() && cuda_autocast_enabled()) return at::linear(x, w, b);
   const at::ScalarType dtype = w.scalar_type();
   const at::Tensor bias = b.defined() ? b.to(dtype) : b;
   return at::linear(x.to(dtype), w, bias).to(x.scalar_type());  // [..., out]

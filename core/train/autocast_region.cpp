@@ -3,6 +3,8 @@
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>
 
+#include "core/runtime/autocast_state.h"
+
 namespace depthscope {
 
 // LibTorch 2.4 replaced the CUDA-only calls with per-device ones (the old ones are deprecated).
@@ -11,14 +13,6 @@ namespace depthscope {
 #endif
 
 namespace {
-
-bool cuda_autocast_enabled() {
-#ifdef DS_AUTOCAST_PER_DEVICE
-  return at::autocast::is_autocast_enabled(at::kCUDA);
-#else
-  return at::autocast::is_enabled();
-#endif
-}
 
 void set_cuda_autocast(bool enabled, at::ScalarType dtype) {
 #ifdef DS_AUTOCAST_PER_DEVICE
