@@ -118,11 +118,22 @@ void for_each_config(std::int64_t n, const std::vector<double>& cost, bool paral
   std::int64_t emitted = 0;
   const RunControl& control = meter.control();
   const std::thread::id caller = std::this_thread::get_id();
-  auto flush = [&] {  // calling thread only
+  // Emits the finished configurations in index order (calling thread only). A cancel seen
+  // here (the callback itself may have asked for it) stops the sweep before the next entry,
+  // as in the sequential loop, even when the other threads have finished later ones.
+  auto flush = [&] {
     for (;;) {
       {
         std::lock_guard<std::mutex> lock(mu);
-        if (emitted >= n || !done[static_cast<std::size_t>(emitted)]) return;
+        if (failed || emitted >= n || !done[static_cast<std::size_t>(emitted)]) return;
+      }
+      try {
+        control.check_cancel();
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mu);
+        if (!error) error = std::current_exception();
+        failed = true;
+        return;
       }
       emit(emitted++);
     }
@@ -157,8 +168,8 @@ void for_each_config(std::int64_t n, const std::vector<double>& cost, bool paral
       if (std::this_thread::get_id() == caller) flush();
     }
   });
+  if (!error) flush();
   if (error) std::rethrow_exception(error);
-  flush();
 }
 
 void fill_deltas(const RemovalScore& base, const RemovalScore& s, double& dloss, double& dppl) {

@@ -216,18 +216,20 @@ at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x_in, const at::Ten
   const at::Tensor w = contiguous_float(norm_w);
   const at::Tensor xf = x.view({N, d});
   at::Tensor logits = at::empty({N, V}, x.options());  // [N, V]
-  if (N < kMinRows) {  // one GEMM split by OpenBLAS: each part of the [V, d] head packed once
-    at::Tensor normed = at::empty({N, d}, x.options());
-    norm_rows(c, xf, normed, w, norm_b, 1.0);
-    at::mm_out(logits, normed, lm_head.t());
-  } else {
-    for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
-      at::Tensor normed = at::empty({r1 - r0, d}, x.options());
-      norm_rows(c, xf.slice(0, r0, r1), normed, w, norm_b, 1.0);
-      at::Tensor out = logits.slice(0, r0, r1);  // [n, V]
-      at::mm_out(out, normed, lm_head.t());
-    });
-  }
+  at::Tensor normed = at::empty({N, d}, x.options());  // [N, d]
+  for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
+    norm_rows(c, xf.slice(0, r0, r1), normed.slice(0, r0, r1), w, norm_b, 1.0);
+  });
+  // The head GEMM split by vocabulary columns: each thread packs only its part of the
+  // [V, d] head, and every logit is the same dot product as in one GEMM.
+  const std::int64_t parts = std::max<std::int64_t>(1, std::min<std::int64_t>(at::get_num_threads(), V / 1024));
+  parallel_for(0, parts, 1, [&](std::int64_t p0, std::int64_t p1) {
+    for (std::int64_t p = p0; p < p1; ++p) {
+      const std::int64_t v0 = V * p / parts, v1 = V * (p + 1) / parts;
+      at::Tensor out = logits.slice(1, v0, v1);  // [N, v1 - v0], row stride V
+      at::mm_out(out, normed, lm_head.slice(0, v0, v1).t());
+    }
+  });
   return logits.view({B, T, V});
 }
 

@@ -142,6 +142,27 @@ TEST(LayerRemoval, CancelMidSweepThrowsAndTheCallbackSawAPrefix) {
   EXPECT_NE(progress.back().stage.find("layer pass"), std::string::npos);
 }
 
+// With two threads the other configurations may all be finished when the callback asks to
+// cancel: no later entry may reach the callback, and the sweep still throws Cancelled.
+TEST(LayerRemoval, CancelMidParallelSweepStopsAfterTheCallbackThatAskedForIt) {
+  const int saved = at::get_num_threads();
+  at::set_num_threads(2);
+  const Transformer model = test::small_random_model(5);
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    std::atomic<bool> cancel{false};
+    RunControl control(nullptr, &cancel);
+    std::vector<std::int64_t> seen;
+    EXPECT_THROW(layer_removal_sweep(model, test::test_tokens(48), text_options(), control,
+                                     [&](const LayerRemovalEntry& e) {
+                                       seen.push_back(e.layer);
+                                       if (e.layer == 2) cancel = true;
+                                     }),
+                 Cancelled);
+    EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2})) << "attempt " << attempt;
+  }
+  at::set_num_threads(saved);
+}
+
 TEST(LayerRemoval, ProgressEndsAtTotalWithZeroEta) {
   const Transformer model = test::small_random_model(3);
   std::vector<Progress> progress;
