@@ -11,6 +11,7 @@
 #include <QVBoxLayout>
 
 #include "core/analysis/variance_at_init.h"
+#include "core/error.h"
 #include "core/runtime/progress.h"
 #include "ui/shared/background_task.h"
 #include "ui/shared/chart.h"
@@ -164,8 +165,12 @@ void DepthGlancePanel::recompute() {
   const std::vector<NormScheme> schemes = schemes_;
   std::vector<std::string> labels;
   for (NormScheme s : schemes) labels.push_back(scheme_label(s).toStdString());
+  const ComputeDevice device = device_;
   DepthGlancePanel* self = this;  // closures run on the GUI thread, from the panel's own runner
   const int task = runner_->start([=](const TaskContext& ctx) {
+    // variance_at_init leaves the check to its caller (as the CLI's require_device does).
+    if (const std::string why = device_unavailable_reason(device); !why.empty())
+      throw UsageError("device " + device.name() + ": " + why);
     const double n = static_cast<double>(schemes.size());
     for (std::size_t i = 0; i < schemes.size(); ++i) {
       const NormScheme scheme = schemes[i];
@@ -173,6 +178,7 @@ void DepthGlancePanel::recompute() {
       request.layers = layers;
       request.width = width;
       request.scheme = scheme;
+      request.device = device;
       const RunControl control = ctx.phase(double(i) / n, double(i + 1) / n, labels[i]);
       variance_at_init(request, control, [&](const LayerVariance& lv) {
         ctx.deliver([self, scheme, l = static_cast<int>(lv.layer), v = lv.output_variance] {
@@ -190,8 +196,9 @@ void DepthGlancePanel::recompute() {
   set_running(true);
   progress_bar_->setValue(0);
   status_label_->setText("starting…");
-  emit log(QString("Depth at a glance: computing %1 layers × width %2 for Pre-LN and LNS")
-               .arg(run_layers_).arg(run_width_));
+  emit log(QString("Depth at a glance: computing %1 layers × width %2 for Pre-LN and LNS%3")
+               .arg(run_layers_).arg(run_width_)
+               .arg(device_.is_cuda() ? QString(" on %1").arg(QString::fromStdString(device_.name())) : QString()));
 }
 
 void DepthGlancePanel::cancel() {

@@ -8,6 +8,7 @@
 #include <QWidget>
 
 #include "core/model/config.h"
+#include "core/runtime/device_choice.h"
 #include "ui/shared/csv_table.h"
 
 class QCheckBox;
@@ -36,6 +37,10 @@ class DepthGlancePanel : public QWidget {
   bool running() const;
   void set_model_size(int layers, int width);
   void set_log_y(bool on);
+  // Where the next computation runs (the status bar's Device box); cpu by default. A device
+  // this process cannot use fails the run with core's reason (failed()).
+  void set_device(const ComputeDevice& device) { device_ = device; }
+  const ComputeDevice& device() const { return device_; }
   // layer, one column per scheme ("" where a layer has no value yet).
   CsvTable csv() const;
 
@@ -76,6 +81,7 @@ class DepthGlancePanel : public QWidget {
   int job_id_ = 0;
   int run_layers_ = 0;
   int run_width_ = 0;
+  ComputeDevice device_;
 };
 
 }  // namespace depthscope::ui

@@ -31,6 +31,7 @@
 #include <QUrl>
 
 #include "core/runtime/device.h"
+#include "ui/shared/device_selector.h"
 #include "core/runtime/threads.h"
 #include "core/version.h"
 #include "ui/shell/about_dialog.h"
@@ -141,6 +142,12 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
 
   connect(depth_glance_, &DepthGlancePanel::log, log_, &LogPanel::append);
   connect(depth_glance_, &DepthGlancePanel::failed, this, [this](const QString& message) {
+    const ComputeDevice device = depth_glance_->device();
+    if (device.is_cuda() && !device_unavailable_reason(device).empty()) {
+      fall_back_to_cpu("Depth at a glance", message);
+      depth_glance_->recompute();
+      return;
+    }
     show_error(this, "Depth at a glance", "The variance-at-initialisation run failed.", message, QString(), "glance_error");
   });
   // Training runs: the watcher reads the database; requests from the views go to the job manager.
@@ -183,6 +190,14 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   });
   connect(loader_, &TaskRunner::failed, this, [this](int, const QString& message) {
     jobs_->end(load_job_, "failed");
+    if (loading_device_.is_cuda() && !device_unavailable_reason(loading_device_).empty()) {
+      // Core refused the device (not the file): say why, then open the file on the CPU.
+      const QString path = loading_path_;
+      fall_back_to_cpu("Opening " + QFileInfo(path).fileName(), message);
+      emit checkpoint_loaded(false, message);
+      open_path(path);
+      return;
+    }
     log_->append_error(message);
     // Non-blocking, so the rest of the app stays usable (and tests can read it).
     const QFileInfo info(loading_path_);
@@ -292,17 +307,62 @@ void MainWindow::build_menus() {
 }
 
 void MainWindow::build_status_bar() {
-  device_label_ = new QLabel(QString("CPU · %1 threads · %2 · %3")
-                                 .arg(threads())
-                                 .arg(QString::fromStdString(blas_name()), cuda_status()));
-  device_label_->setToolTip(QString("LibTorch %1; threads set with --threads N or DEPTHSCOPE_THREADS")
+  device_box_ = new DeviceSelector(device_options());
+  device_label_ = new QLabel;
+  device_label_->setObjectName("device_label");
+  device_label_->setToolTip(QString("The device in use (the Device box beside it), LibTorch %1's threads (set with "
+                                    "--threads N or DEPTHSCOPE_THREADS), the BLAS and the GPUs found")
                                 .arg(QString::fromStdString(torch_version())));
+  connect(device_box_, &DeviceSelector::device_changed, this, [this] {
+    apply_device();
+    log_->append("Device: " + device_box_->device_text());
+    // The open checkpoint moves with the choice (opened again from its file on the new device).
+    if (session_ && !session_path_.isEmpty() && !loader_->running()) open_path(session_path_);
+  });
+  apply_device();
+  auto* device_caption = new QLabel("Device");
+  device_caption->setToolTip(device_box_->toolTip());
+  device_caption->setBuddy(device_box_);
+  statusBar()->addWidget(device_caption);
+  statusBar()->addWidget(device_box_);
   model_label_ = new QLabel("model: none loaded");
   runs_label_ = new QLabel("run database: opening…");
   runs_label_->setToolTip("The run database this workspace follows (File ▸ Open run database…)");
   statusBar()->addWidget(device_label_, 1);
   statusBar()->addPermanentWidget(runs_label_);
   statusBar()->addPermanentWidget(model_label_);
+}
+
+void MainWindow::apply_device() {
+  const ComputeDevice device = device_box_->device();
+  // "CPU" as before the Device box existed; a GPU by its name.
+  device_label_->setText(QString("%1 · %2 threads · %3 · %4")
+                             .arg(device.is_cuda() ? device_box_->device_text() : QString("CPU"))
+                             .arg(threads())
+                             .arg(QString::fromStdString(blas_name()), cuda_status()));
+  depth_glance_->set_device(device);
+}
+
+void MainWindow::fall_back_to_cpu(const QString& what, const QString& message) {
+  const QString device = device_box_->device_text();
+  log_->append_error(message);
+  log_->append(QString("%1 on %2 failed; using cpu").arg(what, device));
+  show_error(this, "Device unavailable",
+             QString("%1 cannot run on %2. DepthScope switched the Device box to cpu and does it there.").arg(what, device),
+             message,
+             QString("Devices offered: %1%2")
+                 .arg([this] {
+                   QStringList labels;
+                   for (const DeviceOption& o : device_box_->options().options) labels << o.label;
+                   return labels.join(", ");
+                 }())
+                 .arg(device_box_->options().fake
+                          ? QString("\nThe GPUs were listed from %1, a test hook; core checks the real device.")
+                                .arg(kFakeGpusVariable)
+                          : QString()),
+             "device_error");
+  device_box_->select(ComputeDevice{}, false);
+  apply_device();
 }
 
 void MainWindow::open_checkpoint_dialog() {
@@ -321,19 +381,23 @@ void MainWindow::open_path(const QString& path) {
   pending_ = std::make_shared<std::shared_ptr<const ModelSession>>();
   auto result = pending_;
   const std::string file = path.toStdString();
+  const ComputeDevice device = device_box_->device();
+  loading_device_ = device;
   if (load_job_ && loader_->running()) jobs_->end(load_job_, "cancelled");  // start() abandons it
-  const int task = loader_->start([result, file](const TaskContext& ctx) {
-    *result = ModelSession::open(file, ctx.phase(0.0, 1.0, "loading"));
+  const int task = loader_->start([result, file, device](const TaskContext& ctx) {
+    *result = ModelSession::open(file, ctx.phase(0.0, 1.0, "loading"), device);
   });
   TaskRunner* loader = loader_;
   load_job_ = jobs_->start("Open " + QFileInfo(path).fileName(), [loader, task] { loader->cancel(task); });
-  log_->append("Opening " + path);
+  log_->append("Opening " + path + (device.is_cuda() ? " on " + device_box_->device_text() : QString()));
 }
 
 bool MainWindow::loading() const { return loader_->running(); }
 
 void MainWindow::on_checkpoint_loaded(const QString& path, std::shared_ptr<const ModelSession> session) {
   session_ = std::move(session);
+  session_path_ = path;
+  session_device_ = loading_device_;
   const ModelSummary& s = session_->summary();
   if (!model_summary_) {
     model_summary_ = new ModelSummaryPanel;
@@ -523,7 +587,7 @@ NewExperimentDialog* MainWindow::new_experiment_dialog() {
     open->raise();
     return open;
   }
-  auto* dialog = new NewExperimentDialog(this);
+  auto* dialog = new NewExperimentDialog(this, device_box_->options());
   dialog->setAttribute(Qt::WA_DeleteOnClose);
   connect(dialog, &QDialog::accepted, this, [this, dialog] {
     if (db_path_.isEmpty()) return;

@@ -15,6 +15,8 @@
 #include <QList>
 #include <QStringList>
 
+#include "core/runtime/device_choice.h"
+
 class QDockWidget;
 class QLabel;
 class QTabWidget;
@@ -28,6 +30,7 @@ class ModelSession;
 namespace depthscope::ui {
 
 class DepthGlancePanel;
+class DeviceSelector;
 class InspectPanel;
 class ModelSummaryPanel;
 class TaskRunner;
@@ -84,6 +87,13 @@ class MainWindow : public QMainWindow {
   InspectPanel* inspect() const { return inspect_; }
   std::shared_ptr<const ModelSession> session() const { return session_; }
   bool loading() const;
+  // The status bar's Device box (ui/shared/device_selector.h): where checkpoints are opened
+  // and the analyses run. Disabled on cpu when no GPU exists. Changing it reopens the open
+  // checkpoint on the new device; a device core refuses (its reason in a "device_error"
+  // dialog) falls back to cpu and the work is done there.
+  DeviceSelector* device_box() const { return device_box_; }
+  // The device the open checkpoint was loaded on (cpu before any).
+  const ComputeDevice& session_device() const { return session_device_; }
 
   // Once the default work is done, renders the window to `path` (PNG) and emits
   // screenshot_written. Used by `depthscope --screenshot FILE`.
@@ -116,6 +126,10 @@ class MainWindow : public QMainWindow {
  private:
   void build_menus();
   void build_status_bar();
+  // The Device box's choice reaches the status bar text and the panels.
+  void apply_device();
+  // `what` could not run on the chosen device (`message`: core's reason): say so, select cpu.
+  void fall_back_to_cpu(const QString& what, const QString& message);
   void on_checkpoint_loaded(const QString& path, std::shared_ptr<const ModelSession> session);
   void on_runs(const WatchBatch& batch);
   void on_action(const ActionResult& result);
@@ -126,6 +140,10 @@ class MainWindow : public QMainWindow {
   TaskRunner* loader_;
   std::shared_ptr<std::shared_ptr<const ModelSession>> pending_;  // written by the loading task
   QString loading_path_;
+  ComputeDevice loading_device_;
+  QString session_path_;        // the checkpoint session_ was opened from
+  ComputeDevice session_device_;
+  DeviceSelector* device_box_ = nullptr;
   int load_job_ = 0;
   std::shared_ptr<const ModelSession> session_;
   ModelSummaryPanel* model_summary_ = nullptr;

@@ -19,6 +19,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QThread>
 #include <QVBoxLayout>
 
@@ -56,7 +57,8 @@ QIcon swatch(const QColor& c) {
 
 }  // namespace
 
-NewExperimentDialog::NewExperimentDialog(QWidget* parent) : QDialog(parent) {
+NewExperimentDialog::NewExperimentDialog(QWidget* parent, DeviceOptions devices)
+    : QDialog(parent), devices_(std::move(devices)) {
   setWindowTitle("New experiment");
   setObjectName("new_experiment_dialog");
 
@@ -161,6 +163,34 @@ NewExperimentDialog::NewExperimentDialog(QWidget* parent) : QDialog(parent) {
   }
   train_row3->addStretch(1);
 
+  // --- compute ----------------------------------------------------------------------
+  device_ = new QComboBox;
+  device_->setObjectName("exp_device");
+  for (const DeviceOption& o : devices_.options) device_->addItem(o.label, QString::fromStdString(o.device.name()));
+  dtype_ = new QComboBox;
+  dtype_->setObjectName("exp_dtype");
+  dtype_->addItem("f32", "f32");
+  dtype_->addItem("bf16 (mixed)", "bf16");
+  device_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  dtype_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  if (devices_.gpu_offered()) {
+    device_->setToolTip("Where each run trains (the spec's \"device\"); cpu unless you choose a GPU");
+    dtype_->setToolTip("The spec's \"dtype\": f32 everywhere, or bf16 mixed precision (bfloat16 GEMMs and attention, "
+                       "float32 master weights and Adam state) on a GPU");
+  } else {
+    const QString why = QString("No GPU to offer: %1. Runs train on the CPU in float32.").arg(devices_.unavailable);
+    device_->setToolTip("Device: " + why);
+    dtype_->setToolTip("Precision: " + why);
+    device_->setEnabled(false);
+    dtype_->setEnabled(false);
+  }
+  auto* compute_row = new QHBoxLayout;
+  compute_row->addWidget(new QLabel("device"));
+  compute_row->addWidget(device_);
+  compute_row->addWidget(new QLabel("precision"));
+  compute_row->addWidget(dtype_);
+  compute_row->addStretch(1);
+
   auto* form = new QFormLayout;
   form->addRow("Name", name_);
   form->addRow("Model", preset_);
@@ -172,6 +202,7 @@ NewExperimentDialog::NewExperimentDialog(QWidget* parent) : QDialog(parent) {
   form->addRow("Training", train_row1);
   form->addRow("", train_row2);
   form->addRow("", train_row3);
+  form->addRow("Compute", compute_row);
 
   estimate_label_ = new QLabel;
   estimate_label_->setObjectName("exp_estimate");
@@ -213,6 +244,9 @@ NewExperimentDialog::NewExperimentDialog(QWidget* parent) : QDialog(parent) {
   connect(corpus_files_, &QLineEdit::textChanged, this, &NewExperimentDialog::refresh);
   connect(corpus_, &QComboBox::currentIndexChanged, this, &NewExperimentDialog::refresh);
   connect(tokenizer_, &QComboBox::currentIndexChanged, this, &NewExperimentDialog::refresh);
+  connect(device_, &QComboBox::currentIndexChanged, this, &NewExperimentDialog::device_changed);
+  connect(dtype_, &QComboBox::currentIndexChanged, this, &NewExperimentDialog::refresh);
+  device_changed();
   for (QCheckBox* b : schemes_) connect(b, &QCheckBox::toggled, this, &NewExperimentDialog::refresh);
   // "tiny" (4 x 128) by default: trains in minutes on a laptop.
   const int tiny = preset_->findData("tiny");
@@ -233,6 +267,18 @@ void NewExperimentDialog::preset_changed() {
       hidden_->setValue(static_cast<int>(p.config.hidden_size));
       heads_->setValue(static_cast<int>(p.config.num_heads));
     }
+  }
+  refresh();
+}
+
+void NewExperimentDialog::device_changed() {
+  // bf16 is built for CUDA devices (core/train/train_dtype.h): on the CPU only f32 is offered.
+  const bool gpu = device_->currentData().toString() != "cpu";
+  auto* model = qobject_cast<QStandardItemModel*>(dtype_->model());
+  if (model) model->item(1)->setEnabled(gpu);
+  if (!gpu && dtype_->currentIndex() != 0) {
+    const QSignalBlocker block(dtype_);
+    dtype_->setCurrentIndex(0);
   }
   refresh();
 }
@@ -281,6 +327,9 @@ QString NewExperimentDialog::spec_json() const {
   j["seed"] = seed_->value();
   j["layer_metrics_every"] = std::max(1, steps_->value() / layer_samples_->value());
   j["checkpoint_every"] = checkpoint_every_->value();
+  // Only a choice that differs from the default: a default spec stays as it was.
+  if (device_->currentData().toString() != "cpu") j["device"] = device_->currentData().toString();
+  if (dtype_->currentData().toString() != "f32") j["dtype"] = dtype_->currentData().toString();
   return QString::fromUtf8(QJsonDocument(j).toJson(QJsonDocument::Indented));
 }
 
@@ -374,5 +423,14 @@ void NewExperimentDialog::set_training(int steps, int batch, int seq, double lr,
 
 void NewExperimentDialog::set_checkpoint_every(int steps) { checkpoint_every_->setValue(steps); }
 void NewExperimentDialog::set_parallel(int n) { parallel_->setValue(n); }
+
+bool NewExperimentDialog::set_device(const QString& device, const QString& dtype) {
+  const int d = device_->findData(device);
+  const int t = dtype_->findData(dtype);
+  if (d < 0 || t < 0 || (device == "cpu" && dtype != "f32")) return false;
+  device_->setCurrentIndex(d);
+  dtype_->setCurrentIndex(t);
+  return true;
+}
 
 }  // namespace depthscope::ui

@@ -6,6 +6,9 @@
 // (parameters, gradients, Adam state, activations), disk (checkpoint size x count) and time
 // (a FLOP rule, see ui/train/train_estimate.h). The spec is parsed with the CLI's own parser
 // (parse_train_spec_text) on every change; OK is enabled only when it is valid.
+// Device and Precision (f32, or bf16 on a GPU) are offered when a GPU exists
+// (ui/shared/device_options.h); the spec names them only when they differ from the default
+// (cpu, f32), so a default spec is the same with or without a GPU.
 #include <optional>
 #include <vector>
 
@@ -14,6 +17,7 @@
 #include <QStringList>
 
 #include "core/model/config.h"
+#include "ui/shared/device_options.h"
 #include "ui/train/train_estimate.h"
 
 class QCheckBox;
@@ -30,7 +34,8 @@ namespace depthscope::ui {
 class NewExperimentDialog : public QDialog {
   Q_OBJECT
  public:
-  explicit NewExperimentDialog(QWidget* parent = nullptr);
+  // `devices`: what the Device field offers (device_options() for this process).
+  explicit NewExperimentDialog(QWidget* parent = nullptr, DeviceOptions devices = device_options());
 
   QString name() const;
   // The spec as JSON text (what is written beside the run database).
@@ -52,6 +57,8 @@ class NewExperimentDialog : public QDialog {
   void set_training(int steps, int batch, int seq, double lr, int seed);
   void set_checkpoint_every(int steps);
   void set_parallel(int n);
+  // "cpu", "cuda:0", ... (false when not offered) and "f32" | "bf16" (bf16 only on a GPU).
+  bool set_device(const QString& device, const QString& dtype = "f32");
   // "Custom dimensions" first, then every preset.
   QComboBox* preset_box() const { return preset_; }
 
@@ -59,6 +66,7 @@ class NewExperimentDialog : public QDialog {
   void refresh();
   void preset_changed();
   void browse_corpus();
+  void device_changed();
 
   QLineEdit* name_;
   QComboBox* preset_;
@@ -79,6 +87,9 @@ class NewExperimentDialog : public QDialog {
   QSpinBox* checkpoint_every_;
   QSpinBox* layer_samples_;
   QSpinBox* parallel_;
+  DeviceOptions devices_;
+  QComboBox* device_;
+  QComboBox* dtype_;
   QLabel* estimate_label_;
   QLabel* error_label_;
   QDialogButtonBox* buttons_;
