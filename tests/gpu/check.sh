@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole GPU check of issue 12, unattended, on a machine with an NVIDIA GPU and a CUDA build
 # of PyTorch for python3 (its LibTorch is the one DepthScope builds against). Nothing is
-# downloaded. Budget: under 8 minutes in all (configure + build ~4, tests ~1, benchmarks ~2).
+# downloaded. Budget: under 8 minutes in all (configure + build ~4, tests ~1, benchmarks ~2); every
+# step runs under `timeout`, capped by what is left of DEPTHSCOPE_CHECK_BUDGET (default 450 s), so
+# the whole script ends in time even when a step hangs (a step with no time left is skipped and
+# counted as failed).
 #   1. preflight: GPU, python3 torch with CUDA, cmake, ninja (else make), nvcc, the libraries
 #      DepthScope needs (a missing one stops here, named with its Debian package); GTest absent:
 #      the tests are not built (loud message) and the benchmarks still run
@@ -20,6 +23,9 @@
 #                                        printed, the CLI's and the peers' options checked against an
 #                                        existing build (DEPTHSCOPE_CHECK_CLI, default <repo>/build/app/depthscope-cli)
 #          DEPTHSCOPE_CHECK_SUMMARY=1    only the summary of an earlier run's JSON (in $OUT/gpu-check)
+#          DEPTHSCOPE_CHECK_BUDGET=S     seconds for the whole check (default 450)
+#          DEPTHSCOPE_CHECK_SHARED_DATA=DIR  the reference data of the parity tests (default
+#                                        <repo>/../shared/data, else <repo>/shared/data; without it they skip)
 #          DEPTHSCOPE_CHECK_TRAIN_BATCH=32, DEPTHSCOPE_CHECK_FORWARD_BATCH=16, PYTHON=python3
 set -uo pipefail
 
@@ -29,6 +35,7 @@ dry=${DEPTHSCOPE_CHECK_DRY:-0}
 py=${PYTHON:-python3}
 train_batch=${DEPTHSCOPE_CHECK_TRAIN_BATCH:-32}
 forward_batch=${DEPTHSCOPE_CHECK_FORWARD_BATCH:-16}
+budget=${DEPTHSCOPE_CHECK_BUDGET:-450}
 results=${OUT:-$build}/gpu-check
 mkdir -p "$results" || { echo "CHECK FAILED: cannot create $results"; exit 1; }
 log=$results/gpu-check.log
@@ -48,16 +55,36 @@ die() {
   exit 1
 }
 loud() { printf '\n!!!!!!!!!!\n!!! %s\n!!!!!!!!!!\n' "$*"; }
-# Runs "$@" with a time limit; prints the command (to the log) first. A dry run only prints it.
+# Runs "$@" with a time limit, at most what is left of the budget (less 15 s for the summary);
+# prints the command (to the log) first. A dry run only prints it. No time left: not run, 124.
 run() {
   local limit=$1
   shift
   echo "+ $*" >&3
   [[ $dry == 1 ]] && return 0
+  local left=$((budget - SECONDS - 15))
+  if ((left < 10)); then
+    echo "(not run: the ${budget}s budget of the check is spent: $1)"
+    return 124
+  fi
+  ((limit > left)) && limit=$left
   timeout --kill-after=10 "$limit" "$@"
   local rc=$?
   [[ $rc == 124 || $rc == 137 ]] && echo "(timed out after ${limit}s: $1)"
   return $rc
+}
+# Dry run: every --option of a benchmark command is one its --help lists (the CLI's subcommand,
+# or the python peer script's).
+check_options() {
+  local help
+  if [[ $1 == "$py" && $have_torch == 0 ]]; then echo "(options of ${2##*/} not checked: $py has no torch)"; return 0; fi
+  if [[ $1 == "$py" ]]; then help=$(timeout 120 "$1" "$2" --help 2>&1) || die "$2 --help failed: $help"
+  else help=$(timeout 60 "$1" "$2" --help 2>&1) || die "$1 has no $2 command"; fi
+  local a
+  for a in "$@"; do
+    [[ $a == --* ]] || continue
+    grep -qE -- "(^|[[:space:],])${a%%=*}([[:space:],=]|$)" <<< "$help" || die "$* : $a is not an option of ${2##*/}"
+  done
 }
 # A benchmark: its JSON goes to $results/NAME.json; a failure is recorded and the check goes on.
 bench() {
@@ -65,6 +92,7 @@ bench() {
   shift 2
   if [[ $dry == 1 ]]; then
     echo "+ $* > $results/$name.json"
+    check_options "$@"
     return 0
   fi
   if run "$limit" "$@" > "$results/$name.json" && "$py" -c "import json,sys; json.load(open(sys.argv[1]))" "$results/$name.json"; then
@@ -116,20 +144,28 @@ echo "$(date -u '+%F %H:%M:%S UTC'), $(uname -n), $(nproc) cores; log $log"
 # --- 1. preflight -----------------------------------------------------------------------------
 step "preflight"
 arch=""
+kernels=ON
+have_torch=1
+driver_cuda=""  # the newest CUDA the driver runs ("12.4"), from nvidia-smi's banner
 if command -v nvidia-smi > /dev/null; then
-  nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
-  arch=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2> /dev/null | head -1 | tr -d '. ')
+  timeout 30 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+  arch=$(timeout 30 nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2> /dev/null | head -1 | tr -d '. ')
+  driver_cuda=$(timeout 30 nvidia-smi 2> /dev/null | sed -n 's/.*CUDA Version: *\([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -1)
 elif [[ $dry != 1 ]]; then
   die "nvidia-smi not found: no NVIDIA driver on this machine"
 fi
 [[ $arch =~ ^[0-9]+$ ]] || arch="80;90"  # the project's default architectures
 
 command -v "$py" > /dev/null || die "$py not found (PYTHON=...): it provides the CUDA LibTorch"
-torch_info=$("$py" -c 'import torch, json
+torch_info=$(timeout 120 "$py" -c 'import torch, json
 print(json.dumps({"version": torch.__version__, "cuda": torch.version.cuda, "available": torch.cuda.is_available(),
                   "prefix": torch.utils.cmake_prefix_path, "cxx11_abi": bool(torch._C._GLIBCXX_USE_CXX11_ABI),
-                  "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""}))' 2>&1) ||
-  die "$py cannot import torch: $torch_info"
+                  "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else ""}))' 2>&1) || {
+  [[ $dry == 1 ]] || die "$py cannot import torch: $torch_info"
+  loud "$py cannot import torch (dry run goes on; PYTHON=... names another): $(tail -1 <<< "$torch_info")"
+  have_torch=0
+  torch_info='{"version": "none", "cuda": "None", "available": false, "prefix": "", "cxx11_abi": true, "gpu": ""}'
+}
 echo "torch: $torch_info"
 tj() { "$py" -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$torch_info" "$1"; }
 torch_prefix=$(tj prefix)
@@ -143,7 +179,7 @@ if [[ $(tj available) != True ]]; then
     die "torch $torch_version sees no GPU (torch.cuda.is_available() is False; check the driver, CUDA_VISIBLE_DEVICES)"
 fi
 # FlashAttention-style SDPA for the PyTorch peers where DepthScope uses it too (LibTorch >= 2.1).
-sdpa=$("$py" -c 'import torch; v=tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]); print("--sdpa" if v >= (2, 1) else "")')
+sdpa=$(timeout 120 "$py" -c 'import torch; v=tuple(int(x) for x in torch.__version__.split("+")[0].split(".")[:2]); print("--sdpa" if v >= (2, 1) else "")' 2> /dev/null)
 
 command -v cmake > /dev/null || die "cmake not found (Debian: cmake)"
 echo "cmake: $(cmake --version | head -1)"
@@ -157,7 +193,16 @@ if [[ -z $nvcc ]]; then
   [[ $dry == 1 ]] && loud "nvcc not found (dry run goes on)" ||
     die "nvcc not found (PATH or /usr/local/cuda/bin): the CUDA kernels and a CUDA LibTorch's CMake config need the CUDA toolkit"
 else
-  echo "nvcc: $nvcc ($("$nvcc" --version | tail -1))"
+  nvcc_cuda=$("$nvcc" --version | sed -n 's/.*release \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -1)
+  echo "nvcc: $nvcc ($("$nvcc" --version | tail -1)); the driver runs CUDA ${driver_cuda:-?}; torch was built for CUDA $(tj cuda)"
+  # The kernels link nvcc's CUDA runtime statically: a runtime of a newer major version than the
+  # driver's fails at the first launch ("driver version is insufficient"), and every statistic and
+  # training step with it. Then the check goes on without DepthScope's kernels (ATen everywhere).
+  if [[ -n $driver_cuda && -n $nvcc_cuda ]] && ((${nvcc_cuda%%.*} > ${driver_cuda%%.*})); then
+    loud "nvcc $nvcc_cuda is newer than the driver's CUDA $driver_cuda: DepthScope's CUDA kernels are NOT built (-DDEPTHSCOPE_CUDA=OFF); install a CUDA $driver_cuda toolkit (or PATH=...) to check them"
+    failures+=("CUDA kernels not built: nvcc $nvcc_cuda is newer than the driver's CUDA $driver_cuda")
+    kernels=OFF
+  fi
 fi
 
 # The libraries DepthScope links (no network here: a missing one is installed by hand).
@@ -177,17 +222,34 @@ tests=ON
 have_gtest_lib() { for g in '/usr/lib/*/libgtest.*' '/usr/lib/libgtest.*' '/usr/local/lib/libgtest.*' '/usr/local/lib/*/libgtest.*'; do compgen -G "$g" > /dev/null && return 0; done; return 1; }
 if ! have_header gtest/gtest.h || ! have_gtest_lib; then
   tests=OFF
+  failures+=("the gpu tests were not built: GoogleTest is not installed (libgtest-dev)")
   loud "GoogleTest is not installed (libgtest-dev): the gpu tests are NOT built and ctest is skipped; the benchmarks still run"
 elif [[ $(tj cxx11_abi) == False ]]; then
   echo "note: this torch uses the pre-C++11 string ABI and the system GTest the new one; if the gpu tests fail to link, the benchmarks still run"
 fi
 
+# The reference data of the parity tests (run.c's logits, stories260K): ../shared beside the
+# checkout, or a shared/ inside it (what travels to a GPU machine with the repository).
+shared_data=${DEPTHSCOPE_CHECK_SHARED_DATA:-}
+if [[ -z $shared_data ]]; then
+  shared_data=$root/../shared/data
+  [[ -d $shared_data ]] || shared_data=$root/shared/data
+fi
+[[ $shared_data == /* ]] || shared_data=$root/$shared_data
+if [[ -f $shared_data/llama2c/stories260K.bin ]]; then
+  echo "reference data: $shared_data"
+else
+  loud "no reference data at $shared_data (llama2c/stories260K.*): the device parity tests will SKIP (DEPTHSCOPE_CHECK_SHARED_DATA=DIR)"
+fi
+
 # --- 2. configure and build ---------------------------------------------------------------------
-step "configure $build (LibTorch $torch_version from $torch_prefix, CUDA arch $arch, $generator)"
-cuda_args=(-DDEPTHSCOPE_CUDA=ON "-DCMAKE_CUDA_ARCHITECTURES=$arch")
+step "configure $build (LibTorch $torch_version from $torch_prefix, CUDA arch $arch, kernels $kernels, $generator)"
+cuda_args=("-DDEPTHSCOPE_CUDA=$kernels" "-DCMAKE_CUDA_ARCHITECTURES=$arch")
+# (also without the kernels: a CUDA LibTorch's own CMake config may enable CUDA itself)
 [[ -n $nvcc ]] && cuda_args+=("-DCMAKE_CUDA_COMPILER=$nvcc")
 run 240 cmake -S "$root" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE=Release \
   "-DCMAKE_PREFIX_PATH=$torch_prefix" -DDEPTHSCOPE_GUI=OFF "-DDEPTHSCOPE_TESTS=$tests" "${cuda_args[@]}" \
+  "-DDEPTHSCOPE_SHARED_DATA=$shared_data" \
   > "$results/configure.txt" 2>&1 ||
   { tail -40 "$results/configure.txt"; die "cmake configure failed (whole output: $results/configure.txt)"; }
 [[ $dry == 1 ]] || grep -E "DepthScope:|Torch|CUDA" "$results/configure.txt" | head -10
@@ -230,25 +292,9 @@ else
 fi
 
 # --- 4. benchmarks -----------------------------------------------------------------------------
-# In a dry run: every option the benchmarks pass must exist (the CLI's --help and the peers').
-if [[ $dry == 1 ]]; then
-  step "dry run: the benchmark options exist"
-  for c in bench-kernels bench-forward bench-train; do
-    "$cli" "$c" --help > "$results/help-$c.txt" 2>&1 || die "$cli has no $c command"
-  done
-  for opt in bench-kernels:--device bench-kernels:--dtype bench-kernels:--rows bench-kernels:--d bench-kernels:--json \
-    bench-forward:--device bench-forward:--mode bench-forward:--ctx bench-forward:--batch bench-forward:--kv-heads \
-    bench-train:--preset bench-train:--device bench-train:--dtype bench-train:--seq bench-train:--batch \
-    bench-train:--warmup-steps bench-train:--json; do
-    grep -q -- "${opt#*:}" "$results/help-${opt%%:*}.txt" || die "$cli ${opt%%:*} has no ${opt#*:}"
-  done
-  for s in forward_baseline train_baseline; do
-    "$py" "$root/tools/bench/$s.py" --help > "$results/help-$s.txt" 2>&1 || die "tools/bench/$s.py --help failed"
-    for opt in --device --sdpa; do grep -q -- "$opt" "$results/help-$s.txt" || die "tools/bench/$s.py has no $opt"; done
-  done
-  grep -q -- "--dtype" "$results/help-train_baseline.txt" || die "tools/bench/train_baseline.py has no --dtype"
-  echo "every option exists"
-fi
+# In a dry run each benchmark's options are checked against its --help (check_options); the
+# peers' --sdpa too, which a dry run on an old torch would leave out.
+[[ $dry == 1 && -z $sdpa ]] && sdpa=--sdpa
 
 shape130=(--layers 12 --hidden 768 --ffn 2048 --heads 12 --vocab 32000)  # LLaMA-130M (llama-130m preset)
 step "statistics kernel bandwidth (fused token statistics vs ATen ops)"
