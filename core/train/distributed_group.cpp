@@ -1,6 +1,7 @@
 #include "core/train/distributed_group.h"
 
 #include <ATen/ATen.h>
+#include <torch/version.h>
 
 #include <condition_variable>
 #include <mutex>
@@ -46,7 +47,23 @@ bool loopback(const std::string& addr) { return addr == "localhost" || addr.rfin
 
 struct DistGroup::Impl {
   c10::intrusive_ptr<c10d::TCPStore> store;
+#if TORCH_VERSION_MAJOR >= 2
+  // LibTorch 2.x: ProcessGroupGloo and ProcessGroupNCCL are c10d::Backends (no longer
+  // ProcessGroups), with the same collectives. (Compiled against 1.13 only; 2.x untested.)
+  c10::intrusive_ptr<c10d::Backend> pg;
+#else
   c10::intrusive_ptr<c10d::ProcessGroup> pg;
+#endif
+  // NCCL reduces CUDA tensors only: a CPU tensor (the loss and stop flag, validation sums,
+  // hashes, counts) goes through a copy on this rank's GPU. CPU: Gloo, no copies.
+  at::Device nccl_device{at::kCPU};
+  at::Tensor on_backend_device(const at::Tensor& t) const {
+    return nccl_device.is_cuda() && !t.is_cuda() ? t.to(nccl_device) : t;
+  }
+  // After the collective: the result back into a tensor that went through a copy.
+  static void copy_back(at::Tensor& t, const at::Tensor& used) {
+    if (!used.is_same(t)) t.copy_(used);
+  }
   // A counter each rank raises every 500 ms from its own thread: a rank that hangs as a
   // whole (stopped, swapping, a stuck machine) stops raising it.
   std::thread alive;
@@ -100,6 +117,7 @@ DistGroup::DistGroup(const DistEnv& env, const std::string& backend) : impl_(std
       auto o = c10d::ProcessGroupNCCL::Options::create();
       o->timeout = ms(env.timeout_s);
       impl_->pg = c10::make_intrusive<c10d::ProcessGroupNCCL>(impl_->store, env.rank, env.world, o);
+      impl_->nccl_device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(env.local_rank));
 #else
       throw UsageError("this build has no NCCL (its LibTorch has no ProcessGroupNCCL); use --dist-backend gloo");
 #endif
@@ -150,17 +168,18 @@ std::string DistGroup::fetch(const std::string& key, double timeout_s) {
 
 void DistGroup::all_reduce_sum(std::vector<at::Tensor>& tensors, const std::string& what) {
   for (at::Tensor& t : tensors) {
-    std::vector<at::Tensor> one{t};
+    std::vector<at::Tensor> one{impl_->on_backend_device(t)};
     try {
       impl_->pg->allreduce(one)->wait();
     } catch (const std::exception& e) {
       fail(what, e);
     }
+    impl_->copy_back(t, one[0]);
   }
 }
 
 void DistGroup::all_reduce_min(at::Tensor& t, const std::string& what) {
-  std::vector<at::Tensor> one{t};
+  std::vector<at::Tensor> one{impl_->on_backend_device(t)};
   c10d::AllreduceOptions o;
   o.reduceOp = c10d::ReduceOp::MIN;
   try {
@@ -168,10 +187,11 @@ void DistGroup::all_reduce_min(at::Tensor& t, const std::string& what) {
   } catch (const std::exception& e) {
     fail(what, e);
   }
+  impl_->copy_back(t, one[0]);
 }
 
 void DistGroup::all_reduce_max(at::Tensor& t, const std::string& what) {
-  std::vector<at::Tensor> one{t};
+  std::vector<at::Tensor> one{impl_->on_backend_device(t)};
   c10d::AllreduceOptions o;
   o.reduceOp = c10d::ReduceOp::MAX;
   try {
@@ -179,18 +199,20 @@ void DistGroup::all_reduce_max(at::Tensor& t, const std::string& what) {
   } catch (const std::exception& e) {
     fail(what, e);
   }
+  impl_->copy_back(t, one[0]);
 }
 
 void DistGroup::broadcast(std::vector<at::Tensor>& tensors, int root, const std::string& what) {
   c10d::BroadcastOptions o;
   o.rootRank = root;
   for (at::Tensor& t : tensors) {
-    std::vector<at::Tensor> one{t};
+    std::vector<at::Tensor> one{impl_->on_backend_device(t)};
     try {
       impl_->pg->broadcast(one, o)->wait();
     } catch (const std::exception& e) {
       fail(what, e);
     }
+    impl_->copy_back(t, one[0]);
   }
 }
 
@@ -206,7 +228,7 @@ void DistGroup::barrier(const std::string& what, double timeout_s) {
 
 std::shared_ptr<DistGroup::Pending> DistGroup::all_reduce_sum_async(at::Tensor& t) {
   auto p = std::make_shared<Pending>();
-  p->tensors = {t};
+  p->tensors = {t};  // the gradient buckets: on the weights' device already
   try {
     p->work = impl_->pg->allreduce(p->tensors);
   } catch (const std::exception& e) {
