@@ -220,12 +220,15 @@ fi
 ((${#missing[@]} == 0)) || die "missing build dependencies: ${missing[*]} (Debian package names; apt-get install them)"
 tests=ON
 have_gtest_lib() { for g in '/usr/lib/*/libgtest.*' '/usr/lib/libgtest.*' '/usr/local/lib/libgtest.*' '/usr/local/lib/*/libgtest.*'; do compgen -G "$g" > /dev/null && return 0; done; return 1; }
-if ! have_header gtest/gtest.h || ! have_gtest_lib; then
+if [[ $(tj cxx11_abi) == False && -f /usr/src/googletest/CMakeLists.txt ]]; then
+  # tests/CMakeLists.txt builds GoogleTest from these sources with torch's ABI.
+  echo "torch uses the pre-C++11 string ABI: GoogleTest is built from /usr/src/googletest with it"
+elif ! have_header gtest/gtest.h || ! have_gtest_lib; then
   tests=OFF
   failures+=("the gpu tests were not built: GoogleTest is not installed (libgtest-dev)")
   loud "GoogleTest is not installed (libgtest-dev): the gpu tests are NOT built and ctest is skipped; the benchmarks still run"
 elif [[ $(tj cxx11_abi) == False ]]; then
-  echo "note: this torch uses the pre-C++11 string ABI and the system GTest the new one; if the gpu tests fail to link, the benchmarks still run"
+  loud "this torch uses the pre-C++11 string ABI, the system GTest the new one, and there are no GoogleTest sources (/usr/src/googletest, Debian: googletest): the gpu tests will not link; the benchmarks still run"
 fi
 
 # The reference data of the parity tests (run.c's logits, stories260K): ../shared beside the
