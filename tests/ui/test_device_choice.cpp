@@ -19,7 +19,9 @@
 
 #include "core/runtime/device_choice.h"
 #include "core/runtime/threads.h"
+#include "ui/compare/compare_panel.h"
 #include "ui/glance/depth_glance_panel.h"
+#include "ui/shared/chart.h"
 #include "ui/shared/device_options.h"
 #include "ui/shared/device_selector.h"
 #include "ui/shared/log_panel.h"
@@ -205,6 +207,32 @@ class TestDeviceChoice : public QObject {
     QVERIFY(window.findChild<QMessageBox*>("device_error"));
     QCOMPARE(window.device_box()->device(), ComputeDevice{});
     QCOMPARE(window.session_device(), ComputeDevice{});
+  }
+
+  // A checkpoint added to Compare on the fake GPU: core's refusal once, then analysed on the CPU.
+  void fake_gpu_compare_falls_back_to_cpu() {
+    DS_QREQUIRE_SHARED("llama2c/stories260K.bin");
+    qputenv(kFakeGpusVariable, kFakeGpu);
+    MainWindow window(false);
+    window.show();
+    QVERIFY(window.device_box()->select(cuda0()));
+    ComparePanel* compare = window.compare();
+    QCOMPARE(compare->device(), cuda0());
+    compare->set_evaluation(512, 64);
+    QVERIFY(compare->add_checkpoint(stories()));
+    QTRY_VERIFY_WITH_TIMEOUT(window.findChild<QMessageBox*>("device_error"), 60000);
+    auto* box = window.findChild<QMessageBox*>("device_error");
+    QVERIFY2(box->informativeText().contains(cuda_reason()), qPrintable(box->informativeText()));
+    QVERIFY2(box->text().startsWith("Compare cannot run on cuda:0"), qPrintable(box->text()));
+    QCOMPARE(compare->device(), ComputeDevice{});
+    // Listed again and analysed on the CPU: every layer of the 5-layer model.
+    const auto layers_drawn = [compare] {
+      const QList<Chart*> charts = compare->checkpoint_variance_charts();
+      return charts.size() == 1 && charts.front()->graphCount() > 0 ? charts.front()->graph(0)->dataCount() : -1;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(layers_drawn() == 5 && !compare->busy(), 240000);
+    QCOMPARE(compare->checkpoints().size(), 1);
+    QCOMPARE(window.findChildren<QMessageBox*>("device_error").size(), 1);
   }
 
   // Depth at a glance on the fake GPU: core's refusal, then the same curves on the CPU.

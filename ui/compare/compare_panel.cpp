@@ -1009,7 +1009,8 @@ bool ComparePanel::add_checkpoint(const QString& path) {
   rebuild_table();
   update_visibility();
   update_status();
-  emit log(QString("Compare: analysing %1").arg(p));
+  emit log(QString("Compare: analysing %1%2")
+               .arg(p, device_.is_cuda() ? QString(" on %1").arg(QString::fromStdString(device_.name())) : QString()));
   return true;
 }
 
@@ -1064,12 +1065,24 @@ void ComparePanel::start_analysis(Item* item) {
     emit log(QString("Compare: %1 %2 in %3 s").arg(item->label, item->status).arg(seconds, 0, 'f', 2));
     analysis_ended(item);
   });
-  connect(runner, &TaskRunner::failed, this, [this, item](int, const QString& message) {
+  const ComputeDevice device = device_;
+  connect(runner, &TaskRunner::failed, this, [this, item, device](int, const QString& message) {
     item->status = "failed";
     item->error = message;
     if (jobs_) jobs_->end(item->job, "failed: " + message);
     emit log(QString("Compare: could not analyse %1: %2").arg(item->path, message));
     analysis_ended(item);
+    if (device.is_cuda() && !device_unavailable_reason(device).empty()) {
+      emit device_refused(message);
+      // Analysed again once the device is one this process can use (the runner is deleted
+      // outside its own signal).
+      if (device_unavailable_reason(device_).empty())
+        QTimer::singleShot(0, this, [this, path = item->path] {
+          if (!find_checkpoint(path)) return;
+          remove_checkpoint(path);
+          add_checkpoint(path);
+        });
+    }
   });
 
   const std::string path = item->path.toStdString();
@@ -1078,7 +1091,7 @@ void ComparePanel::start_analysis(Item* item) {
   ComparePanel* self = this;  // closures run on the GUI thread, from this item's runner
   item->status = "loading";
   const int task = runner->start([=](const TaskContext& ctx) {
-    const auto session = ModelSession::open(path, ctx.phase(0.0, 0.1, "loading"));
+    const auto session = ModelSession::open(path, ctx.phase(0.0, 0.1, "loading"), device);
     const ModelConfig config = session->config();
     const int L = static_cast<int>(config.num_layers);
     ctx.deliver([self, item, L, scheme = config.norm_scheme] {

@@ -27,6 +27,7 @@
 #include <QVector>
 #include <QWidget>
 
+#include "core/runtime/device_choice.h"
 #include "ui/shared/csv_table.h"
 
 class QCheckBox;
@@ -84,6 +85,12 @@ class ComparePanel : public QWidget {
   // the window length (clamped to each model's context). Applies to checkpoints added later.
   void set_evaluation(int tokens, int n_ctx);
   void set_evaluation_text(const QString& path);
+  // Where checkpoints added later are opened and analysed (the status bar's Device box).
+  // A device core refuses fails the analysis with its reason and emits device_refused; when
+  // the device has been set to cpu by then (the main window's fallback), the checkpoint is
+  // analysed again on the CPU.
+  void set_device(const ComputeDevice& device) { device_ = device; }
+  const ComputeDevice& device() const { return device_; }
 
   // Reading run data or analysing a checkpoint.
   bool busy() const;
@@ -140,6 +147,8 @@ class ComparePanel : public QWidget {
   // Nothing is being read or computed any more.
   void idle();
   void log(const QString& message);
+  // Core refused the device a checkpoint was to be analysed on (message: its reason).
+  void device_refused(const QString& message);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -185,6 +194,7 @@ class ComparePanel : public QWidget {
   int eval_tokens_ = 4096;
   int eval_n_ctx_ = 256;
   QString eval_text_;
+  ComputeDevice device_;
   bool linking_ = false;
   bool updating_list_ = false;
   bool exporting_ = false;

@@ -18,7 +18,7 @@ DeviceSelector::DeviceSelector(DeviceOptions options, QWidget* parent)
                    .arg(options_.unavailable));
     return;
   }
-  setToolTip(QString("Device: where checkpoints are opened and the analyses run (Inspect, Depth at a glance). "
+  setToolTip(QString("Device: where checkpoints are opened and the analyses run (Inspect, Compare, Depth at a glance). "
                      "Changing it reopens the open checkpoint there.%1")
                  .arg(options_.fake ? QString(" These GPUs come from %1 (a test hook).").arg(kFakeGpusVariable)
                                     : QString()));

@@ -141,6 +141,8 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   build_status_bar();
 
   connect(depth_glance_, &DepthGlancePanel::log, log_, &LogPanel::append);
+  connect(compare_, &ComparePanel::device_refused, this,
+          [this](const QString& message) { fall_back_to_cpu("Compare", message); });
   connect(depth_glance_, &DepthGlancePanel::failed, this, [this](const QString& message) {
     const ComputeDevice device = depth_glance_->device();
     if (device.is_cuda() && !device_unavailable_reason(device).empty()) {
@@ -341,11 +343,14 @@ void MainWindow::apply_device() {
                              .arg(threads())
                              .arg(QString::fromStdString(blas_name()), cuda_status()));
   depth_glance_->set_device(device);
+  compare_->set_device(device);
 }
 
 void MainWindow::fall_back_to_cpu(const QString& what, const QString& message) {
-  const QString device = device_box_->device_text();
   log_->append_error(message);
+  // Work started on the GPU before an earlier fallback: already on cpu, said once.
+  if (!device_box_->device().is_cuda()) return;
+  const QString device = device_box_->device_text();
   log_->append(QString("%1 on %2 failed; using cpu").arg(what, device));
   show_error(this, "Device unavailable",
              QString("%1 cannot run on %2. DepthScope switched the Device box to cpu and does it there.").arg(what, device),

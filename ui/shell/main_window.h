@@ -89,8 +89,9 @@ class MainWindow : public QMainWindow {
   bool loading() const;
   // The status bar's Device box (ui/shared/device_selector.h): where checkpoints are opened
   // and the analyses run. Disabled on cpu when no GPU exists. Changing it reopens the open
-  // checkpoint on the new device; a device core refuses (its reason in a "device_error"
-  // dialog) falls back to cpu and the work is done there.
+  // checkpoint on the new device (Compare uses it for checkpoints added later; the Tour keeps
+  // its small example models on the CPU); a device core refuses (its reason in a
+  // "device_error" dialog) falls back to cpu and the work is done there.
   DeviceSelector* device_box() const { return device_box_; }
   // The device the open checkpoint was loaded on (cpu before any).
   const ComputeDevice& session_device() const { return session_device_; }
