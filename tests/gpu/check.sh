@@ -202,6 +202,10 @@ else
     loud "nvcc $nvcc_cuda is newer than the driver's CUDA $driver_cuda: DepthScope's CUDA kernels are NOT built (-DDEPTHSCOPE_CUDA=OFF); install a CUDA $driver_cuda toolkit (or PATH=...) to check them"
     failures+=("CUDA kernels not built: nvcc $nvcc_cuda is newer than the driver's CUDA $driver_cuda")
     kernels=OFF
+  elif [[ -n $nvcc_cuda && $(tj cuda) =~ ^[0-9]+\. && ${nvcc_cuda%%.*} != "$(tj cuda | cut -d. -f1)" ]]; then
+    # Two CUDA runtimes of different major versions in one process (the kernels' static one and
+    # torch's): expected to work on a driver that runs both, but never tried.
+    loud "nvcc $nvcc_cuda and torch's CUDA $(tj cuda) differ in major version: if the kernels or torch fail to start on the GPU, use a CUDA $(tj cuda) toolkit"
   fi
 fi
 
