@@ -216,6 +216,7 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   log_->append(QString("DepthScope %1 · %2 threads · %3 · %4")
                    .arg(DEPTHSCOPE_VERSION).arg(threads())
                    .arg(QString::fromStdString(blas_name()), cuda_status()));
+  if (device_box_->device().is_cuda()) log_->append("Device: " + device_box_->device_text());
   resize(1400, 900);
   {
     QSettings settings;
