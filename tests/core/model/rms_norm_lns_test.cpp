@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
+#include <c10/core/InferenceMode.h>
 #include <torch/csrc/autograd/autograd.h>
 
 #include <cmath>
@@ -94,6 +95,27 @@ TEST(RmsNormLns, OnlyTheWantedGradientIsComputed) {
 
 TEST(RmsNormLns, RejectsAWeightOfTheWrongSize) {
   EXPECT_THROW(rms_norm_lns_function(at::randn({2, 8}), at::randn({7}), kEps, 1.0), std::exception);
+}
+
+}  // namespace
+}  // namespace depthscope
+
+namespace depthscope {
+namespace {
+
+// The removal sweep's workers run blocks under c10::InferenceMode (core/analysis/layer_removal.cpp),
+// and on CUDA a Pre-LN block's norm is the autograd Function (on the CPU the composition): the
+// Function must run there, on activations made in inference mode, and give the forward's values.
+TEST(RmsNormLns, FunctionRunsUnderInferenceMode) {
+  at::manual_seed(4);
+  const at::Tensor x0 = at::randn({2, 5, 32}), w = at::randn({32});  // w: a weight made outside
+  at::Tensor y;
+  {
+    c10::InferenceMode inference;
+    const at::Tensor x = x0 * 1.0;  // an inference tensor, as the worker's activations are
+    y = rms_norm_lns_function(x, w, 1e-6, 0.5);
+  }
+  EXPECT_TRUE(at::allclose(y, rms_norm_lns_composition(x0, w, 1e-6, 0.5), 1e-6, 1e-6));
 }
 
 }  // namespace
