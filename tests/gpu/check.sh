@@ -183,6 +183,9 @@ sdpa=$(timeout 120 "$py" -c 'import torch; v=tuple(int(x) for x in torch.__versi
 
 command -v cmake > /dev/null || die "cmake not found (Debian: cmake)"
 echo "cmake: $(cmake --version | head -1)"
+cmake_version=$(cmake --version | sed -n 's/^cmake version \([0-9]*\.[0-9]*\).*/\1/p' | head -1)
+[[ $(printf '%s\n' 3.24 "$cmake_version" | sort -V | head -1) == 3.24 ]] ||
+  die "cmake $cmake_version is older than the 3.24 DepthScope needs (CMakeLists.txt); put a newer cmake first on PATH"
 if command -v ninja > /dev/null; then generator=Ninja; else
   generator="Unix Makefiles"
   echo "ninja not found: building with make"
@@ -258,7 +261,15 @@ run 240 cmake -S "$root" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE=Release 
   "-DCMAKE_PREFIX_PATH=$torch_prefix" -DDEPTHSCOPE_GUI=OFF "-DDEPTHSCOPE_TESTS=$tests" "${cuda_args[@]}" \
   "-DDEPTHSCOPE_SHARED_DATA=$shared_data" \
   > "$results/configure.txt" 2>&1 ||
-  { tail -40 "$results/configure.txt"; die "cmake configure failed (whole output: $results/configure.txt)"; }
+  {
+    tail -40 "$results/configure.txt"
+    # Known failures of a CUDA LibTorch's own CMake config, in words.
+    grep -q "nvToolsExt" "$results/configure.txt" &&
+      echo "hint: this torch's CMake config wants the legacy libnvToolsExt, which CUDA toolkits from 12.9 on no longer ship: use a toolkit of torch's CUDA version ($(tj cuda)) first on PATH"
+    grep -q "uses cuDNN but I cannot find" "$results/configure.txt" &&
+      echo "hint: this torch's CMake config wants cuDNN's headers and library (CUDNN_ROOT=..., or the nvidia-cudnn pip package's include/ and lib/)"
+    die "cmake configure failed (whole output: $results/configure.txt)"
+  }
 [[ $dry == 1 ]] || grep -E "DepthScope:|Torch|CUDA" "$results/configure.txt" | head -10
 
 step "build core, kernels and the CLI (-j $(nproc))"
