@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <functional>
 #include <set>
 
 #include "core/error.h"
@@ -121,11 +122,12 @@ TEST(LayerRemoval, BypassingALayerWithZeroOutputProjectionsChangesNothing) {
   EXPECT_TRUE(at::equal(model.forward(t), model.forward(t, nullptr, {3})));
 }
 
-TEST(LayerRemoval, CancelMidSweepThrowsAndTheCallbackSawAPrefix) {
-  const Transformer model = test::small_random_model(5);
+// A sweep whose entry callback asks to cancel once it has seen layer 2: it must throw
+// Cancelled. Returns the layers the callback saw.
+std::vector<std::int64_t> layers_seen_when_cancelled_at_2(const Transformer& model,
+                                                         const std::function<void(const Progress&)>& on_progress) {
   std::atomic<bool> cancel{false};
-  std::vector<Progress> progress;
-  RunControl control([&](const Progress& p) { progress.push_back(p); }, &cancel);
+  RunControl control(on_progress, &cancel);
   std::vector<std::int64_t> seen;
   EXPECT_THROW(layer_removal_sweep(model, test::test_tokens(48), text_options(), control,
                                    [&](const LayerRemovalEntry& e) {
@@ -133,7 +135,14 @@ TEST(LayerRemoval, CancelMidSweepThrowsAndTheCallbackSawAPrefix) {
                                      if (e.layer == 2) cancel = true;
                                    }),
                Cancelled);
-  EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2}));
+  return seen;
+}
+
+TEST(LayerRemoval, CancelMidSweepThrowsAndTheCallbackSawAPrefix) {
+  const Transformer model = test::small_random_model(5);
+  std::vector<Progress> progress;
+  EXPECT_EQ(layers_seen_when_cancelled_at_2(model, [&](const Progress& p) { progress.push_back(p); }),
+            (std::vector<std::int64_t>{1, 2}));
   // Progress: one report per layer pass, total L(L+1)/2, ETA known after the first.
   ASSERT_GE(progress.size(), 5u + 4u + 3u);
   EXPECT_DOUBLE_EQ(progress.front().total, 15.0);
@@ -148,18 +157,8 @@ TEST(LayerRemoval, CancelMidParallelSweepStopsAfterTheCallbackThatAskedForIt) {
   const int saved = at::get_num_threads();
   at::set_num_threads(2);
   const Transformer model = test::small_random_model(5);
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    std::atomic<bool> cancel{false};
-    RunControl control(nullptr, &cancel);
-    std::vector<std::int64_t> seen;
-    EXPECT_THROW(layer_removal_sweep(model, test::test_tokens(48), text_options(), control,
-                                     [&](const LayerRemovalEntry& e) {
-                                       seen.push_back(e.layer);
-                                       if (e.layer == 2) cancel = true;
-                                     }),
-                 Cancelled);
-    EXPECT_EQ(seen, (std::vector<std::int64_t>{1, 2})) << "attempt " << attempt;
-  }
+  for (int attempt = 0; attempt < 20; ++attempt)
+    EXPECT_EQ(layers_seen_when_cancelled_at_2(model, nullptr), (std::vector<std::int64_t>{1, 2})) << "attempt " << attempt;
   at::set_num_threads(saved);
 }
 

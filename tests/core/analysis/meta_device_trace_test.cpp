@@ -22,27 +22,14 @@
 #include "core/model/model_placement.h"
 #include "core/model/transformer.h"
 #include "core/runtime/progress.h"
+#include "tests/core/meta_trace_models.h"
 
 namespace depthscope {
 namespace {
 
-const at::Device kMeta(at::kMeta);
+using test::kMeta;
 
-// A small Llama-style model under LNS (RMSNorm, RoPE, SwiGLU; every kv head its own: no meta
-// repeat_interleave in LibTorch 1.13).
-ModelConfig trace_config() {
-  ModelConfig c;
-  c.vocab_size = 61;
-  c.hidden_size = 32;
-  c.intermediate_size = 48;
-  c.num_layers = 4;
-  c.num_heads = 4;
-  c.num_kv_heads = 4;
-  c.max_position = 64;
-  c.norm_scheme = NormScheme::lns;
-  c.tie_word_embeddings = false;
-  return c;
-}
+ModelConfig trace_config() { return test::meta_trace_config(4); }
 
 // The model on the meta device as --device cuda loads a BF16 checkpoint: matrices BF16,
 // vectors float32.

@@ -8,19 +8,17 @@
 #include "core/model/compute_weights.h"
 #include "core/model/model_placement.h"
 #include "core/model/transformer.h"
+#include "tests/core/meta_trace_models.h"
 
 namespace depthscope {
 namespace {
 
+// Pre-LN, two kv heads, tied head.
 ModelConfig tied_config() {
-  ModelConfig c;
-  c.vocab_size = 61;
-  c.hidden_size = 32;
-  c.intermediate_size = 48;
-  c.num_layers = 3;
-  c.num_heads = 4;
+  ModelConfig c = test::meta_trace_config(3);
   c.num_kv_heads = 2;
   c.max_position = 32;
+  c.norm_scheme = NormScheme::pre;
   c.tie_word_embeddings = true;
   return c;
 }

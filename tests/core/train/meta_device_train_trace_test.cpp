@@ -15,25 +15,14 @@
 #include "core/train/autocast_region.h"
 #include "core/train/next_token_loss.h"
 #include "core/train/train_step.h"
+#include "tests/core/meta_trace_models.h"
 
 namespace depthscope {
 namespace {
 
-const at::Device kMeta(at::kMeta);
+using test::kMeta;
 
-ModelConfig trace_config() {
-  ModelConfig c;
-  c.vocab_size = 61;
-  c.hidden_size = 32;
-  c.intermediate_size = 48;
-  c.num_layers = 3;
-  c.num_heads = 4;
-  c.num_kv_heads = 4;  // (no meta repeat_interleave in LibTorch 1.13)
-  c.max_position = 64;
-  c.norm_scheme = NormScheme::lns;
-  c.tie_word_embeddings = false;
-  return c;
-}
+ModelConfig trace_config() { return test::meta_trace_config(3); }
 
 TEST(MetaDeviceTrainTrace, ForwardBackwardAndAdamStayOnTheModelsDevice) {
   const ModelConfig c = trace_config();
