@@ -6,8 +6,9 @@
 # the whole script ends in time even when a step hangs (a step with no time left is skipped and
 # counted as failed).
 #   1. preflight: GPU, python3 torch with CUDA, cmake, ninja (else make), nvcc, the libraries
-#      DepthScope needs (a missing one stops here, named with its Debian package); GTest absent:
-#      the tests are not built (loud message) and the benchmarks still run
+#      DepthScope needs, from the system or staged by tests/gpu/stage.sh in <repo>/.gpu-deps (a
+#      missing one stops here, named with its Debian package); GTest absent (neither installed
+#      nor staged as sources): the tests are not built (loud message) and the benchmarks still run
 #   2. configure build-gpu/ against torch.utils.cmake_prefix_path, -DDEPTHSCOPE_GUI=OFF
 #      -DDEPTHSCOPE_CUDA=ON, the GPU's own architecture; build core, kernels, the CLI, gpu tests
 #   3. ctest -L gpu (every GPU-vs-CPU parity test)
@@ -25,7 +26,10 @@
 #          DEPTHSCOPE_CHECK_SUMMARY=1    only the summary of an earlier run's JSON (in $OUT/gpu-check)
 #          DEPTHSCOPE_CHECK_BUDGET=S     seconds for the whole check (default 450)
 #          DEPTHSCOPE_CHECK_SHARED_DATA=DIR  the reference data of the parity tests (default
-#                                        <repo>/../shared/data, else <repo>/shared/data; without it they skip)
+#                                        <repo>/../shared/data, else <repo>/shared/data, which
+#                                        tests/gpu/stage.sh fills; without it they skip)
+#          DEPTHSCOPE_CHECK_DEPS=DIR     build dependencies staged by tests/gpu/stage.sh (default
+#                                        <repo>/.gpu-deps when it is there; "none": the system's only)
 #          DEPTHSCOPE_CHECK_TRAIN_BATCH=32, DEPTHSCOPE_CHECK_FORWARD_BATCH=16, PYTHON=python3
 set -uo pipefail
 
@@ -212,22 +216,40 @@ else
   fi
 fi
 
-# The libraries DepthScope links (no network here: a missing one is installed by hand).
+# The libraries DepthScope links (no network here: a missing one is installed by hand, or staged
+# on a Debian 12 machine by tests/gpu/stage.sh into .gpu-deps, which travels with the checkout).
+deps=${DEPTHSCOPE_CHECK_DEPS:-$root/.gpu-deps}
+[[ $deps == none || $deps == /* ]] || deps=$root/$deps
+if [[ $deps != none && -f $deps/depthscope-deps.txt ]]; then
+  echo "staged dependencies: $deps (tests/gpu/stage.sh; CMake finds them first, pkg-config unused, GoogleTest from its sources there):"
+  sed -n '2,$s/^/  /p' "$deps/depthscope-deps.txt"
+  deps_args=("-DDEPTHSCOPE_DEPS_DIR=$deps")
+else
+  [[ -n ${DEPTHSCOPE_CHECK_DEPS:-} && $deps != none ]] && die "DEPTHSCOPE_CHECK_DEPS=$deps is not a folder made by tests/gpu/stage.sh (no depthscope-deps.txt)"
+  echo "staged dependencies: none (the system's packages; tests/gpu/stage.sh stages them where they are missing)"
+  deps=""
+  deps_args=()
+fi
 missing=()
-have_header() { for d in /usr/include /usr/local/include; do [[ -e $d/$1 ]] && return 0; done; return 1; }
+header_dirs=(/usr/include /usr/local/include)
+lib_globs=('/usr/lib/*/lib' '/usr/lib/lib' '/usr/local/lib/*/lib' '/usr/local/lib/lib')
+[[ -n $deps ]] && header_dirs=("$deps/include" "${header_dirs[@]}") && lib_globs=("$deps/lib/lib" "${lib_globs[@]}")
+have_header() { for d in "${header_dirs[@]}"; do [[ -e $d/$1 ]] && return 0; done; return 1; }
+have_lib() { for g in "${lib_globs[@]}"; do compgen -G "$g$1.so" > /dev/null && return 0; done; return 1; }
 have_header nlohmann/json.hpp || missing+=("nlohmann-json3-dev")
 have_header CLI/CLI.hpp || missing+=("libcli11-dev")
-have_header sqlite3.h || missing+=("libsqlite3-dev")
-have_header zlib.h || missing+=("zlib1g-dev")
-command -v pkg-config > /dev/null || missing+=("pkg-config")
-if command -v pkg-config > /dev/null; then
-  pkg-config --exists libpcre2-8 || missing+=("libpcre2-dev")
-  pkg-config --exists sentencepiece || missing+=("libsentencepiece-dev")
-fi
-((${#missing[@]} == 0)) || die "missing build dependencies: ${missing[*]} (Debian package names; apt-get install them)"
+{ have_header sqlite3.h && have_lib sqlite3; } || missing+=("libsqlite3-dev")
+{ have_header zlib.h && have_lib z; } || missing+=("zlib1g-dev")
+{ have_header pcre2.h && have_lib pcre2-8; } || missing+=("libpcre2-dev")
+((${#missing[@]} == 0)) || die "missing build dependencies: ${missing[*]} (Debian package names; apt-get install them, or run tests/gpu/stage.sh on a Debian 12 machine and bring .gpu-deps)"
+# Optional: without it the sentencepiece plugin is not built (only .model tokenizers need it).
+{ have_header sentencepiece_processor.h && have_lib sentencepiece; } ||
+  echo "sentencepiece not found (libsentencepiece-dev): the sentencepiece plugin is not built; the check does not need it"
 tests=ON
 have_gtest_lib() { for g in '/usr/lib/*/libgtest.*' '/usr/lib/libgtest.*' '/usr/local/lib/libgtest.*' '/usr/local/lib/*/libgtest.*'; do compgen -G "$g" > /dev/null && return 0; done; return 1; }
-if [[ $(tj cxx11_abi) == False && -f /usr/src/googletest/CMakeLists.txt ]]; then
+if [[ -n $deps && -f $deps/src/googletest/CMakeLists.txt ]]; then
+  echo "GoogleTest: built from the staged sources ($deps/src/googletest) with torch's string ABI"
+elif [[ $(tj cxx11_abi) == False && -f /usr/src/googletest/CMakeLists.txt ]]; then
   # tests/CMakeLists.txt builds GoogleTest from these sources with torch's ABI.
   echo "torch uses the pre-C++11 string ABI: GoogleTest is built from /usr/src/googletest with it"
 elif ! have_header gtest/gtest.h || ! have_gtest_lib; then
@@ -247,7 +269,8 @@ if [[ -z $shared_data ]]; then
 fi
 [[ $shared_data == /* ]] || shared_data=$root/$shared_data
 if [[ -f $shared_data/llama2c/stories260K.bin ]]; then
-  echo "reference data: $shared_data"
+  [[ $shared_data == "$root/shared/data" ]] && echo "reference data: $shared_data (inside the checkout: staged by tests/gpu/stage.sh)" ||
+    echo "reference data: $shared_data"
 else
   loud "no reference data at $shared_data (llama2c/stories260K.*): the device parity tests will SKIP (DEPTHSCOPE_CHECK_SHARED_DATA=DIR)"
 fi
@@ -259,7 +282,7 @@ cuda_args=("-DDEPTHSCOPE_CUDA=$kernels" "-DCMAKE_CUDA_ARCHITECTURES=$arch")
 [[ -n $nvcc ]] && cuda_args+=("-DCMAKE_CUDA_COMPILER=$nvcc")
 run 240 cmake -S "$root" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE=Release \
   "-DCMAKE_PREFIX_PATH=$torch_prefix" -DDEPTHSCOPE_GUI=OFF "-DDEPTHSCOPE_TESTS=$tests" "${cuda_args[@]}" \
-  "-DDEPTHSCOPE_SHARED_DATA=$shared_data" \
+  "-DDEPTHSCOPE_SHARED_DATA=$shared_data" "${deps_args[@]}" \
   > "$results/configure.txt" 2>&1 ||
   {
     tail -40 "$results/configure.txt"
@@ -270,7 +293,7 @@ run 240 cmake -S "$root" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE=Release 
       echo "hint: this torch's CMake config wants cuDNN's headers and library (CUDNN_ROOT=..., or the nvidia-cudnn pip package's include/ and lib/)"
     die "cmake configure failed (whole output: $results/configure.txt)"
   }
-[[ $dry == 1 ]] || grep -E "DepthScope:|Torch|CUDA" "$results/configure.txt" | head -10
+[[ $dry == 1 ]] || grep -E "DepthScope:|Torch|CUDA|GoogleTest|Found|libpcre2|sentencepiece" "$results/configure.txt" | head -20
 
 step "build core, kernels and the CLI (-j $(nproc))"
 run 420 cmake --build "$build" --target depthscope-cli -j "$(nproc)" > "$results/build.txt" 2>&1 ||
