@@ -1,6 +1,7 @@
 // depthscope-cli logits PATH (--text TEXT | --tokens 1,373,...) [--top-k K] [--device D] [--json]
 // The top-k next-token logits at every position of one causal forward.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 

@@ -1,6 +1,7 @@
 #include "core/analysis/layer_removal.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include "core/runtime/parallel.h"
 #include <c10/core/InferenceMode.h>
 

@@ -1,6 +1,7 @@
 #include "core/analysis/multiple_choice.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <nlohmann/json.hpp>
 
 #include <fstream>

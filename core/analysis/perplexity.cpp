@@ -1,6 +1,7 @@
 #include "core/analysis/perplexity.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <string>
 

@@ -1,6 +1,7 @@
 #include "core/analysis/variance_at_init.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <algorithm>

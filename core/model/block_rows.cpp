@@ -1,6 +1,7 @@
 #include "core/model/block_rows.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include "core/runtime/parallel.h"
 
 #include <cmath>

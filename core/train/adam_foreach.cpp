@@ -1,6 +1,7 @@
 #include "core/train/adam_foreach.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include "core/error.h"
 

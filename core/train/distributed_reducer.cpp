@@ -1,6 +1,7 @@
 #include "core/train/distributed_reducer.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <chrono>
 

@@ -1,6 +1,7 @@
 #include "core/train/next_token_loss.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include "core/runtime/parallel.h"
 #include <torch/csrc/autograd/custom_function.h>
 

@@ -1,6 +1,7 @@
 #include "core/train/train_step.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include <cmath>
 #include <mutex>

@@ -1,6 +1,7 @@
 #include "core/train/trainer.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <unistd.h>
 
 #include <chrono>

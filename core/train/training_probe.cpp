@@ -1,6 +1,7 @@
 #include "core/train/training_probe.h"
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 #include "core/analysis/formulas.h"
 

@@ -11,6 +11,7 @@
 // embedding would give it on the device), repeat_interleave (grouped kv heads), where/isinf
 // (per_token_variance), abs and logsumexp; those parts are left out.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include <set>

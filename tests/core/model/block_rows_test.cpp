@@ -1,6 +1,7 @@
 // The forward without gradients (row-chunked kernels, core/model/block_rows.h) against the
 // autograd composition it replaces, for every family and NormScheme, with probes.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <gtest/gtest.h>

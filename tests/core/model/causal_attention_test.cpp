@@ -1,6 +1,7 @@
 // The CPU attention kernel (per-head GEMMs that skip the blocks above the diagonal, its own
 // backward) against the composition of ATen ops it replaces: outputs and gradients.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>

@@ -3,6 +3,7 @@
 // logits), moving keeps dtypes and a tied head tied (to the meta device, which every build
 // has), and the GPU's GEMM rule for F16/BF16 matrices gives what it says.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "core/model/compute_weights.h"

@@ -6,6 +6,7 @@
 // against targets on the device, the backward through every weight, the per-tensor gradient
 // norms, and Adam's update of parameters and moments on the device.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
 
 #include "core/model/model_placement.h"

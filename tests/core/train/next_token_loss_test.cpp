@@ -1,6 +1,7 @@
 // The training loss's two-pass CPU kernel against at::cross_entropy_loss: value and gradient,
 // with and without a response mask.
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
