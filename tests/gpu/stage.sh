@@ -28,7 +28,8 @@ with_spm=${DEPTHSCOPE_STAGE_SENTENCEPIECE:-1}
 
 die() { echo "stage.sh: $*" >&2; exit 1; }
 
-# Both folders are ignored by git (local exclude; also .gitignore's, which lists neither).
+# Both folders are ignored by git: .gitignore lists /.gpu-deps/; both go into .git/info/exclude
+# too, for a checkout whose .gitignore does not.
 exclude=$(git -C "$root" rev-parse --git-path info/exclude)
 [[ $exclude == /* ]] || exclude=$root/$exclude
 mkdir -p "$(dirname "$exclude")"
