@@ -126,7 +126,7 @@ print_summary() {
   tr=$(jget train 'j["tokens_per_s_median"]') trp=$(jget train_peer 'j["tokens_per_s_median"]')
   {
     echo "device: $(jget train 'j["device_name"]'); LibTorch $(jget train 'j["libtorch"]'), eager PyTorch $(jget train_peer 'j["torch"]'); DepthScope $(cd "$root" && git log -1 --format=%h 2>/dev/null)"
-    echo "statistics kernel f32:  $(jget kernels_f32 '"%.0f GB/s" % j["kernel_gb_per_s"]') = $(jget kernels_f32 '"%.1f %%" % (100 * j["kernel_fraction_of_peak"])') of $(jget kernels_f32 '"%.0f GB/s" % j["peak_gb_per_s"]') (target >= 70 %); ATen ops $(jget kernels_f32 '"%.0f GB/s" % j["aten_gb_per_s"]')"
+    echo "statistics kernel f32:  $(jget kernels_f32 '"%.0f GB/s" % j["kernel_gb_per_s"]') = $(jget kernels_f32 '"%.1f %%" % (100 * j["kernel_fraction_of_peak"])') of $(jget kernels_f32 '"%.0f GB/s" % j["peak_gb_per_s"]') (target >= 70 %); through token_stats $(jget kernels_f32 '"%.0f GB/s" % j["wrapper_gb_per_s"]'); ATen ops $(jget kernels_f32 '"%.0f GB/s" % j["aten_gb_per_s"]')"
     echo "statistics kernel bf16: $(jget kernels_bf16 '"%.0f GB/s" % j["kernel_gb_per_s"]') = $(jget kernels_bf16 '"%.1f %%" % (100 * j["kernel_fraction_of_peak"])') of peak"
     echo "statistics overhead:    full statistics vs forward $(jget stats '"%+.1f %%" % (100 * j["overhead_full_vs_forward"]["wall"])'), probe + angular vs blocks $(jget stats '"%+.1f %%" % (100 * j["overhead_probe_angular_vs_blocks"]["wall"])') (target <= 5 %)"
     echo "forward tokens/s f32:   DepthScope $(jget forward '"%.0f" % j["tokens_per_s"]'), eager PyTorch $(jget forward_peer '"%.0f" % j["tokens_per_s"]'): $(ratio "$fw" "$fwp") (target >= 1.0x)"
