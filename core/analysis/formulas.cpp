@@ -61,21 +61,44 @@ double squared_deviations(double sum_sq, double count, double mean) {
 }
 }  // namespace
 
-Moments element_moments(const TokenSums& s) {
-  Moments m;
+MomentSums element_moment_sums(const TokenSums& s) {
+  MomentSums m;
   m.count = static_cast<double>(s.s1.numel()) * static_cast<double>(s.d);
+  m.d = static_cast<double>(s.d);
   if (m.count == 0) return m;
-  const double sum = s.s1.sum().item<double>(), sum_sq = s.s2.sum().item<double>();
+  const at::Tensor sum = s.s1.sum(), sum_sq = s.s2.sum();  // [] float64
+  at::Tensor merged = at::zeros_like(sum);                  // []
+  if (s.variance.defined()) {
+    m.token_variance = true;
+    // The mean as the host divides it (count on the device too: a true division).
+    const at::Tensor mean = sum / at::full({}, m.count, sum.options());  // []
+    merged = s.variance.sum() + (s.s1 / m.d - mean).pow(2).sum();         // []
+  }
+  m.parts = at::stack({sum, sum_sq, merged});  // [3]
+  return m;
+}
+
+Moments MomentSums::moments(const double* read) const {
+  Moments m;
+  m.count = count;
+  if (count == 0) return m;
+  const double sum = read[0], sum_sq = read[1];
   m.mean = sum / m.count;
-  if (s.variance.defined() && !non_finite(sum_sq)) {
+  if (token_variance && !non_finite(sum_sq)) {
     // Chan's merge of the tokens' own moments (d elements each, mean s1/d, variance v):
     // sum (x - mean)^2 = d * (sum_t v_t + sum_t (s1_t/d - mean)^2).
-    const double d = static_cast<double>(s.d);
-    m.m2 = d * (s.variance.sum() + (s.s1 / d - m.mean).pow(2).sum()).item<double>();
+    m.m2 = d * read[2];
     return m;
   }
   m.m2 = squared_deviations(sum_sq, m.count, m.mean);  // sum (x - mean)^2
   return m;
+}
+
+Moments element_moments(const TokenSums& s) {
+  const MomentSums m = element_moment_sums(s);
+  if (m.count == 0) return m.moments(nullptr);
+  const at::Tensor read = m.parts.to(at::kCPU, at::kDouble).contiguous();  // [3] (the one sync)
+  return m.moments(read.data_ptr<double>());
 }
 
 Moments element_moments(const at::Tensor& x) { return element_moments(token_sums(x)); }
@@ -86,8 +109,11 @@ at::Tensor per_token_variance(const TokenSums& s) {
   at::Tensor v = s.s2 / d - (s.s1 / d).pow(2);  // E[x^2] - E[x]^2 per token  [...]
   // Same rule as squared_deviations: clamp only rounding below 0 (NaN < 0 is false, so NaN
   // stays), and a token with an infinite element (s2 = +Inf) has variance +Inf, not NaN.
-  v = at::where(v < 0.0, at::zeros_like(v), v);
-  return at::where(s.s2.isinf(), s.s2, v);
+  // (masked_fill rather than where/isinf: the same values, and LibTorch 1.13 has meta kernels
+  // for these, so the statistics' per-window loop can be traced on the meta device. s2 is a sum
+  // of squares: its only infinity is +Inf.)
+  v = v.masked_fill(v < 0.0, 0.0);
+  return v.masked_fill(s.s2 == std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity());
 }
 
 at::Tensor per_token_variance(const at::Tensor& x) { return per_token_variance(token_sums(x)); }

@@ -47,6 +47,21 @@ TokenSums token_sums(const at::Tensor& x);
 Moments element_moments(const at::Tensor& x);
 Moments element_moments(const TokenSums& s);
 
+// The sums element_moments(s) reduces the token sums to, left on their device so that the
+// read (one host sync) can wait until many are collected: moments(read) is exactly
+// element_moments(s), bit for bit.
+struct MomentSums {
+  double count = 0;             // elements (numel of s1 times d)
+  double d = 0;                 // hidden size the tokens were summed over
+  bool token_variance = false;  // s.variance was defined: parts[2] is filled
+  // [3] float64 on s1's device: sum x, sum x^2, and (token_variance) the Chan merge of the
+  // tokens' own moments sum_t v_t + sum_t (s1_t/d - mean)^2; undefined when count is 0.
+  at::Tensor parts;
+  // The moments from parts already read to the host (3 doubles; ignored when count is 0).
+  Moments moments(const double* read) const;
+};
+MomentSums element_moment_sums(const TokenSums& s);
+
 // Residual-stream variance, per token: the population variance across the hidden
 // dimension of each token. x [..., d] -> [...] (float64). NaN for a token holding NaN,
 // +Inf for one holding +/-Inf (and no NaN).

@@ -29,6 +29,10 @@ formulas::Moments element_moments(const at::Tensor& x) {
   return formulas::element_moments(token_sums(x));
 }
 
+formulas::MomentSums element_moment_sums(const at::Tensor& x) {
+  return formulas::element_moment_sums(token_sums(x));
+}
+
 at::Tensor token_norm(const at::Tensor& x) {
   if (!kernels_apply(x)) return formulas::token_norm(x);
   return formulas::token_norm(token_sums(x));  // [...]

@@ -14,6 +14,8 @@ formulas::TokenSums token_sums(const at::Tensor& x);
 
 // formulas::element_moments(x): moments of every element.
 formulas::Moments element_moments(const at::Tensor& x);
+// formulas::element_moment_sums of x's token sums: the same, left on x's device (no sync).
+formulas::MomentSums element_moment_sums(const at::Tensor& x);
 
 // formulas::token_norm(x): ||x|| per token, [..., d] -> [...] (float64).
 at::Tensor token_norm(const at::Tensor& x);

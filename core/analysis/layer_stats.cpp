@@ -10,65 +10,16 @@
 #include "core/analysis/eval_engine.h"
 #include "core/analysis/formulas.h"
 #include "core/analysis/fused_formulas.h"
+#include "core/analysis/layer_stats_window.h"
 #include "core/analysis/memory_estimate.h"
 #include "core/analysis/perplexity_set.h"
 #include "core/error.h"
-#include "core/model/probe.h"
 #include "core/model/transformer.h"
 #include "core/runtime/memory.h"
 
 namespace depthscope {
 
 namespace {
-
-using formulas::Moments;
-
-// Sums over tokens of a [B, T] float64 tensor, with the token count.
-struct TokenMean {
-  double sum = 0;
-  double count = 0;
-  void add(const at::Tensor& per_token) {
-    sum += per_token.sum().item<double>();
-    count += static_cast<double>(per_token.numel());
-  }
-  double mean() const { return count > 0 ? sum / count : LayerStats::kNaN; }
-};
-
-// Everything accumulated for one layer over all windows.
-struct LayerAccumulator {
-  Moments input, output, attn_in, mlp_in;
-  TokenMean input_token_var, output_token_var, attn_ratio, mlp_ratio, cosine, lens_nll;
-};
-
-// Reduces the block's internal sites as the forward visits them; nothing is kept but sums
-// (and the resid_mid token norms until the MLP update arrives).
-class StatsProbe : public LayerProbe {
- public:
-  StatsProbe(LayerAccumulator& acc, at::Tensor x_in_norm) : acc_(acc), x_in_norm_(std::move(x_in_norm)) {}
-
-  bool wants(std::int64_t, ProbeSite site) const override {
-    return site == ProbeSite::attn_in || site == ProbeSite::attn_out || site == ProbeSite::resid_mid ||
-           site == ProbeSite::mlp_in || site == ProbeSite::mlp_out;
-  }
-
-  void record(std::int64_t, ProbeSite site, const at::Tensor& x) override {
-    switch (site) {
-      case ProbeSite::attn_in: acc_.attn_in.merge(fused::element_moments(x)); break;
-      case ProbeSite::mlp_in: acc_.mlp_in.merge(fused::element_moments(x)); break;
-      case ProbeSite::attn_out: acc_.attn_ratio.add(formulas::update_ratio_of_norms(fused::token_norm(x), x_in_norm_)); break;
-      case ProbeSite::resid_mid: mid_norm_ = fused::token_norm(x); break;                        // [B, T]
-      case ProbeSite::mlp_out:
-        if (mid_norm_.defined()) acc_.mlp_ratio.add(formulas::update_ratio_of_norms(fused::token_norm(x), mid_norm_));
-        break;
-      default: break;
-    }
-  }
-
- private:
-  LayerAccumulator& acc_;
-  at::Tensor x_in_norm_;  // ||x_l|| per token [B, T]
-  at::Tensor mid_norm_;   // ||h|| per token [B, T]
-};
 
 // Windows of n_ctx tokens; the shorter tail is kept when it has at least 2 tokens.
 std::vector<at::Tensor> stats_windows(const std::vector<std::int64_t>& ids, std::int64_t n_ctx) {
@@ -80,25 +31,6 @@ std::vector<at::Tensor> stats_windows(const std::vector<std::int64_t>& ids, std:
     w.push_back(analysis::token_row(ids, start, len));  // [1, len]
   }
   return w;
-}
-
-
-// The statistics of layer l from its sums over every window.
-LayerStats finish_layer(std::int64_t l, const LayerAccumulator& acc, const LayerStatsOptions& options) {
-  LayerStats s;
-  s.layer = l;
-  s.input_variance = acc.input.variance();
-  s.output_variance = acc.output.variance();
-  s.input_token_variance = acc.input_token_var.mean();
-  s.output_token_variance = acc.output_token_var.mean();
-  s.rms = acc.output.rms();
-  s.attn_update_ratio = acc.attn_ratio.mean();
-  s.mlp_update_ratio = acc.mlp_ratio.mean();
-  s.attn_norm_out_variance = acc.attn_in.variance();
-  s.mlp_norm_out_variance = acc.mlp_in.variance();
-  s.block_influence = formulas::block_influence(acc.cosine.mean());
-  if (options.logit_lens) s.logit_lens_loss = acc.lens_nll.mean();
-  return s;
 }
 
 std::int64_t used_tokens(std::int64_t tokens, const LayerStatsOptions& o) {
@@ -176,9 +108,11 @@ LayerStatsResult layer_statistics(const Transformer& model, const std::vector<st
     std::vector<std::vector<at::Tensor>> history;
     std::vector<at::Tensor> x(g1 - g0);
     std::vector<formulas::TokenSums> sums(g1 - g0);  // token sums of x[i], reused as the next layer's input
+    std::vector<at::Tensor> targets(g1 - g0);        // the windows' token ids on the model's device
     for (std::size_t i = 0; i < x.size(); ++i) {
       x[i] = model.embed(windows[g0 + i]);  // [1, T, d]
       sums[i] = fused::token_sums(x[i]);
+      targets[i] = windows[g0 + i].to(model.device());  // [1, T] (one copy per window, not per layer)
     }
     if (options.angular) history.push_back(x);
 
@@ -186,25 +120,8 @@ LayerStatsResult layer_statistics(const Transformer& model, const std::vector<st
       LayerAccumulator& a = acc[static_cast<std::size_t>(l - 1)];
       for (std::size_t i = 0; i < x.size(); ++i) {
         control.check_cancel();
-        const at::Tensor& x_in = x[i];                      // x_l      [1, T, d]
-        const formulas::TokenSums& s_in = sums[i];
-        StatsProbe probe(a, formulas::token_norm(s_in));
-        at::Tensor x_out = model.block(l, x_in, &probe);    // x_{l+1}  [1, T, d]
-        // Sums of x_{l+1} and cos(x_l, x_{l+1}): one fused kernel pass on CUDA tensors.
-        fused::BlockOutputSums out = fused::block_output_sums(x_in, s_in, x_out);
-        formulas::TokenSums& s_out = out.sums;
-        a.input.merge(formulas::element_moments(s_in));
-        a.output.merge(formulas::element_moments(s_out));
-        a.input_token_var.add(formulas::per_token_variance(s_in));    // [1, T]
-        a.output_token_var.add(formulas::per_token_variance(s_out));  // [1, T]
-        a.cosine.add(out.cosine);                                     // [1, T]
-        if (options.logit_lens) {
-          const std::int64_t T = x_out.size(1);
-          const at::Tensor logits = model.head(x_out.slice(1, 0, T - 1));                  // [1, T-1, V]
-          a.lens_nll.add(formulas::next_token_nll(logits, windows[g0 + i], 0, T - 1));    // [1, T-1]
-        }
-        x[i] = x_out;
-        sums[i] = std::move(s_out);
+        // x_l [1, T, d] -> x_{l+1}; sums[i] becomes the token sums of x_{l+1}, the next input's.
+        x[i] = window_through_layer(model, l, x[i], sums[i], targets[i], options.logit_lens, a);
         control.report(static_cast<double>(l - 1) * static_cast<double>(W) + static_cast<double>(g0 + i + 1),
                        units, "layer " + std::to_string(l) + "/" + std::to_string(L));
       }
@@ -213,15 +130,12 @@ LayerStatsResult layer_statistics(const Transformer& model, const std::vector<st
         for (std::int64_t k = 1; k <= l; ++k) {  // d(k, l+1)
           TokenMean& all = angular_all[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)];
           TokenMean& last = angular_last[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)];
-          for (std::size_t i = 0; i < x.size(); ++i) {
-            const at::Tensor d = fused::angular_distance(history[static_cast<std::size_t>(k - 1)][i], x[i]);  // [1, T]
-            all.add(d);
-            last.add(d.select(1, d.size(1) - 1));
-          }
+          for (std::size_t i = 0; i < x.size(); ++i)
+            window_angular_distance(history[static_cast<std::size_t>(k - 1)][i], x[i], all, last);
         }
       }
       if (last_group) {
-        result.layers.push_back(finish_layer(l, a, options));
+        result.layers.push_back(a.finish(l, options.logit_lens));
         LayerStats& s = result.layers.back();
         if (options.angular) {
           result.angular.token_mean.resize(static_cast<std::size_t>(L));

@@ -8,8 +8,9 @@
 // Each trace stops where the real code legitimately reads a number (.item(), .cpu(),
 // data_ptr): meta tensors have none. LibTorch 1.13 also has no meta kernel for
 // index_select (so no embedding: the traces start from the residual stream x_1 as the
-// embedding would give it on the device), repeat_interleave (grouped kv heads), where/isinf
-// (per_token_variance), abs and logsumexp; those parts are left out.
+// embedding would give it on the device), repeat_interleave (grouped kv heads), where/isinf,
+// abs and logsumexp; those parts are left out. (The statistics' whole per-window accumulation,
+// per_token_variance included, is traced in layer_stats_window_meta_test.cpp.)
 #include <ATen/ATen.h>
 #include <ATen/core/grad_mode.h>
 #include <gtest/gtest.h>
