@@ -135,14 +135,23 @@ LayerStatsResult layer_statistics(const Transformer& model, const std::vector<st
         }
       }
       if (last_group) {
-        result.layers.push_back(a.finish(l, options.logit_lens));
+        // Every sum of layer l read with one copy (one sync per layer), then taken in order.
+        HostRead read;
+        a.queue(read, options.logit_lens);
+        if (options.angular)
+          for (std::int64_t k = 1; k <= l; ++k) {
+            angular_all[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)].queue(read);
+            angular_last[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)].queue(read);
+          }
+        read.read();
+        result.layers.push_back(a.finish(l, options.logit_lens, read));
         LayerStats& s = result.layers.back();
         if (options.angular) {
           result.angular.token_mean.resize(static_cast<std::size_t>(L));
           result.angular.last_token.resize(static_cast<std::size_t>(L));
           for (std::int64_t k = 1; k <= l; ++k) {
-            const double dm = angular_all[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)].mean();
-            const double dl = angular_last[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)].mean();
+            const double dm = angular_all[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)].mean(read);
+            const double dl = angular_last[static_cast<std::size_t>(k - 1)][static_cast<std::size_t>(l - 1)].mean(read);
             s.angular_to_output_token_mean.push_back(dm);
             s.angular_to_output_last_token.push_back(dl);
             result.angular.token_mean[static_cast<std::size_t>(k - 1)].push_back(dm);  // column n-1 = l-k

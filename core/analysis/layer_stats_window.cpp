@@ -42,22 +42,37 @@ class StatsProbe : public LayerProbe {
 
 }  // namespace
 
-LayerStats LayerAccumulator::finish(std::int64_t l, bool logit_lens) const {
+void LayerAccumulator::queue(HostRead& r, bool logit_lens) const {
+  for (const DeferredMoments* m : {&input, &output, &attn_in, &mlp_in}) m->queue(r);
+  for (const TokenMean* t : {&input_token_var, &output_token_var, &attn_ratio, &mlp_ratio, &cosine}) t->queue(r);
+  if (logit_lens) lens_nll.queue(r);
+}
+
+LayerStats LayerAccumulator::finish(std::int64_t l, bool logit_lens, HostRead& r) const {
+  // Taken back in queue()'s order.
+  const formulas::Moments in = input.merged(r), out = output.merged(r);
+  const formulas::Moments attn = attn_in.merged(r), mlp = mlp_in.merged(r);
   LayerStats s;
   s.layer = l;
-  const formulas::Moments in = input.merged(), out = output.merged();
   s.input_variance = in.variance();
   s.output_variance = out.variance();
-  s.input_token_variance = input_token_var.mean();
-  s.output_token_variance = output_token_var.mean();
   s.rms = out.rms();
-  s.attn_update_ratio = attn_ratio.mean();
-  s.mlp_update_ratio = mlp_ratio.mean();
-  s.attn_norm_out_variance = attn_in.merged().variance();
-  s.mlp_norm_out_variance = mlp_in.merged().variance();
-  s.block_influence = formulas::block_influence(cosine.mean());
-  if (logit_lens) s.logit_lens_loss = lens_nll.mean();
+  s.attn_norm_out_variance = attn.variance();
+  s.mlp_norm_out_variance = mlp.variance();
+  s.input_token_variance = input_token_var.mean(r);
+  s.output_token_variance = output_token_var.mean(r);
+  s.attn_update_ratio = attn_ratio.mean(r);
+  s.mlp_update_ratio = mlp_ratio.mean(r);
+  s.block_influence = formulas::block_influence(cosine.mean(r));
+  if (logit_lens) s.logit_lens_loss = lens_nll.mean(r);
   return s;
+}
+
+LayerStats LayerAccumulator::finish(std::int64_t l, bool logit_lens) const {
+  HostRead r;
+  queue(r, logit_lens);
+  r.read();
+  return finish(l, logit_lens, r);
 }
 
 at::Tensor window_through_layer(const Transformer& model, std::int64_t l, const at::Tensor& x_in,

@@ -20,8 +20,12 @@ class Transformer;
 struct LayerAccumulator {
   DeferredMoments input, output, attn_in, mlp_in;
   TokenMean input_token_var, output_token_var, attn_ratio, mlp_ratio, cosine, lens_nll;
-  // The statistics of layer l from the sums (reads them: the syncs happen here).
+  // The statistics of layer l from the sums (reads them all with one copy: the sync is here).
   LayerStats finish(std::int64_t l, bool logit_lens) const;
+  // The same through a HostRead shared with other reads: queue(r, ...) before r.read(),
+  // finish(l, ..., r) after, in the same order.
+  void queue(HostRead& r, bool logit_lens) const;
+  LayerStats finish(std::int64_t l, bool logit_lens, HostRead& r) const;
 };
 
 // Layer l on one window: x_out = block(l, x_in) with the block's internal sites reduced as the
