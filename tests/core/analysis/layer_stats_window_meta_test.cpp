@@ -21,14 +21,7 @@ namespace {
 
 using test::kMeta;
 
-// The model on the meta device as --device cuda loads a BF16 checkpoint.
-Transformer meta_model(const ModelConfig& c) {
-  ModelWeights w = Transformer::random(c, 11).weights();
-  for (LayerWeights& lw : w.layers)
-    for (at::Tensor* m : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_gate, &lw.w_up, &lw.w_down}) *m = m->to(at::kBFloat16);
-  w.lm_head = w.lm_head.to(at::kBFloat16);
-  return Transformer(c, weights_on(w, kMeta));
-}
+Transformer meta_model(const ModelConfig& c) { return test::meta_bf16_model(c); }
 
 TEST(LayerStatsWindowMeta, EveryLayerOfAWindowAccumulatesWithoutAHostRead) {
   const ModelConfig c = test::meta_trace_config(4);

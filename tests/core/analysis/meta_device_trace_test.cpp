@@ -33,15 +33,7 @@ using test::kMeta;
 
 ModelConfig trace_config() { return test::meta_trace_config(4); }
 
-// The model on the meta device as --device cuda loads a BF16 checkpoint: matrices BF16,
-// vectors float32.
-Transformer meta_model(const ModelConfig& c) {
-  ModelWeights w = Transformer::random(c, 11).weights();
-  for (LayerWeights& lw : w.layers)
-    for (at::Tensor* m : {&lw.wq, &lw.wk, &lw.wv, &lw.wo, &lw.w_gate, &lw.w_up, &lw.w_down}) *m = m->to(at::kBFloat16);
-  w.lm_head = w.lm_head.to(at::kBFloat16);
-  return Transformer(c, weights_on(w, kMeta));
-}
+Transformer meta_model(const ModelConfig& c) { return test::meta_bf16_model(c); }
 
 // x_1 as the embedding gives it on the model's device: [B, T, d] float32.
 at::Tensor residual_on_meta(std::int64_t B, std::int64_t T, std::int64_t d) {
