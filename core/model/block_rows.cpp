@@ -15,21 +15,25 @@ namespace {
 // Rows per chunk at most: enough for efficient single-threaded GEMMs, small enough that a
 // chunk's [rows, ffn] MLP activations stay in the core's cache.
 constexpr std::int64_t kMaxRows = 256;
-// Below this many rows in all, chunks would each pack the whole weight matrix for a few rows;
-// the rows stay one chunk and OpenBLAS splits each GEMM over the threads.
+// From this many rows on, chunks of at most kMaxRows. Below it the rows are split only to give
+// each tensor thread one chunk of at least kMinChunkRows: each thread then packs the whole
+// weight matrix for its rows, which one fork per stage repays over OpenBLAS's fork and join
+// per GEMM (6 x 256, 1 x 128 tokens: 8,600 -> 11,000 tokens/s at 2 threads).
 constexpr std::int64_t kMinRows = 512;
+constexpr std::int64_t kMinChunkRows = 64;
 
-// Runs f(r0, r1) over row ranges covering [0, N), spread over the tensor threads. The chunks
-// do not depend on the thread count (and a row's numbers not on its chunk), so a removal
-// sweep running its configurations side by side with one thread each gets the numbers of
-// the sequential sweep.
+// Runs f(r0, r1) over row ranges covering [0, N), spread over the tensor threads. A row's
+// numbers do not depend on its chunk, so a removal sweep running its configurations side by
+// side (one thread each, one chunk below kMinRows) gets the numbers of the sequential sweep.
 template <class F>
 void for_row_chunks(std::int64_t N, const F& f) {
-  if (N < kMinRows) {
+  const std::int64_t threads = at::in_parallel_region() ? 1 : at::get_num_threads();
+  const std::int64_t chunks = N >= kMinRows ? (N + kMaxRows - 1) / kMaxRows
+                                            : std::max<std::int64_t>(1, std::min(threads, N / kMinChunkRows));
+  if (chunks == 1) {
     f(0, N);  // one chunk on the calling thread; its ops use every thread
     return;
   }
-  const std::int64_t chunks = (N + kMaxRows - 1) / kMaxRows;
   const std::int64_t size = (N + chunks - 1) / chunks;
   parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
     at::NoGradGuard no_grad;  // grad mode is per thread
