@@ -1,61 +1,28 @@
 #include "kernels/row_stats.h"
 
+#include "kernels/token_stats.h"
+
 #include <cuda_runtime.h>
 
 namespace depthscope::kernels {
 namespace {
 
-constexpr int kThreads = 256;
-
-// Block-wide sum in shared memory; every thread gets the total.
-__device__ float block_sum(float v, float* shared) {
-  const int tid = threadIdx.x;
-  shared[tid] = v;
-  __syncthreads();
-  for (int stride = blockDim.x / 2; stride > 0; stride >>= 1) {
-    if (tid < stride) shared[tid] += shared[tid + stride];
-    __syncthreads();
-  }
-  const float total = shared[0];
-  __syncthreads();
-  return total;
-}
-
-// One block per row. Two passes over the row (mean, then squared deviations) keep the
-// variance accurate when |mean| >> std, as the residual stream of deep models can be.
-__global__ void row_mean_var_kernel(const float* __restrict__ x, long long d,
-                                    float* __restrict__ mean, float* __restrict__ var) {
-  __shared__ float shared[kThreads];
-  const float* row = x + static_cast<long long>(blockIdx.x) * d;
-
-  float sum = 0.f;
-  for (long long i = threadIdx.x; i < d; i += blockDim.x) sum += row[i];
-  const float mu = block_sum(sum, shared) / static_cast<float>(d);
-
-  float sq = 0.f;
-  for (long long i = threadIdx.x; i < d; i += blockDim.x) {
-    const float diff = row[i] - mu;
-    sq += diff * diff;
-  }
-  const float sigma2 = block_sum(sq, shared) / static_cast<float>(d);
-
-  if (threadIdx.x == 0) {
-    mean[blockIdx.x] = mu;
-    var[blockIdx.x] = sigma2;
-  }
-}
-
 std::string error_text(cudaError_t err) { return err == cudaSuccess ? "" : cudaGetErrorString(err); }
 
 }  // namespace
 
+// The mean and variance outputs of the fused token-statistics kernel (token_stats.cu), on the
+// current device.
 std::string row_mean_var_device(const float* x, std::int64_t rows, std::int64_t d, float* mean,
                                 float* var, void* stream) {
   if (rows <= 0 || d <= 0) return "row_mean_var: rows and d must be positive";
-  if (rows > 2147483647LL) return "row_mean_var: too many rows for one launch";
-  row_mean_var_kernel<<<static_cast<unsigned>(rows), kThreads, 0,
-                        static_cast<cudaStream_t>(stream)>>>(x, d, mean, var);
-  return error_text(cudaGetLastError());
+  int device = 0;
+  const std::string err = error_text(cudaGetDevice(&device));
+  if (!err.empty()) return err;
+  TokenStatsOutput out;
+  out.mean = mean;
+  out.variance = var;
+  return token_stats_device(ElementType::f32, x, nullptr, rows, d, out, device, stream);
 }
 
 std::string row_mean_var_host(const float* x, std::int64_t rows, std::int64_t d, float* mean,

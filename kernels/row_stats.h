@@ -15,7 +15,8 @@ int cuda_device_count();
 // Human-readable name and memory of device `index`, e.g. "NVIDIA H100 (79 GiB)".
 std::string cuda_device_description(int index);
 
-// x: device pointer [rows, d]; mean, var: device pointers [rows].
+// x: device pointer [rows, d] on the current device; mean, var: device pointers [rows].
+// The mean and variance outputs of the fused token-statistics kernel (token_stats.h).
 // Variance is the population variance over d (divide by d), as in paper.md.
 // `stream` is a cudaStream_t passed as void* (nullptr = default stream).
 // Returns an empty string on success, else the CUDA error text.
