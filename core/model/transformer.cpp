@@ -150,7 +150,7 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   record(probe, layer, ProbeSite::resid_pre, x);
   // No gradient wanted (analyses, evaluation): the same math in CPU row chunks (block_rows.h).
   // Tensors on a GPU always take the ATen composition below.
-  if (x.device().is_cpu() && use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin);
+  if (use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin);
 
   if (is_post_norm_layer(config_, layer)) {
     // Post-LN: h = LN(a x + Attn(x)), y = LN(a h + FFN(h)); a = 1, or (2N)^(1/4) for DeepNorm.
@@ -194,7 +194,7 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
 at::Tensor Transformer::head(const at::Tensor& x) const {
   // The final norm is never LNS-scaled (paper).
   const ModelWeights& w = weights_;  // CPU: widened to float32 for this call only when F16/BF16
-  if (x.device().is_cpu() && use_row_kernels(x))
+  if (use_row_kernels(x))
     return head_rows(config_, x, float32_weight(w.final_norm_w), float32_weight(w.final_norm_b),
                      float32_weight(w.lm_head));  // [B, T, V]
   return linear_f32(norm(x, compute_weight(w.final_norm_w), compute_weight(w.final_norm_b)),
