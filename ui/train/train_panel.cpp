@@ -26,7 +26,7 @@ namespace depthscope::ui {
 namespace {
 
 const std::string kLoss = "train/loss", kPpl = "val/ppl", kLr = "train/lr", kGrad = "train/grad_norm";
-const char* kNoRuns = "No training runs yet.\nRun ▸ New experiment… (Ctrl+N) sets one up and starts it.";
+const char* kNoRuns = "No training runs yet.\nRun ▸ New experiment… (Ctrl+N)\nsets one up and starts it.";
 
 QString num(double v, int precision = 4) { return QString::number(v, 'g', precision); }
 
