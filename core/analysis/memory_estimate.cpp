@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "core/model/packed_gemm.h"
+#include "core/runtime/memory.h"
+
 namespace depthscope {
 
 namespace {
@@ -25,6 +28,14 @@ std::int64_t widened_weight_bytes(const ModelConfig& c) {
   return (2 * per_layer + V * d + final_norm) * kF32;
 }
 
+std::int64_t packed_weight_copy_bytes(const ModelConfig& c) {
+  if (!packed_gemm_enabled() || model_weight_bytes(c) < c.parameter_count() * kF32) return 0;
+  const std::int64_t d = c.hidden_size, V = c.vocab_size;
+  std::int64_t unpacked = c.tie_word_embeddings ? 0 : V * d;  // the embedding (a tied one is the head)
+  if (c.positions == PositionKind::learned) unpacked += c.max_position * d;
+  return std::min((c.parameter_count() - unpacked) * kF32, physical_memory_bytes() / 4);
+}
+
 std::int64_t window_transient_bytes(const ModelConfig& c, std::int64_t T) {
   const std::int64_t d = c.hidden_size, ff = c.intermediate_size, V = c.vocab_size;
   const std::int64_t H = c.num_heads, KV = c.num_kv_heads, hd = c.resolved_head_dim();
@@ -35,7 +46,8 @@ std::int64_t window_transient_bytes(const ModelConfig& c, std::int64_t T) {
   const std::int64_t mlp = 3 * T * ff * kF32;                            // gate, up, product
   const std::int64_t stats = 3 * T * d * kF64;                           // float64 copies for sums/cosine
   const std::int64_t head = T * V * (kF32 + 2 * kF64);                   // logits, log-softmax in float64
-  return residual + qkv + scores + attn_out + mlp + stats + head + widened_weight_bytes(c);
+  return residual + qkv + scores + attn_out + mlp + stats + head + widened_weight_bytes(c) +
+         packed_weight_copy_bytes(c);
 }
 
 std::int64_t layer_statistics_memory(const ModelConfig& c, std::int64_t tokens, std::int64_t n_ctx,

@@ -22,10 +22,16 @@ std::int64_t model_weight_bytes(const ModelConfig& c);
 // sweep may run two configurations at once: two layers and the head. 0 for float32.
 std::int64_t widened_weight_bytes(const ModelConfig& c);
 
+// The packed copies of a float32 model's block matrices and head that the CPU forward keeps
+// (core/model/packed_gemm.h), at most a quarter of physical memory; 0 when packing is off
+// or the weights are F16/BF16 (widened per use, not packed).
+std::int64_t packed_weight_copy_bytes(const ModelConfig& c);
+
 // One block applied to one window of T tokens, with everything alive at its peak: the
 // norms, q/k/v (and repeated K/V for grouped-query attention), the [H, T, T] scores and
 // their softmax, the MLP widths, the float64 copies the statistics take, the head's
-// [T, V] logits in float32 and float64 (logit lens, scoring), and widened_weight_bytes.
+// [T, V] logits in float32 and float64 (logit lens, scoring), widened_weight_bytes and
+// packed_weight_copy_bytes.
 std::int64_t window_transient_bytes(const ModelConfig& c, std::int64_t T);
 
 // layer_statistics over `tokens` ids in windows of n_ctx, with `group_tokens` of them held

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "core/model/causal_attention.h"
+#include "core/model/packed_gemm.h"
 
 namespace depthscope {
 
@@ -44,8 +45,17 @@ void for_row_chunks(std::int64_t N, const F& f) {
   });
 }
 
-// out = x W^T (+ b): x [n, in], W [out, in] -> out [n, out] (written in place).
-void linear_out(at::Tensor out, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+// out = x W^T (+ b): x [n, in], W [out, in] -> out [n, out] (written in place). With the
+// weight packed (packed_gemm.h): on the calling thread inside a row chunk, else split by
+// columns over the tensor threads.
+void linear_out(at::Tensor out, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
+                const PackedWeight* packed = nullptr) {
+  if (packed != nullptr && x.stride(1) == 1 && out.stride(1) == 1) {
+    const at::Tensor bias = b.defined() ? b.contiguous() : b;
+    packed_linear(x.data_ptr<float>(), x.size(0), x.stride(0), *packed, bias.defined() ? bias.data_ptr<float>() : nullptr,
+                  out.data_ptr<float>(), out.stride(0), at::in_parallel_region() ? 1 : at::get_num_threads());
+    return;
+  }
   if (b.defined())
     at::addmm_out(out, b, x, w.t());
   else
@@ -117,7 +127,7 @@ bool use_row_kernels(const at::Tensor& x) {
 }
 
 at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeights& lw, const at::Tensor& x_in,
-                      LayerProbe* probe, const at::Tensor& cos_in, const at::Tensor& sin_in) {
+                      LayerProbe* probe, const at::Tensor& cos_in, const at::Tensor& sin_in, bool pack_weights) {
   const at::Tensor x = x_in.contiguous();
   const std::int64_t B = x.size(0), T = x.size(1), d = x.size(2), N = B * T;
   const std::int64_t H = c.num_heads, KV = c.num_kv_heads, hd = c.resolved_head_dim();
@@ -130,6 +140,10 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
   const at::Tensor attn_out_norm_w = contiguous_float(lw.attn_out_norm_w);
   const at::Tensor mlp_out_norm_w = contiguous_float(lw.mlp_out_norm_w);
   const auto opt = x.options();
+  // The packed copies of the weights (packed_gemm.h), packed on first use before the stages.
+  auto packed = [&](const at::Tensor& w) { return pack_weights ? cached_packed_weight(w) : nullptr; };
+  const auto pq = packed(lw.wq), pk = packed(lw.wk), pv = packed(lw.wv), po = packed(lw.wo);
+  const auto pg = packed(lw.w_gate), pu = packed(lw.w_up), pd = packed(lw.w_down);
 
   const at::Tensor xf = x.view({N, d});               // [N, d]
   at::Tensor attn_in = post ? xf : at::empty({N, d}, opt);  // Post-LN: the attention reads x itself
@@ -141,9 +155,9 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
   for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
     const at::Tensor in = attn_in.slice(0, r0, r1);  // [n, d]
     if (!post) norm_rows(c, xf.slice(0, r0, r1), in, attn_norm_w, lw.attn_norm_b, s);
-    linear_out(q.slice(0, r0, r1), in, lw.wq, lw.bq);
-    linear_out(k.slice(0, r0, r1), in, lw.wk, lw.bk);
-    linear_out(v.slice(0, r0, r1), in, lw.wv, lw.bv);
+    linear_out(q.slice(0, r0, r1), in, lw.wq, lw.bq, pq.get());
+    linear_out(k.slice(0, r0, r1), in, lw.wk, lw.bk, pk.get());
+    linear_out(v.slice(0, r0, r1), in, lw.wv, lw.bv, pv.get());
     const std::int64_t n = r1 - r0;
     const float eps = static_cast<float>(c.norm_eps);
     if (c.qk_norm) {  // Qwen3: per-head RMSNorm, rows of hd
@@ -160,7 +174,7 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
   record(probe, layer, ProbeSite::attn_in, attn_in.view({B, T, d}));
 
   // B: softmax(q k^T / sqrt(hd) + causal mask) v per (sequence, head), in query blocks.
-  const at::Tensor att = causal_attention(q.view({B, T, H, hd}).transpose(1, 2), k.view({B, T, KV, hd}).transpose(1, 2),
+  const at::Tensor att = causal_attention_inference(q.view({B, T, H, hd}).transpose(1, 2), k.view({B, T, KV, hd}).transpose(1, 2),
                                           v.view({B, T, KV, hd}).transpose(1, 2),
                                           1.0 / std::sqrt(static_cast<double>(hd)))
                              .view({N, H * hd});  // [N, H*hd]
@@ -175,7 +189,7 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
   for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
     at::Tensor xr = xf.slice(0, r0, r1), ar = a.slice(0, r0, r1), hr = h.slice(0, r0, r1);
     at::Tensor ir = mlp_in.slice(0, r0, r1), mr = m.slice(0, r0, r1), yr = y.slice(0, r0, r1);
-    linear_out(ar, att.slice(0, r0, r1), lw.wo, lw.bo);
+    linear_out(ar, att.slice(0, r0, r1), lw.wo, lw.bo, po.get());
     if (attn_out_norm_w.defined()) norm_rows(c, ar, ar, attn_out_norm_w, lw.attn_out_norm_b, 1.0);  // sandwich
     if (lw.attn_scale.defined()) ar.mul_(lw.attn_scale);                                            // layerscale
     if (post) {  // h = LN(a x + Attn(x))
@@ -187,15 +201,15 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
     }
     if (c.gated_mlp) {  // SwiGLU: down(silu(gate x) * up x)
       at::Tensor gate = at::empty({r1 - r0, ff}, opt), up = at::empty({r1 - r0, ff}, opt);  // [n, ff]
-      linear_out(gate, ir, lw.w_gate, at::Tensor());
-      linear_out(up, ir, lw.w_up, lw.b_up);
+      linear_out(gate, ir, lw.w_gate, at::Tensor(), pg.get());
+      linear_out(up, ir, lw.w_up, lw.b_up, pu.get());
       at::silu_(gate).mul_(up);
-      linear_out(mr, gate, lw.w_down, lw.b_down);
+      linear_out(mr, gate, lw.w_down, lw.b_down, pd.get());
     } else {
       at::Tensor hidden = at::empty({r1 - r0, ff}, opt);  // [n, ff]
-      linear_out(hidden, ir, lw.w_up, lw.b_up);
+      linear_out(hidden, ir, lw.w_up, lw.b_up, pu.get());
       if (c.activation == Activation::gelu_new) at::gelu_(hidden, "tanh"); else at::silu_(hidden);
-      linear_out(mr, hidden, lw.w_down, lw.b_down);
+      linear_out(mr, hidden, lw.w_down, lw.b_down, pd.get());
     }
     if (mlp_out_norm_w.defined()) norm_rows(c, mr, mr, mlp_out_norm_w, lw.mlp_out_norm_b, 1.0);
     if (lw.mlp_scale.defined()) mr.mul_(lw.mlp_scale);
@@ -215,7 +229,7 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
 }
 
 at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x_in, const at::Tensor& norm_w, const at::Tensor& norm_b,
-                     const at::Tensor& lm_head) {
+                     const at::Tensor& lm_head, bool pack_weights) {
   const at::Tensor x = x_in.contiguous();
   const std::int64_t B = x.size(0), T = x.size(1), d = x.size(2), N = B * T, V = lm_head.size(0);
   const at::Tensor w = contiguous_float(norm_w);
@@ -225,6 +239,11 @@ at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x_in, const at::Ten
   for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
     norm_rows(c, xf.slice(0, r0, r1), normed.slice(0, r0, r1), w, norm_b, 1.0);
   });
+  const std::shared_ptr<const PackedWeight> packed = pack_weights ? cached_packed_weight(lm_head) : nullptr;
+  if (packed) {  // split by vocabulary columns over the tensor threads
+    linear_out(logits, normed, lm_head, at::Tensor(), packed.get());
+    return logits.view({B, T, V});
+  }
   // The head GEMM split by vocabulary columns: each thread packs only its part of the
   // [V, d] head, and every logit is the same dot product as in one GEMM.
   const std::int64_t parts = std::max<std::int64_t>(1, std::min<std::int64_t>(at::get_num_threads(), V / 1024));

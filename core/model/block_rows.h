@@ -8,6 +8,8 @@
 //   A  rows:          attn_in = norm(x) * s; q, k, v = projections; q/k norm; RoPE
 //   B  (seq, head):   causal attention in query blocks (causal_attention, no [T, T] scores)
 //   C  rows:          o-projection, residual, norm, MLP, residual
+// Weights stored as float32 are packed once for an AVX-512 GEMM kernel (packed_gemm.h), and
+// attention runs fused per query block (causal_attention.cpp), where the CPU has AVX-512.
 // A row chunk runs its GEMMs single-threaded on one core, so there is one fork/join per stage
 // instead of one per ATen op, and the elementwise work (norms, RoPE, SiLU * up, residual adds)
 // is done in place on rows still in cache. Probes see the same full [B, T, d] tensors at the
@@ -27,11 +29,13 @@ bool use_row_kernels(const at::Tensor& x);
 
 // x_l [B, T, d] -> x_{l+1} [B, T, d] for layer l (1-based); lw are float32 weights; cos/sin
 // the RoPE tables [T, hd] (undefined without RoPE). Records every probe site but resid_pre.
+// pack_weights: lw's matrices live on unchanged (not widened for this call), so their packed
+// copies are worth keeping (packed_gemm.h).
 at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeights& lw, const at::Tensor& x,
-                      LayerProbe* probe, const at::Tensor& cos, const at::Tensor& sin);
+                      LayerProbe* probe, const at::Tensor& cos, const at::Tensor& sin, bool pack_weights);
 
 // Final norm then the LM head, row chunks in parallel: [B, T, d] -> [B, T, V].
 at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x, const at::Tensor& norm_w, const at::Tensor& norm_b,
-                     const at::Tensor& lm_head);
+                     const at::Tensor& lm_head, bool pack_weights);
 
 }  // namespace depthscope

@@ -16,6 +16,11 @@ namespace depthscope {
 // Query t attends to keys 0..t. Differentiable in q, k and v.
 at::Tensor causal_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale);
 
+// The inference forward's attention (block_rows.h; no gradient): on a CPU with AVX-512 and
+// float32 inputs one fused pass per (sequence, head) and block of 64 queries, with no ATen op
+// inside (packed_gemm.h's kernel, softmax_rows.h); else causal_attention.
+at::Tensor causal_attention_inference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale);
+
 // The same result from matmul, masked_fill and softmax (any device and dtype).
 at::Tensor causal_attention_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                       double scale);

@@ -9,6 +9,7 @@
 #include "core/model/causal_attention.h"
 #include "core/model/compute_weights.h"
 #include "core/model/fused_attention.h"
+#include "core/model/packed_gemm.h"
 #include "core/model/resident_weights.h"
 #include "core/model/rms_norm_lns.h"
 
@@ -56,6 +57,7 @@ Transformer::Transformer(ModelConfig config, ModelWeights weights)
   config_.validate();
   check_weights(weights_, config_, "model");
   config_.weight_bytes = resident_weight_bytes(weights_);  // F16/BF16 stay 2 bytes; released pages count per layer
+  drop_unused_packed_weights();  // a closed model's packed copies go now, not at the next packing
 }
 
 at::Tensor Transformer::norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const {
@@ -150,7 +152,9 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   record(probe, layer, ProbeSite::resid_pre, x);
   // No gradient wanted (analyses, evaluation): the same math in CPU row chunks (block_rows.h).
   // Tensors on a GPU always take the ATen composition below.
-  if (use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin);
+  // Weights stored as float32 are packed once for its GEMMs (packed_gemm.h); widened ones not.
+  const bool resident = weights_.layers[static_cast<size_t>(layer - 1)].wq.scalar_type() == at::kFloat;
+  if (use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin, resident);
 
   if (is_post_norm_layer(config_, layer)) {
     // Post-LN: h = LN(a x + Attn(x)), y = LN(a h + FFN(h)); a = 1, or (2N)^(1/4) for DeepNorm.
@@ -196,7 +200,7 @@ at::Tensor Transformer::head(const at::Tensor& x) const {
   const ModelWeights& w = weights_;  // CPU: widened to float32 for this call only when F16/BF16
   if (use_row_kernels(x))
     return head_rows(config_, x, float32_weight(w.final_norm_w), float32_weight(w.final_norm_b),
-                     float32_weight(w.lm_head));  // [B, T, V]
+                     float32_weight(w.lm_head), w.lm_head.scalar_type() == at::kFloat);  // [B, T, V]
   return linear_f32(norm(x, compute_weight(w.final_norm_w), compute_weight(w.final_norm_b)),
                     compute_weight(w.lm_head));  // [B, T, V]
 }

@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <ATen/core/grad_mode.h>
 
 #include <fstream>
 
@@ -58,6 +60,23 @@ void expect_matches_reference(const at::Tensor& got, const at::Tensor& ref, cons
         << what << ": greedy token differs at position " << t;
   std::cout << "[ reference ] " << what << ": max abs diff " << max_diff << ", same argmax at all "
             << got.size(0) << " positions\n";
+}
+
+// The inference forward every analysis runs (no gradient: row chunks, and on AVX-512 the
+// packed-weight GEMMs and the fused attention) against run.c, at one and two threads.
+TEST(ReferenceCheckpoint, Stories260KInferenceForwardMatchesRunC) {
+  DS_REQUIRE_SHARED("llama2c/stories260K.bin");
+  DS_REQUIRE_SHARED("llama2c/stories260K.ref.logits.f32");
+  const LoadedCheckpoint ck = load_checkpoint(test::shared_data("llama2c/stories260K.bin"));
+  const std::vector<std::int64_t> ids = read_tokens(test::shared_data("llama2c/stories260K.ref.tokens.txt"));
+  const at::Tensor ref = read_logits(test::shared_data("llama2c/stories260K.ref.logits.f32"), 256);
+  at::NoGradGuard no_grad;
+  const int before = at::get_num_threads();
+  for (int threads : {1, 2}) {
+    at::set_num_threads(threads);
+    expect_matches_reference(logits_of(ck, ids), ref, "stories260K, inference forward, " + std::to_string(threads) + " threads");
+  }
+  at::set_num_threads(before);
 }
 
 TEST(ReferenceCheckpoint, Stories260KMatchesRunC) {

@@ -1,0 +1,282 @@
+#include "core/model/packed_gemm.h"
+
+#include <ATen/ATen.h>
+#include <c10/util/intrusive_ptr.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+#include <vector>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define DEPTHSCOPE_PACKED_GEMM_X86 1
+#endif
+
+#include "core/error.h"
+#include "core/runtime/memory.h"
+#include "core/runtime/parallel.h"
+
+namespace depthscope {
+
+namespace {
+
+constexpr std::int64_t kNR = 32;     // output columns per panel: two vectors of 16 floats
+constexpr std::int64_t kMR = 8;      // rows of x per kernel call
+constexpr std::int64_t kMaxKC = 4096;  // k-block length at most: a panel [kc][32] stays in L2
+
+std::int64_t panels_of(std::int64_t n) { return (n + kNR - 1) / kNR; }
+
+std::int64_t k_block_of(std::int64_t k) {
+  const std::int64_t blocks = std::max<std::int64_t>(1, (k + kMaxKC - 1) / kMaxKC);
+  return (k + blocks - 1) / blocks;
+}
+
+#ifdef DEPTHSCOPE_PACKED_GEMM_X86
+
+// c[r][0..31] (+)= alpha * sum over k < kc of xp[k][r] * wp[k * ldw + 0..31] for the first
+// `rows` of 8 rows; columns beyond the masks are not written (nor read when kMasked: w not
+// padded to 32 columns). b (not null on the last k-block) is added last. pf: pf_lines cache
+// lines of the next panel, fetched into L2 one per k while this one runs. Every index into
+// the accumulators is a constant, so that they stay in registers.
+template <bool kMasked>
+__attribute__((target("avx512f"))) void kernel_8x32(std::int64_t kc, const float* xp, const float* wp,
+                                                    std::int64_t ldw, float* c, std::int64_t ldc, bool accumulate,
+                                                    float alpha, std::int64_t rows, __mmask16 m0, __mmask16 m1,
+                                                    const float* b, const float* pf, std::int64_t pf_lines) {
+  __m512 a0[kMR], a1[kMR];  // [8 rows][32 columns]
+#pragma GCC unroll 8
+  for (int r = 0; r < kMR; ++r) a0[r] = a1[r] = _mm512_setzero_ps();
+  for (std::int64_t k = 0; k < kc; ++k) {
+    const __m512 w0 = kMasked ? _mm512_maskz_loadu_ps(m0, wp) : _mm512_loadu_ps(wp);
+    const __m512 w1 = kMasked ? _mm512_maskz_loadu_ps(m1, wp + 16) : _mm512_loadu_ps(wp + 16);
+    if (k < pf_lines) _mm_prefetch(reinterpret_cast<const char*>(pf + k * 16), _MM_HINT_T1);
+#pragma GCC unroll 8
+    for (int r = 0; r < kMR; ++r) {
+      const __m512 x = _mm512_set1_ps(xp[r]);
+      a0[r] = _mm512_fmadd_ps(x, w0, a0[r]);
+      a1[r] = _mm512_fmadd_ps(x, w1, a1[r]);
+    }
+    xp += kMR;
+    wp += ldw;
+  }
+  const __m512 scale = _mm512_set1_ps(alpha);
+  const __m512 b0 = b != nullptr ? _mm512_maskz_loadu_ps(m0, b) : _mm512_setzero_ps();
+  const __m512 b1 = b != nullptr ? _mm512_maskz_loadu_ps(m1, b + 16) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+  for (int r = 0; r < kMR; ++r) {
+    if (r >= rows) break;
+    float* cr = c + r * ldc;
+    __m512 y0 = alpha != 1.0f ? _mm512_mul_ps(a0[r], scale) : a0[r];
+    __m512 y1 = alpha != 1.0f ? _mm512_mul_ps(a1[r], scale) : a1[r];
+    if (accumulate) {
+      y0 = _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), y0);
+      y1 = _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), y1);
+    }
+    if (b != nullptr) y0 = _mm512_add_ps(y0, b0), y1 = _mm512_add_ps(y1, b1);
+    _mm512_mask_storeu_ps(cr, m0, y0);
+    _mm512_mask_storeu_ps(cr + 16, m1, y1);
+  }
+}
+
+__mmask16 low_mask(std::int64_t n) {
+  return n >= 16 ? static_cast<__mmask16>(0xFFFF) : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1);
+}
+
+#endif
+
+// x rows [i0*8, i1*8) into 8-row panels [K][8] at out + i*K*8 (rows past M are zero).
+void pack_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx, float* out, std::int64_t i0,
+               std::int64_t i1) {
+  for (std::int64_t i = i0; i < i1; ++i) {
+    float* o = out + i * K * kMR;
+    for (std::int64_t r = 0; r < kMR; ++r) {
+      const std::int64_t m = i * kMR + r;
+      if (m < M) {
+        const float* xr = x + m * ldx;
+        for (std::int64_t k = 0; k < K; ++k) o[k * kMR + r] = xr[k];
+      } else {
+        for (std::int64_t k = 0; k < K; ++k) o[k * kMR + r] = 0.0f;
+      }
+    }
+  }
+}
+
+// Column panels [p0, p1) of y for every row, from packed rows xp.
+void panel_range(const float* xp, std::int64_t M, const PackedWeight& w, const float* b, float* y, std::int64_t ldy,
+                 std::int64_t p0, std::int64_t p1) {
+#ifdef DEPTHSCOPE_PACKED_GEMM_X86
+  const std::int64_t K = w.k, P = panels_of(w.n), I = (M + kMR - 1) / kMR;
+  const float* panels = w.panels.data_ptr<float>();
+  for (std::int64_t k0 = 0; k0 < K; k0 += w.kc) {
+    const std::int64_t kc = std::min(w.kc, K - k0);
+    const bool last = k0 + kc >= K;
+    const float* block = panels + k0 * P * kNR;  // this k-block's panels, [P][kc][32]
+    for (std::int64_t p = p0; p < p1; ++p) {
+      const std::int64_t n0 = p * kNR, cols = std::min(kNR, w.n - n0);
+      const __mmask16 m0 = low_mask(cols), m1 = low_mask(cols - 16);
+      const float* wp = block + p * kc * kNR;
+      // The next panel (of this k-block, or the first of the next) is fetched into L2 while
+      // this one is computed, its lines spread over the I kernel calls.
+      const bool has_next = p + 1 < p1 || k0 + kc < K;
+      const float* next = p + 1 < p1 ? wp + kc * kNR : panels + (k0 + kc) * P * kNR + p0 * std::min(w.kc, K - k0 - kc) * kNR;
+      const std::int64_t lines = has_next ? kc * kNR / 16 : 0, share = (lines + I - 1) / I;
+      for (std::int64_t i = 0; i < I; ++i)
+        kernel_8x32<false>(kc, xp + (i * K + k0) * kMR, wp, kNR, y + i * kMR * ldy + n0, ldy, k0 > 0, 1.0f,
+                    std::min(kMR, M - i * kMR), m0, m1, last && b != nullptr ? b + n0 : nullptr,
+                    next + i * share * 16, std::max<std::int64_t>(0, std::min(share, lines - i * share)));
+    }
+  }
+#else
+  (void)xp, (void)M, (void)w, (void)b, (void)y, (void)ldy, (void)p0, (void)p1;
+  throw UsageError("packed_linear: this build has no AVX-512 kernel");
+#endif
+}
+
+using WeakTensor = c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>;
+
+struct CacheEntry {
+  WeakTensor owner;  // expired once the weight is freed
+  const void* data;
+  std::int64_t version;
+  std::shared_ptr<const PackedWeight> packed;
+};
+
+std::mutex cache_mutex;
+std::unordered_map<const c10::TensorImpl*, CacheEntry> cache;  // guarded by cache_mutex
+std::int64_t cache_bytes = 0;                                    // guarded by cache_mutex
+
+std::int64_t version_of(const at::Tensor& w) {
+  return w.is_inference() ? 0 : static_cast<std::int64_t>(w.unsafeGetTensorImpl()->version_counter().current_version());
+}
+
+std::int64_t packed_bytes_of(const at::Tensor& w) {
+  return panels_of(w.size(0)) * kNR * w.size(1) * static_cast<std::int64_t>(sizeof(float));
+}
+
+// Drops the entries whose weight is gone. Caller holds cache_mutex.
+void evict_expired() {
+  for (auto it = cache.begin(); it != cache.end();) {
+    if (it->second.owner.expired()) {
+      cache_bytes -= static_cast<std::int64_t>(it->second.packed->panels.nbytes());
+      it = cache.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace
+
+bool packed_gemm_enabled() {
+#ifdef DEPTHSCOPE_PACKED_GEMM_X86
+  static const bool enabled = [] {
+    const char* env = std::getenv("DEPTHSCOPE_PACKED_GEMM");
+    return __builtin_cpu_supports("avx512f") && !(env != nullptr && std::strcmp(env, "0") == 0);
+  }();
+  return enabled;
+#else
+  return false;
+#endif
+}
+
+PackedWeight pack_weight(const at::Tensor& w_in) {
+  if (w_in.dim() != 2 || w_in.scalar_type() != at::kFloat || !w_in.device().is_cpu())
+    throw UsageError("pack_weight: expected a CPU float32 matrix [N, K]");
+  const at::Tensor w = w_in.contiguous();
+  PackedWeight out;
+  out.n = w.size(0);
+  out.k = w.size(1);
+  out.kc = k_block_of(out.k);
+  const std::int64_t P = panels_of(out.n), K = out.k;
+  out.panels = at::empty({P * kNR * K}, w.options());
+  const float* src = w.data_ptr<float>();
+  float* dst = out.panels.data_ptr<float>();
+  parallel_for(0, P, 1, [&](std::int64_t p0, std::int64_t p1) {
+    for (std::int64_t k0 = 0; k0 < K; k0 += out.kc) {
+      const std::int64_t kc = std::min(out.kc, K - k0);
+      for (std::int64_t p = p0; p < p1; ++p) {
+        float* panel = dst + k0 * P * kNR + p * kc * kNR;  // [kc][32]
+        for (std::int64_t j = 0; j < kNR; ++j) {
+          const std::int64_t n = p * kNR + j;
+          const float* row = n < out.n ? src + n * K + k0 : nullptr;
+          for (std::int64_t k = 0; k < kc; ++k) panel[k * kNR + j] = row != nullptr ? row[k] : 0.0f;
+        }
+      }
+    }
+  });
+  return out;
+}
+
+std::shared_ptr<const PackedWeight> cached_packed_weight(const at::Tensor& w) {
+  if (!packed_gemm_enabled() || !w.defined() || w.dim() != 2 || w.scalar_type() != at::kFloat ||
+      !w.device().is_cpu() || w.requires_grad() || w.numel() == 0)
+    return nullptr;
+  const c10::TensorImpl* key = w.unsafeGetTensorImpl();
+  const std::int64_t version = version_of(w);
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  auto it = cache.find(key);
+  if (it != cache.end()) {
+    if (!it->second.owner.expired() && it->second.data == w.data_ptr() && it->second.version == version)
+      return it->second.packed;
+    cache_bytes -= static_cast<std::int64_t>(it->second.packed->panels.nbytes());
+    cache.erase(it);
+  }
+  evict_expired();
+  if (cache_bytes + packed_bytes_of(w) > physical_memory_bytes() / 4) return nullptr;
+  auto packed = std::make_shared<const PackedWeight>(pack_weight(w));
+  cache_bytes += static_cast<std::int64_t>(packed->panels.nbytes());
+  cache.emplace(key, CacheEntry{WeakTensor(w.getIntrusivePtr()), w.data_ptr(), version, packed});
+  return packed;
+}
+
+void drop_unused_packed_weights() {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  evict_expired();
+}
+
+std::int64_t packed_weight_bytes() {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  return cache_bytes;
+}
+
+void gemm_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx, const float* wt, std::int64_t ldw,
+               std::int64_t N, float alpha, float* y, std::int64_t ldy) {
+  if (M <= 0 || N <= 0) return;
+#ifdef DEPTHSCOPE_PACKED_GEMM_X86
+  const std::int64_t I = (M + kMR - 1) / kMR;
+  thread_local std::vector<float> scratch;  // x in 8-row panels, [I][K][8]
+  if (static_cast<std::int64_t>(scratch.size()) < I * K * kMR) scratch.resize(static_cast<size_t>(I * K * kMR));
+  float* xp = scratch.data();
+  pack_rows(x, M, K, ldx, xp, 0, I);
+  for (std::int64_t n0 = 0; n0 < N; n0 += kNR) {
+    const std::int64_t cols = std::min(kNR, N - n0);
+    for (std::int64_t i = 0; i < I; ++i)
+      kernel_8x32<true>(K, xp + i * K * kMR, wt + n0, ldw, y + i * kMR * ldy + n0, ldy, false, alpha,
+                  std::min(kMR, M - i * kMR), low_mask(cols), low_mask(cols - 16), nullptr, nullptr, 0);
+  }
+#else
+  (void)x, (void)M, (void)K, (void)ldx, (void)wt, (void)ldw, (void)N, (void)alpha, (void)y, (void)ldy;
+  throw UsageError("gemm_rows: this build has no AVX-512 kernel");
+#endif
+}
+
+void packed_linear(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b, float* y,
+                   std::int64_t ldy, int threads) {
+  if (M <= 0 || w.n <= 0) return;
+  const std::int64_t K = w.k, I = (M + kMR - 1) / kMR, P = panels_of(w.n);
+  thread_local std::vector<float> scratch;  // x in 8-row panels, [I][K][8]
+  if (static_cast<std::int64_t>(scratch.size()) < I * K * kMR) scratch.resize(static_cast<size_t>(I * K * kMR));
+  float* xp = scratch.data();
+  if (threads <= 1 || at::in_parallel_region()) {
+    pack_rows(x, M, K, ldx, xp, 0, I);
+    panel_range(xp, M, w, b, y, ldy, 0, P);
+    return;
+  }
+  parallel_for(0, I, 1, [&](std::int64_t i0, std::int64_t i1) { pack_rows(x, M, K, ldx, xp, i0, i1); });
+  parallel_for(0, P, 1, [&](std::int64_t p0, std::int64_t p1) { panel_range(xp, M, w, b, y, ldy, p0, p1); });
+}
+
+}  // namespace depthscope

@@ -1,0 +1,60 @@
+#pragma once
+// The row kernels' linear layers with weights packed once (issue 11).
+//
+// An analysis runs the same float32 weights through many forwards. A BLAS GEMM re-packs the
+// weight matrix on every call (OpenBLAS: 12-15 % of a LLaMA-130M forward in `perf`), and
+// stops between packing and computing. Here each weight W [N, K] is packed once into panels of
+// 32 output columns, [K][32] each, and an AVX-512 kernel reads them as they are: per 8 rows of
+// x and 32 columns of W, 16 accumulators of 16 floats, one fused multiply-add per k.
+//
+// Exactness: every y[m][n] is the float32 sum over k in increasing order of x[m][k] W[n][k]
+// (fused multiply-adds), then + b[n]. A row's numbers never depend on the other rows, on M,
+// or on how the columns are split over threads. They differ from a BLAS GEMM's in the last
+// bits only (its summation order is another), within the reference tolerances.
+//
+// Used only where it is safe and pays: CPU with AVX-512F, float32 weights that stay in
+// memory unchanged (not widened per forward, not trained), grad mode off. Everything else,
+// and DEPTHSCOPE_PACKED_GEMM=0, takes at::mm as before.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <memory>
+
+namespace depthscope {
+
+// W [N, K] in panels: for each block of k (k0, kc), panel p holds W[32p .. 32p+31][k0 .. k0+kc)
+// as [kc][32] floats (columns past N are zero), the block's panels one after another.
+struct PackedWeight {
+  at::Tensor panels;  // [P * 32 * K] float32, P = ceil(N / 32)
+  std::int64_t n = 0, k = 0, kc = 0;  // kc: the k-block length (the last block may be shorter)
+};
+
+// True when this CPU has AVX-512F and DEPTHSCOPE_PACKED_GEMM is not "0".
+bool packed_gemm_enabled();
+
+// Packs a contiguous float32 matrix [N, K].
+PackedWeight pack_weight(const at::Tensor& w);
+
+// The packed copy of a long-lived weight, packed on first use and kept while w lives with
+// the same data and version. Null when packed GEMMs are off, w is not a CPU float32 matrix,
+// w requires grad, or the packed copies would pass a quarter of physical memory.
+std::shared_ptr<const PackedWeight> cached_packed_weight(const at::Tensor& w);
+
+// Bytes held by cached packed weights (what the cache adds to a run's memory).
+std::int64_t packed_weight_bytes();
+
+// Frees the packed copies whose weights are gone (also done whenever a weight is packed).
+void drop_unused_packed_weights();
+
+// y [M, N] (row stride ldy) = x [M, K] (row stride ldx) W^T (+ b [N] when b is not null).
+// threads > 1 splits the column panels over that many threads (outside a parallel region).
+void packed_linear(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b, float* y,
+                   std::int64_t ldy, int threads);
+
+// y [M, N] = alpha x [M, K] wt, wt given as K rows of N floats (row stride ldw), on the
+// calling thread, with the same kernel unpacked: the attention's small products (q k^T with
+// k transposed, p v with v as it is). Needs packed_gemm_enabled().
+void gemm_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx, const float* wt, std::int64_t ldw,
+               std::int64_t N, float alpha, float* y, std::int64_t ldy);
+
+}  // namespace depthscope

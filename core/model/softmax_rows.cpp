@@ -1,0 +1,101 @@
+#include "core/model/softmax_rows.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/error.h"
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define DEPTHSCOPE_SOFTMAX_X86 1
+#endif
+
+namespace depthscope {
+
+#ifdef DEPTHSCOPE_SOFTMAX_X86
+namespace {
+
+// exp(x) for 8 floats widened to double: x = (k + r) ln2 / 32 with k an integer and
+// |r| <= 1/2, exp(x) = 2^(k/32) 2^(r/32); 2^(k/32) = 2^(k div 32) times the table entry for
+// k mod 32, 2^(r/32) by its cubic Taylor polynomial (relative error under 1e-9). Rounded once
+// to float, the result is float32 exp correctly rounded but for rare halfway cases, as
+// libm's expf is (a faster, coarser exp flipped a 2e-6 near-tie of stories260K's greedy pick).
+struct ExpTable {
+  __m512d t[4];  // 2^(i/32) for i = 0..31, each less i << 47 in its bits (the exponent added back)
+  ExpTable() {
+    alignas(64) std::int64_t bits[32];
+    for (int i = 0; i < 32; ++i) {
+      const double v = static_cast<double>(std::exp2(static_cast<long double>(i) / 32.0L));
+      std::memcpy(&bits[i], &v, sizeof v);
+      bits[i] -= static_cast<std::int64_t>(i) << 47;
+    }
+    for (int q = 0; q < 4; ++q) std::memcpy(&t[q], bits + 8 * q, sizeof(t[q]));
+  }
+};
+
+__attribute__((target("avx512f"))) __m256 exp8(__m256 xf, const ExpTable& table) {
+  constexpr double kLn2 = 0.693147180559945309417232121458176568;
+  const __m512d x = _mm512_cvtps_pd(xf);
+  const __m512d z = _mm512_mul_pd(x, _mm512_set1_pd(32.0 / kLn2));         // x in units of ln2 / 32
+  const __m512d shifted = _mm512_add_pd(z, _mm512_set1_pd(0x1.8p52));       // k in the low bits
+  const __m512i k = _mm512_castpd_si512(shifted);
+  const __m512d r = _mm512_sub_pd(z, _mm512_sub_pd(shifted, _mm512_set1_pd(0x1.8p52)));  // |r| <= 1/2
+  const __m512i idx = _mm512_and_si512(k, _mm512_set1_epi64(31));
+  const __m512d lo = _mm512_permutex2var_pd(table.t[0], idx, table.t[1]);   // entries 0..15
+  const __m512d hi = _mm512_permutex2var_pd(table.t[2], idx, table.t[3]);   // entries 16..31
+  const __mmask8 upper = _mm512_test_epi64_mask(idx, _mm512_set1_epi64(16));
+  const __m512i entry = _mm512_castpd_si512(_mm512_mask_blend_pd(upper, lo, hi));
+  const __m512d scale = _mm512_castsi512_pd(_mm512_add_epi64(entry, _mm512_slli_epi64(k, 47)));  // 2^(k/32)
+  const double c1 = kLn2 / 32, c2 = c1 * c1 / 2, c3 = c2 * c1 / 3;
+  __m512d p = _mm512_fmadd_pd(_mm512_set1_pd(c3), r, _mm512_set1_pd(c2));
+  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(c1));
+  p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(1.0));                           // 2^(r/32)
+  return _mm512_cvtpd_ps(_mm512_mul_pd(p, scale));
+}
+
+// exp(x) for 16 floats, x <= 0 (scores less their row's maximum); below -150 the result is 0.
+__attribute__((target("avx512f"))) __m512 exp16(__m512 x) {
+  static const ExpTable table;
+  // (max and min return their second operand when either is NaN: a NaN stays NaN.)
+  x = _mm512_min_ps(_mm512_setzero_ps(), _mm512_max_ps(_mm512_set1_ps(-150.0f), x));
+  const __m256 lo = exp8(_mm512_castps512_ps256(x), table);
+  const __m256 hi = exp8(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(x), 1)), table);
+  return _mm512_castpd_ps(_mm512_insertf64x4(_mm512_castps_pd(_mm512_castps256_ps512(lo)), _mm256_castps_pd(hi), 1));
+}
+
+__mmask16 tail_mask(std::int64_t n) { return n >= 16 ? 0xFFFF : static_cast<__mmask16>((1u << n) - 1); }
+
+__attribute__((target("avx512f"))) void softmax_row(float* s, std::int64_t n, std::int64_t width) {
+  __m512 m = _mm512_set1_ps(-__builtin_inff());
+  for (std::int64_t j = 0; j < n; j += 16)
+    m = _mm512_max_ps(m, _mm512_mask_loadu_ps(_mm512_set1_ps(-__builtin_inff()), tail_mask(n - j), s + j));
+  const __m512 max = _mm512_set1_ps(_mm512_reduce_max_ps(m));
+  __m512 sum = _mm512_setzero_ps();
+  for (std::int64_t j = 0; j < n; j += 16) {
+    const __mmask16 k = tail_mask(n - j);
+    const __m512 e = exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, s + j), max));
+    _mm512_mask_storeu_ps(s + j, k, e);
+    sum = _mm512_add_ps(sum, _mm512_maskz_mov_ps(k, e));
+  }
+  const __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(sum));
+  for (std::int64_t j = 0; j < n; j += 16) {
+    const __mmask16 k = tail_mask(n - j);
+    _mm512_mask_storeu_ps(s + j, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, s + j), inv));
+  }
+  if (width > n) std::memset(s + n, 0, static_cast<size_t>(width - n) * sizeof(float));
+}
+
+}  // namespace
+#endif
+
+void causal_softmax_rows(float* s, std::int64_t rows, std::int64_t ld, std::int64_t seen_0, std::int64_t width) {
+#ifdef DEPTHSCOPE_SOFTMAX_X86
+  for (std::int64_t i = 0; i < rows; ++i) softmax_row(s + i * ld, std::min(width, seen_0 + i), width);
+#else
+  (void)s, (void)rows, (void)ld, (void)seen_0, (void)width;
+  throw UsageError("causal_softmax_rows: this build has no AVX-512 kernel");
+#endif
+}
+
+}  // namespace depthscope
