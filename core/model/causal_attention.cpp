@@ -136,8 +136,9 @@ at::Tensor forward_rows(const at::Tensor& q, const at::Tensor& k, const at::Tens
       const float* kh = K + b * k.stride(0) + j * k.stride(1);
       const float* vh = V + b * v.stride(0) + j * v.stride(1);
       float* oh = O + b * T * ldo + h * hd;
-      for (std::int64_t t = 0; t < T; ++t)
-        for (std::int64_t d = 0; d < hd; ++d) kt[static_cast<size_t>(d * T + t)] = kh[t * k.stride(2) + d];
+      for (std::int64_t t0 = 0; t0 < T; t0 += 16)  // in tiles of 16 keys: rows read and written in cache
+        for (std::int64_t d = 0; d < hd; ++d)
+          for (std::int64_t t = t0; t < std::min(T, t0 + 16); ++t) kt[static_cast<size_t>(d * T + t)] = kh[t * k.stride(2) + d];
       for (std::int64_t r0 = 0; r0 < T; r0 += kRows) {
         const std::int64_t r1 = std::min(T, r0 + kRows), n = r1 - r0;
         gemm_rows(qh + r0 * q.stride(2), n, hd, q.stride(2), kt.data(), T, r1, static_cast<float>(scale),

@@ -8,7 +8,6 @@
 #include <cstring>
 #include <mutex>
 #include <unordered_map>
-#include <vector>
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -36,16 +35,21 @@ std::int64_t k_block_of(std::int64_t k) {
 
 #ifdef DEPTHSCOPE_PACKED_GEMM_X86
 
-// c[r][0..31] (+)= alpha * sum over k < kc of xp[k][r] * wp[k * ldw + 0..31] for the first
-// `rows` of 8 rows; columns beyond the masks are not written (nor read when kMasked: w not
-// padded to 32 columns). b (not null on the last k-block) is added last. pf: pf_lines cache
-// lines of the next panel, fetched into L2 one per k while this one runs. Every index into
-// the accumulators is a constant, so that they stay in registers.
+// c[r][0..31] (+)= alpha * sum over k < kc of x[r * ldx + k] * wp[k * ldw + 0..31] for the
+// first `rows` of 8 rows (x read in place: 8 sequential streams, each k one broadcast per row);
+// columns beyond the masks are not written (nor read when kMasked: w not padded to 32
+// columns). b (not null on the last k-block) is added last. pf: pf_lines cache lines of the
+// next panel, fetched into L2 one per k while this one runs. Every index into the accumulators
+// is a constant, so that they stay in registers.
 template <bool kMasked>
-__attribute__((target("avx512f"))) void kernel_8x32(std::int64_t kc, const float* xp, const float* wp,
-                                                    std::int64_t ldw, float* c, std::int64_t ldc, bool accumulate,
-                                                    float alpha, std::int64_t rows, __mmask16 m0, __mmask16 m1,
-                                                    const float* b, const float* pf, std::int64_t pf_lines) {
+__attribute__((target("avx512f"))) void kernel_8x32(std::int64_t kc, const float* x, std::int64_t ldx,
+                                                    const float* wp, std::int64_t ldw, float* c, std::int64_t ldc,
+                                                    bool accumulate, float alpha, std::int64_t rows, __mmask16 m0,
+                                                    __mmask16 m1, const float* b, const float* pf,
+                                                    std::int64_t pf_lines) {
+  const float* xr[kMR];  // rows past `rows` read the last row again (never stored)
+#pragma GCC unroll 8
+  for (int r = 0; r < kMR; ++r) xr[r] = x + std::min<std::int64_t>(r, rows - 1) * ldx;
   __m512 a0[kMR], a1[kMR];  // [8 rows][32 columns]
 #pragma GCC unroll 8
   for (int r = 0; r < kMR; ++r) a0[r] = a1[r] = _mm512_setzero_ps();
@@ -55,11 +59,10 @@ __attribute__((target("avx512f"))) void kernel_8x32(std::int64_t kc, const float
     if (k < pf_lines) _mm_prefetch(reinterpret_cast<const char*>(pf + k * 16), _MM_HINT_T1);
 #pragma GCC unroll 8
     for (int r = 0; r < kMR; ++r) {
-      const __m512 x = _mm512_set1_ps(xp[r]);
-      a0[r] = _mm512_fmadd_ps(x, w0, a0[r]);
-      a1[r] = _mm512_fmadd_ps(x, w1, a1[r]);
+      const __m512 xv = _mm512_set1_ps(xr[r][k]);
+      a0[r] = _mm512_fmadd_ps(xv, w0, a0[r]);
+      a1[r] = _mm512_fmadd_ps(xv, w1, a1[r]);
     }
-    xp += kMR;
     wp += ldw;
   }
   const __m512 scale = _mm512_set1_ps(alpha);
@@ -87,25 +90,8 @@ __mmask16 low_mask(std::int64_t n) {
 
 #endif
 
-// x rows [i0*8, i1*8) into 8-row panels [K][8] at out + i*K*8 (rows past M are zero).
-void pack_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx, float* out, std::int64_t i0,
-               std::int64_t i1) {
-  for (std::int64_t i = i0; i < i1; ++i) {
-    float* o = out + i * K * kMR;
-    for (std::int64_t r = 0; r < kMR; ++r) {
-      const std::int64_t m = i * kMR + r;
-      if (m < M) {
-        const float* xr = x + m * ldx;
-        for (std::int64_t k = 0; k < K; ++k) o[k * kMR + r] = xr[k];
-      } else {
-        for (std::int64_t k = 0; k < K; ++k) o[k * kMR + r] = 0.0f;
-      }
-    }
-  }
-}
-
-// Column panels [p0, p1) of y for every row, from packed rows xp.
-void panel_range(const float* xp, std::int64_t M, const PackedWeight& w, const float* b, float* y, std::int64_t ldy,
+// Column panels [p0, p1) of y for every row of x.
+void panel_range(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b, float* y, std::int64_t ldy,
                  std::int64_t p0, std::int64_t p1) {
 #ifdef DEPTHSCOPE_PACKED_GEMM_X86
   const std::int64_t K = w.k, P = panels_of(w.n), I = (M + kMR - 1) / kMR;
@@ -121,16 +107,18 @@ void panel_range(const float* xp, std::int64_t M, const PackedWeight& w, const f
       // The next panel (of this k-block, or the first of the next) is fetched into L2 while
       // this one is computed, its lines spread over the I kernel calls.
       const bool has_next = p + 1 < p1 || k0 + kc < K;
-      const float* next = p + 1 < p1 ? wp + kc * kNR : panels + (k0 + kc) * P * kNR + p0 * std::min(w.kc, K - k0 - kc) * kNR;
+      const float* next = p + 1 < p1 ? wp + kc * kNR
+                          : has_next ? panels + (k0 + kc) * P * kNR + p0 * std::min(w.kc, K - k0 - kc) * kNR
+                                     : wp;
       const std::int64_t lines = has_next ? kc * kNR / 16 : 0, share = (lines + I - 1) / I;
       for (std::int64_t i = 0; i < I; ++i)
-        kernel_8x32<false>(kc, xp + (i * K + k0) * kMR, wp, kNR, y + i * kMR * ldy + n0, ldy, k0 > 0, 1.0f,
+        kernel_8x32<false>(kc, x + i * kMR * ldx + k0, ldx, wp, kNR, y + i * kMR * ldy + n0, ldy, k0 > 0, 1.0f,
                     std::min(kMR, M - i * kMR), m0, m1, last && b != nullptr ? b + n0 : nullptr,
                     next + i * share * 16, std::max<std::int64_t>(0, std::min(share, lines - i * share)));
     }
   }
 #else
-  (void)xp, (void)M, (void)w, (void)b, (void)y, (void)ldy, (void)p0, (void)p1;
+  (void)x, (void)M, (void)ldx, (void)w, (void)b, (void)y, (void)ldy, (void)p0, (void)p1;
   throw UsageError("packed_linear: this build has no AVX-512 kernel");
 #endif
 }
@@ -247,14 +235,10 @@ void gemm_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx,
   if (M <= 0 || N <= 0) return;
 #ifdef DEPTHSCOPE_PACKED_GEMM_X86
   const std::int64_t I = (M + kMR - 1) / kMR;
-  thread_local std::vector<float> scratch;  // x in 8-row panels, [I][K][8]
-  if (static_cast<std::int64_t>(scratch.size()) < I * K * kMR) scratch.resize(static_cast<size_t>(I * K * kMR));
-  float* xp = scratch.data();
-  pack_rows(x, M, K, ldx, xp, 0, I);
   for (std::int64_t n0 = 0; n0 < N; n0 += kNR) {
     const std::int64_t cols = std::min(kNR, N - n0);
     for (std::int64_t i = 0; i < I; ++i)
-      kernel_8x32<true>(K, xp + i * K * kMR, wt + n0, ldw, y + i * kMR * ldy + n0, ldy, false, alpha,
+      kernel_8x32<true>(K, x + i * kMR * ldx, ldx, wt + n0, ldw, y + i * kMR * ldy + n0, ldy, false, alpha,
                   std::min(kMR, M - i * kMR), low_mask(cols), low_mask(cols - 16), nullptr, nullptr, 0);
   }
 #else
@@ -266,17 +250,12 @@ void gemm_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx,
 void packed_linear(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b, float* y,
                    std::int64_t ldy, int threads) {
   if (M <= 0 || w.n <= 0) return;
-  const std::int64_t K = w.k, I = (M + kMR - 1) / kMR, P = panels_of(w.n);
-  thread_local std::vector<float> scratch;  // x in 8-row panels, [I][K][8]
-  if (static_cast<std::int64_t>(scratch.size()) < I * K * kMR) scratch.resize(static_cast<size_t>(I * K * kMR));
-  float* xp = scratch.data();
+  const std::int64_t P = panels_of(w.n);
   if (threads <= 1 || at::in_parallel_region()) {
-    pack_rows(x, M, K, ldx, xp, 0, I);
-    panel_range(xp, M, w, b, y, ldy, 0, P);
+    panel_range(x, M, ldx, w, b, y, ldy, 0, P);
     return;
   }
-  parallel_for(0, I, 1, [&](std::int64_t i0, std::int64_t i1) { pack_rows(x, M, K, ldx, xp, i0, i1); });
-  parallel_for(0, P, 1, [&](std::int64_t p0, std::int64_t p1) { panel_range(xp, M, w, b, y, ldy, p0, p1); });
+  parallel_for(0, P, 1, [&](std::int64_t p0, std::int64_t p1) { panel_range(x, M, ldx, w, b, y, ldy, p0, p1); });
 }
 
 }  // namespace depthscope
