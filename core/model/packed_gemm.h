@@ -4,8 +4,9 @@
 // An analysis runs the same float32 weights through many forwards. A BLAS GEMM re-packs the
 // weight matrix on every call (OpenBLAS: 12-15 % of a LLaMA-130M forward in `perf`), and
 // stops between packing and computing. Here each weight W [N, K] is packed once into panels of
-// 32 output columns, [K][32] each, and an AVX-512 kernel reads them as they are: per 8 rows of
-// x and 32 columns of W, 16 accumulators of 16 floats, one fused multiply-add per k.
+// 32 output columns, [K][32] each, and an AVX-512 kernel reads them as they are, and x's rows
+// in place: per 8 rows of x and 32 columns of W, 16 accumulators of 16 floats, one fused
+// multiply-add per k.
 //
 // Exactness: every y[m][n] is the float32 sum over k in increasing order of x[m][k] W[n][k]
 // (fused multiply-adds), then + b[n]. A row's numbers never depend on the other rows, on M,
@@ -36,7 +37,8 @@ bool packed_gemm_enabled();
 PackedWeight pack_weight(const at::Tensor& w);
 
 // The packed copy of a long-lived weight, packed on first use and kept while w lives with
-// the same data and version. Null when packed GEMMs are off, w is not a CPU float32 matrix,
+// the same data and version (an inference tensor has no version counter: one changed in
+// place under InferenceMode keeps its stale copy, so weights are never made that way). Null when packed GEMMs are off, w is not a CPU float32 matrix,
 // w requires grad, or the packed copies would pass a quarter of physical memory.
 std::shared_ptr<const PackedWeight> cached_packed_weight(const at::Tensor& w);
 
