@@ -187,6 +187,9 @@ class TestTrainPanel : public QObject {
     window.run_watcher()->set_interval(200);
     window.show();
     QCOMPARE(window.tabs()->currentWidget()->objectName(), QString("tab_glance"));
+    // No run yet: the residual-variance heatmap draws nothing (its message says why), not
+    // QCustomPlot's initial 10 x 10 zeros as one solid block.
+    QVERIFY(!window.train()->heatmap()->visible());
 
     NewExperimentDialog* dialog = window.new_experiment_dialog();
     QVERIFY(dialog);
@@ -220,6 +223,8 @@ class TestTrainPanel : public QObject {
              train->raw_graph(runs_[1], kLoss)->dataCount() > b0 + 50;
     }, 60000));
     QVERIFY(train->smooth_graph(runs_[0], kLoss)->dataCount() > 0);
+    QVERIFY2(wait_for([&] { return train->heatmap()->visible() && train->heatmap()->data()->valueSize() > 1; }, 60000),
+             "the heatmap never showed the layer metrics");
     QCOMPARE(window.jobs()->find_run(runs_[0])->run.status, store::RunStatus::running);
     QCOMPARE(window.jobs()->find_run(runs_[1])->run.status, store::RunStatus::running);
     QVERIFY(window.workspace()->run_item(runs_[0]) != nullptr);

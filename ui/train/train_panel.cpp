@@ -195,6 +195,7 @@ TrainPanel::TrainPanel(RunWatcher* watcher, JobList* jobs, QWidget* parent)
   heatmap_ = new QCPColorMap(heatmap_chart_->xAxis, heatmap_chart_->yAxis);
   heatmap_->setName("log10 residual variance");
   heatmap_->setInterpolate(false);
+  heatmap_->setVisible(false);  // until a run has layer metrics (QCustomPlot starts it as 10 x 10 zeros)
   heatmap_scale_ = new QCPColorScale(heatmap_chart_);
   heatmap_chart_->plotLayout()->addElement(2, 1, heatmap_scale_);
   heatmap_scale_->setType(QCPAxis::atRight);
@@ -512,10 +513,11 @@ void TrainPanel::update_heatmap() {
   QCPColorMapData* d = heatmap_->data();
   if (it == data_.end() || it->second.residual.empty() || it->second.layers == 0) {
     d->setSize(1, 1);
-    d->fillAlpha(0);
     d->setCell(0, 0, std::nan(""));
+    heatmap_->setVisible(false);  // the chart's message says why it is empty
     return;
   }
+  heatmap_->setVisible(true);
   const RunSeries& s = it->second;
   const int nsteps = static_cast<int>(s.residual.size());
   d->setSize(nsteps, s.layers);
