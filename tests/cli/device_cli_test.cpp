@@ -117,4 +117,21 @@ TEST(CliDevice, CudaWithoutCudaExitsNonZeroSayingWhy) {
   EXPECT_NE(bad.output.find("--device gpu: expected cpu, cuda or cuda:N"), std::string::npos) << bad.output;
 }
 
+// bench-kernels and bench-train without a GPU: a refusal that says why, no figures.
+TEST(CliDevice, GpuBenchmarksWithoutAGpuSayWhy) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "CUDA works here; the refusal is for builds or machines without it";
+  const CliResult cpu = run("bench-kernels --device cpu", /*stdout_only=*/false);
+  EXPECT_NE(cpu.exit_code, 0);
+  EXPECT_NE(cpu.output.find("bench-kernels measures the CUDA kernels: --device cuda[:N]"), std::string::npos)
+      << cpu.output;
+  for (const std::string cmd : {"bench-kernels", "bench-kernels --device cuda:0", "bench-train --device cuda"}) {
+    const CliResult r = run(cmd, /*stdout_only=*/false);
+    EXPECT_NE(r.exit_code, 0) << cmd;
+    EXPECT_TRUE(r.output.find("CPU-only) has no CUDA") != std::string::npos ||
+                r.output.find("sees no GPU") != std::string::npos)
+        << cmd << "\n" << r.output;
+    EXPECT_EQ(r.output.find('{'), std::string::npos) << cmd << ": no result printed: " << r.output;
+  }
+}
+
 }  // namespace
