@@ -214,7 +214,12 @@ std::shared_ptr<const PackedWeight> cached_packed_weight(const at::Tensor& w) {
   }
   evict_expired();
   if (cache_bytes + packed_bytes_of(w) > physical_memory_bytes() / 4) return nullptr;
-  auto packed = std::make_shared<const PackedWeight>(pack_weight(w));
+  std::shared_ptr<const PackedWeight> packed;
+  try {
+    packed = std::make_shared<const PackedWeight>(pack_weight(w));
+  } catch (const std::exception&) {
+    return nullptr;  // no memory for the copy: this weight keeps at::mm
+  }
   cache_bytes += static_cast<std::int64_t>(packed->panels.nbytes());
   cache.emplace(key, CacheEntry{WeakTensor(w.getIntrusivePtr()), w.data_ptr(), version, packed});
   return packed;

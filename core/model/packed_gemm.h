@@ -38,8 +38,9 @@ PackedWeight pack_weight(const at::Tensor& w);
 
 // The packed copy of a long-lived weight, packed on first use and kept while w lives with
 // the same data and version (an inference tensor has no version counter: one changed in
-// place under InferenceMode keeps its stale copy, so weights are never made that way). Null when packed GEMMs are off, w is not a CPU float32 matrix,
-// w requires grad, or the packed copies would pass a quarter of physical memory.
+// place under InferenceMode keeps its stale copy, so weights are never made that way).
+// Null when packed GEMMs are off, w is not a CPU float32 matrix, w requires grad, the packed
+// copies would pass a quarter of physical memory, or the copy cannot be allocated.
 std::shared_ptr<const PackedWeight> cached_packed_weight(const at::Tensor& w);
 
 // Bytes held by cached packed weights (what the cache adds to a run's memory).
