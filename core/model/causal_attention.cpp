@@ -122,26 +122,23 @@ at::Tensor forward_rows(const at::Tensor& q, const at::Tensor& k, const at::Tens
   constexpr std::int64_t kRows = 64;
   const Shape s = shape_of(q, k);
   at::Tensor out = at::empty({s.B, s.T, s.H, s.hd}, q.options());  // [B, T, H, hd]
+  const at::Tensor kt = k.transpose(2, 3).contiguous();  // [B, KV, hd, T]: once per kv head
   const float* Q = q.data_ptr<float>();
-  const float* K = k.data_ptr<float>();
+  const float* KT = kt.data_ptr<float>();
   const float* V = v.data_ptr<float>();
   float* O = out.data_ptr<float>();
   const std::int64_t T = s.T, hd = s.hd, ldo = s.H * hd;
   parallel_for(0, s.B * s.H, 1, [&](std::int64_t i0, std::int64_t i1) {
-    std::vector<float> kt(static_cast<size_t>(hd * T));                       // k^T [hd, T]
     std::vector<float> scores(static_cast<size_t>(std::min(kRows, T) * T));  // [rows, keys]
     for (std::int64_t i = i0; i < i1; ++i) {
       const std::int64_t b = i / s.H, h = i % s.H, j = h / s.group;
       const float* qh = Q + b * q.stride(0) + h * q.stride(1);  // rows of stride q.stride(2)
-      const float* kh = K + b * k.stride(0) + j * k.stride(1);
+      const float* kth = KT + (b * s.KV + j) * hd * T;          // [hd, T]
       const float* vh = V + b * v.stride(0) + j * v.stride(1);
       float* oh = O + b * T * ldo + h * hd;
-      for (std::int64_t t0 = 0; t0 < T; t0 += 16)  // in tiles of 16 keys: rows read and written in cache
-        for (std::int64_t d = 0; d < hd; ++d)
-          for (std::int64_t t = t0; t < std::min(T, t0 + 16); ++t) kt[static_cast<size_t>(d * T + t)] = kh[t * k.stride(2) + d];
       for (std::int64_t r0 = 0; r0 < T; r0 += kRows) {
         const std::int64_t r1 = std::min(T, r0 + kRows), n = r1 - r0;
-        gemm_rows(qh + r0 * q.stride(2), n, hd, q.stride(2), kt.data(), T, r1, static_cast<float>(scale),
+        gemm_rows(qh + r0 * q.stride(2), n, hd, q.stride(2), kth, T, r1, static_cast<float>(scale),
                   scores.data(), r1);                                  // [n, r1]
         causal_softmax_rows(scores.data(), n, r1, r0 + 1, r1);        // query r0 + i sees keys 0..r0 + i
         gemm_rows(scores.data(), n, r1, r1, vh, v.stride(2), hd, 1.0f, oh + r0 * ldo, ldo);  // [n, hd]
@@ -228,10 +225,18 @@ at::Tensor causal_attention_reference(const at::Tensor& q, const at::Tensor& k, 
   return at::matmul(at::softmax(scores, -1), vh).transpose(1, 2).contiguous();  // [B, T, H, hd]
 }
 
-at::Tensor causal_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
+namespace {
+
+void check_shapes(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v) {
   if (q.dim() != 4 || k.dim() != 4 || v.sizes() != k.sizes() || q.size(0) != k.size(0) ||
       q.size(2) != k.size(2) || q.size(3) != k.size(3) || k.size(1) == 0 || q.size(1) % k.size(1) != 0)
     throw UsageError("causal_attention: q must be [B, H, T, hd] and k, v [B, KV, T, hd] with KV dividing H");
+}
+
+}  // namespace
+
+at::Tensor causal_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
+  check_shapes(q, k, v);
   const bool kernel = q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() &&
                       (q.scalar_type() == at::kFloat || q.scalar_type() == at::kDouble) &&
                       k.scalar_type() == q.scalar_type() && v.scalar_type() == q.scalar_type() && q.numel() > 0;
@@ -242,10 +247,8 @@ at::Tensor causal_attention(const at::Tensor& q, const at::Tensor& k, const at::
 }
 
 at::Tensor causal_attention_inference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
-  const bool fused = !at::GradMode::is_enabled() && packed_gemm_enabled() && q.dim() == 4 && k.dim() == 4 &&
-                     v.sizes() == k.sizes() && q.size(0) == k.size(0) && q.size(2) == k.size(2) &&
-                     q.size(3) == k.size(3) && k.size(1) > 0 && q.size(1) % k.size(1) == 0 && q.numel() > 0 &&
-                     q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() &&
+  check_shapes(q, k, v);
+  const bool fused = !at::GradMode::is_enabled() && packed_gemm_enabled() && q.numel() > 0 && q.device().is_cpu() && k.device().is_cpu() && v.device().is_cpu() &&
                      q.scalar_type() == at::kFloat && k.scalar_type() == at::kFloat &&
                      v.scalar_type() == at::kFloat && q.stride(3) == 1 && k.stride(3) == 1 && v.stride(3) == 1;
   return fused ? forward_rows(q, k, v, scale) : causal_attention(q, k, v, scale);

@@ -7,6 +7,9 @@
 #include "core/error.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
+// GCC 12 takes the lanes that AVX-512 intrinsics leave undefined on purpose (casts, masked
+// ops) for uninitialised variables once they are inlined here.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #include <immintrin.h>
 #define DEPTHSCOPE_SOFTMAX_X86 1
 #endif
