@@ -24,7 +24,7 @@ struct JobsArgs {
   int parallel = 1;
   int nice = jobs::kDefaultJobNice;
   double timeout_s = 0;
-  bool json = false, all = false, wait = false;
+  bool json = false, all = false, wait = false, force = false;
 };
 
 void add_nice_option(CLI::App* cmd, JobsArgs* a) {
@@ -232,10 +232,13 @@ void add_resume(CLI::App& app, CLI::App* jobs) {
   cmd->add_option("--parallel", a->parallel, "If a worker has to be started: training processes at once")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", a->json, "Print JSON");
+  cmd->add_flag("--force", a->force,
+                "Take the run over even though its recorded process is alive here (e.g. frozen): that process "
+                "stops without writing anything more");
   cmd->callback([&app, a] {
     require_database(a->db);
     jobs::JobManager m(job_options(app, *a));
-    const jobs::WorkerStart w = m.resume(a->run);
+    const jobs::WorkerStart w = m.resume(a->run, a->force);
     if (a->json) {
       std::cout << nlohmann::json({{"run", a->run}, {"status", "queued"}, {"worker", worker_json(w, m.options())}})
                        .dump()

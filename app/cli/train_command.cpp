@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -14,7 +15,9 @@
 #include "app/cli/train_distributed.h"
 #include "core/io/json_numbers.h"
 #include "core/error.h"
+#include "core/runtime/memory.h"
 #include "core/runtime/threads.h"
+#include "core/train/distributed_env.h"
 #include "core/train/distributed_group.h"
 #include "core/train/experiment.h"
 #include "core/runtime/install_layout.h"
@@ -41,14 +44,24 @@ std::string clock_text(double s) {
 
 // One run, printing a progress line on a terminal or one JSON object per step with --json.
 // With a group, rank 0 alone prints.
-int train_one(std::int64_t run, const std::string& db, const std::string& out, bool resume, bool json,
-              DistGroup* group = nullptr, bool* stopped = nullptr) {
+struct TrainCall {
+  std::string db, out;
+  bool json = false;
+  bool explicit_threads = false;  // --threads given: it wins over the spec's "threads"
+  std::int64_t memory_budget = 0;
+};
+
+int train_one(std::int64_t run, const TrainCall& call, bool resume, DistGroup* group = nullptr,
+              bool* stopped = nullptr) {
+  const bool json = call.json;
   TrainRunOptions o;
-  o.db_path = db;
-  o.out_dir = out;
+  o.db_path = call.db;
+  o.out_dir = call.out;
   o.resume = resume;
   o.stop = &g_stop;
   o.dist = group;
+  o.use_spec_threads = !call.explicit_threads;
+  o.memory_budget = call.memory_budget;
   const bool tty = isatty(STDERR_FILENO) != 0;
   o.on_step = [&](const TrainRunOptions::StepReport& r) {
     if (json) {
@@ -78,6 +91,34 @@ int train_one(std::int64_t run, const std::string& db, const std::string& out, b
   return r.end == TrainEnd::diverged ? 3 : 0;
 }
 
+// `train --spec` with several runs: one that fails or is stopped does not leave the others
+// unexplained. Each run's end is printed; runs not started are named with how to start them.
+int train_runs_in_turn(const std::vector<std::int64_t>& runs, const TrainCall& call, DistGroup* group) {
+  int code = 0;
+  bool stop_rest = false;
+  std::string skipped;
+  for (const std::int64_t r : runs) {
+    if (stop_rest || (g_stop.load() && group == nullptr)) {
+      skipped += (skipped.empty() ? "" : ", ") + std::to_string(r);
+      continue;
+    }
+    bool stopped = false;
+    try {
+      code = std::max(code, train_one(r, call, /*resume=*/false, group, &stopped));
+    } catch (const std::exception& e) {
+      if (group != nullptr) throw;  // every rank fails together
+      std::fprintf(stderr, "depthscope-cli: error: run %lld failed: %s\n", static_cast<long long>(r), e.what());
+      code = std::max(code, 1);
+      continue;  // the next run does not depend on this one
+    }
+    stop_rest = stopped;  // a stop request covers the runs after it (a group agrees inside the run)
+  }
+  if (!skipped.empty())
+    std::fprintf(stderr, "run(s) %s not started (stopped on request): they stay queued; start them with "
+                 "depthscope-cli jobs resume RUN --db %s, or train --run RUN\n", skipped.c_str(), call.db.c_str());
+  return code;
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app) {
@@ -85,6 +126,7 @@ void add_train_command(CLI::App& app) {
     std::string spec, db, out;
     std::int64_t resume = 0, run = 0;
     std::string device, dtype;  // replace the spec's "device" / "dtype"
+    std::string memory_budget;
     bool json = false;
     DistCliOptions dist;
   };
@@ -101,13 +143,20 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--json", o->json, "Print one JSON object per step on stdout instead of a progress line");
   cmd->add_option("--device", o->device, "Train on cpu, cuda or cuda:N (replaces the spec's \"device\")");
   cmd->add_option("--dtype", o->dtype, "f32, or bf16 mixed precision on CUDA (replaces the spec's \"dtype\")");
+  cmd->add_option("--memory-budget", o->memory_budget,
+                  "Refuse a run whose estimated peak memory is larger (e.g. 8G; default 70% of physical memory)");
   add_dist_options(cmd, o->dist);
   cmd->callback([o, cmd] {
     if (o->spec.empty() && o->resume == 0 && o->run == 0)
       throw UsageError("train needs --spec SPEC.json, --run RUN or --resume RUN");
     if (o->spec.empty() && (!o->device.empty() || !o->dtype.empty()))
       throw UsageError("--device and --dtype go with --spec; a run keeps the device and dtype of its spec");
-    const std::string out = o->out.empty() ? default_run_dir(o->db) : o->out;
+    TrainCall call;
+    call.db = o->db;
+    call.out = o->out.empty() ? default_run_dir(o->db) : o->out;
+    call.json = o->json;
+    call.explicit_threads = cmd->get_parent()->get_option("--threads")->count() > 0;
+    if (!o->memory_budget.empty()) call.memory_budget = parse_byte_size(o->memory_budget);
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     // Past a file-size limit (RLIMIT_FSIZE) a write must fail with EFBIG, which names the file
@@ -121,16 +170,18 @@ void add_train_command(CLI::App& app) {
     const int rank_threads = threads_opt->count() > 0 ? threads_opt->as<int>()
                              : std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / std::max(1, o->dist.nproc));
     std::unique_ptr<DistGroup> group;
-    if (!launcher && (o->resume > 0 || o->run > 0))
-      group = join_dist_group(o->dist, run_device(o->db, o->resume > 0 ? o->resume : o->run));
-    if (launcher && (o->resume > 0 || o->run > 0)) {
-      const std::int64_t run = o->resume > 0 ? o->resume : o->run;
-      check_local_launch_run(o->dist, o->db, run);
-      code = launch_local_training(o->dist, {run}, o->resume > 0, o->db, out, o->json, rank_threads, g_stop);
-    } else if (o->resume > 0) {
-      code = train_one(o->resume, o->db, out, /*resume=*/true, o->json, group.get());
-    } else if (o->run > 0) {
-      code = train_one(o->run, o->db, out, /*resume=*/false, o->json, group.get());
+    const std::int64_t existing = o->resume > 0 ? o->resume : o->run;
+    if (!launcher && existing > 0) {
+      // Only rank 0 opens the run database; the other ranks take its backend from the group.
+      const DistEnv env = dist_env_from_environment();
+      const bool reads_db = !env.active() || env.rank == 0;
+      group = join_dist_group(o->dist, reads_db && env.active() ? run_device(o->db, existing) : std::string());
+    }
+    if (launcher && existing > 0) {
+      check_local_launch_run(o->dist, o->db, existing);
+      code = launch_local_training(o->dist, {existing}, o->resume > 0, o->db, call.out, o->json, rank_threads, g_stop);
+    } else if (existing > 0) {
+      code = train_one(existing, call, /*resume=*/o->resume > 0, group.get());
     } else {
       // A path, or the name of a spec installed with DepthScope (share/depthscope/specs).
       const std::string found = find_spec(o->spec);
@@ -138,7 +189,7 @@ void add_train_command(CLI::App& app) {
       if (!o->device.empty()) overrides["device"] = o->device;
       if (!o->dtype.empty()) overrides["dtype"] = o->dtype;
       const TrainSpec spec = read_train_spec(found.empty() ? o->spec : found, overrides);
-      if (spec.threads > 0 && cmd->get_parent()->get_option("--threads")->count() == 0) set_threads(spec.threads);
+      if (spec.threads > 0 && !call.explicit_threads) set_threads(spec.threads);
       if (launcher) check_local_launch(o->dist, spec.device, spec.batch);
       else group = join_dist_group(o->dist, spec.device);
       CreatedExperiment e;
@@ -159,16 +210,8 @@ void add_train_command(CLI::App& app) {
         std::printf("experiment %lld: runs %s (corpus %s)\n", static_cast<long long>(e.experiment), ids.c_str(),
                     e.corpus_dir.c_str());
       std::fflush(stdout);
-      if (launcher) {
-        code = launch_local_training(o->dist, e.runs, /*resume=*/false, o->db, out, o->json, rank_threads, g_stop);
-      } else {
-        for (std::int64_t r : e.runs) {
-          if (g_stop.load() && group == nullptr) break;
-          bool stopped = false;
-          code = std::max(code, train_one(r, o->db, out, /*resume=*/false, o->json, group.get(), &stopped));
-          if (stopped) break;  // a group agrees on stopping inside the run
-        }
-      }
+      if (launcher) code = launch_local_training(o->dist, e.runs, /*resume=*/false, o->db, call.out, o->json, rank_threads, g_stop);
+      else code = train_runs_in_turn(e.runs, call, group.get());
     }
     if (code != 0) throw CLI::RuntimeError(code);
   });

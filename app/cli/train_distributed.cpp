@@ -38,7 +38,9 @@ std::unique_ptr<DistGroup> join_dist_group(const DistCliOptions& o, const std::s
     throw UsageError("--nproc starts ranks itself; this process is already rank " + std::to_string(env.rank) + " of " +
                      std::to_string(env.world) + " (WORLD_SIZE is set): leave --nproc out under torchrun or srun");
   env.timeout_s = o.timeout_s;
-  env.backend = resolve_dist_backend(o.backend, device);
+  // Ranks other than 0 of an existing run do not open the run database (only rank 0 does):
+  // without --dist-backend they take rank 0's backend from the group's store.
+  env.backend = env.rank != 0 && device.empty() && o.backend.empty() ? std::string() : resolve_dist_backend(o.backend, device);
   return std::make_unique<DistGroup>(env, env.backend);
 }
 

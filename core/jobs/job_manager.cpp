@@ -111,7 +111,7 @@ StopResult JobManager::stop(std::int64_t run) {
                    " and its state kept changing while stopping it; run jobs stop again");
 }
 
-WorkerStart JobManager::resume(std::int64_t run) {
+WorkerStart JobManager::resume(std::int64_t run, bool force) {
   {
     store::RunDb db(o_.db_path, o_.store);
     const store::RunRecord r = require_run(db, run);
@@ -130,7 +130,7 @@ WorkerStart JobManager::resume(std::int64_t run) {
                          "again: change the spec (e.g. a lower lr or clipping) and start a new run");
       case store::RunStatus::stopped:
       case store::RunStatus::failed: {
-        if (!store::requeue_run(db, run))
+        if (!store::requeue_run(db, run, force))
           throw UsageError(run_name(run) + " changed state while resuming it; run jobs resume again");
         const std::optional<store::CheckpointRecord> ck = db.last_checkpoint(run);
         db.add_event(run, store::EventLevel::info,

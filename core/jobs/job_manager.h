@@ -63,8 +63,10 @@ class JobManager {
   // Puts a stopped or failed run back in the queue (the worker continues it from its last
   // checkpoint with `train --resume`, or from step 0 when it has none) and makes sure a worker
   // drains the queue. A queued run only gets the worker. Throws UsageError for a running,
-  // finished or diverged run, naming why.
-  WorkerStart resume(std::int64_t run);
+  // finished or diverged run, naming why, and store::ClaimRefused while the run's recorded
+  // process is alive on this host (a frozen one included) unless `force`: the run is then
+  // taken from it, and that process stops without writing anything more when it continues.
+  WorkerStart resume(std::int64_t run, bool force = false);
 
   // Polls the database (every `poll`) until the run is terminal, reaping lost runs on the way,
   // and returns it. timeout 0: no limit. Throws UsageError when the run does not exist, is

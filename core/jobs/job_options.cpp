@@ -1,5 +1,6 @@
 #include "core/jobs/job_options.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -21,6 +22,13 @@ store::StoreOptions store_options_from_env() {
                      "after which a running run counts as lost), or unset for 10 minutes");
   o.stale_after_ms = ms;
   return o;
+}
+
+int training_threads(const JobOptions& o, int spec_threads, int env_threads, int cores) {
+  if (o.threads > 0) return o.threads;
+  if (spec_threads > 0) return spec_threads;
+  if (env_threads > 0) return env_threads;
+  return std::max(1, cores / std::max(1, o.parallel));
 }
 
 JobOptions resolved(JobOptions o) {

@@ -35,6 +35,12 @@ struct JobOptions {
 // Throws UsageError naming the variable when it is not a positive integer.
 store::StoreOptions store_options_from_env();
 
+// The tensor threads of one training process the worker starts: `threads` when set (the
+// worker's --threads), else the run's spec "threads" when set, else `env_threads` when set
+// (DEPTHSCOPE_THREADS), else cores / parallel (at least 1), so `parallel` runs at once never
+// oversubscribe the machine.
+int training_threads(const JobOptions& options, int spec_threads, int env_threads, int cores);
+
 // The resolved paths: cli_path and out_dir filled in.
 JobOptions resolved(JobOptions options);
 

@@ -8,11 +8,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <fstream>
 #include <map>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/jobs/process_spawn.h"
@@ -33,6 +36,13 @@ struct Child {
 };
 
 std::string timestamp();
+
+// The spec's "threads" (0 when absent or unreadable: the training process reports a bad spec).
+int spec_threads(const std::string& spec_json) {
+  const nlohmann::json j = nlohmann::json::parse(spec_json, nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object() || !j.contains("threads") || !j["threads"].is_number_integer()) return 0;
+  return std::max(0, j["threads"].get<int>());
+}
 
 // Lowers this process's CPU priority by `increment` (nice), inherited by the training processes
 // it starts. The worker runs in its own session, and with autogroup scheduling (Linux's default)
@@ -96,7 +106,10 @@ class Worker {
   void start(const store::RunRecord& r, std::int64_t stale) {
     const bool resume = db_.last_checkpoint(r.id).has_value();
     std::vector<std::string> argv{o_.cli_path};
-    if (o_.threads > 0) argv.insert(argv.end(), {"--threads", std::to_string(o_.threads)});
+    const char* env = std::getenv("DEPTHSCOPE_THREADS");
+    const int threads = training_threads(o_, spec_threads(r.spec_json), env != nullptr ? std::atoi(env) : 0,
+                                         static_cast<int>(std::thread::hardware_concurrency()));
+    argv.insert(argv.end(), {"--threads", std::to_string(threads)});
     argv.insert(argv.end(), {"train", resume ? "--resume" : "--run", std::to_string(r.id), "--db", o_.db_path,
                              "--out", o_.out_dir});
     const std::string log = run_log_path(o_.out_dir, r.id);
@@ -105,9 +118,8 @@ class Worker {
       child.cancel();  // stopped, deleted or claimed meanwhile
       return;
     }
-    // A run that started before and has no checkpoint starts again from step 0: the rows
-    // of the earlier attempt go first, so a reader never mixes two attempts.
-    if (!resume && r.started_at) db_.supersede_after(r.id, 0);
+    // A run that started before and has no checkpoint starts again from step 0: its training
+    // process supersedes the earlier attempt's rows when it claims the run (RunLease).
     std::string command;
     for (std::size_t i = 1; i < argv.size(); ++i) command += (i > 1 ? " " : "") + argv[i];
     try {

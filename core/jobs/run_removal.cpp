@@ -17,7 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 
 bool is_step_folder(const fs::path& p) {
-  static const std::regex step("step-[0-9]+(\\.partial)?");
+  static const std::regex step("step-[0-9]+((\\.[0-9]+)?\\.partial)?");
   return std::regex_match(p.filename().string(), step);
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // Deleting a run: its rows in the run database and, when asked, its files (the checkpoint
-// folders it listed, leftover step-<k>.partial folders, its run-<id> folder once empty and its
+// folders it listed, leftover step-<k>.<attempt>.partial folders, its run-<id> folder once empty and its
 // log). A run whose process is alive is refused: stop it first. Torch-free.
 #include <cstdint>
 #include <string>

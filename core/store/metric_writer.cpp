@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/store/connection.h"
+#include "core/store/ownership.h"
 #include "core/store/process_probe.h"
 #include "core/store/run_db.h"
 
@@ -30,6 +31,7 @@ MetricWriter::MetricWriter(const std::string& db_path, MetricWriterOptions optio
       options_(options),
       db_(std::make_unique<RunDb>(db_path, writer_store_options(options.store))) {
   if (options_.max_rows == 0) options_.max_rows = 1;
+  if (options_.owner && !options_.signal) options_.signal = std::make_shared<LeaseSignal>();
   thread_ = std::thread(&MetricWriter::background, this);
 }
 
@@ -42,13 +44,22 @@ MetricWriter::~MetricWriter() {
   thread_.join();
   try {
     flush_batch();
+  } catch (const LeaseLost&) {
+    // Said once by the owner of the lease; nothing more is written.
   } catch (const std::exception& e) {
     std::fprintf(stderr, "depthscope: %zu metric rows could not be written to the run database: %s\n",
                  pending(), e.what());
   }
 }
 
+void MetricWriter::throw_if_lost() const {
+  if (options_.signal && options_.signal->raised())
+    throw LeaseLost(path_, "write metrics of run " + std::to_string(options_.owner ? options_.owner->run : 0),
+                    options_.signal->why());
+}
+
 void MetricWriter::log(std::int64_t run, std::string_view key, std::int64_t step, double value) {
+  throw_if_lost();
   std::unique_lock<std::mutex> lock(mu_);
   buffer_.metrics.push_back({run, step, wall_ms_now(), std::string(key), value});
   after_append(lock);
@@ -59,6 +70,7 @@ void MetricWriter::log_layer(std::int64_t run, std::string_view key, std::int64_
   if (layer < 1)
     throw UsageError("layer_metrics '" + std::string(key) + "': layer " + std::to_string(layer) +
                      " is not a layer; layers are numbered from 1");
+  throw_if_lost();
   std::unique_lock<std::mutex> lock(mu_);
   buffer_.layers.push_back({run, step, std::string(key), layer, value});
   after_append(lock);
@@ -93,6 +105,7 @@ void MetricWriter::flush() {
 
 void MetricWriter::flush_batch() {
   std::lock_guard<std::mutex> one_at_a_time(flush_mu_);
+  throw_if_lost();
   Batch batch;
   std::chrono::steady_clock::time_point batch_oldest;
   {
@@ -105,6 +118,7 @@ void MetricWriter::flush_batch() {
   try {
     Connection& conn = db_->connection();
     conn.write("insert " + std::to_string(n) + " metric rows", [&] {
+      if (options_.owner) require_owner(conn, *options_.owner);
       if (!batch.metrics.empty()) {
         // REPLACE, not an upsert: the replacement gets a new id, so readers following
         // "id > cursor" see it.
@@ -128,6 +142,9 @@ void MetricWriter::flush_batch() {
         }
       }
     });
+  } catch (const LeaseLost& e) {
+    if (options_.signal) options_.signal->raise(e.problem());
+    throw;  // the batch is dropped: this process no longer owns the run
   } catch (...) {
     std::lock_guard<std::mutex> lock(mu_);
     put_back_in_front(batch.metrics, buffer_.metrics);

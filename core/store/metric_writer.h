@@ -24,11 +24,13 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
 
+#include "core/store/run_lease.h"
 #include "core/store/store_options.h"
 
 namespace depthscope::store {
@@ -39,6 +41,12 @@ struct MetricWriterOptions {
   std::size_t max_rows = 4096;
   std::chrono::milliseconds max_age{250};
   StoreOptions store{};  // busy timeout and size cap; the writer never reaps stale runs
+  // A training process's writer: every batch first checks, in its transaction, that this
+  // attempt still owns the run (core/store/run_lease.h). A batch that finds it lost is
+  // dropped, `signal` is raised, and every later log() or flush() throws LeaseLost without
+  // touching the database.
+  std::optional<LeaseId> owner;
+  std::shared_ptr<LeaseSignal> signal;
 };
 
 class MetricWriter {
@@ -81,6 +89,7 @@ class MetricWriter {
   };
 
   void after_append(std::unique_lock<std::mutex>& lock);
+  void throw_if_lost() const;
   void flush_batch();  // takes flush_mu_; throws, keeping the rows, on failure
   void background();
 

@@ -4,6 +4,7 @@
 
 #include "core/store/connection.h"
 #include "core/store/process_probe.h"
+#include "core/store/run_lease.h"
 #include "core/store/run_row.h"
 #include "core/store/schema.h"
 
@@ -69,16 +70,8 @@ std::int64_t RunDb::create_run(const NewRun& run) {
   return id;
 }
 
-void RunDb::mark_running(std::int64_t run, std::int64_t pid, const std::string& host) {
-  const std::string what = "mark run " + std::to_string(run) + " running";
-  conn_->write(what, [&] {
-    Statement s = conn_->prepare(
-        "UPDATE runs SET status = 'running', pid = ?2, host = ?3, "
-        "started_at = coalesce(started_at, ?4), heartbeat_at = ?4, ended_at = NULL, error = NULL "
-        "WHERE id = ?1");
-    s.bind_int(1, run).bind_int(2, pid).bind_text(3, host).bind_int(4, wall_ms_now()).run();
-    require_run(run, what);
-  });
+std::int64_t RunDb::mark_running(std::int64_t run, std::int64_t pid, const std::string& host) {
+  return claim_run(*this, run, pid, host);
 }
 
 void RunDb::heartbeat(std::int64_t run, std::int64_t step) {

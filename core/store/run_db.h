@@ -42,9 +42,11 @@ class RunDb {
   // --- run lifecycle -----------------------------------------------------------------
   // A new run in status queued.
   std::int64_t create_run(const NewRun& run);
-  // The process `pid` on `host` starts (or resumes) the run: status running, heartbeat
-  // now, started_at set once, ended_at and error cleared.
-  void mark_running(std::int64_t run, std::int64_t pid, const std::string& host);
+  // The process `pid` on `host` claims the run (claim_run in core/store/run_lease.h: a
+  // compare-and-set that refuses while another live process holds it): status running,
+  // heartbeat now, started_at set once, ended_at and error cleared, attempt + 1. Returns the
+  // new attempt. Training processes claim through a RunLease, which also supersedes rows.
+  std::int64_t mark_running(std::int64_t run, std::int64_t pid, const std::string& host);
   // The run is alive and at `step`. A run that was reaped as "process lost" while its
   // process was in fact only slow is set back to running: a heartbeat is proof of life.
   void heartbeat(std::int64_t run, std::int64_t step);
@@ -72,7 +74,8 @@ class RunDb {
   // Marks failed, with error "process lost" and ended_at now, every running run whose
   // process is certainly dead on this host (kill(pid, 0) -> ESRCH) or whose heartbeat is
   // older than `timeout_ms`. Returns the ids it marked. Takes the write lock only when
-  // there is something to mark.
+  // there is something to mark. Queued runs claimed by a process gone from this host are
+  // unclaimed on the way (store::unclaim_orphaned_runs), so a worker starts them again.
   std::vector<std::int64_t> reap_stale_runs(std::int64_t timeout_ms);
 
   // The connection, for the store's reader and tests.

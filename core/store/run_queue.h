@@ -30,7 +30,15 @@ bool claim_queued_run(RunDb& db, std::int64_t run, std::int64_t pid, const std::
 bool stop_queued_run(RunDb& db, std::int64_t run, const std::string& reason, std::int64_t stale_pid = 0);
 
 // Puts a stopped or failed run back in the queue (status queued, unclaimed, ended_at and
-// error cleared; started_at, step, metrics and checkpoints kept). True if it was requeued.
-bool requeue_run(RunDb& db, std::int64_t run);
+// error cleared; started_at, step, metrics and checkpoints kept) and ends the attempt that
+// held it (attempt + 1: a process of that attempt that is only frozen writes nothing more when
+// it continues). True if it was requeued. Unless `force`, throws ClaimRefused naming the pid
+// while the run's recorded process is alive on this host (a SIGSTOPped one counts as alive).
+bool requeue_run(RunDb& db, std::int64_t run, bool force = false);
+
+// Queued runs claimed by a process that is certainly gone from this host (a job worker and
+// its child both killed before the child trained) are unclaimed, so a worker starts them
+// again, with an event saying why. Returns their ids.
+std::vector<std::int64_t> unclaim_orphaned_runs(RunDb& db);
 
 }  // namespace depthscope::store

@@ -86,6 +86,15 @@ CREATE TABLE events(
 CREATE INDEX events_by_run ON events(run_id);
 )sql";
 
+// Version 2: who owns a run (docs/runs.md, "Ownership"). `runs.attempt` counts the claims
+// of the run; every write of a training process is conditioned on the attempt it claimed,
+// so a process that lost its run (reaped, then resumed by another) writes nothing more.
+// `checkpoints.attempt` is the attempt that wrote the checkpoint.
+const char* const kVersion2 = R"sql(
+ALTER TABLE runs ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE checkpoints ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 bool has_table(Connection& conn, const char* name) {
   Statement s = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1");
   s.bind_text(1, name);
@@ -95,7 +104,7 @@ bool has_table(Connection& conn, const char* name) {
 }  // namespace
 
 const std::vector<Migration>& schema_migrations() {
-  static const std::vector<Migration> steps = {{1, kVersion1}};
+  static const std::vector<Migration> steps = {{1, kVersion1}, {2, kVersion2}};
   return steps;
 }
 

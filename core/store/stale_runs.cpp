@@ -3,6 +3,7 @@
 #include "core/store/connection.h"
 #include "core/store/process_probe.h"
 #include "core/store/run_db.h"
+#include "core/store/run_queue.h"
 
 namespace depthscope::store {
 namespace {
@@ -40,6 +41,7 @@ std::vector<Candidate> find_stale(Connection& conn, std::int64_t timeout_ms) {
 std::vector<std::int64_t> RunDb::reap_stale_runs(std::int64_t timeout_ms) {
   // Reading first keeps a GUI that lists runs every second off the write lock.
   std::vector<Candidate> stale = find_stale(*conn_, timeout_ms);
+  unclaim_orphaned_runs(*this);  // queued runs whose claimer is gone: queued again, not failed
   std::vector<std::int64_t> reaped;
   if (stale.empty()) return reaped;
   conn_->write("mark stale runs failed", [&] {

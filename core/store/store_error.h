@@ -22,3 +22,22 @@ class DatabaseError : public FileError {
 };
 
 }  // namespace depthscope::store
+
+namespace depthscope::store {
+
+// A training process found that it no longer owns its run (docs/runs.md, "Ownership"):
+// another attempt claimed it, or it was queued again, ended elsewhere or deleted. The
+// process must stop training at once and write nothing more to the run.
+class LeaseLost : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+
+// A claim of a run that cannot be granted: the run is held by a live process (named), has
+// checkpoints that a start from step 0 would mix with, or is in a status that cannot train.
+class ClaimRefused : public DatabaseError {
+ public:
+  using DatabaseError::DatabaseError;
+};
+
+}  // namespace depthscope::store

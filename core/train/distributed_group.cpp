@@ -112,7 +112,15 @@ DistGroup::DistGroup(const DistEnv& env, const std::string& backend) : impl_(std
     impl_->store = c10::make_intrusive<c10d::TCPStore>(env.master_addr, so);
     impl_->store->set("ds/pid/" + std::to_string(env.rank), bytes(std::to_string(store::this_pid())));
     impl_->store->set("ds/host/" + std::to_string(env.rank), bytes(store::this_host()));
-    if (backend == "nccl") {
+    // Rank 0 names the backend; a rank given none takes rank 0's (it may not know the run's
+    // device: only rank 0 opens the run database).
+    if (env.rank == 0) {
+      impl_->store->set("ds/backend", bytes(backend_));
+    } else if (backend_.empty()) {
+      impl_->store->wait({"ds/backend"}, ms(env.timeout_s));
+      backend_ = text(impl_->store->get("ds/backend"));
+    }
+    if (backend_ == "nccl") {
 #ifdef USE_C10D_NCCL
       auto o = c10d::ProcessGroupNCCL::Options::create();
       o->timeout = ms(env.timeout_s);

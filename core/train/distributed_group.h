@@ -29,7 +29,8 @@ class DistError : public std::runtime_error {
 class DistGroup {
  public:
   // Connects to the others (rank 0 serves the store); throws DistError when they do not all
-  // arrive within env.timeout_s, UsageError when the backend is not built in.
+  // arrive within env.timeout_s, UsageError when the backend is not built in. A rank other
+  // than 0 may pass "" as the backend: it then takes the one rank 0 names in the store.
   DistGroup(const DistEnv& env, const std::string& backend);
   ~DistGroup();
   DistGroup(const DistGroup&) = delete;

@@ -1,5 +1,6 @@
 #include "core/train/distributed_launch.h"
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -55,6 +56,30 @@ LaunchOutcome launch_local_ranks(const LocalLaunch& l) {
   for (const std::string& a : l.argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   const pid_t parent = getpid();
+  // Everything a rank needs is built before fork: between fork and exec the child calls only
+  // async-signal-safe functions (a multi-threaded parent may hold malloc's or the environment's
+  // lock in another thread at the moment of fork).
+  const std::vector<std::string> names{"RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT"};
+  std::vector<std::string> inherited;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const std::string name = entry.substr(0, entry.find('='));
+    if (std::find(names.begin(), names.end(), name) == names.end()) inherited.push_back(entry);
+  }
+  std::vector<std::vector<std::string>> rank_env(static_cast<std::size_t>(l.nproc), inherited);
+  std::vector<std::vector<char*>> envp(static_cast<std::size_t>(l.nproc));
+  for (int r = 0; r < l.nproc; ++r) {
+    std::vector<std::string>& env = rank_env[static_cast<std::size_t>(r)];
+    env.push_back("RANK=" + std::to_string(r));
+    env.push_back("LOCAL_RANK=" + std::to_string(r));
+    env.push_back("WORLD_SIZE=" + std::to_string(l.nproc));
+    env.push_back("LOCAL_WORLD_SIZE=" + std::to_string(l.nproc));
+    env.push_back("MASTER_ADDR=" + l.master_addr);
+    env.push_back("MASTER_PORT=" + std::to_string(port));
+    for (std::string& v : env) envp[static_cast<std::size_t>(r)].push_back(v.data());
+    envp[static_cast<std::size_t>(r)].push_back(nullptr);
+  }
+  const std::string exec_failed = std::string("depthscope-cli: cannot run ") + args[0] + "\n";
   std::vector<long> pids;
   for (int r = 0; r < l.nproc; ++r) {
     const pid_t pid = fork();
@@ -65,14 +90,9 @@ LaunchOutcome launch_local_ranks(const LocalLaunch& l) {
       setpgid(0, 0);
       prctl(PR_SET_PDEATHSIG, SIGTERM);
       if (getppid() != parent) _exit(1);
-      setenv("RANK", std::to_string(r).c_str(), 1);
-      setenv("LOCAL_RANK", std::to_string(r).c_str(), 1);
-      setenv("WORLD_SIZE", std::to_string(l.nproc).c_str(), 1);
-      setenv("LOCAL_WORLD_SIZE", std::to_string(l.nproc).c_str(), 1);
-      setenv("MASTER_ADDR", l.master_addr.c_str(), 1);
-      setenv("MASTER_PORT", std::to_string(port).c_str(), 1);
-      execv(args[0], args.data());
-      std::fprintf(stderr, "depthscope-cli: cannot run %s: %s\n", args[0], std::strerror(errno));
+      execve(args[0], args.data(), envp[static_cast<std::size_t>(r)].data());
+      const ssize_t ignored = write(STDERR_FILENO, exec_failed.data(), exec_failed.size());
+      (void)ignored;
       _exit(127);
     }
     pids.push_back(pid);

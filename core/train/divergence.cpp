@@ -5,9 +5,12 @@
 
 namespace depthscope {
 
-std::string DivergenceWatch::check(std::int64_t step, double loss) {
+std::string DivergenceWatch::check(std::int64_t step, double loss, double grad_norm) {
   if (std::isnan(loss) || std::isinf(loss))
     return std::string("loss is ") + (std::isnan(loss) ? "NaN" : "Inf") + " at step " + std::to_string(step);
+  if (std::isnan(grad_norm) || std::isinf(grad_norm))
+    return std::string("gradient norm is ") + (std::isnan(grad_norm) ? "NaN" : "Inf") + " at step " +
+           std::to_string(step) + " (loss " + std::to_string(loss) + "); the update was skipped";
   if (!seen_ || loss < min_) {
     min_ = loss;
     seen_ = true;

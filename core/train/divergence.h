@@ -11,9 +11,24 @@ class DivergenceWatch {
  public:
   // margin <= 0 or patience <= 0 switch the running-minimum rule off (NaN/Inf still count).
   DivergenceWatch(double margin, std::int64_t patience) : margin_(margin), patience_(patience) {}
-  // "" while the run is fine; otherwise why it diverged, naming the step.
-  std::string check(std::int64_t step, double loss);
+  // "" while the run is fine; otherwise why it diverged, naming the step: a NaN/Inf loss or
+  // gradient norm (the step's update was skipped), or the running-minimum rule.
+  std::string check(std::int64_t step, double loss, double grad_norm = 0);
   double running_min() const { return min_; }
+
+  // What the watch has seen, saved in every checkpoint (trainer_state.json "divergence") and
+  // restored on resume, so a resumed run diverges exactly when the uninterrupted run would.
+  struct State {
+    double running_min = 0;
+    bool seen = false;
+    std::int64_t steps_above = 0;
+  };
+  State state() const { return {min_, seen_, above_}; }
+  void restore(const State& s) {
+    min_ = s.running_min;
+    seen_ = s.seen;
+    above_ = s.steps_above;
+  }
 
  private:
   double margin_;

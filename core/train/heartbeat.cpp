@@ -6,8 +6,10 @@
 
 namespace depthscope {
 
-Heartbeat::Heartbeat(std::string db_path, std::int64_t run, std::chrono::milliseconds every)
-    : db_path_(std::move(db_path)), run_(run), every_(every), thread_([this] { loop(); }) {}
+Heartbeat::Heartbeat(std::string db_path, store::LeaseId lease, std::shared_ptr<store::LeaseSignal> signal,
+                     std::chrono::milliseconds every)
+    : db_path_(std::move(db_path)), lease_(lease), signal_(std::move(signal)), every_(every),
+      thread_([this] { loop(); }) {}
 
 Heartbeat::~Heartbeat() {
   {
@@ -27,7 +29,9 @@ void Heartbeat::loop() {
     while (!cv_.wait_for(lock, every_, [this] { return stop_; })) {
       lock.unlock();
       try {
-        db.heartbeat(run_, step_.load());
+        store::lease_heartbeat(db, lease_, *signal_, step_.load());
+      } catch (const store::LeaseLost&) {
+        return;  // the training thread sees the signal and says why
       } catch (const std::exception& e) {
         // A busy or full database: the training thread meets the same error at its next write
         // and ends the run; the heartbeat only reports it.

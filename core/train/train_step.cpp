@@ -68,7 +68,8 @@ double global_norm(const NamedParams& params) {
 StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam, double lr, double clip,
                        std::int64_t accumulate, const std::function<at::Tensor(std::int64_t)>& batch,
                        LayerProbe* probe, const std::function<at::Tensor(std::int64_t)>& loss_mask,
-                       const std::function<void()>& before_update, const StepSync* sync, TrainDtype dtype) {
+                       const std::function<void()>& before_update, const StepSync* sync, TrainDtype dtype,
+                       double gradient_scale) {
   const bool bf16 = dtype == TrainDtype::bf16;
   keep_freed_memory();
   // Gradients are dropped rather than zeroed: backward then hands each parameter its fresh
@@ -76,8 +77,21 @@ StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam
   for (const auto& [name, p] : params) p.mutable_grad() = at::Tensor();
   StepOutcome out;
   double loss_sum = 0;
+  // With a loss mask and one process, micro-batch m weighs A * counted_m / sum of counted over
+  // the step, so `accumulate: 2` gives the loss and gradient of one batch twice as large.
+  std::vector<double> counted;
+  if (loss_mask && (sync == nullptr || !sync->weight)) {
+    double all = 0;
+    for (std::int64_t micro = 0; micro < accumulate; ++micro) {
+      counted.push_back(loss_mask(micro).sum().item<double>());
+      all += counted.back();
+    }
+    for (double& c : counted) c = all > 0 ? static_cast<double>(accumulate) * c / all : 0.0;
+  }
   for (std::int64_t micro = 0; micro < accumulate; ++micro) {
-    const double w = sync != nullptr && sync->weight ? sync->weight(micro) : 1.0;
+    const double w = sync != nullptr && sync->weight ? sync->weight(micro)
+                     : counted.empty()                ? 1.0
+                                                      : counted[static_cast<std::size_t>(micro)];
     if (sync != nullptr && micro == accumulate - 1 && sync->before_last_backward) sync->before_last_backward();
     if (w == 0) continue;  // no counted target on this rank: nothing to add
     const at::Tensor b = batch(micro);  // [B, T+1]
@@ -97,7 +111,15 @@ StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam
   out.loss = loss_sum / static_cast<double>(accumulate);
   if (sync != nullptr && sync->reduce) out.loss = sync->reduce(out.loss);
   if (formulas::non_finite(out.loss)) return out;
+  if (gradient_scale != 1.0) {
+    at::NoGradGuard no_grad;
+    for (const auto& [name, p] : params)
+      if (p.grad().defined()) p.mutable_grad().mul_(gradient_scale);
+  }
   out.grad_norm = global_norm(params);
+  // A non-finite gradient (finite loss) skips the update like a non-finite loss: the
+  // weights stay as they were, and the caller ends the run as diverged.
+  if (formulas::non_finite(out.grad_norm)) return out;
   if (clip > 0 && out.grad_norm > clip) {
     at::NoGradGuard no_grad;
     for (const auto& [name, p] : params)

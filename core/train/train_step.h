@@ -47,15 +47,20 @@ struct StepSync {
 // float mask of the target positions that count (fine-tuning on responses only); the loss is
 // then the mean over counted positions. When `before_update` is given it runs after the
 // gradients are final and before Adam changes the weights (per-layer gradient norms).
-// Stops before the update and returns a non-finite loss as it is when the loss is NaN/Inf.
+// Stops before the update and returns a non-finite loss as it is when the loss is NaN/Inf,
+// and likewise when the global gradient norm is NaN/Inf (the weights are not changed). With a
+// loss mask and no data-parallel weight, micro-batches weigh by their counted targets, so the
+// step's loss is the mean over every counted target of the step.
 // Batches, masks, weights and Adam state live on one device (the model's). `dtype` bf16 runs
 // each forward under CUDA bf16 autocast (core/train/autocast_region.h) and takes the loss of
-// the logits widened to float32; f32 is the plain float32 step.
+// the logits widened to float32; f32 is the plain float32 step. `gradient_scale` != 1 multiplies
+// every gradient before the norm is taken (fault injection for tests: Inf gives a non-finite
+// gradient norm under a finite loss).
 StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam, double lr, double clip,
                        std::int64_t accumulate, const std::function<at::Tensor(std::int64_t)>& batch,
                        LayerProbe* probe = nullptr,
                        const std::function<at::Tensor(std::int64_t)>& loss_mask = {},
                        const std::function<void()>& before_update = {}, const StepSync* sync = nullptr,
-                       TrainDtype dtype = TrainDtype::f32);
+                       TrainDtype dtype = TrainDtype::f32, double gradient_scale = 1.0);
 
 }  // namespace depthscope

@@ -33,6 +33,16 @@ struct TrainRunOptions {
     double allreduce_s = 0;                  // data-parallel: waiting for gradients after backward
   };
   std::function<void(const StepReport&)> on_step;
+  // Apply the spec's "threads" (when set) to this process: true unless the user chose the
+  // threads explicitly (--threads), which then win. The run's start event records the tensor
+  // threads it uses.
+  bool use_spec_threads = true;
+  // Refuse to start when the run's estimated peak memory (core/train/training_memory.h)
+  // exceeds this many bytes; <= 0: the default budget, 70% of physical memory.
+  std::int64_t memory_budget = 0;
+  // Fault injection for tests: multiplies every gradient of step `step` before its norm is
+  // taken (Inf: a non-finite gradient norm under a finite loss). Empty in training.
+  std::function<double(std::int64_t step)> gradient_scale;
 };
 
 enum class TrainEnd { finished, stopped, diverged };
@@ -45,10 +55,16 @@ struct TrainRunResult {
   std::string message;           // why it stopped or diverged
 };
 
-// Trains run `run` of the database to its planned steps. Marks it running (pid, host),
-// heartbeats, writes checkpoints, and ends it finished, stopped or diverged; on an exception
-// the run is marked failed with the message and the exception is rethrown. With a group,
-// rank 0 does all of that; a rank that loses its peers throws DistError naming the rank.
+// Trains run `run` of the database to its planned steps. First, before anything is written:
+// the run must be trainable as asked (not finished or diverged; --resume needs a checkpoint, a
+// start from step 0 must have none), the checkpoint folder writable, the estimated memory
+// within the budget, and on resume the data on disk the data of the checkpoint (its SHA-256).
+// Then the run is claimed (store::RunLease: status running, the next attempt) and every later
+// write goes through the lease: heartbeats, metrics, checkpoints, and the end status
+// (finished, stopped or diverged). On an exception the run is marked failed with the message
+// and the exception is rethrown; a process that lost its run (store::LeaseLost) writes
+// nothing more. With a group, rank 0 alone opens the database and hands the run's plan to
+// the others through the group's store; a rank that loses its peers throws DistError.
 TrainRunResult train_run(std::int64_t run, const TrainRunOptions& options);
 
 // The shape a run starts from when it is not resumed: the spec's model under the run's scheme

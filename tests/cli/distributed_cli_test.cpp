@@ -218,38 +218,40 @@ TEST(DistributedCli, AHungRankMakesTheOtherLeaveAfterTheTimeoutNamingIt) {
   EXPECT_NE(failed.error.find("stopped responding"), std::string::npos) << failed.error;
 }
 
-TEST(DistributedCli, RanksThatResumeFromDifferentCheckpointsAreStoppedByTheStartCheck) {
+// Only rank 0 opens the run database: rank 1 is given a database path that cannot exist,
+// receives the run's plan (spec, checkpoint) from rank 0 through the group's store, resumes
+// from the checkpoint rank 0 names, and never creates anything at its path.
+TEST(DistributedCli, OnlyRankZeroOpensTheDatabaseTheOthersGetThePlanFromIt) {
   if (!has_gloo()) GTEST_SKIP() << "this build has no Gloo (install libgloo-dev)";
-  const fs::path dir = test::scratch_dir("dist_mismatch");
+  const fs::path dir = test::scratch_dir("dist_rank0_db");
   const fs::path spec = write_spec(dir, 30, 4);
-  const std::string a = (dir / "a.sqlite").string(), b = (dir / "b.sqlite").string();
+  const std::string a = (dir / "a.sqlite").string();
   const auto r = run_cli("--threads 1 train --spec " + spec.string() + " --db " + a);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  // Two copies of the database that disagree on the last checkpoint (as unshared disks would):
-  // rank 0 resumes at step 20, rank 1 at step 10.
-  fs::copy_file(a, b);
-  for (const auto& [db, keep] : {std::pair<std::string, int>{a, 20}, {b, 10}}) {
+  {
     store::StoreOptions o;
     o.reap_on_open = false;
-    store::RunDb d(db, o);
-    d.connection().prepare("DELETE FROM checkpoints WHERE run_id = 1 AND step > " + std::to_string(keep)).run();
-    d.set_status(1, store::RunStatus::stopped, "");
+    store::RunDb d(a, o);
+    d.connection().prepare("DELETE FROM checkpoints WHERE run_id = 1 AND step > 20").run();
+    d.connection().prepare("UPDATE runs SET status = 'stopped' WHERE id = 1").run();
   }
+  const fs::path nowhere = dir / "no-such-folder" / "b.sqlite";
   const int port = free_local_port("127.0.0.1");
   const auto args = [&](const std::string& db) {
-    return std::vector<std::string>{DEPTHSCOPE_CLI, "--threads", "1", "train", "--resume", "1", "--db", db, "--dist-timeout", "10"};
+    return std::vector<std::string>{DEPTHSCOPE_CLI, "--threads", "1", "train", "--resume", "1", "--db", db,
+                                    "--out", (dir / "a-runs").string(), "--dist-timeout", "30"};
   };
-  const pid_t r0 = spawn_rank(0, 2, port, args(a)), r1 = spawn_rank(1, 2, port, args(b));
+  const pid_t r0 = spawn_rank(0, 2, port, args(a)), r1 = spawn_rank(1, 2, port, args(nowhere.string()));
   int s0 = 0, s1 = 0;
   waitpid(r0, &s0, 0);
   waitpid(r1, &s1, 0);
-  EXPECT_TRUE(WIFEXITED(s0) && WEXITSTATUS(s0) != 0);
-  EXPECT_TRUE(WIFEXITED(s1) && WEXITSTATUS(s1) != 0);
-  const store::RunRecord failed = record(a, 1);
-  EXPECT_EQ(failed.status, store::RunStatus::failed);
-  EXPECT_NE(failed.error.find("the optimiser states (resumed from"), std::string::npos) << failed.error;
-  EXPECT_NE(failed.error.find("differ between the ranks (this rank's among them)"), std::string::npos) << failed.error;
-  for (const std::string& e : events(a, 1)) EXPECT_EQ(e.find("resumed at step"), std::string::npos) << "refused before it resumed: " << e;
+  EXPECT_TRUE(WIFEXITED(s0) && WEXITSTATUS(s0) == 0);
+  EXPECT_TRUE(WIFEXITED(s1) && WEXITSTATUS(s1) == 0);
+  EXPECT_EQ(record(a, 1).status, store::RunStatus::finished);
+  EXPECT_FALSE(fs::exists(nowhere.parent_path()));
+  bool resumed = false;
+  for (const std::string& e : events(a, 1)) resumed |= e.find("resumed at step 20") != std::string::npos;
+  EXPECT_TRUE(resumed);
 }
 
 TEST(DistributedCli, TorchrunStartsTheRanks) {

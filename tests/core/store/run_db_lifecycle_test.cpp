@@ -65,7 +65,10 @@ TEST(RunDbLifecycle, RunningHeartbeatAndTerminalStatus) {
   EXPECT_EQ(r.error, "loss is NaN at step 43");
   ASSERT_TRUE(r.ended_at.has_value());
 
-  // Resume: running again, started_at kept, ended_at and error cleared.
+  // A diverged run is not claimed again (it would diverge again); a stopped one is resumed:
+  // running again, started_at kept, ended_at and error cleared.
+  EXPECT_THROW(db.mark_running(run, this_pid(), this_host()), ClaimRefused);
+  db.set_status(run, RunStatus::stopped, "stopped at step 43");
   const std::int64_t first_start = *r.started_at;
   db.mark_running(run, this_pid(), this_host());
   r = *db.get_run(run);

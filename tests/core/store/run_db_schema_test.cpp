@@ -88,33 +88,32 @@ TEST(RunDbSchema, FileThatIsNotSqliteNamesTheFile) {
   }
 }
 
-// A future version 2, as its migration would be written: the step applies to a version-1
-// file holding rows, and they survive.
+// A version-1 file (as DepthScope 0.1 wrote it) holding rows is migrated to the current
+// version by the real steps (version 2 adds the ownership columns), and the rows survive.
 TEST(RunDbSchema, MigratesVersion1FileForwardKeepingRows) {
   const std::string path = fresh_db_path();
-  std::int64_t run = 0;
   {
-    RunDb db(path);
-    ASSERT_EQ(db.schema_version(), 1);
-    run = db.create_run({std::nullopt, "lns-12", "lns", RunKind::train, "{}", 10});
+    Connection conn(path, {});
+    ASSERT_EQ(migrate(conn, {schema_migrations().front()}), 1);
+    conn.exec("INSERT INTO runs(name, scheme, kind, created_at) VALUES ('lns-12', 'lns', 'train', 1)");
   }
-  std::vector<Migration> steps = schema_migrations();
-  steps.push_back({2, "ALTER TABLE runs ADD COLUMN note TEXT; "
-                      "CREATE INDEX runs_by_status ON runs(status);"});
-  Connection conn(path, {});
-  EXPECT_EQ(migrate(conn, steps), 2);
+  RunDb db(path);
+  EXPECT_EQ(db.schema_version(), current_schema_version());
+  EXPECT_GE(current_schema_version(), 2);
   RawDb raw(path);
-  EXPECT_EQ(raw.integer("SELECT version FROM schema_version"), 2);
-  EXPECT_EQ(raw.text("SELECT name FROM runs WHERE id = " + std::to_string(run)), "lns-12");
-  EXPECT_EQ(raw.integer("SELECT count(*) FROM pragma_table_info('runs') WHERE name = 'note'"), 1);
-  EXPECT_EQ(migrate(conn, steps), 2);  // idempotent
+  EXPECT_EQ(raw.text("SELECT name FROM runs WHERE id = 1"), "lns-12");
+  EXPECT_EQ(raw.integer("SELECT attempt FROM runs WHERE id = 1"), 0);
+  EXPECT_EQ(raw.integer("SELECT count(*) FROM pragma_table_info('checkpoints') WHERE name = 'attempt'"), 1);
+  Connection conn(path, {});
+  EXPECT_EQ(migrate(conn, schema_migrations()), current_schema_version());  // idempotent
 }
 
 TEST(RunDbSchema, FailedMigrationLeavesTheOldVersionIntact) {
   const std::string path = fresh_db_path();
   { RunDb db(path); }
   std::vector<Migration> steps = schema_migrations();
-  steps.push_back({2, "CREATE TABLE half_done(x INTEGER); INSERT INTO no_such_table VALUES (1);"});
+  const int before = current_schema_version();
+  steps.push_back({before + 1, "CREATE TABLE half_done(x INTEGER); INSERT INTO no_such_table VALUES (1);"});
   Connection conn(path, {});
   try {
     migrate(conn, steps);
@@ -125,7 +124,7 @@ TEST(RunDbSchema, FailedMigrationLeavesTheOldVersionIntact) {
     EXPECT_NE(m.find("no_such_table"), std::string::npos) << m;
   }
   RawDb raw(path);
-  EXPECT_EQ(raw.integer("SELECT version FROM schema_version"), 1);
+  EXPECT_EQ(raw.integer("SELECT version FROM schema_version"), before);
   EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'"), 0);
 }
 
