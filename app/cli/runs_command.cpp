@@ -4,6 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <sqlite3.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +21,8 @@
 #include "core/store/metric_reader.h"
 #include "core/store/run_db.h"
 #include "core/store/run_summary.h"
+#include "core/store/store_limits.h"
+#include "core/train/run_paths.h"
 
 namespace depthscope::cli {
 namespace {
@@ -30,9 +35,34 @@ struct RunsArgs {
   bool json = false, files = false;
 };
 
-store::RunDb open_db(const std::string& path) {
+// Opened to write when the file and its folder can be written (opening reaps lost runs),
+// else read-only: nothing is written, statuses are shown as stored. A read-write open that
+// SQLite refuses for want of permission (a read-only file system) is retried read-only.
+store::RunDb open_db(const std::string& path, bool quiet) {
   require_database(path);
-  return store::RunDb(path, jobs::store_options_from_env());  // opening reaps lost runs
+  store::StoreOptions o = jobs::store_options_from_env();
+  const std::string folder = std::filesystem::absolute(path).parent_path().string();
+  o.read_only = access(path.c_str(), W_OK) != 0 || access(folder.c_str(), W_OK) != 0;
+  auto note = [&] {
+    if (!quiet)
+      std::fprintf(stderr, "note: %s cannot be written here: opened read-only (runs whose process died "
+                           "are not marked failed)\n", path.c_str());
+  };
+  if (o.read_only) {
+    store::RunDb db(path, o);
+    note();
+    return db;
+  }
+  try {
+    return store::RunDb(path, o);
+  } catch (const store::DatabaseError& e) {
+    const int primary = e.code() & 0xff;
+    if (primary != SQLITE_READONLY && primary != SQLITE_CANTOPEN && primary != SQLITE_PERM) throw;
+  }
+  o.read_only = true;
+  store::RunDb db(path, o);
+  note();
+  return db;
 }
 
 store::RunRecord require_run(store::RunDb& db, std::int64_t run) {
@@ -53,7 +83,7 @@ void add_list(CLI::App* runs) {
   auto* cmd = runs->add_subcommand("list", "Every run of a database: status, step, last update");
   add_db_options(cmd, *a);
   cmd->callback([a] {
-    store::RunDb db = open_db(a->db);
+    store::RunDb db = open_db(a->db, a->json);
     const std::vector<store::RunRecord> runs = db.list_runs();
     if (a->json) {
       nlohmann::json j = {{"runs", nlohmann::json::array()}};
@@ -77,15 +107,20 @@ void add_list(CLI::App* runs) {
   });
 }
 
-std::vector<store::EventRecord> all_events(store::RunDb& db, std::int64_t run) {
-  std::vector<store::EventRecord> out;
-  std::int64_t cursor = 0;
-  for (;;) {
-    store::RowsSince<store::EventRecord> page = store::events_since(db, run, cursor);
-    out.insert(out.end(), page.rows.begin(), page.rows.end());
-    cursor = page.cursor;
-    if (!page.more) return out;
-  }
+// A run's events, oldest first, at most kMaxEventsShown (a run database may come from
+// someone else; DepthScope itself writes a handful per run). `more`: some were left out.
+constexpr std::size_t kMaxEventsShown = 10000;
+
+std::vector<store::EventRecord> run_events(store::RunDb& db, std::int64_t run, bool& more) {
+  store::RowsSince<store::EventRecord> page = store::events_since(db, run, 0, kMaxEventsShown);
+  more = page.more;
+  return page.rows;
+}
+
+nlohmann::json paths_json(const std::vector<RunPath>& paths) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const RunPath& p : paths) j.push_back({{"role", p.role}, {"path", p.path}, {"access", p.writes ? "write" : "read"}});
+  return j;
 }
 
 void add_show(CLI::App* runs) {
@@ -94,13 +129,26 @@ void add_show(CLI::App* runs) {
   cmd->add_option("RUN", a->run, "Run id")->required();
   add_db_options(cmd, *a);
   cmd->callback([a] {
-    store::RunDb db = open_db(a->db);
+    store::RunDb db = open_db(a->db, a->json);
     const store::RunRecord r = require_run(db, a->run);
     const std::vector<store::MetricRow> last = store::last_values(db, a->run);
     const std::vector<store::CheckpointRecord> checkpoints = db.checkpoints(a->run);
-    const std::vector<store::EventRecord> events = all_events(db, a->run);
+    bool more_events = false;
+    const std::vector<store::EventRecord> events = run_events(db, a->run, more_events);
+    // What resuming this run would read and write: its author's paths, shown before use.
+    std::vector<RunPath> paths;
+    std::string paths_error;
+    try {
+      paths = run_paths(r.spec_json, checkpoints.empty() ? std::nullopt : std::optional<std::string>(checkpoints.back().path),
+                        a->db + ": run " + std::to_string(r.id) + " spec_json");
+    } catch (const FileError& e) {
+      paths_error = e.what();
+    }
     if (a->json) {
       nlohmann::json j = {{"run", run_json(r)}};
+      j["paths"] = paths_error.empty() ? paths_json(paths) : nlohmann::json();
+      if (!paths_error.empty()) j["paths_error"] = paths_error;
+      if (more_events) j["events_truncated"] = true;
       try {
         j["spec"] = nlohmann::json::parse(r.spec_json);
       } catch (const nlohmann::json::exception&) {
@@ -128,6 +176,10 @@ void add_show(CLI::App* runs) {
                 local_time(r.started_at.value_or(0)).c_str(), local_time(r.ended_at.value_or(0)).c_str(),
                 local_time(r.heartbeat_at.value_or(0)).c_str());
     std::printf("spec        %s\n", r.spec_json.c_str());
+    std::printf("paths (training or resuming this run reads or writes them)\n");
+    if (!paths_error.empty()) std::printf("  cannot be read: %s\n", paths_error.c_str());
+    for (const RunPath& p : paths)
+      std::printf("  %-5s  %-16s %s\n", p.writes ? "write" : "read", p.role.c_str(), p.path.c_str());
     std::printf("last metrics\n");
     for (const store::MetricRow& m : last)
       std::printf("  %-20s %-12s at step %lld\n", m.key.c_str(), table_number(m.value).c_str(),
@@ -139,6 +191,7 @@ void add_show(CLI::App* runs) {
     for (const store::EventRecord& e : events)
       std::printf("  %s  %-7s %s\n", local_time(e.wall_ms).c_str(), std::string(store::to_string(e.level)).c_str(),
                   e.message.c_str());
+    if (more_events) std::printf("  (only the first %zu events are shown)\n", kMaxEventsShown);
   });
 }
 
@@ -163,7 +216,7 @@ void add_export(CLI::App* runs) {
       ->check(CLI::IsMember({"metrics", "layer_metrics", "both"}));
   cmd->add_flag("--json", a->json, "With --out: print what was written as JSON");
   cmd->callback([a] {
-    store::RunDb db = open_db(a->db);
+    store::RunDb db = open_db(a->db, a->json);
     require_run(db, a->run);
     const std::vector<store::MetricRow> metrics = store::run_metrics(db, a->run);
     const std::vector<store::LayerMetricRow> layers = store::run_layer_metrics(db, a->run);
@@ -230,7 +283,7 @@ void add_compare(CLI::App* runs) {
   cmd->add_option("--identity-below", a->identity_below,
                   "A layer is nearly the identity when its angular_distance_next is below this (default 0.2)");
   cmd->callback([a] {
-    store::RunDb db = open_db(a->db);
+    store::RunDb db = open_db(a->db, a->json);
     std::vector<store::RunSummary> rows;
     for (std::int64_t run : a->runs) {
       require_run(db, run);

@@ -3,13 +3,40 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <cctype>
 #include <cmath>
+#include <filesystem>
 #include <limits>
 #include <thread>
 #include <utility>
 
+#include "core/store/store_limits.h"
+
 namespace depthscope::store {
 namespace {
+
+namespace fs = std::filesystem;
+
+// A -wal file no longer than its header holds no transaction.
+constexpr std::uintmax_t kWalHeaderBytes = 32;
+
+// file:<absolute path>?immutable=1, with every byte outside [A-Za-z0-9/._~-] percent-encoded
+// (SQLite's URI rules: '?', '#' and '%' would otherwise end or escape the path).
+std::string immutable_uri(const std::string& path) {
+  const std::string abs = fs::absolute(path).string();
+  std::string uri = "file:";
+  for (unsigned char c : abs) {
+    if (std::isalnum(c) || c == '/' || c == '.' || c == '_' || c == '~' || c == '-') {
+      uri += static_cast<char>(c);
+    } else {
+      static const char* hex = "0123456789ABCDEF";
+      uri += '%';
+      uri += hex[c >> 4];
+      uri += hex[c & 15];
+    }
+  }
+  return uri + "?immutable=1";
+}
 
 // After busy_timeout has run out a transaction is retried this many times, pausing
 // 20, 40, 80, ... ms: a training process that checkpoints a large batch must not make a
@@ -41,6 +68,9 @@ std::string hint(int code) {
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
       return " (this file is not a DepthScope run database, or it is damaged)";
+    case SQLITE_TOOBIG:
+      return " (a value is larger than the " + std::to_string(kMaxValueBytes >> 20) +
+             " MiB DepthScope reads or writes in a run database)";
     default:
       return "";
   }
@@ -146,9 +176,55 @@ std::string Statement::text(int col) const {
 
 // --- Connection ---------------------------------------------------------------------
 
-Connection::Connection(std::string path, const StoreOptions& options) : path_(std::move(path)) {
-  int rc = sqlite3_open_v2(path_.c_str(), &db_,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
+Connection::Connection(std::string path, const StoreOptions& options)
+    : path_(std::move(path)), read_only_(options.read_only) {
+  const bool in_memory = path_ == ":memory:";
+  std::error_code ec;
+  if (!in_memory && fs::file_size(path_ + "-journal", ec) > 0 && !ec)
+    throw DatabaseError(path_, "open",
+                        "beside it is a rollback journal, " + path_ +
+                            "-journal, that another program left when it stopped mid-write; reading "
+                            "the file would play it back into the file, and DepthScope's run "
+                            "databases never have one (they use WAL), so this is not a DepthScope "
+                            "run database (it was left unchanged)");
+  if (!read_only_) {
+    open(path_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, options);
+    return;
+  }
+  open(path_, SQLITE_OPEN_READONLY, options);
+  try {
+    exec("SELECT count(*) FROM sqlite_master");  // the first read: opens <file>-shm if WAL
+    return;
+  } catch (const DatabaseError& e) {
+    const int primary = e.code() & 0xff;
+    if (primary != SQLITE_CANTOPEN && primary != SQLITE_READONLY) {
+      close();
+      throw;
+    }
+  }
+  // A WAL file that SQLite cannot read without creating <file>-shm: a read-only folder.
+  // immutable=1 reads the file alone, which is exact only when <file>-wal holds nothing.
+  close();
+  const std::uintmax_t wal = fs::file_size(path_ + "-wal", ec);
+  if (!ec && wal > kWalHeaderBytes)
+    throw DatabaseError(path_, "open read-only",
+                        "SQLite cannot read it here: the folder is read-only, " + path_ +
+                            "-wal holds transactions not yet copied into the file, and " + path_ +
+                            "-shm (which SQLite needs to read them) is missing and cannot be "
+                            "created; copy the file with its -wal to a writable folder and open "
+                            "the copy");
+  open(immutable_uri(path_), SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, options);
+  immutable_ = true;
+  try {
+    exec("SELECT count(*) FROM sqlite_master");
+  } catch (...) {
+    close();
+    throw;
+  }
+}
+
+void Connection::open(const std::string& name, int flags, const StoreOptions& options) {
+  int rc = sqlite3_open_v2(name.c_str(), &db_, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close(db_);
@@ -157,36 +233,68 @@ Connection::Connection(std::string path, const StoreOptions& options) : path_(st
   }
   try {
     sqlite3_extended_result_codes(db_, 1);
-    sqlite3_busy_timeout(db_, options.busy_timeout_ms);
-    // WAL lets the GUI read while a training process writes. Switching needs the write
-    // lock once per file, so it is retried like a write.
-    std::string mode;
-    for (int attempt = 0;; ++attempt) {
-      try {
-        Statement s = prepare("PRAGMA journal_mode=WAL");
-        mode = s.step() ? s.text(0) : "";
-        break;
-      } catch (const DatabaseError& e) {
-        if (!is_busy(e.code()) || attempt >= kBusyRetries) throw;
-        std::this_thread::sleep_for(std::chrono::milliseconds(kFirstPauseMs << attempt));
-      }
+    // The file may come from someone else (docs/runs.md): its schema's SQL must not run
+    // functions with side effects, nothing may load an extension or attach another file,
+    // and no value it holds is loaded above kMaxValueBytes. Views are off (DepthScope has
+    // none; a view is code in the file). Until RunDb has checked the schema, closing must
+    // not checkpoint a -wal into a file that may not be DepthScope's.
+    struct Flag {
+      int op, value;
+      const char* name;
+    };
+    for (const Flag& f : {Flag{SQLITE_DBCONFIG_DEFENSIVE, 1, "DEFENSIVE"},
+                          Flag{SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, "TRUSTED_SCHEMA"},
+                          Flag{SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, "ENABLE_LOAD_EXTENSION"},
+                          Flag{SQLITE_DBCONFIG_ENABLE_VIEW, 0, "ENABLE_VIEW"},
+                          Flag{SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, "NO_CKPT_ON_CLOSE"}}) {
+      int now = -1;
+      rc = sqlite3_db_config(db_, f.op, f.value, &now);
+      if (rc != SQLITE_OK || now != f.value)
+        throw DatabaseError(path_, "open", std::string("SQLite refused SQLITE_DBCONFIG_") + f.name, rc);
     }
-    if (mode != "wal")
-      throw DatabaseError(path_, "journal_mode",
-                          "SQLite could not switch to WAL mode (it reported '" + mode +
-                              "'); the run database must live on a local file system");
-    // NORMAL in WAL mode: a committed transaction survives a crash of the process (not
-    // necessarily of the machine), at a fraction of FULL's fsync cost.
-    exec("PRAGMA synchronous=NORMAL");
-    exec("PRAGMA foreign_keys=ON");
-    if (options.max_pages > 0)
-      exec(("PRAGMA max_page_count=" + std::to_string(options.max_pages)).c_str());
+    sqlite3_limit(db_, SQLITE_LIMIT_LENGTH, static_cast<int>(kMaxValueBytes));
+    sqlite3_limit(db_, SQLITE_LIMIT_ATTACHED, 0);
+    sqlite3_busy_timeout(db_, options.busy_timeout_ms);
+    exec("PRAGMA foreign_keys=ON");  // a setting of this connection; the file is untouched
   } catch (...) {
-    cache_.clear();
-    sqlite3_close_v2(db_);
-    db_ = nullptr;
+    close();
     throw;
   }
+}
+
+void Connection::close() {
+  for (auto& [sql, c] : cache_) sqlite3_finalize(c.stmt);
+  cache_.clear();
+  sqlite3_close_v2(db_);
+  db_ = nullptr;
+}
+
+void Connection::use_wal(const StoreOptions& options) {
+  if (read_only_) throw DatabaseError(path_, "use WAL", "the database was opened read-only");
+  // WAL lets the GUI read while a training process writes. Switching needs the write
+  // lock once per file, so it is retried like a write.
+  std::string mode;
+  for (int attempt = 0;; ++attempt) {
+    try {
+      Statement s = prepare("PRAGMA journal_mode=WAL");
+      mode = s.step() ? s.text(0) : "";
+      break;
+    } catch (const DatabaseError& e) {
+      if (!is_busy(e.code()) || attempt >= kBusyRetries) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(kFirstPauseMs << attempt));
+    }
+  }
+  if (mode != "wal")
+    throw DatabaseError(path_, "journal_mode",
+                        "SQLite could not switch to WAL mode (it reported '" + mode +
+                            "'); the run database must live on a local file system");
+  // NORMAL in WAL mode: a committed transaction survives a crash of the process (not
+  // necessarily of the machine), at a fraction of FULL's fsync cost.
+  exec("PRAGMA synchronous=NORMAL");
+  if (options.max_pages > 0)
+    exec(("PRAGMA max_page_count=" + std::to_string(options.max_pages)).c_str());
+  int now = -1;
+  sqlite3_db_config(db_, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 0, &now);
 }
 
 Connection::~Connection() {

@@ -1,7 +1,9 @@
 #pragma once
 // Thin RAII over the SQLite C API, used only inside core/store: one connection opened
-// the way every DepthScope process must open the run database (WAL, busy_timeout,
-// foreign keys), cached prepared statements, and transactions that retry SQLITE_BUSY.
+// the way every DepthScope process must open the run database (as untrusted input first:
+// defensive, no schema functions, no extensions, bounded values; then, once RunDb has
+// checked that the file is a DepthScope run database, WAL), cached prepared statements,
+// and transactions that retry SQLITE_BUSY.
 // SQLite's types are only forward-declared, so no header of the store pulls in
 // <sqlite3.h>.
 #include <cstdint>
@@ -65,7 +67,15 @@ class Statement {
 
 class Connection {
  public:
-  // Opens (creating when absent) and configures; throws DatabaseError naming `path`.
+  // Opens (creating when absent, unless options.read_only) and configures the connection
+  // without writing anything to the file: SQLITE_DBCONFIG_DEFENSIVE, trusted_schema off,
+  // extensions and views off, SQLITE_LIMIT_LENGTH = kMaxValueBytes, no ATTACH, busy
+  // timeout, foreign keys, and no checkpoint when it closes. A read-only connection that
+  // cannot read because SQLite cannot create <file>-shm (a read-only folder) reopens the
+  // file as immutable, unless <file>-wal holds transactions (which immutable would hide:
+  // refused, saying so). A non-empty <file>-journal (a rollback journal another program
+  // left, which reading would play back into the file) is refused. Throws DatabaseError
+  // naming `path`.
   Connection(std::string path, const StoreOptions& options);
   ~Connection();
   Connection(const Connection&) = delete;
@@ -73,6 +83,13 @@ class Connection {
 
   const std::string& path() const { return path_; }
   sqlite3* handle() { return db_; }
+  bool read_only() const { return read_only_; }
+  bool immutable() const { return immutable_; }
+
+  // For a file checked to be a DepthScope run database (or empty, to become one): switches
+  // it to WAL (a write, once per file), sets synchronous=NORMAL and max_page_count, and
+  // lets the last connection checkpoint when it closes. Not for read-only connections.
+  void use_wal(const StoreOptions& options);
 
   // Runs SQL text (one or more statements) without results.
   void exec(const char* sql);
@@ -99,6 +116,8 @@ class Connection {
  private:
   void transaction(const char* begin, const std::string& what, const std::function<void()>& body);
   void rollback_quietly();
+  void open(const std::string& name, int flags, const StoreOptions& options);
+  void close();
 
   struct Cached {
     sqlite3_stmt* stmt = nullptr;
@@ -108,6 +127,8 @@ class Connection {
   sqlite3* db_ = nullptr;
   std::unordered_map<std::string, Cached> cache_;
   int depth_ = 0;  // nesting of write()/read()
+  bool read_only_ = false;
+  bool immutable_ = false;
 };
 
 }  // namespace depthscope::store

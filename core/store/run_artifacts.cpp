@@ -2,6 +2,7 @@
 #include "core/store/connection.h"
 #include "core/store/process_probe.h"
 #include "core/store/run_db.h"
+#include "core/store/store_limits.h"
 
 namespace depthscope::store {
 namespace {
@@ -40,9 +41,15 @@ std::vector<CheckpointRecord> RunDb::checkpoints(std::int64_t run) {
     out.clear();
     Statement s = conn_->prepare(
         "SELECT id, run_id, step, path, created_at FROM checkpoints WHERE run_id = ?1 "
-        "ORDER BY step, id");
-    s.bind_int(1, run);
-    while (s.step()) out.push_back(read_checkpoint(s));
+        "ORDER BY step, id LIMIT ?2");
+    s.bind_int(1, run).bind_int(2, kMaxCheckpointsRead + 1);
+    while (s.step()) {
+      if (static_cast<std::int64_t>(out.size()) == kMaxCheckpointsRead)
+        throw DatabaseError(path(), "list checkpoints of run " + std::to_string(run),
+                            "it lists more than " + std::to_string(kMaxCheckpointsRead) +
+                                " checkpoints, more than DepthScope reads");
+      out.push_back(read_checkpoint(s));
+    }
   });
   return out;
 }

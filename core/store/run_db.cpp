@@ -2,16 +2,35 @@
 // run_artifacts.cpp, stale-run reaping in stale_runs.cpp.
 #include "core/store/run_db.h"
 
+#include "core/store/bounded_reads.h"
 #include "core/store/connection.h"
 #include "core/store/process_probe.h"
 #include "core/store/run_lease.h"
 #include "core/store/run_row.h"
 #include "core/store/schema.h"
+#include "core/store/store_limits.h"
 
 namespace depthscope::store {
 
 RunDb::RunDb(const std::string& path, const StoreOptions& options)
     : conn_(std::make_unique<Connection>(path, options)), options_(options) {
+  // Nothing is written before the file is known to be DepthScope's (or empty): the check
+  // only reads, and the connection does not checkpoint on close until use_wal().
+  schema_version_ = check_run_database(*conn_, schema_migrations());
+  if (options_.read_only) {
+    if (schema_version_ == 0)
+      throw DatabaseError(path, "open read-only",
+                          "the file is empty, not a run database (opened read-only, it was not created)");
+    if (schema_version_ < current_schema_version())
+      throw DatabaseError(path, "open read-only",
+                          "this run database has schema version " + std::to_string(schema_version_) +
+                              " and this DepthScope reads version " +
+                              std::to_string(current_schema_version()) +
+                              "; opened read-only it cannot be upgraded: open it once where it can be "
+                              "written (or a copy of it) to upgrade it");
+    return;
+  }
+  conn_->use_wal(options_);
   schema_version_ = migrate(*conn_, schema_migrations());
   if (options_.reap_on_open) reap_stale_runs(options_.stale_after_ms);
 }
@@ -22,6 +41,8 @@ RunDb& RunDb::operator=(RunDb&&) noexcept = default;
 
 const std::string& RunDb::path() const { return conn_->path(); }
 
+bool RunDb::read_only() const { return options_.read_only; }
+
 void RunDb::require_run(std::int64_t run, const std::string& what) {
   if (conn_->changes() == 0)
     throw DatabaseError(path(), what,
@@ -31,6 +52,7 @@ void RunDb::require_run(std::int64_t run, const std::string& what) {
 
 std::int64_t RunDb::create_experiment(const std::string& name, const std::string& spec_json) {
   std::int64_t id = 0;
+  check_spec_size(path(), "experiment '" + name + "'", spec_json.size());
   conn_->write("create experiment '" + name + "'", [&] {
     Statement s = conn_->prepare(
         "INSERT INTO experiments(name, spec_json, created_at) VALUES (?1, ?2, ?3)");
@@ -45,14 +67,23 @@ std::vector<Experiment> RunDb::list_experiments() {
   conn_->read("list experiments", [&] {
     out.clear();
     Statement s = conn_->prepare(
-        "SELECT id, name, spec_json, created_at FROM experiments ORDER BY id");
-    while (s.step()) out.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3)});
+        "SELECT id, name, spec_json, created_at FROM experiments ORDER BY id LIMIT ?1");
+    s.bind_int(1, kMaxRunsRead + 1);
+    while (s.step()) {
+      if (static_cast<std::int64_t>(out.size()) == kMaxRunsRead)
+        throw DatabaseError(path(), "list experiments",
+                            "it holds more than " + std::to_string(kMaxRunsRead) +
+                                " experiments, more than DepthScope lists");
+      out.push_back({s.int64(0), s.text(1), s.text(2), s.int64(3)});
+      check_spec_size(path(), "experiment " + std::to_string(out.back().id), out.back().spec_json.size());
+    }
   });
   return out;
 }
 
 std::int64_t RunDb::create_run(const NewRun& run) {
   std::int64_t id = 0;
+  check_spec_size(path(), "run '" + run.name + "'", run.spec_json.size());
   conn_->write("create run '" + run.name + "'", [&] {
     Statement s = conn_->prepare(
         "INSERT INTO runs(experiment_id, name, scheme, kind, status, spec_json, created_at, steps) "
@@ -142,12 +173,24 @@ void RunDb::delete_run(std::int64_t run) {
 }
 
 std::vector<RunRecord> RunDb::list_runs() {
-  reap_stale_runs(options_.stale_after_ms);
+  if (!options_.read_only) reap_stale_runs(options_.stale_after_ms);
   std::vector<RunRecord> out;
   conn_->read("list runs", [&] {
     out.clear();
-    Statement s = conn_->prepare(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id");
-    while (s.step()) out.push_back(read_run(s));
+    Statement s = conn_->prepare(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id LIMIT ?1");
+    s.bind_int(1, kMaxRunsRead + 1);
+    try {
+      while (s.step()) {
+        if (static_cast<std::int64_t>(out.size()) == kMaxRunsRead)
+          throw DatabaseError(path(), "list runs",
+                              "it holds more than " + std::to_string(kMaxRunsRead) +
+                                  " runs, more than DepthScope lists");
+        out.push_back(checked_run(*conn_, read_run(s)));
+      }
+    } catch (const DatabaseError& e) {
+      throw_if_oversized(*conn_, e, std::nullopt);
+      throw;
+    }
   });
   return out;
 }
@@ -158,7 +201,12 @@ std::optional<RunRecord> RunDb::get_run(std::int64_t run) {
     out.reset();
     Statement s = conn_->prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?1");
     s.bind_int(1, run);
-    if (s.step()) out = read_run(s);
+    try {
+      if (s.step()) out = checked_run(*conn_, read_run(s));
+    } catch (const DatabaseError& e) {
+      throw_if_oversized(*conn_, e, run);
+      throw;
+    }
   });
   return out;
 }

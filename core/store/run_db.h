@@ -8,7 +8,12 @@
 // the operation and SQLite's message.
 //
 // Opening reaps stale runs (StoreOptions::reap_on_open), and so does list_runs(): a run
-// whose process died is shown as failed ("process lost"), never as running forever.
+// whose process died is shown as failed ("process lost"), never as running forever
+// (not when opened read-only: then nothing is written and statuses are shown as stored).
+//
+// A run database may come from someone else: opening checks, before writing anything,
+// that the file's schema is exactly DepthScope's, and reads are bounded (store_limits.h;
+// docs/runs.md, "Opening a database from someone else").
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -26,18 +31,30 @@ class Connection;
 class RunDb {
  public:
   // Opens or creates the file, migrating an older schema; a newer schema than this code
-  // knows throws DatabaseError naming the file.
+  // knows, or a file that is not a DepthScope run database (schema.h,
+  // check_run_database), throws DatabaseError naming the file, and leaves it unchanged.
   explicit RunDb(const std::string& path, const StoreOptions& options = {});
   ~RunDb();
   RunDb(RunDb&&) noexcept;
   RunDb& operator=(RunDb&&) noexcept;
 
   const std::string& path() const;
+  // Opened with StoreOptions::read_only: nothing is written, stale runs are not reaped.
+  bool read_only() const;
   int schema_version() const { return schema_version_; }
 
   // --- experiments -------------------------------------------------------------------
   std::int64_t create_experiment(const std::string& name, const std::string& spec_json = "{}");
   std::vector<Experiment> list_experiments();
+  // The experiment and all its runs (queued) in one transaction: afterwards either every
+  // row exists or none does, whatever fails or kills the process midway. Each run's
+  // experiment_id is set to the new experiment. Returns the ids, runs in the given order.
+  struct CreatedRows {
+    std::int64_t experiment = 0;
+    std::vector<std::int64_t> runs;
+  };
+  CreatedRows create_experiment_with_runs(const std::string& name, const std::string& spec_json,
+                                          std::vector<NewRun> runs);
 
   // --- run lifecycle -----------------------------------------------------------------
   // A new run in status queued.
@@ -59,7 +76,10 @@ class RunDb {
   std::int64_t supersede_after(std::int64_t run, std::int64_t step);
   // Deletes the run and all its rows (not the checkpoint files on disk).
   void delete_run(std::int64_t run);
-  std::vector<RunRecord> list_runs();  // reaps stale runs first; ordered by id
+  // Reaps stale runs first (unless read-only); ordered by id. Throws DatabaseError when
+  // there are more than kMaxRunsRead runs, or a run's spec_json is over
+  // kMaxSpecJsonBytes (get_run too), or a value is over kMaxValueBytes, naming the run.
+  std::vector<RunRecord> list_runs();
   std::optional<RunRecord> get_run(std::int64_t run);
 
   // --- checkpoints and events ----------------------------------------------------------

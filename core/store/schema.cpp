@@ -1,6 +1,10 @@
 #include "core/store/schema.h"
 
+#include <map>
+#include <mutex>
+
 #include "core/store/connection.h"
+#include "core/store/store_limits.h"
 
 namespace depthscope::store {
 namespace {
@@ -101,7 +105,135 @@ bool has_table(Connection& conn, const char* name) {
   return s.step();
 }
 
+// One row of sqlite_master, without rootpage (which depends on the file's history).
+struct SchemaObject {
+  std::string type, name, tbl_name, sql;
+  bool sql_null = false;
+};
+using SchemaRows = std::map<std::string, SchemaObject>;  // by name (unique in sqlite_master)
+
+SchemaRows read_schema(Connection& conn) {
+  SchemaRows rows;
+  conn.read("read the schema", [&] {
+    rows.clear();
+    Statement s = conn.prepare("SELECT type, name, tbl_name, sql FROM sqlite_master LIMIT ?1");
+    s.bind_int(1, kMaxSchemaObjects + 1);
+    while (s.step()) {
+      if (static_cast<std::int64_t>(rows.size()) == kMaxSchemaObjects)
+        throw DatabaseError(conn.path(), "schema",
+                            "it has more than " + std::to_string(kMaxSchemaObjects) +
+                                " tables, indexes, views and triggers, so it is not a DepthScope run "
+                                "database (it was left unchanged)");
+      SchemaObject o{s.text(0), s.text(1), s.text(2), s.text(3), s.is_null(3)};
+      rows[o.name] = std::move(o);
+    }
+  });
+  return rows;
+}
+
+// sqlite_master of a new in-memory database brought to `version` by `steps`; built once per
+// distinct list of migration SQL and kept.
+const SchemaRows& reference_schema(const std::vector<Migration>& steps, int version) {
+  static std::mutex mutex;
+  static std::map<std::string, SchemaRows> cache;
+  std::lock_guard<std::mutex> lock(mutex);
+  std::string key;
+  for (const Migration& m : steps)
+    if (m.to_version <= version) key += std::to_string(m.to_version) + '\0' + m.sql + '\0';
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  Connection mem(":memory:", StoreOptions{});
+  mem.write("build the reference schema", [&] {
+    for (const Migration& m : steps)
+      if (m.to_version <= version) mem.exec(m.sql.c_str());
+  });
+  return cache[key] = read_schema(mem);
+}
+
+std::string describe(const SchemaObject& o) {
+  std::string s = o.type + " '" + o.name + "'";
+  if ((o.type == "trigger" || o.type == "index") && o.tbl_name != o.name) s += " on " + o.tbl_name;
+  return s;
+}
+
+bool is_sqlite_statistics(const SchemaObject& o) {
+  return o.type == "table" && (o.name == "sqlite_stat1" || o.name == "sqlite_stat4");
+}
+
 }  // namespace
+
+int check_run_database(Connection& conn, const std::vector<Migration>& steps) {
+  const SchemaRows file = read_schema(conn);
+  const std::string refused = "; DepthScope opens only its own run databases (the file was left unchanged)";
+  if (file.empty()) {
+    // No schema objects: a new (or zero-length) file. One that another program has marked
+    // as its own is still not DepthScope's to initialise.
+    std::int64_t app = 0, user = 0;
+    conn.read("read the file header", [&] {
+      Statement a = conn.prepare("PRAGMA application_id");
+      app = a.step() ? a.int64(0) : 0;
+      Statement u = conn.prepare("PRAGMA user_version");
+      user = u.step() ? u.int64(0) : 0;
+    });
+    if (app != 0 || user != 0)
+      throw DatabaseError(conn.path(), "schema",
+                          "it has no tables but another program marked it as its own "
+                          "(application_id " + std::to_string(app) + ", user_version " +
+                              std::to_string(user) + ")" + refused);
+    return 0;
+  }
+  const auto sv = file.find("schema_version");
+  if (sv == file.end() || sv->second.type != "table") {
+    std::string example;
+    for (const auto& [name, o] : file)
+      if (o.type == "table" && !is_sqlite_statistics(o) && name != "sqlite_sequence") {
+        example = name;
+        break;
+      }
+    throw DatabaseError(conn.path(), "schema_version",
+                        "this SQLite file has " +
+                            (example.empty() ? std::string("schema objects") : "tables (e.g. '" + example + "')") +
+                            " but no schema_version table, so it is not a DepthScope run database; "
+                            "choose another file (it was left unchanged)");
+  }
+  const int version = read_schema_version(conn);
+  const int newest = steps.empty() ? 0 : steps.back().to_version;
+  if (version > newest)
+    throw DatabaseError(conn.path(), "schema_version",
+                        "this run database has schema version " + std::to_string(version) +
+                            ", but this DepthScope knows versions up to " + std::to_string(newest) +
+                            "; open it with a newer DepthScope (it was left unchanged)");
+  if (version < 1)
+    throw DatabaseError(conn.path(), "schema_version",
+                        "schema_version holds " + std::to_string(version) +
+                            ", which no DepthScope writes" + refused);
+
+  const SchemaRows& want = reference_schema(steps, version);
+  std::vector<std::string> problems;
+  for (const auto& [name, o] : file) {
+    const auto w = want.find(name);
+    if (w == want.end()) {
+      if (!is_sqlite_statistics(o)) problems.push_back("an extra " + describe(o));
+    } else if (w->second.type != o.type) {
+      problems.push_back("'" + name + "' is a " + o.type + " where DepthScope has a " + w->second.type);
+    } else if (w->second.tbl_name != o.tbl_name || w->second.sql != o.sql ||
+               w->second.sql_null != o.sql_null) {
+      problems.push_back(describe(o) + " is defined differently from DepthScope's");
+    }
+  }
+  for (const auto& [name, o] : want)
+    if (!file.count(name)) problems.push_back(describe(o) + " is missing");
+  if (!problems.empty()) {
+    std::string list;
+    const std::size_t shown = std::min<std::size_t>(problems.size(), 6);
+    for (std::size_t i = 0; i < shown; ++i) list += (i ? "; " : "") + problems[i];
+    if (problems.size() > shown) list += "; and " + std::to_string(problems.size() - shown) + " more";
+    throw DatabaseError(conn.path(), "schema",
+                        "its schema is not DepthScope's version " + std::to_string(version) + " schema: " +
+                            list + refused);
+  }
+  return version;
+}
 
 const std::vector<Migration>& schema_migrations() {
   static const std::vector<Migration> steps = {{1, kVersion1}, {2, kVersion2}};

@@ -24,6 +24,15 @@ int current_schema_version();
 // when it holds tables but no schema_version (not a DepthScope run database).
 int read_schema_version(Connection& conn);
 
+// Checks, reading only, that the file is a DepthScope run database and returns its schema
+// version, 0 for a file with no schema objects at all (a new file, to be created). The
+// file's sqlite_master must equal, row for row (type, name, tbl_name, sql), that of an
+// in-memory database brought to the same version by `steps`: an extra trigger, view, index
+// or table, a missing one, a table where an index belongs, or a definition that differs is
+// refused, naming each. Only SQLite's own sqlite_stat1/sqlite_stat4 tables (ANALYZE) may be
+// extra. Throws DatabaseError naming the file; never writes.
+int check_run_database(Connection& conn, const std::vector<Migration>& steps);
+
 // Brings the database to the last version of `steps` (normally schema_migrations()):
 // every missing step in one transaction, so a crash leaves the old version intact and
 // two processes opening a new file at once do not both create it. A file newer than the

@@ -19,6 +19,11 @@ struct StoreOptions {
   // A running run whose heartbeat is older than this is taken to be lost even when its
   // pid cannot be checked (another host, or the pid was reused).
   std::int64_t stale_after_ms = 10 * 60 * 1000;
+  // Open without ever writing to the file or its folder (SQLITE_OPEN_READONLY): no WAL
+  // switch, no migration, no reaping (reap_on_open is ignored). For a read-only file or a
+  // read-only folder; where SQLite cannot create <file>-shm there, the file is opened as
+  // immutable (docs/runs.md, "Read-only databases"). Writes throw DatabaseError.
+  bool read_only = false;
 };
 
 }  // namespace depthscope::store

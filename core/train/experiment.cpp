@@ -54,20 +54,24 @@ CreatedExperiment create_experiment(const TrainSpec& spec, const std::string& db
   }
   if (!spec.init.empty()) stored["init"] = fs::absolute(spec.init).string();
 
-  store::RunDb db(db_path);
-  out.experiment = db.create_experiment(spec.name, stored.dump());
+  // The experiment and its runs are one transaction: a kill -9 never leaves a Pre-LN run
+  // without its LNS sibling.
+  std::vector<store::NewRun> runs;
   for (NormScheme s : spec.schemes) {
     nlohmann::json run_spec = stored;
     run_spec["schemes"] = {to_string(s)};
     store::NewRun r;
-    r.experiment_id = out.experiment;
     r.name = spec.name + "/" + to_string(s);
     r.scheme = to_string(s);
     r.kind = spec.init.empty() ? store::RunKind::train : store::RunKind::finetune;
     r.spec_json = run_spec.dump();
     r.steps = spec.steps;
-    out.runs.push_back(db.create_run(r));
+    runs.push_back(std::move(r));
   }
+  store::RunDb db(db_path);
+  const store::RunDb::CreatedRows rows = db.create_experiment_with_runs(spec.name, stored.dump(), std::move(runs));
+  out.experiment = rows.experiment;
+  out.runs = rows.runs;
   return out;
 }
 

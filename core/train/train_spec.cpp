@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/json_text.h"
 #include "core/train/presets.h"
 
 namespace depthscope {
@@ -51,12 +52,24 @@ class Fields {
   std::int64_t integer(const char* key, std::int64_t def, std::int64_t min, std::int64_t max = INT64_MAX) const {
     if (!has(key)) return def;
     const json& v = j_.at(key);
-    if (!v.is_number_integer()) fail(key, "must be an integer");
+    if (!v.is_number_integer()) fail(key, "must be an integer (got " + v.dump() + ")");
+    const auto range = [&] {
+      return "must be at least " + std::to_string(min) +
+             (max == INT64_MAX ? "" : " and at most " + std::to_string(max)) + " (got " + v.dump() + ")";
+    };
+    // A whole number above INT64_MAX is held as unsigned: get<int64_t>() would wrap it.
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) fail(key, range());
     const std::int64_t x = v.get<std::int64_t>();
-    if (x < min || x > max)
-      fail(key, "must be at least " + std::to_string(min) + (max == INT64_MAX ? "" : " and at most " + std::to_string(max)) +
-                    " (got " + std::to_string(x) + ")");
+    if (x < min || x > max) fail(key, range());
     return x;
+  }
+  // The full range 0 .. 2^64 - 1 (a seed).
+  std::uint64_t unsigned_integer(const char* key, std::uint64_t def) const {
+    if (!has(key)) return def;
+    const json& v = j_.at(key);
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>();
+    if (v.is_number_integer() && v.get<std::int64_t>() >= 0) return static_cast<std::uint64_t>(v.get<std::int64_t>());
+    fail(key, "must be a whole number from 0 to " + std::to_string(UINT64_MAX) + " (got " + v.dump() + ")");
   }
   double number(const char* key, double def, double min, double max) const {
     if (!has(key)) return def;
@@ -207,7 +220,7 @@ TrainSpec parse_train_spec(const json& j, const std::string& source, const std::
   if (s.weight_decay > 0 && s.optimizer != "adamw") f.fail("weight_decay", "needs \"optimizer\": \"adamw\"");
   s.clip = f.number("clip", s.clip, 0.0, 1e12);
   s.accumulate = f.integer("accumulate", s.accumulate, 1, 1 << 16);
-  s.seed = static_cast<std::uint64_t>(f.integer("seed", 0, 0));
+  s.seed = f.unsigned_integer("seed", 0);
   s.eval_every = f.integer("eval_every", s.eval_every, 0);
   s.eval_tokens = f.integer("eval_tokens", s.eval_tokens, 1);
   s.layer_metrics_every = f.integer("layer_metrics_every", s.layer_metrics_every, 0);
@@ -246,13 +259,7 @@ TrainSpec parse_train_spec(const json& j, const std::string& source, const std::
 }
 
 TrainSpec parse_train_spec_text(const std::string& text, const std::string& source, const std::string& base_dir) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::parse_error& e) {
-    throw FileError(source, "", std::string("is not valid JSON: ") + e.what());
-  }
-  return parse_train_spec(j, source, base_dir);
+  return parse_train_spec(parse_json_text(text, source), source, base_dir);
 }
 
 TrainSpec read_train_spec(const std::string& path) { return read_train_spec(path, json::object()); }
@@ -263,13 +270,7 @@ TrainSpec read_train_spec(const std::string& path, const json& overrides) {
   std::stringstream ss;
   ss << in.rdbuf();
   const fs::path base = fs::absolute(path).parent_path();
-  if (overrides.empty()) return parse_train_spec_text(ss.str(), path, base.string());
-  json j;
-  try {
-    j = json::parse(ss.str());
-  } catch (const json::parse_error& e) {
-    throw FileError(path, "", std::string("is not valid JSON: ") + e.what());
-  }
+  json j = parse_json_text(ss.str(), path);
   if (!j.is_object()) throw FileError(path, "", "must be a JSON object");
   for (auto it = overrides.begin(); it != overrides.end(); ++it) j[it.key()] = it.value();
   return parse_train_spec(j, path, base.string());
