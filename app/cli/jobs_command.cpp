@@ -14,6 +14,7 @@
 #include "core/jobs/job_manager.h"
 #include "core/jobs/queue_worker.h"
 #include "core/store/run_db.h"
+#include "core/train/run_paths.h"
 
 namespace depthscope::cli {
 namespace {
@@ -238,9 +239,29 @@ void add_resume(CLI::App& app, CLI::App* jobs) {
   cmd->callback([&app, a] {
     require_database(a->db);
     jobs::JobManager m(job_options(app, *a));
+    // The paths the run's stored spec names, shown before the resume reads or writes them
+    // (a run database may come from someone else).
+    std::vector<RunPath> paths;
+    {
+      store::RunDb d(a->db);
+      const std::optional<store::RunRecord> r = d.get_run(a->run);
+      if (r) {
+        const std::optional<store::CheckpointRecord> ck = d.last_checkpoint(a->run);
+        paths = run_paths(r->spec_json, ck ? std::optional<std::string>(ck->path) : std::nullopt,
+                          a->db + ": run " + std::to_string(a->run));
+      }
+    }
+    if (!a->json) {
+      std::string text;
+      for (const RunPath& p : paths) text += "\n  " + std::string(p.writes ? "writes " : "reads  ") + p.role + ": " + p.path;
+      if (!text.empty()) std::fprintf(stderr, "run %lld will use:%s\n", static_cast<long long>(a->run), text.c_str());
+    }
     const jobs::WorkerStart w = m.resume(a->run, a->force);
     if (a->json) {
-      std::cout << nlohmann::json({{"run", a->run}, {"status", "queued"}, {"worker", worker_json(w, m.options())}})
+      nlohmann::json listed = nlohmann::json::array();
+      for (const RunPath& p : paths) listed.push_back({{"role", p.role}, {"path", p.path}, {"access", p.writes ? "write" : "read"}});
+      std::cout << nlohmann::json({{"run", a->run}, {"status", "queued"}, {"paths", listed},
+                                   {"worker", worker_json(w, m.options())}})
                        .dump()
                 << "\n";
       return;

@@ -61,6 +61,13 @@ int train_one(std::int64_t run, const TrainCall& call, bool resume, DistGroup* g
   o.stop = &g_stop;
   o.dist = group;
   o.use_spec_threads = !call.explicit_threads;
+  // A run database may come from someone else: say which files it makes this process read and
+  // write before it does (the paths are its author's choice).
+  o.show_paths = [run](const std::vector<RunPath>& paths) {
+    std::string text;
+    for (const RunPath& p : paths) text += "\n  " + std::string(p.writes ? "writes " : "reads  ") + p.role + ": " + p.path;
+    std::fprintf(stderr, "run %lld uses:%s\n", static_cast<long long>(run), text.c_str());
+  };
   o.memory_budget = call.memory_budget;
   const bool tty = isatty(STDERR_FILENO) != 0;
   o.on_step = [&](const TrainRunOptions::StepReport& r) {

@@ -117,6 +117,13 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
   if (lead) {
     try {
       plan = read_run_plan(o.db_path, run);
+      if (o.show_paths) {
+        std::vector<RunPath> paths = run_paths(
+            plan.spec_json, o.resume && plan.last_checkpoint ? std::optional<std::string>(plan.last_checkpoint->path) : std::nullopt,
+            o.db_path + ": run " + std::to_string(run));
+        paths.push_back({"checkpoints", (std::filesystem::path(o.out_dir) / ("run-" + std::to_string(run))).string(), true});
+        o.show_paths(paths);
+      }
       const TrainSpec spec = parse_train_spec_text(plan.spec_json, o.db_path + ": run " + std::to_string(run), ".");
       const std::unique_ptr<TrainingData> data = open_training_data(spec);
       data_sha = check_before_claim(plan, spec, *data, o, g);

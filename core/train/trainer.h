@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/model/config.h"
+#include "core/train/run_paths.h"
 
 namespace depthscope {
 
@@ -40,6 +42,11 @@ struct TrainRunOptions {
   // Refuse to start when the run's estimated peak memory (core/train/training_memory.h)
   // exceeds this many bytes; <= 0: the default budget, 70% of physical memory.
   std::int64_t memory_budget = 0;
+  // Called by rank 0 with the paths the run's stored spec names (core/train/run_paths.h: the
+  // corpus, the init checkpoint, the checkpoint a resume loads) and the checkpoint folder it
+  // will write, before any of them is read or written: a run database may come from someone
+  // else. A refusal thrown from here stops the run before anything is touched.
+  std::function<void(const std::vector<RunPath>&)> show_paths;
   // Fault injection for tests: multiplies every gradient of step `step` before its norm is
   // taken (Inf: a non-finite gradient norm under a finite loss). Empty in training.
   std::function<double(std::int64_t step)> gradient_scale;

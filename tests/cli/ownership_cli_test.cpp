@@ -106,6 +106,9 @@ TEST_F(OwnershipCli, AFrozenTrainerThatLostItsRunWritesNothingMoreAfterAResume) 
   // --force takes it over: a new attempt resumes from the last checkpoint.
   const CliResult forced = run_cli("jobs resume " + std::to_string(run) + dbarg() + " --force");
   ASSERT_EQ(forced.exit_code, 0) << forced.output;
+  // The paths the stored spec names are shown before the resume uses them.
+  EXPECT_NE(forced.output.find("reads  corpus.dir: "), std::string::npos) << forced.output;
+  EXPECT_NE(forced.output.find("reads  checkpoint: "), std::string::npos) << forced.output;
   const std::int64_t new_pid = running_pid(run, 150, old_pid);
   ASSERT_GT(new_pid, 0);
   const std::int64_t takeover_id = store::test::RawDb(db_).integer("SELECT max(id) FROM metrics");
