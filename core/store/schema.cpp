@@ -215,7 +215,8 @@ int check_run_database(Connection& conn, const std::vector<Migration>& steps) {
     if (w == want.end()) {
       if (!is_sqlite_statistics(o)) problems.push_back("an extra " + describe(o));
     } else if (w->second.type != o.type) {
-      problems.push_back("'" + name + "' is a " + o.type + " where DepthScope has a " + w->second.type);
+      const auto a = [](const std::string& type) { return (type == "index" ? "an " : "a ") + type; };
+      problems.push_back("'" + name + "' is " + a(o.type) + " where DepthScope has " + a(w->second.type));
     } else if (w->second.tbl_name != o.tbl_name || w->second.sql != o.sql ||
                w->second.sql_null != o.sql_null) {
       problems.push_back(describe(o) + " is defined differently from DepthScope's");
