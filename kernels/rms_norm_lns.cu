@@ -3,20 +3,17 @@
 #include <algorithm>
 
 #include "kernels/device_common.cuh"
+#include "kernels/rms_norm_lns_math.h"
 
 namespace depthscope::kernels {
 namespace {
 
 using namespace detail;
 
-constexpr int kWarpsPerBlock = 8;      // row kernels: one warp per row, 8 rows per block
-constexpr long long kChunkRows = 256;  // dw: rows summed per partial (at least)
-constexpr int kColumnThreads = 32;     // dw: columns per block
-constexpr int kRowThreads = 8;         // dw: rows read at once per block
-
-// Rows per dw partial: 256, more when there would be over 65535 chunks (grid.y limit).
-long long chunk_rows(long long rows) { return std::max(kChunkRows, (rows + 65534) / 65535); }
-long long chunks(long long rows) { return (rows + chunk_rows(rows) - 1) / chunk_rows(rows); }
+// The arithmetic is rms_norm_lns_math.h's, replayed on the host by its *_row and dw functions.
+constexpr int kWarpsPerBlock = 8;                     // row kernels: one warp per row, 8 rows per block
+constexpr int kColumnThreads = 32;                    // dw: columns per block
+constexpr int kRowThreads = math::kDwRowThreads;      // dw: rows read at once per block
 
 // Calls f(i, k) for the elements of one row a warp lane owns: packs of N elements when
 // kPacked (i = pack start, k = 0..N-1), single elements otherwise.
@@ -42,13 +39,12 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
     if (kPacked) {
       const Pack<T> px = load_pack(xr + i);
 #pragma unroll
-      for (int k = 0; k < Pack<T>::kSize; ++k) ss = fmaf(to_float(px.v[k]), to_float(px.v[k]), ss);
+      for (int k = 0; k < Pack<T>::kSize; ++k) ss = math::rms_sum_sq_add(ss, to_float(px.v[k]));
     } else {
-      const float v = to_float(xr[i]);
-      ss = fmaf(v, v, ss);
+      ss = math::rms_sum_sq_add(ss, to_float(xr[i]));
     }
   });
-  const float r = rsqrtf(warp_sum(ss) / static_cast<float>(d) + eps);
+  const float r = math::rms_inv(warp_sum(ss), d, eps);
   if (lane == 0 && inv_rms != nullptr) inv_rms[row] = r;
 
   for_lane_packs<T, kPacked>(lane, d, [&](long long i) {
@@ -57,10 +53,10 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       Pack<T> py;
 #pragma unroll
       for (int k = 0; k < Pack<T>::kSize; ++k)
-        py.v[k] = from_float<T>(to_float(px.v[k]) * r * to_float(pw.v[k]) * s);
+        py.v[k] = from_float<T>(math::rms_forward_element(to_float(px.v[k]), r, to_float(pw.v[k]), s));
       store_pack(yr + i, py);
     } else {
-      yr[i] = from_float<T>(to_float(xr[i]) * r * to_float(w[i]) * s);
+      yr[i] = from_float<T>(math::rms_forward_element(to_float(xr[i]), r, to_float(w[i]), s));
     }
   });
 }
@@ -84,13 +80,13 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       const Pack<T> pg = load_pack(gr + i), px = load_pack(xr + i), pw = load_pack(w + i);
 #pragma unroll
       for (int k = 0; k < Pack<T>::kSize; ++k)
-        gwx = fmaf(to_float(pg.v[k]) * to_float(pw.v[k]), to_float(px.v[k]), gwx);
+        gwx = math::rms_gwx_add(gwx, to_float(pg.v[k]), to_float(pw.v[k]), to_float(px.v[k]));
     } else {
-      gwx = fmaf(to_float(gr[i]) * to_float(w[i]), to_float(xr[i]), gwx);
+      gwx = math::rms_gwx_add(gwx, to_float(gr[i]), to_float(w[i]), to_float(xr[i]));
     }
   });
   const float r = inv_rms[row];
-  const float c = r * r * warp_sum(gwx) / static_cast<float>(d);  // r^2 mean(g w x)
+  const float c = math::rms_backward_c(r, warp_sum(gwx), d);  // r^2 mean(g w x)
   const float sr = s * r;
 
   for_lane_packs<T, kPacked>(lane, d, [&](long long i) {
@@ -99,10 +95,10 @@ __global__ void __launch_bounds__(kWarpsPerBlock * 32)
       Pack<T> pdx;
 #pragma unroll
       for (int k = 0; k < Pack<T>::kSize; ++k)
-        pdx.v[k] = from_float<T>(sr * (to_float(pg.v[k]) * to_float(pw.v[k]) - to_float(px.v[k]) * c));
+        pdx.v[k] = from_float<T>(math::rms_dx_element(to_float(pg.v[k]), to_float(pw.v[k]), to_float(px.v[k]), sr, c));
       store_pack(dxr + i, pdx);
     } else {
-      dxr[i] = from_float<T>(sr * (to_float(gr[i]) * to_float(w[i]) - to_float(xr[i]) * c));
+      dxr[i] = from_float<T>(math::rms_dx_element(to_float(gr[i]), to_float(w[i]), to_float(xr[i]), sr, c));
     }
   });
 }
@@ -121,7 +117,7 @@ __global__ void __launch_bounds__(kColumnThreads * kRowThreads)
   float acc = 0.f;
   if (j < d)
     for (long long i = r0 + threadIdx.y; i < r1; i += kRowThreads)
-      acc = fmaf(to_float(g[i * d + j]) * to_float(x[i * d + j]), inv_rms[i], acc);
+      acc = math::rms_dw_add(acc, to_float(g[i * d + j]), to_float(x[i * d + j]), inv_rms[i]);
   sums[threadIdx.y][threadIdx.x] = acc;
   __syncthreads();
   if (threadIdx.y != 0 || j >= d) return;
@@ -138,14 +134,9 @@ __global__ void rms_backward_dw_final_kernel(const float* __restrict__ partial, 
                                              float s, T* __restrict__ dw) {
   const long long j = static_cast<long long>(blockIdx.x) * blockDim.x + threadIdx.x;
   if (j >= d) return;
-  float total = 0.f, lost = 0.f;
-  for (long long c = 0; c < n_chunks; ++c) {
-    const float v = partial[c * d + j] - lost;
-    const float t = total + v;
-    lost = (t - total) - v;
-    total = t;
-  }
-  dw[j] = from_float<T>(s * total);
+  math::KahanSum sum;
+  for (long long c = 0; c < n_chunks; ++c) sum.add(partial[c * d + j]);
+  dw[j] = from_float<T>(s * sum.total);
 }
 
 unsigned row_blocks(long long rows) { return static_cast<unsigned>((rows + kWarpsPerBlock - 1) / kWarpsPerBlock); }
@@ -181,7 +172,7 @@ std::string rms_norm_lns_forward_device(ElementType type, const void* x, const v
 }
 
 std::int64_t rms_norm_lns_backward_workspace_floats(std::int64_t rows, std::int64_t d) {
-  return rows > 0 && d > 0 ? chunks(rows) * d : 0;
+  return rows > 0 && d > 0 ? math::rms_dw_chunks(rows) * d : 0;
 }
 
 std::string rms_norm_lns_backward_device(ElementType type, const void* g, const void* x, const void* w,
@@ -205,10 +196,10 @@ std::string rms_norm_lns_backward_device(ElementType type, const void* g, const 
         rms_backward_dx_kernel<T, false><<<row_blocks(rows), kWarpsPerBlock * 32, 0, st>>>(gt, xt, wt, inv_rms, rows, d, s, dxt);
     }
     if (dw != nullptr) {
-      const long long n_chunks = chunks(rows);
+      const long long n_chunks = math::rms_dw_chunks(rows);
       const dim3 grid(static_cast<unsigned>((d + kColumnThreads - 1) / kColumnThreads), static_cast<unsigned>(n_chunks));
       rms_backward_dw_partial_kernel<T><<<grid, dim3(kColumnThreads, kRowThreads), 0, st>>>(
-          gt, xt, inv_rms, rows, d, chunk_rows(rows), workspace);
+          gt, xt, inv_rms, rows, d, math::rms_dw_chunk_rows(rows), workspace);
       rms_backward_dw_final_kernel<T><<<static_cast<unsigned>((d + 255) / 256), 256, 0, st>>>(
           workspace, n_chunks, d, s, static_cast<T*>(dw));
     }

@@ -8,9 +8,11 @@
 //   dw = s * sum_rows(g x r)
 // x, y, g, dx, w and dw share one element type (f32, f16 or bf16); r and every sum are float32.
 // The CPU reference is core's rms_norm_lns_*_reference (core/model/rms_norm_lns.h).
+// The arithmetic is written once in kernels/rms_norm_lns_math.h (for the GPU and the CPU tests).
 // Plain functions over raw device pointers: no torch and no CUDA headers here. Each runs on
-// CUDA device `device`, on the legacy default stream when `stream` (a cudaStream_t) is nullptr,
-// and returns an empty string on success, else the error text.
+// CUDA device `device`, on `stream` (a cudaStream_t passed as void*: core passes PyTorch's
+// current stream of that device; nullptr is the legacy default stream), and returns an empty
+// string on success, else the error text.
 #include <cstdint>
 #include <string>
 

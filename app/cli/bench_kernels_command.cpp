@@ -4,7 +4,7 @@
 // squared norms and the dot product for cosine / angular distance / Block Influence), against
 // the same five statistics from plain ATen ops (what an eager PyTorch user writes).
 //
-// Bytes moved = both inputs read once + five float32 outputs written; GB/s = bytes / time of the
+// Bytes moved = both inputs read once + five float64 outputs written; GB/s = bytes / time of the
 // fastest of --iters runs after --warmup (each run waits for the GPU). The kernel is timed alone
 // (outputs preallocated) and through core's token_stats (allocation, float64 results). The % of peak is against
 // the device's memory bandwidth from NVIDIA's datasheets (core/runtime/device_peaks.h), or
@@ -28,6 +28,7 @@
 #include "core/runtime/device.h"
 #include "core/runtime/device_peaks.h"
 #include "core/runtime/kernel_dispatch.h"
+#include "core/runtime/kernel_dispatch_gate.h"
 #include "core/runtime/torch_device.h"
 #ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
 #include "kernels/token_stats.h"
@@ -52,18 +53,19 @@ double fastest(int warmup, int iters, const at::Device& dev, const F& f) {
   return best;
 }
 
-// One launch of the fused statistics kernel on x and y into preallocated float32 outputs.
+// One launch of the fused statistics kernel on x and y into preallocated float64 outputs.
 std::function<void()> raw_kernel(const at::Tensor& x, const at::Tensor& y) {
 #ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
   const auto type = kernel_element_type(x.scalar_type());
   if (!type) throw UsageError("bench-kernels: the kernels do not read this dtype");
   const std::int64_t rows = x.size(0), d = x.size(1);
-  const at::Tensor out = at::empty({5, rows}, x.options().dtype(at::kFloat));  // mean, var, |x|^2, x.y, |y|^2
-  float* o = out.data_ptr<float>();
+  const at::Tensor out = at::empty({5, rows}, x.options().dtype(at::kDouble));  // mean, var, |x|^2, x.y, |y|^2
+  double* o = out.data_ptr<double>();
   const kernels::TokenStatsOutput outputs{o, o + rows, o + 2 * rows, o + 3 * rows, o + 4 * rows};
   const int device = kernel_device_index(x);
+  void* stream = kernel_stream(x);
   return [=] {
-    check_kernel(kernels::token_stats_device(*type, x.data_ptr(), y.data_ptr(), rows, d, outputs, device, nullptr),
+    check_kernel(kernels::token_stats_device(*type, x.data_ptr(), y.data_ptr(), rows, d, outputs, device, stream),
                  "bench-kernels");
   };
 #else
@@ -101,15 +103,17 @@ void add_bench_kernels_command(CLI::App& app) {
     const at::Device dev = torch_device(device);
     const at::Tensor x = at::randn({o->rows, o->d}, at::TensorOptions().device(dev)).to(type) + 3.0;  // [rows, d]
     const at::Tensor y = at::randn({o->rows, o->d}, at::TensorOptions().device(dev)).to(type);        // [rows, d]
-    if (!kernels_apply(x))
+    if (kernel_device_gate() == nullptr)
       throw UsageError("this build has no DepthScope CUDA kernels (configure with nvcc present, -DDEPTHSCOPE_CUDA=ON)");
+    if (!kernels_apply(x))
+      throw UsageError(kernel_fallback_message(kernel_device_index(x), kernel_device_gate()->why_not(kernel_device_index(x))));
     at::NoGradGuard no_grad;
 
     // The kernel alone (preallocated outputs), and through core's token_stats as the layer
     // statistics call it (allocation and the float64 widening of the results included).
     const double kernel_s = fastest(o->warmup, o->iters, dev, raw_kernel(x, y));
     const double wrapper_s = fastest(o->warmup, o->iters, dev, [&] { (void)token_stats(x, y); });
-    // The same five statistics from ATen ops, accumulated in float32 like the kernel.
+    // The same five statistics from ATen ops, accumulated in float32 (the kernel: float64).
     const double aten_s = fastest(o->warmup, o->iters, dev, [&] {
       const at::Tensor xf = x.to(at::kFloat), yf = y.to(at::kFloat);  // [rows, d]
       (void)xf.mean({1});
@@ -119,7 +123,7 @@ void add_bench_kernels_command(CLI::App& app) {
       (void)(yf * yf).sum({1});
     });
     const double bytes = 2.0 * static_cast<double>(x.numel()) * static_cast<double>(x.element_size()) +
-                         5.0 * 4.0 * static_cast<double>(o->rows);
+                         5.0 * 8.0 * static_cast<double>(o->rows);
     const DeviceReport report = device_report();
     const std::string name = device.index < static_cast<int>(report.devices.size())
                                  ? report.devices[static_cast<std::size_t>(device.index)]

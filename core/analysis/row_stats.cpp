@@ -7,7 +7,6 @@
 #include "core/runtime/kernel_dispatch.h"
 
 #ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
-#include "kernels/row_stats.h"
 #include "kernels/token_stats.h"
 #endif
 
@@ -18,22 +17,6 @@ std::pair<at::Tensor, at::Tensor> row_mean_var_reference(const at::Tensor& x) {
   at::Tensor mean = x.mean({1});                                                // [rows]
   at::Tensor var = formulas::per_token_variance(x).to(x.scalar_type());         // [rows]
   return {mean, var};
-}
-
-std::pair<at::Tensor, at::Tensor> row_mean_var(const at::Tensor& x) {
-#ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
-  if (x.is_cuda() && x.scalar_type() == at::kFloat && x.dim() == 2) {
-    at::Tensor xc = x.contiguous();
-    at::Tensor mean = at::empty({x.size(0)}, x.options());
-    at::Tensor var = at::empty({x.size(0)}, x.options());
-    const std::string err = kernels::row_mean_var_device(
-        xc.data_ptr<float>(), x.size(0), x.size(1), mean.data_ptr<float>(), var.data_ptr<float>(),
-        nullptr);
-    if (err.empty()) return {mean, var};
-    // fall through to ATen on a kernel error (reported by the gpu test)
-  }
-#endif
-  return row_mean_var_reference(x);
 }
 
 namespace {
@@ -56,20 +39,19 @@ TokenStats token_stats_kernel(const at::Tensor& x, const at::Tensor& y) {
   const at::Tensor xc = x.reshape({-1, d}).contiguous();                  // [rows, d]
   const at::Tensor yc = y.defined() ? y.reshape({-1, d}).contiguous() : at::Tensor();
   const std::int64_t rows = xc.size(0);
-  const at::Tensor out = at::empty({y.defined() ? 5 : 3, rows}, x.options().dtype(at::kFloat));  // [fields, rows]
+  const at::Tensor wide = at::empty({y.defined() ? 5 : 3, rows}, x.options().dtype(at::kDouble));  // [fields, rows]
   kernels::TokenStatsOutput o;
-  o.mean = out[0].data_ptr<float>();
-  o.variance = out[1].data_ptr<float>();
-  o.sq_norm = out[2].data_ptr<float>();
+  o.mean = wide[0].data_ptr<double>();
+  o.variance = wide[1].data_ptr<double>();
+  o.sq_norm = wide[2].data_ptr<double>();
   if (y.defined()) {
-    o.dot = out[3].data_ptr<float>();
-    o.y_sq_norm = out[4].data_ptr<float>();
+    o.dot = wide[3].data_ptr<double>();
+    o.y_sq_norm = wide[4].data_ptr<double>();
   }
   check_kernel(kernels::token_stats_device(*kernel_element_type(x.scalar_type()), xc.data_ptr(),
                                            yc.defined() ? yc.data_ptr() : nullptr, rows, d, o,
-                                           kernel_device_index(x), nullptr),
+                                           kernel_device_index(x), kernel_stream(x)),
                "token_stats");
-  const at::Tensor wide = out.to(at::kDouble);  // [fields, rows]
   const at::IntArrayRef tokens = x.sizes().slice(0, x.dim() - 1);
   TokenStats s;
   s.mean = wide[0].view(tokens);
@@ -105,6 +87,16 @@ TokenStats token_stats(const at::Tensor& x, const at::Tensor& y) {
   if (kernel_reads(x, y)) return token_stats_kernel(x, y);
 #endif
   return token_stats_reference(x, y);
+}
+
+std::pair<at::Tensor, at::Tensor> row_mean_var(const at::Tensor& x) {
+#ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
+  if (x.dim() == 2 && kernel_reads(x, at::Tensor())) {
+    const TokenStats t = token_stats_kernel(x, at::Tensor());  // float64 [rows]
+    return {t.mean.to(x.scalar_type()), t.variance.to(x.scalar_type())};
+  }
+#endif
+  return row_mean_var_reference(x);
 }
 
 }  // namespace depthscope

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "core/error.h"
 #include "core/model/causal_attention.h"
 #include "core/model/packed_gemm.h"
 
@@ -45,11 +46,19 @@ void for_row_chunks(std::int64_t N, const F& f) {
   });
 }
 
-// out = x W^T (+ b): x [n, in], W [out, in] -> out [n, out] (written in place). With the
-// weight packed (packed_gemm.h): on the calling thread inside a row chunk, else split by
-// columns over the tensor threads.
+}  // namespace
+
+// With the weight packed: on the calling thread inside a row chunk, else split by columns over
+// the tensor threads.
 void linear_out(at::Tensor out, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
-                const PackedWeight* packed = nullptr) {
+                const PackedWeight* packed) {
+  // The shape checks at::mm would make: x [n, K], W [N, K], out [n, N].
+  if (x.dim() != 2 || out.dim() != 2 || w.dim() != 2 || x.size(1) != w.size(1) || out.size(0) != x.size(0) ||
+      out.size(1) != w.size(0) || (packed != nullptr && (packed->k != x.size(1) || packed->n != out.size(1))))
+    throw UsageError("linear_out: x [" + std::to_string(x.size(0)) + ", " + std::to_string(x.size(-1)) + "], W [" +
+                     std::to_string(w.size(0)) + ", " + std::to_string(w.size(-1)) + "]" +
+                     (packed != nullptr ? " (packed [" + std::to_string(packed->n) + ", " + std::to_string(packed->k) + "])" : "") +
+                     " and out [" + std::to_string(out.size(0)) + ", " + std::to_string(out.size(-1)) + "] do not fit out = x W^T");
   if (packed != nullptr && x.stride(1) == 1 && out.stride(1) == 1) {
     const at::Tensor bias = b.defined() ? b.contiguous() : b;
     packed_linear(x.data_ptr<float>(), x.size(0), x.stride(0), *packed, bias.defined() ? bias.data_ptr<float>() : nullptr,
@@ -61,6 +70,8 @@ void linear_out(at::Tensor out, const at::Tensor& x, const at::Tensor& w, const 
   else
     at::mm_out(out, x, w.t());
 }
+
+namespace {
 
 // RMSNorm of n rows of length d (row stride ld for both): out = (x * inv) * w, then * s when
 // s != 1; inv = 1 / sqrt(mean(x^2) + eps). out may be x.

@@ -34,6 +34,13 @@ bool use_row_kernels(const at::Tensor& x);
 at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeights& lw, const at::Tensor& x,
                       LayerProbe* probe, const at::Tensor& cos, const at::Tensor& sin, bool pack_weights);
 
+// out = x W^T (+ b): x [n, K], W [N, K] -> out [n, N] (written in place), with W's packed copy
+// (packed_gemm.h) when `packed` is not null. Throws UsageError naming the shapes when x, W,
+// the packed copy and out do not fit, as at::mm would.
+struct PackedWeight;
+void linear_out(at::Tensor out, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
+                const PackedWeight* packed = nullptr);
+
 // Final norm then the LM head, row chunks in parallel: [B, T, d] -> [B, T, V].
 at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x, const at::Tensor& norm_w, const at::Tensor& norm_b,
                      const at::Tensor& lm_head, bool pack_weights);

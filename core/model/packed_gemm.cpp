@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <future>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -124,17 +126,24 @@ void panel_range(const float* x, std::int64_t M, std::int64_t ldx, const PackedW
 }
 
 using WeakTensor = c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>;
+using PackedFuture = std::shared_future<std::shared_ptr<const PackedWeight>>;
 
+// One weight's packed copy, or the promise of it while one thread packs it (outside the lock:
+// lookups of other weights go on meanwhile; lookups of this one wait for the future).
 struct CacheEntry {
   WeakTensor owner;  // expired once the weight is freed
   const void* data;
   std::int64_t version;
-  std::shared_ptr<const PackedWeight> packed;
+  std::int64_t bytes;    // counted in cache_bytes from the moment packing starts
+  std::uint64_t ticket;  // which packing made the entry
+  PackedFuture packed;
 };
 
 std::mutex cache_mutex;
 std::unordered_map<const c10::TensorImpl*, CacheEntry> cache;  // guarded by cache_mutex
 std::int64_t cache_bytes = 0;                                    // guarded by cache_mutex
+std::uint64_t next_ticket = 0;                                   // guarded by cache_mutex
+std::int64_t cap_override = 0;                                   // guarded by cache_mutex; 0: the default
 
 std::int64_t version_of(const at::Tensor& w) {
   return w.is_inference() ? 0 : static_cast<std::int64_t>(w.unsafeGetTensorImpl()->version_counter().current_version());
@@ -148,12 +157,18 @@ std::int64_t packed_bytes_of(const at::Tensor& w) {
 void evict_expired() {
   for (auto it = cache.begin(); it != cache.end();) {
     if (it->second.owner.expired()) {
-      cache_bytes -= static_cast<std::int64_t>(it->second.packed->panels.nbytes());
+      cache_bytes -= it->second.bytes;
       it = cache.erase(it);
     } else {
       ++it;
     }
   }
+}
+
+void require_enabled(const char* what) {
+  if (!packed_gemm_enabled())
+    throw UsageError(std::string(what) + ": the AVX-512 kernels are off (no AVX-512F on this CPU, or "
+                     "DEPTHSCOPE_PACKED_GEMM=0); callers check packed_gemm_enabled() and take at::mm");
 }
 
 }  // namespace
@@ -198,30 +213,64 @@ PackedWeight pack_weight(const at::Tensor& w_in) {
   return out;
 }
 
+std::int64_t packed_weight_cap_bytes() {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  return cap_override > 0 ? cap_override : memory_limit_bytes() / 4;
+}
+
+void set_packed_weight_cap_bytes(std::int64_t bytes) {
+  std::lock_guard<std::mutex> lock(cache_mutex);
+  cap_override = bytes > 0 ? bytes : 0;
+}
+
 std::shared_ptr<const PackedWeight> cached_packed_weight(const at::Tensor& w) {
   if (!packed_gemm_enabled() || !w.defined() || w.dim() != 2 || w.scalar_type() != at::kFloat ||
       !w.device().is_cpu() || w.requires_grad() || w.numel() == 0)
     return nullptr;
   const c10::TensorImpl* key = w.unsafeGetTensorImpl();
   const std::int64_t version = version_of(w);
-  std::lock_guard<std::mutex> lock(cache_mutex);
-  auto it = cache.find(key);
-  if (it != cache.end()) {
-    if (!it->second.owner.expired() && it->second.data == w.data_ptr() && it->second.version == version)
-      return it->second.packed;
-    cache_bytes -= static_cast<std::int64_t>(it->second.packed->panels.nbytes());
-    cache.erase(it);
+  PackedFuture ready;
+  std::promise<std::shared_ptr<const PackedWeight>> promise;
+  std::uint64_t ticket = 0;
+  {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    auto it = cache.find(key);
+    if (it != cache.end()) {
+      if (!it->second.owner.expired() && it->second.data == w.data_ptr() && it->second.version == version) {
+        ready = it->second.packed;  // packed, or being packed by another thread
+      } else {
+        cache_bytes -= it->second.bytes;  // stale: the weight changed in place or is another tensor
+        cache.erase(it);
+      }
+    }
+    if (!ready.valid()) {
+      evict_expired();
+      const std::int64_t bytes = packed_bytes_of(w);
+      const std::int64_t cap = cap_override > 0 ? cap_override : memory_limit_bytes() / 4;
+      if (cache_bytes + bytes > cap) return nullptr;  // this weight keeps at::mm
+      cache_bytes += bytes;
+      ticket = ++next_ticket;
+      cache.emplace(key, CacheEntry{WeakTensor(w.getIntrusivePtr()), w.data_ptr(), version, bytes, ticket,
+                                    promise.get_future().share()});
+    }
   }
-  evict_expired();
-  if (cache_bytes + packed_bytes_of(w) > physical_memory_bytes() / 4) return nullptr;
+  if (ready.valid()) return ready.get();
+
   std::shared_ptr<const PackedWeight> packed;
   try {
     packed = std::make_shared<const PackedWeight>(pack_weight(w));
   } catch (const std::exception&) {
-    return nullptr;  // no memory for the copy: this weight keeps at::mm
+    packed = nullptr;  // no memory for the copy: this weight keeps at::mm
   }
-  cache_bytes += static_cast<std::int64_t>(packed->panels.nbytes());
-  cache.emplace(key, CacheEntry{WeakTensor(w.getIntrusivePtr()), w.data_ptr(), version, packed});
+  promise.set_value(packed);
+  if (!packed) {
+    std::lock_guard<std::mutex> lock(cache_mutex);
+    auto it = cache.find(key);
+    if (it != cache.end() && it->second.ticket == ticket) {
+      cache_bytes -= it->second.bytes;
+      cache.erase(it);
+    }
+  }
   return packed;
 }
 
@@ -237,6 +286,7 @@ std::int64_t packed_weight_bytes() {
 
 void gemm_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx, const float* wt, std::int64_t ldw,
                std::int64_t N, float alpha, float* y, std::int64_t ldy) {
+  require_enabled("gemm_rows");
   if (M <= 0 || N <= 0) return;
 #ifdef DEPTHSCOPE_PACKED_GEMM_X86
   const std::int64_t I = (M + kMR - 1) / kMR;
@@ -254,6 +304,7 @@ void gemm_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx,
 
 void packed_linear(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b, float* y,
                    std::int64_t ldy, int threads) {
+  require_enabled("packed_linear");
   if (M <= 0 || w.n <= 0) return;
   const std::int64_t P = panels_of(w.n);
   if (threads <= 1 || at::in_parallel_region()) {

@@ -8,14 +8,18 @@
 // in place: per 8 rows of x and 32 columns of W, 16 accumulators of 16 floats, one fused
 // multiply-add per k.
 //
-// Exactness: every y[m][n] is the float32 sum over k in increasing order of x[m][k] W[n][k]
-// (fused multiply-adds), then + b[n]. A row's numbers never depend on the other rows, on M,
-// or on how the columns are split over threads. They differ from a BLAS GEMM's in the last
-// bits only (its summation order is another), within the reference tolerances.
+// Exactness: k is summed in blocks of kc = K / ceil(K / 4096) (one block when K <= 4096): each
+// block's products x[m][k] W[n][k] are summed in float32 in increasing k (fused multiply-adds)
+// from 0, the block sums are added in order of their blocks, then + b[n]. A row's numbers never
+// depend on the other rows, on M, or on how the columns are split over threads. They differ
+// from a BLAS GEMM's in the last bits only (its summation order is another), within the
+// reference tolerances.
 //
 // Used only where it is safe and pays: CPU with AVX-512F, float32 weights that stay in
 // memory unchanged (not widened per forward, not trained), grad mode off. Everything else,
-// and DEPTHSCOPE_PACKED_GEMM=0, takes at::mm as before.
+// and DEPTHSCOPE_PACKED_GEMM=0, takes at::mm as before. The entry points that run AVX-512
+// code (packed_linear, gemm_rows, softmax_rows.h) throw UsageError when packed_gemm_enabled()
+// is false, instead of faulting on a CPU without it.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -37,16 +41,29 @@ bool packed_gemm_enabled();
 PackedWeight pack_weight(const at::Tensor& w);
 
 // The packed copy of a long-lived weight, packed on first use and kept while w lives with
-// the same data and version (an inference tensor has no version counter: one changed in
-// place under InferenceMode keeps its stale copy, so weights are never made that way).
+// the same data and version. Every in-place writer of a weight bumps its version counter:
+// ATen's in-place ops do, and so does DepthScope's fused Adam, which writes through raw
+// pointers (core/train/adam.cpp). An inference tensor has no version counter: one changed in
+// place under InferenceMode keeps its stale copy, so weights are never made that way.
 // Null when packed GEMMs are off, w is not a CPU float32 matrix, w requires grad, the packed
-// copies would pass a quarter of physical memory, or the copy cannot be allocated.
+// copies would pass the cap (packed_weight_cap_bytes), or the copy cannot be allocated.
+// Thread-safe; a weight is packed outside the cache's lock (other weights' lookups go on),
+// and concurrent lookups of the weight being packed wait for that one packing.
 std::shared_ptr<const PackedWeight> cached_packed_weight(const at::Tensor& w);
 
-// Bytes held by cached packed weights (what the cache adds to a run's memory).
+// Bytes held by cached packed weights (what the cache adds to a run's memory), counting
+// those being packed.
 std::int64_t packed_weight_bytes();
 
-// Frees the packed copies whose weights are gone (also done whenever a weight is packed).
+// The most the packed copies may hold: a quarter of what this process may use (physical
+// memory, or its cgroup's limit when lower: core/runtime/memory.h memory_limit_bytes).
+std::int64_t packed_weight_cap_bytes();
+// Sets the cap (tests: a model that is only partly packed); bytes <= 0 restores the default.
+// Copies already held stay.
+void set_packed_weight_cap_bytes(std::int64_t bytes);
+
+// Frees the packed copies whose weights are gone. Done whenever a weight is packed and when a
+// Transformer is destroyed (core/model/transformer.cpp): closing a model frees its copies.
 void drop_unused_packed_weights();
 
 // y [M, N] (row stride ldy) = x [M, K] (row stride ldx) W^T (+ b [N] when b is not null).

@@ -47,7 +47,7 @@ RmsNormLnsForward forward_kernel(const at::Tensor& x, const at::Tensor& w, doubl
   check_kernel(kernels::rms_norm_lns_forward_device(*kernel_element_type(x.scalar_type()), xc.data_ptr(),
                                                     wc.data_ptr(), rows, d, static_cast<float>(eps),
                                                     static_cast<float>(s), y.data_ptr(),
-                                                    inv_rms.data_ptr<float>(), kernel_device_index(x), nullptr),
+                                                    inv_rms.data_ptr<float>(), kernel_device_index(x), kernel_stream(x)),
                "rms_norm_lns forward");
   return {y.view(x.sizes()), inv_rms.view(x.sizes().slice(0, x.dim() - 1))};
 }
@@ -70,7 +70,7 @@ RmsNormLnsGrads backward_kernel(const at::Tensor& g, const at::Tensor& x, const 
                    *kernel_element_type(x.scalar_type()), gc.data_ptr(), xc.data_ptr(), wc.data_ptr(),
                    rc.data_ptr<float>(), rows, d, static_cast<float>(s), want_dx ? dx.data_ptr() : nullptr,
                    want_dw ? dw.data_ptr() : nullptr, want_dw ? workspace.data_ptr<float>() : nullptr,
-                   kernel_device_index(x), nullptr),
+                   kernel_device_index(x), kernel_stream(x)),
                "rms_norm_lns backward");
   if (want_dx) out.dx = dx.view(x.sizes());
   out.dw = dw;

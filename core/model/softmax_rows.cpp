@@ -5,11 +5,13 @@
 #include <cstring>
 
 #include "core/error.h"
+#include "core/model/packed_gemm.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 // GCC 12 takes the lanes that AVX-512 intrinsics leave undefined on purpose (casts, masked
 // ops) for uninitialised variables once they are inlined here.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <immintrin.h>
 #define DEPTHSCOPE_SOFTMAX_X86 1
 #endif
@@ -22,8 +24,10 @@ namespace {
 // exp(x) for 8 floats widened to double: x = (k + r) ln2 / 32 with k an integer and
 // |r| <= 1/2, exp(x) = 2^(k/32) 2^(r/32); 2^(k/32) = 2^(k div 32) times the table entry for
 // k mod 32, 2^(r/32) by its cubic Taylor polynomial (relative error under 1e-9). Rounded once
-// to float, the result is float32 exp correctly rounded but for rare halfway cases, as
-// libm's expf is (a faster, coarser exp flipped a 2e-6 near-tie of stories260K's greedy pick).
+// to float, the result is within 1 ulp of exp(x): the nearest float, or its neighbour where
+// exp(x) lies within that 1e-9 of a halfway point between two floats -- not correctly rounded
+// in every case (tests/core/model/packed_gemm_test.cpp measures it against float64's exp). A
+// faster, coarser exp flipped a 2e-6 near-tie of stories260K's greedy pick.
 struct ExpTable {
   __m512d t[4];  // 2^(i/32) for i = 0..31, each less i << 47 in its bits (the exponent added back)
   ExpTable() {
@@ -89,10 +93,30 @@ __attribute__((target("avx512f"))) void softmax_row(float* s, std::int64_t n, st
   if (width > n) std::memset(s + n, 0, static_cast<size_t>(width - n) * sizeof(float));
 }
 
+__attribute__((target("avx512f"))) void exp_range(const float* x, float* y, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; j += 16) {
+    const __mmask16 k = tail_mask(n - j);
+    _mm512_mask_storeu_ps(y + j, k, exp16(_mm512_maskz_loadu_ps(k, x + j)));
+  }
+}
+
 }  // namespace
 #endif
 
+void softmax_exp(const float* x, float* y, std::int64_t n) {
+  if (!packed_gemm_enabled())
+    throw UsageError("softmax_exp: the AVX-512 kernels are off (no AVX-512F on this CPU, or DEPTHSCOPE_PACKED_GEMM=0)");
+#ifdef DEPTHSCOPE_SOFTMAX_X86
+  exp_range(x, y, n);
+#else
+  (void)x, (void)y, (void)n;
+#endif
+}
+
 void causal_softmax_rows(float* s, std::int64_t rows, std::int64_t ld, std::int64_t seen_0, std::int64_t width) {
+  if (!packed_gemm_enabled())
+    throw UsageError("causal_softmax_rows: the AVX-512 kernels are off (no AVX-512F on this CPU, or "
+                     "DEPTHSCOPE_PACKED_GEMM=0); callers check packed_gemm_enabled() and take ATen's softmax");
 #ifdef DEPTHSCOPE_SOFTMAX_X86
   for (std::int64_t i = 0; i < rows; ++i) softmax_row(s + i * ld, std::min(width, seen_0 + i), width);
 #else

@@ -57,7 +57,12 @@ Transformer::Transformer(ModelConfig config, ModelWeights weights)
   config_.validate();
   check_weights(weights_, config_, "model");
   config_.weight_bytes = resident_weight_bytes(weights_);  // F16/BF16 stay 2 bytes; released pages count per layer
-  drop_unused_packed_weights();  // a closed model's packed copies go now, not at the next packing
+  drop_unused_packed_weights();  // copies of weights freed elsewhere since (not by a Transformer)
+}
+
+Transformer::~Transformer() {
+  { const ModelWeights gone = std::move(weights_); }  // release the weights first, then their copies
+  drop_unused_packed_weights();
 }
 
 at::Tensor Transformer::norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const {

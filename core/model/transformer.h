@@ -18,6 +18,13 @@ namespace depthscope {
 class Transformer {
  public:
   Transformer(ModelConfig config, ModelWeights weights);
+  // Frees the packed copies of this model's weights (packed_gemm.h) once it held the last
+  // reference to them: closing a model releases them then, not at the next packing.
+  ~Transformer();
+  Transformer(const Transformer&) = default;
+  Transformer(Transformer&&) = default;
+  Transformer& operator=(const Transformer&) = default;
+  Transformer& operator=(Transformer&&) = default;
 
   // A freshly initialised model as in the paper: linear and embedding weights
   // normal(0, init_std), norms 1 / biases 0, scheme-specific init (scaled_init, deepnorm

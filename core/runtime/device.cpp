@@ -3,7 +3,7 @@
 #include <ATen/Context.h>
 
 #ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
-#include "kernels/row_stats.h"
+#include "kernels/device_info.h"
 #endif
 
 namespace depthscope {

@@ -9,6 +9,16 @@ namespace depthscope {
 // Physical memory of this machine in bytes (sysconf); 8 GiB when it cannot be read.
 std::int64_t physical_memory_bytes();
 
+// The memory limit of this process's control group, in bytes: cgroup v1's
+// memory.limit_in_bytes or v2's memory.max, the lowest along the group's path up to the root
+// (a parent's limit applies to its children); 0 when there is none. `proc_self_cgroup` is the
+// text of /proc/self/cgroup, `cgroup_mount` where the hierarchies are mounted (/sys/fs/cgroup).
+std::int64_t cgroup_memory_limit_bytes(const std::string& proc_self_cgroup, const std::string& cgroup_mount);
+
+// What this process may use: physical memory, or its cgroup's limit when that is lower (a
+// container, a systemd slice, a batch job's allocation).
+std::int64_t memory_limit_bytes();
+
 // The default budget of one analysis: 70% of physical memory.
 std::int64_t default_memory_budget_bytes();
 

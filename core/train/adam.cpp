@@ -83,6 +83,10 @@ void fused_update(at::Tensor& p, const at::Tensor& g, at::Tensor& m, at::Tensor&
   T* vp = v.data_ptr<T>();
   parallel_for(0, p.numel(), 32768,
                    [&](std::int64_t i0, std::int64_t i1) { update_range<T>(pp, gp, mp, vp, i0, i1, c); });
+  // Raw-pointer writes bypass ATen's version counter: bump it as an in-place op would, or a
+  // cache keyed by it (the packed weights, core/model/packed_gemm.h) serves the old values.
+  for (at::Tensor* t : {&p, &m, &v})
+    if (!t->is_inference()) t->unsafeGetTensorImpl()->bump_version();
 }
 
 bool fusable(const at::Tensor& p, const at::Tensor& g, const at::Tensor& m, const at::Tensor& v) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole GPU check of issue 12, unattended, on a machine with an NVIDIA GPU and a CUDA build
-# of PyTorch for python3 (its LibTorch is the one DepthScope builds against). Nothing is
-# downloaded. Budget: under 8 minutes in all (configure + build ~4, tests ~1, benchmarks ~2); every
+# The whole GPU check, unattended, on a machine with an NVIDIA GPU and driver, a CUDA toolkit
+# (nvcc), CMake >= 3.24 and a CUDA build of PyTorch for python3 (its LibTorch is the one
+# DepthScope builds against); run it from the root of a DepthScope checkout there (or of what
+# tests/gpu/stage.sh --archive made: DEVELOPERS.md, "The GPU check"). Nothing is downloaded. Budget: under 8 minutes in all (configure + build ~4, tests ~1, benchmarks ~2); every
 # step runs under `timeout`, capped by what is left of DEPTHSCOPE_CHECK_BUDGET (default 450 s), so
 # the whole script ends in time even when a step hangs (a step with no time left is skipped and
 # counted as failed).
@@ -10,7 +11,8 @@
 #      missing one stops here, named with its Debian package); GTest absent (neither installed
 #      nor staged as sources): the tests are not built (loud message) and the benchmarks still run
 #   2. configure build-gpu/ against torch.utils.cmake_prefix_path, -DDEPTHSCOPE_GUI=OFF
-#      -DDEPTHSCOPE_CUDA=ON, the GPU's own architecture; build core, kernels, the CLI, gpu tests
+#      -DDEPTHSCOPE_CUDA=ON, the GPU's own architecture (the project's list when nvidia-smi
+#      does not say); build core, kernels, the CLI, gpu tests
 #   3. ctest -L gpu (every GPU-vs-CPU parity test)
 #   4. benchmarks, each beside eager PyTorch on the same GPU where there is a peer:
 #      statistics-kernel bandwidth (GB/s, % of peak), statistics overhead vs a plain forward,
@@ -18,7 +20,10 @@
 #      and MFU of the llama-130m preset at sequence 256 in bf16
 #   5. a summary of every figure; exit 0 only when every step passed
 # Usage:   tests/gpu/check.sh
-# Env:     OUT=DIR                       the log (gpu-check.log) and each benchmark's JSON also go there
+# Output:  DIR/gpu-check/ (DIR: $OUT, else the build folder): gpu-check.log (the whole log, ending
+#          with the summary of every figure), summary.txt, each benchmark's JSON, and the
+#          configure, build and ctest outputs. Bring that folder back; exit 0 only when every step passed.
+# Env:     OUT=DIR                       where gpu-check/ goes (default: the build folder)
 #          DEPTHSCOPE_CHECK_BUILD=DIR    build folder (default <repo>/build-gpu)
 #          DEPTHSCOPE_CHECK_DRY=1        no GPU needed: preflight as far as it goes, every command
 #                                        printed, the CLI's and the peers' options checked against an
@@ -116,6 +121,12 @@ try: print($2)
 except Exception: print('-')" "$results/$1.json" 2>/dev/null || echo "-"
 }
 
+# The commit checked: git's, or (a copy made by tests/gpu/stage.sh --archive, without .git) the one staged.
+source_version() {
+  git -C "$root" log -1 --format='%h %s' 2> /dev/null | cut -c1-100 && return
+  sed -n 's/^source: //p' "$root/.gpu-deps/depthscope-deps.txt" 2> /dev/null | head -1
+}
+
 # Every figure, from the benchmarks' JSON in $results (also alone: DEPTHSCOPE_CHECK_SUMMARY=1).
 ratio() { "$py" -c "import sys
 try: print('%.2fx' % (float(sys.argv[1]) / float(sys.argv[2])))
@@ -125,7 +136,7 @@ print_summary() {
   fw=$(jget forward 'j["tokens_per_s"]') fwp=$(jget forward_peer 'j["tokens_per_s"]')
   tr=$(jget train 'j["tokens_per_s_median"]') trp=$(jget train_peer 'j["tokens_per_s_median"]')
   {
-    echo "device: $(jget train 'j["device_name"]'); LibTorch $(jget train 'j["libtorch"]'), eager PyTorch $(jget train_peer 'j["torch"]'); DepthScope $(cd "$root" && git log -1 --format=%h 2>/dev/null)"
+    echo "device: $(jget train 'j["device_name"]'); LibTorch $(jget train 'j["libtorch"]'), eager PyTorch $(jget train_peer 'j["torch"]'); DepthScope $(source_version)"
     echo "statistics kernel f32:  $(jget kernels_f32 '"%.0f GB/s" % j["kernel_gb_per_s"]') = $(jget kernels_f32 '"%.1f %%" % (100 * j["kernel_fraction_of_peak"])') of $(jget kernels_f32 '"%.0f GB/s" % j["peak_gb_per_s"]') (target >= 70 %); through token_stats $(jget kernels_f32 '"%.0f GB/s" % j["wrapper_gb_per_s"]'); ATen ops $(jget kernels_f32 '"%.0f GB/s" % j["aten_gb_per_s"]')"
     echo "statistics kernel bf16: $(jget kernels_bf16 '"%.0f GB/s" % j["kernel_gb_per_s"]') = $(jget kernels_bf16 '"%.1f %%" % (100 * j["kernel_fraction_of_peak"])') of peak"
     echo "statistics overhead:    full statistics vs forward $(jget stats '"%+.1f %%" % (100 * j["overhead_full_vs_forward"]["wall"])'), probe + angular vs blocks $(jget stats '"%+.1f %%" % (100 * j["overhead_probe_angular_vs_blocks"]["wall"])') (target <= 5 %)"
@@ -141,7 +152,7 @@ if [[ $summary_only == 1 ]]; then
   print_summary
   exit 0
 fi
-echo "DepthScope GPU check: $(cd "$root" && git log -1 --format='%h %s' 2>/dev/null | cut -c1-100)"
+echo "DepthScope GPU check: $(source_version)"
 echo "$(date -u '+%F %H:%M:%S UTC'), $(uname -n), $(nproc) cores; log $log"
 [[ $dry == 1 ]] && loud "DRY RUN (DEPTHSCOPE_CHECK_DRY=1): nothing is built or measured; commands are printed"
 
@@ -158,7 +169,7 @@ if command -v nvidia-smi > /dev/null; then
 elif [[ $dry != 1 ]]; then
   die "nvidia-smi not found: no NVIDIA driver on this machine"
 fi
-[[ $arch =~ ^[0-9]+$ ]] || arch="80;90"  # the project's default architectures
+[[ $arch =~ ^[0-9]+$ ]] || arch=""  # unknown: the project's list (cmake/depthscope_cuda_architectures.cmake)
 
 command -v "$py" > /dev/null || die "$py not found (PYTHON=...): it provides the CUDA LibTorch"
 torch_info=$(timeout 120 "$py" -c 'import torch, json
@@ -202,22 +213,23 @@ if [[ -z $nvcc ]]; then
 else
   nvcc_cuda=$("$nvcc" --version | sed -n 's/.*release \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -1)
   echo "nvcc: $nvcc ($("$nvcc" --version | tail -1)); the driver runs CUDA ${driver_cuda:-?}; torch was built for CUDA $(tj cuda)"
-  # The kernels link nvcc's CUDA runtime statically: a runtime of a newer major version than the
-  # driver's fails at the first launch ("driver version is insufficient"), and every statistic and
-  # training step with it. Then the check goes on without DepthScope's kernels (ATen everywhere).
+  # The kernels link nvcc's CUDA runtime (shared, as torch links its own): a runtime of a newer
+  # major version than the driver's fails at the first launch ("driver version is insufficient"),
+  # and every statistic and training step with it. Then the check goes on without DepthScope's
+  # kernels (ATen everywhere).
   if [[ -n $driver_cuda && -n $nvcc_cuda ]] && ((${nvcc_cuda%%.*} > ${driver_cuda%%.*})); then
     loud "nvcc $nvcc_cuda is newer than the driver's CUDA $driver_cuda: DepthScope's CUDA kernels are NOT built (-DDEPTHSCOPE_CUDA=OFF); install a CUDA $driver_cuda toolkit (or PATH=...) to check them"
     failures+=("CUDA kernels not built: nvcc $nvcc_cuda is newer than the driver's CUDA $driver_cuda")
     kernels=OFF
   elif [[ -n $nvcc_cuda && $(tj cuda) =~ ^[0-9]+\. && ${nvcc_cuda%%.*} != "$(tj cuda | cut -d. -f1)" ]]; then
-    # Two CUDA runtimes of different major versions in one process (the kernels' static one and
-    # torch's): expected to work on a driver that runs both, but never tried.
+    # Two CUDA runtimes of different major versions in one process (libcudart.so.<nvcc's> for the
+    # kernels, torch's own): expected to work on a driver that runs both, but never tried.
     loud "nvcc $nvcc_cuda and torch's CUDA $(tj cuda) differ in major version: if the kernels or torch fail to start on the GPU, use a CUDA $(tj cuda) toolkit"
   fi
 fi
 
 # The libraries DepthScope links (no network here: a missing one is installed by hand, or staged
-# on a Debian 12 machine by tests/gpu/stage.sh into .gpu-deps, which travels with the checkout).
+# on a Debian 12 machine by tests/gpu/stage.sh into .gpu-deps, copied here with the checkout).
 deps=${DEPTHSCOPE_CHECK_DEPS:-$root/.gpu-deps}
 [[ $deps == none || $deps == /* ]] || deps=$root/$deps
 if [[ $deps != none && -f $deps/depthscope-deps.txt ]]; then
@@ -261,7 +273,7 @@ elif [[ $(tj cxx11_abi) == False ]]; then
 fi
 
 # The reference data of the parity tests (run.c's logits, stories260K): ../shared beside the
-# checkout, or a shared/ inside it (what travels to a GPU machine with the repository).
+# checkout, or a shared/ inside it (staged by tests/gpu/stage.sh and copied with the checkout).
 shared_data=${DEPTHSCOPE_CHECK_SHARED_DATA:-}
 if [[ -z $shared_data ]]; then
   shared_data=$root/../shared/data
@@ -276,8 +288,9 @@ else
 fi
 
 # --- 2. configure and build ---------------------------------------------------------------------
-step "configure $build (LibTorch $torch_version from $torch_prefix, CUDA arch $arch, kernels $kernels, $generator)"
-cuda_args=("-DDEPTHSCOPE_CUDA=$kernels" "-DCMAKE_CUDA_ARCHITECTURES=$arch")
+step "configure $build (LibTorch $torch_version from $torch_prefix, CUDA arch ${arch:-from the project list}, kernels $kernels, $generator)"
+cuda_args=("-DDEPTHSCOPE_CUDA=$kernels")
+[[ -n $arch ]] && cuda_args+=("-DCMAKE_CUDA_ARCHITECTURES=$arch")
 # (also without the kernels: a CUDA LibTorch's own CMake config may enable CUDA itself)
 [[ -n $nvcc ]] && cuda_args+=("-DCMAKE_CUDA_COMPILER=$nvcc")
 run 240 cmake -S "$root" -B "$build" -G "$generator" -DCMAKE_BUILD_TYPE=Release \

@@ -1,11 +1,15 @@
-// The fused statistics kernel and the fused RMSNorm x weight x LNS scale kernels against their
-// CPU references (fp32 within 1e-5 relative, bf16 within 1e-2), and -- where LibTorch has CUDA --
-// the dispatch on CUDA tensors, including the autograd Function's dx and dw against ATen's
-// autograd of the composition. Skips (reported as skipped) without kernels or without a GPU.
+// The fused statistics kernel and the fused RMSNorm x weight x LNS scale kernels on the device
+// give the same bits as their arithmetic replayed on the host (kernels/*_math.h, itself checked
+// against float64 on the CPU by tests/core/kernels/kernel_math_test.cpp), non-finite and huge
+// rows included; and -- where LibTorch has CUDA -- the dispatch on CUDA tensors, on PyTorch's
+// current stream, with the autograd Function's dx and dw against ATen's autograd of the
+// composition. Skips (reported as skipped) without kernels or without a GPU.
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -18,9 +22,15 @@
 #ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
 #include <cuda_runtime.h>
 
+#include "kernels/device_info.h"
 #include "kernels/rms_norm_lns.h"
-#include "kernels/row_stats.h"
+#include "kernels/rms_norm_lns_math.h"
 #include "kernels/token_stats.h"
+#include "kernels/token_stats_math.h"
+#endif
+#ifdef DEPTHSCOPE_TORCH_CUDA
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #endif
 
 namespace depthscope {
@@ -90,97 +100,132 @@ kernels::ElementType element_type(at::ScalarType t) {
 }
 #endif
 
-TEST(FusedKernelsGpu, TokenStatsMatchesTheCpuReference) {
-  DS_REQUIRE_GPU();
 #ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
+namespace km = kernels::math;
+
+std::vector<float> floats_of(const at::Tensor& t) {
+  const at::Tensor c = t.to(at::kFloat).contiguous();
+  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
+}
+
+// The pack width the kernels read a row in: 16 bytes when d and the start allow it, else 1.
+int pack_of(at::ScalarType t, std::int64_t d, std::int64_t offset) {
+  const int n = 16 / static_cast<int>(c10::elementSize(t));
+  return d % n == 0 && offset == 0 ? n : 1;
+}
+
+// Rows [rows, d] of x (and y): the device's five statistics against warp_token_stats, bit for bit.
+void expect_token_stats_bits(const at::Tensor& x, const at::Tensor& y, std::int64_t offset, const std::string& where) {
+  const at::ScalarType t = x.scalar_type();
+  const std::int64_t rows = x.size(0), d = x.size(1);
+  DeviceCopy dx(x, offset), dy(y, offset), out(5 * rows, 8);
+  double* o = static_cast<double*>(out.ptr());
+  const kernels::TokenStatsOutput outputs{o, o + rows, o + 2 * rows, o + 3 * rows, o + 4 * rows};
+  const std::string err = kernels::token_stats_device(element_type(t), dx.ptr(), dy.ptr(), rows, d, outputs, 0, nullptr);
+  ASSERT_TRUE(err.empty()) << err;
+  const at::Tensor got = out.to_host(at::empty({5, rows}, at::kDouble));  // [fields, rows]
+  const std::vector<float> xs = floats_of(x), ys = floats_of(y);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const km::RowStats want = km::warp_token_stats(xs.data() + r * d, ys.data() + r * d, d, pack_of(t, d, offset));
+    const double fields[5] = {want.mean, want.variance, want.sq_norm, want.dot, want.y_sq_norm};
+    for (int f = 0; f < 5; ++f) {
+      const double g = got[f][r].item<double>();
+      ASSERT_TRUE(std::memcmp(&g, &fields[f], sizeof g) == 0 || (std::isnan(g) && std::isnan(fields[f])))
+          << where << " row " << r << " field " << f << ": device " << g << ", host " << fields[f];
+    }
+  }
+}
+
+TEST(FusedKernelsGpu, TokenStatsGiveTheHostArithmeticsBits) {
+  DS_REQUIRE_GPU();
   at::manual_seed(11);
   const std::int64_t rows = 300;
   for (at::ScalarType t : {at::kFloat, at::kBFloat16, at::kHalf}) {
-    const double tol = t == at::kFloat ? 1e-5 : 1e-2;
     for (std::int64_t d : {1, 7, 64, 768, 4104}) {
       for (std::int64_t offset : {0, 1}) {  // 1: rows not 16-byte aligned (element-wise path)
-        // A large mean offset checks the variance where E[x^2] - E[x]^2 would cancel.
-        const at::Tensor x = (at::randn({rows, d}) * 3.0 + 50.0).to(t);         // [rows, d]
+        const at::Tensor x = (at::randn({rows, d}) * 3.0 + 50.0).to(t);  // [rows, d]
         const at::Tensor y = (x.to(at::kFloat) * 0.5 + at::randn({rows, d})).to(t);
-        const TokenStats ref = token_stats_reference(x, y);  // from the same rounded inputs
-        DeviceCopy dx(x, offset), dy(y, offset), out(5 * rows, 4);
-        kernels::TokenStatsOutput o{out.f(), out.f() + rows, out.f() + 2 * rows, out.f() + 3 * rows,
-                                    out.f() + 4 * rows};
-        const std::string err =
-            kernels::token_stats_device(element_type(t), dx.ptr(), dy.ptr(), rows, d, o, 0, nullptr);
-        ASSERT_TRUE(err.empty()) << err;
-        const at::Tensor got = out.to_host(at::empty({5, rows}));  // [fields, rows]
-        const std::string where = std::string(c10::toString(t)) + " d=" + std::to_string(d) +
-                                  " offset=" + std::to_string(offset);
-        EXPECT_TRUE(close(got[0], ref.mean, tol)) << "mean " << where;
-        if (d > 1) EXPECT_TRUE(close(got[1], ref.variance, tol)) << "variance " << where;
-        EXPECT_TRUE(close(got[2], ref.sq_norm, tol)) << "sq_norm " << where;
-        EXPECT_TRUE(close(got[3], ref.dot, tol)) << "dot " << where;
-        EXPECT_TRUE(close(got[4], ref.y_sq_norm, tol)) << "y_sq_norm " << where;
+        expect_token_stats_bits(x, y, offset,
+                                std::string(c10::toString(t)) + " d=" + std::to_string(d) + " offset=" + std::to_string(offset));
       }
     }
   }
-#endif
 }
 
-TEST(FusedKernelsGpu, TokenStatsKeepsNonFiniteTokens) {
+// Inf, NaN and |x| > 1.8e19 (whose float32 squares overflow): the device's bits are the host's,
+// whose categories tests/core/kernels checks against the CPU's rules.
+TEST(FusedKernelsGpu, TokenStatsOfNonFiniteAndHugeRows) {
   DS_REQUIRE_GPU();
-#ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
-  const float inf = std::numeric_limits<float>::infinity();
-  const at::Tensor x = at::tensor({inf, 1.f, 2.f, 2.f, std::nanf(""), 1.f, 1.f, 3.f}).view({4, 2});
-  DeviceCopy dx(x), out(3 * 4, 4);
-  kernels::TokenStatsOutput o{out.f(), out.f() + 4, out.f() + 8, nullptr, nullptr};
-  ASSERT_TRUE(kernels::token_stats_device(kernels::ElementType::f32, dx.ptr(), nullptr, 4, 2, o, 0, nullptr).empty());
-  const at::Tensor var = out.to_host(at::empty({3, 4}))[1];
-  EXPECT_EQ(var[0].item<float>(), inf);
-  EXPECT_EQ(var[1].item<float>(), 0.f);
-  EXPECT_TRUE(std::isnan(var[2].item<float>()));
-  EXPECT_FLOAT_EQ(var[3].item<float>(), 1.f);
-#endif
+  const float inf = std::numeric_limits<float>::infinity(), nan = std::nanf("");
+  for (std::int64_t d : {1, 64}) {
+    at::Tensor x = at::ones({6, d}), y = at::full({6, d}, 2.0f);
+    x[0][0] = inf;
+    x[1][d - 1] = -inf;
+    x[2][0] = nan;
+    x[3][0] = inf, x[3][d - 1] = -inf;
+    x[4].fill_(3e20f);
+    x[5].fill_(-1e30f), y[5].fill_(2e25f);
+    expect_token_stats_bits(x, y, 0, "non-finite d=" + std::to_string(d));
+    const at::Tensor variance = token_stats_reference(x, y).variance;
+    EXPECT_TRUE(std::isfinite(variance[4].item<double>()));
+  }
 }
 
-TEST(FusedKernelsGpu, RmsNormLnsMatchesTheCpuReference) {
+TEST(FusedKernelsGpu, RmsNormLnsGivesTheHostArithmeticsBits) {
   DS_REQUIRE_GPU();
-#ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
   at::manual_seed(12);
-  const double eps = 1e-6, s = 1.0 / std::sqrt(6.0);
+  const float eps = 1e-6f, s = static_cast<float>(1.0 / std::sqrt(6.0));
   for (at::ScalarType t : {at::kFloat, at::kBFloat16}) {
-    const double tol = t == at::kFloat ? 1e-5 : 1e-2;
-    for (std::int64_t d : {64, 768, 1001}) {       // 1001: rows not on 16 bytes (element-wise path)
+    for (std::int64_t d : {1, 64, 768, 1001}) {   // 1001: rows not on 16 bytes (element-wise path)
       for (std::int64_t rows : {1, 1000, 20000}) {  // 20000: 79 partial sums for dw
         const at::Tensor x = (at::randn({rows, d}) * 2.0).to(t), w = (at::randn({d}) + 1.0).to(t);
         const at::Tensor g = at::randn({rows, d}).to(t);  // dL/dy
-        // The references in float64 from the same (rounded) inputs: only the kernel's error shows.
-        const at::Tensor xd = x.to(at::kDouble), wd = w.to(at::kDouble), gd = g.to(at::kDouble);
-        const RmsNormLnsForward ref = rms_norm_lns_forward_reference(xd, wd, eps, s);
-        const RmsNormLnsGrads ref_g = rms_norm_lns_backward_reference(gd, xd, wd, ref.inv_rms, s);
         DeviceCopy dx(x), dw(w), dg(g), y(rows * d, x.element_size()), inv(rows, 4);
         DeviceCopy ddx(rows * d, x.element_size()), ddw(d, x.element_size());
         DeviceCopy ws(kernels::rms_norm_lns_backward_workspace_floats(rows, d), 4);
-        std::string err = kernels::rms_norm_lns_forward_device(element_type(t), dx.ptr(), dw.ptr(), rows, d,
-                                                               static_cast<float>(eps), static_cast<float>(s),
+        std::string err = kernels::rms_norm_lns_forward_device(element_type(t), dx.ptr(), dw.ptr(), rows, d, eps, s,
                                                                y.ptr(), inv.f(), 0, nullptr);
         ASSERT_TRUE(err.empty()) << err;
-        err = kernels::rms_norm_lns_backward_device(element_type(t), dg.ptr(), dx.ptr(), dw.ptr(), inv.f(), rows, d,
-                                                    static_cast<float>(s), ddx.ptr(), ddw.ptr(), ws.f(), 0, nullptr);
+        err = kernels::rms_norm_lns_backward_device(element_type(t), dg.ptr(), dx.ptr(), dw.ptr(), inv.f(), rows, d, s,
+                                                    ddx.ptr(), ddw.ptr(), ws.f(), 0, nullptr);
         ASSERT_TRUE(err.empty()) << err;
         const std::string where =
             std::string(c10::toString(t)) + " rows=" + std::to_string(rows) + " d=" + std::to_string(d);
-        EXPECT_TRUE(close(y.to_host(x), ref.y, tol)) << "y " << where;
-        EXPECT_TRUE(close(inv.to_host(at::empty({rows})), ref.inv_rms, 1e-5)) << "inv_rms " << where;
-        EXPECT_TRUE(close(ddx.to_host(x), ref_g.dx, tol)) << "dx " << where;
-        EXPECT_TRUE(close(ddw.to_host(w), ref_g.dw, tol)) << "dw " << where;
+        // The host's float32 results, rounded to t as the kernels store them.
+        const std::vector<float> xs = floats_of(x), ws_ = floats_of(w), gs = floats_of(g);
+        const int pack = pack_of(t, d, 0);
+        std::vector<float> hy(static_cast<std::size_t>(rows * d)), hr(static_cast<std::size_t>(rows)),
+            hdx(static_cast<std::size_t>(rows * d)), hdw(static_cast<std::size_t>(d));
+        for (std::int64_t r = 0; r < rows; ++r)
+          hr[static_cast<std::size_t>(r)] = km::rms_forward_row(xs.data() + r * d, ws_.data(), d, eps, s, pack, hy.data() + r * d);
+        for (std::int64_t r = 0; r < rows; ++r)
+          km::rms_backward_dx_row(gs.data() + r * d, xs.data() + r * d, ws_.data(), hr[static_cast<std::size_t>(r)], d, s,
+                                  pack, hdx.data() + r * d);
+        km::rms_backward_dw(gs.data(), xs.data(), hr.data(), rows, d, s, hdw.data());
+        auto host = [&](const std::vector<float>& v, at::IntArrayRef shape) { return at::tensor(v).view(shape).to(t); };
+        EXPECT_TRUE(at::equal(inv.to_host(at::empty({rows})), at::tensor(hr))) << "inv_rms " << where;
+        EXPECT_TRUE(at::equal(y.to_host(x), host(hy, {rows, d}))) << "y " << where;
+        EXPECT_TRUE(at::equal(ddx.to_host(x), host(hdx, {rows, d}))) << "dx " << where;
+        EXPECT_TRUE(at::equal(ddw.to_host(w), host(hdw, {d}))) << "dw " << where;
       }
     }
   }
-#endif
+}
+
+// Every device this process sees has a kernel image (the build's architectures cover it), or
+// says why not; either way the gate answers without failing.
+TEST(FusedKernelsGpu, EveryDeviceIsProbed) {
+  DS_REQUIRE_GPU();
+  for (int i = 0; i < kernels::cuda_device_count(); ++i)
+    std::printf("[ probe    ] device %d %s: %s\n", i, kernels::cuda_device_description(i).c_str(),
+                kernels::kernel_image_error(i).empty() ? "kernels run" : kernels::kernel_image_error(i).c_str());
+  EXPECT_TRUE(kernels::kernel_image_error(0).empty()) << "the build's architectures should cover this GPU";
 }
 
 // Through CUDA tensors (needs a CUDA LibTorch): the dispatch, and the autograd Function's
 // gradients against ATen's autograd of the composition on the CPU.
 TEST(FusedKernelsGpu, DispatchOnCudaTensors) {
   DS_REQUIRE_GPU();
-#ifdef DEPTHSCOPE_HAVE_CUDA_KERNELS
   if (!at::hasCUDA()) GTEST_SKIP() << "LibTorch without CUDA: the tensor dispatch cannot be exercised";
   at::manual_seed(13);
   const at::Tensor x_in = at::randn({1, 256, 768}) * 2.0 + 0.3, x_out = x_in + at::randn({1, 256, 768});
@@ -213,8 +258,29 @@ TEST(FusedKernelsGpu, DispatchOnCudaTensors) {
     EXPECT_TRUE(close(xa.grad().cpu(), xb.grad(), tol)) << "dx " << c10::toString(t);
     EXPECT_TRUE(close(wa.grad().cpu(), wb.grad(), tol)) << "dw " << c10::toString(t);
   }
+}
+
+// On a side stream made current: the kernel runs after the ATen op that fills its input on that
+// stream (a pool stream does not wait for the legacy default stream, nor it for the pool stream).
+TEST(FusedKernelsGpu, KernelsRunOnPyTorchsCurrentStream) {
+  DS_REQUIRE_GPU();
+  if (!at::hasCUDA()) GTEST_SKIP() << "LibTorch without CUDA: no current stream to follow";
+#ifdef DEPTHSCOPE_TORCH_CUDA
+  const c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool(false, 0);
+  c10::cuda::CUDAStreamGuard guard(side);
+  for (int round = 0; round < 5; ++round) {
+    at::Tensor x = at::empty({1 << 16, 1024}, at::TensorOptions().device(at::kCUDA));  // 256 MiB
+    x.fill_(static_cast<float>(round + 1));                      // queued on `side`
+    const TokenStats t = token_stats(x);                         // must queue behind it
+    EXPECT_EQ(t.mean.min().item<double>(), round + 1.0) << "round " << round;
+  }
+#else
+  GTEST_SKIP() << "built without DEPTHSCOPE_TORCH_CUDA";
 #endif
 }
+#else
+TEST(FusedKernelsGpu, NeedTheKernels) { DS_REQUIRE_GPU(); }
+#endif
 
 }  // namespace
 }  // namespace depthscope

@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# Stages, on this Debian 12 machine, what the GPU check (tests/gpu/check.sh) needs on a bare GPU
-# machine that has a CUDA toolkit, CMake, ninja and a pip torch but none of Debian's -dev
-# packages, and no network. Run it here before a device run; both folders are ignored by git
-# (.git/info/exclude) and travel with the working tree (the device run's carry names .gpu-deps;
-# shared/ always travels).
+# Stages, on a Debian 12 machine with DepthScope's build dependencies (DEVELOPERS.md), what the
+# GPU check (tests/gpu/check.sh) needs on a GPU machine that has an NVIDIA driver, a CUDA
+# toolkit, CMake, ninja and a CUDA build of PyTorch for python3, but none of Debian's -dev
+# packages and no network. Both folders are ignored by git (.git/info/exclude):
 #   .gpu-deps/   a prefix for CMake (-DDEPTHSCOPE_DEPS_DIR=.gpu-deps, or CMAKE_PREFIX_PATH):
 #                include/   sqlite3, pcre2 (8-bit), zlib, sentencepiece headers; nlohmann/json, CLI11
 #                lib/       their shared libraries, each as lib<name>.so and under its SONAME
 #                share/cmake/  nlohmann_json's and CLI11's CMake package files (relocatable)
 #                src/googletest/  GoogleTest + GoogleMock sources, built there with torch's ABI
 #                depthscope-deps.txt  the marker CMake and check.sh look for, with what was staged
+#                           and the commit it was staged from
 #   shared/data/ the reference data of the gpu tests (tests/gpu/device_parity_test.cpp), copied
 #                from ../shared/data
 # Nothing is linked statically: the build's RUNPATH (CMake's build RPATH) points at .gpu-deps/lib.
-# Usage:  tests/gpu/stage.sh            (again at any time: both folders are made afresh)
+# What to copy to the GPU machine: the checkout's files (tracked and untracked, not ignored), with
+# .gpu-deps/ and shared/ -- no build folder, no .git. --archive FILE writes exactly that as one
+# .tar.gz; unpack it anywhere there and run tests/gpu/check.sh from it (DEVELOPERS.md, "The GPU check").
+# Usage:  tests/gpu/stage.sh [--archive FILE.tar.gz]   (again at any time: both folders are made afresh)
 # Env:    DEPTHSCOPE_STAGE_SENTENCEPIECE=0  leave sentencepiece out (the plugin is then not built
 #                                           there; tokenizing a .model file says it is missing)
 set -euo pipefail
@@ -25,6 +28,13 @@ src_data=$root/../shared/data
 multiarch=$(gcc -dumpmachine 2> /dev/null || echo x86_64-linux-gnu)
 sys_lib=/usr/lib/$multiarch
 with_spm=${DEPTHSCOPE_STAGE_SENTENCEPIECE:-1}
+archive=""
+case "${1:-}" in
+  --archive) [[ -n ${2:-} ]] || { echo "stage.sh: --archive needs a file name" >&2; exit 2; }; archive=$2 ;;
+  "") ;;
+  *) echo "usage: tests/gpu/stage.sh [--archive FILE.tar.gz]" >&2; exit 2 ;;
+esac
+[[ -z $archive || $archive == /* ]] || archive=$PWD/$archive
 
 die() { echo "stage.sh: $*" >&2; exit 1; }
 
@@ -82,6 +92,7 @@ cp -rL /usr/src/googletest "$deps/src/googletest"
 {
   echo "# DepthScope's build dependencies for a machine without Debian's -dev packages (tests/gpu/stage.sh)"
   echo "staged: $(date -u '+%F %H:%M:%S UTC') on $(uname -n), $(. /etc/os-release && echo "$PRETTY_NAME")"
+  echo "source: DepthScope $(git -C "$root" describe --always --dirty 2> /dev/null || echo '?')"
   for p in libsqlite3-dev libpcre2-dev zlib1g-dev libsentencepiece-dev nlohmann-json3-dev libcli11-dev googletest; do
     [[ $p == libsentencepiece-dev && $with_spm != 1 ]] && { echo "libsentencepiece-dev: not staged"; continue; }
     echo "$p: $(dpkg-query -W -f '${Version}' "$p" 2> /dev/null || echo '?')"
@@ -101,5 +112,11 @@ d=$(size "$deps") s=$(size "$data")
 t=$(cd "$root" && git ls-files -z | xargs -0 du -cb 2> /dev/null | awk '$2 == "total" {n += $1} END {print n + 0}')
 u=$(cd "$root" && git ls-files -z --others --exclude-standard | xargs -0 -r du -cb 2> /dev/null | awk '$2 == "total" {n += $1} END {print n + 0}')
 echo "staged: .gpu-deps $(mib "$d"), shared/data $(mib "$s")"
-echo "travels: tracked files $(mib "$t") + untracked $(mib "$u") + .gpu-deps + shared = $(mib $((t + u + d + s))) of the 64 MiB limit"
-((t + u + d + s < 48 * 1048576)) || die "more than 48 MiB would travel: leave something out"
+echo "to copy: tracked files $(mib "$t") + untracked $(mib "$u") + .gpu-deps + shared/data = $(mib $((t + u + d + s))) (uncompressed)"
+if [[ -n $archive ]]; then
+  # Tracked files that were deleted in the work tree are left out (tar would stop on them).
+  (cd "$root" && { git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do
+    [[ -e $f ]] && printf '%s\0' "$f"; done; printf '%s\0' .gpu-deps shared; } |
+    tar --null -T - -czf "$archive") || die "could not write $archive"
+  echo "archive: $archive ($(mib "$(stat -c %s "$archive")")); on the GPU machine: mkdir depthscope && tar xzf ${archive##*/} -C depthscope && cd depthscope && tests/gpu/check.sh"
+fi

@@ -1,0 +1,22 @@
+# ctest kernels.architectures: the kernels library holds a binary (ELF) for every architecture
+# in CMAKE_CUDA_ARCHITECTURES and PTX for those without "-real" (cmake/depthscope_cuda_architectures.cmake).
+# cmake -DCUOBJDUMP=... -DLIBRARY=... -DARCHITECTURES="75-real;...;120" -P kernels_architectures.cmake
+execute_process(COMMAND ${CUOBJDUMP} --list-elf ${LIBRARY} OUTPUT_VARIABLE elf RESULT_VARIABLE rc1)
+execute_process(COMMAND ${CUOBJDUMP} --list-ptx ${LIBRARY} OUTPUT_VARIABLE ptx RESULT_VARIABLE rc2)
+if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0)
+  message(FATAL_ERROR "${CUOBJDUMP} could not read ${LIBRARY}")
+endif()
+set(missing)
+foreach(a ${ARCHITECTURES})
+  string(REGEX REPLACE "-(real|virtual)$" "" n "${a}")
+  if(NOT a MATCHES "-virtual$" AND NOT elf MATCHES "\\.sm_${n}\\.")
+    list(APPEND missing "sm_${n} binary")
+  endif()
+  if(NOT a MATCHES "-real$" AND NOT ptx MATCHES "\\.sm_${n}\\.")
+    list(APPEND missing "compute_${n} PTX")
+  endif()
+endforeach()
+if(missing)
+  message(FATAL_ERROR "${LIBRARY} lacks: ${missing}\n--list-elf:\n${elf}\n--list-ptx:\n${ptx}")
+endif()
+message(STATUS "kernels built for ${ARCHITECTURES}")
