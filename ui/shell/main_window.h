@@ -44,6 +44,7 @@ class TourPanel;
 class RunWatcher;
 class JobActions;
 class NewExperimentDialog;
+class WindowMenus;
 struct WatchBatch;
 struct ActionResult;
 
@@ -125,7 +126,6 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
-  void build_menus();
   void build_status_bar();
   // The Device box's choice reaches the status bar text and the panels.
   void apply_device();
@@ -163,8 +163,7 @@ class MainWindow : public QMainWindow {
   QLabel* model_label_;
   QLabel* runs_label_;
 
-  QList<QAction*> go_to_actions_;   // View > Go to tab, one per tab (Ctrl+1 …)
-  QMenu* go_to_menu_ = nullptr;
+  WindowMenus* menus_;  // the menu bar and its actions (window_menus.h)
   TrainPanel* train_;
   ComparePanel* compare_;
   TourPanel* tour_;
