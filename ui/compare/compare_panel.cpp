@@ -319,6 +319,23 @@ void ComparePanel::refresh_runs() {
   update_status();
 }
 
+void ComparePanel::set_runs(const std::vector<RunJob>& runs) {
+  if (db_path_.isEmpty()) return;
+  std::vector<store::RunRecord> records;
+  bool moved = false;  // a ticked run has new steps or a new status: read its curves again
+  for (const RunJob& r : runs) {
+    records.push_back(r.run);
+    if (const CompareItem* item = items_.find_run(r.run.id))
+      moved = moved || (item->checked && (item->step != r.run.step ||
+                                          item->status != QString::fromStdString(std::string(store::to_string(r.run.status)))));
+  }
+  bool live = false;
+  for (CompareItem* item : items_.list_runs(records, &live)) list_->add(item);
+  restyle();
+  if (moved && !reader_->busy()) read_runs();
+  update_status();
+}
+
 void ComparePanel::set_run_checked(std::int64_t run, bool checked) {
   if (CompareItem* item = items_.find_run(run)) list_->set_checked(item, checked);
 }

@@ -21,6 +21,7 @@
 #include "ui/compare/compare_item.h"
 #include "ui/shared/crosshair.h"
 #include "ui/shared/csv_table.h"
+#include "ui/shared/job_list.h"
 
 class QCheckBox;
 class QLabel;
@@ -52,6 +53,10 @@ class ComparePanel : public QWidget {
   // Returns false (and says why in status_text()) when the file cannot be read.
   bool set_database(const QString& path);
   QString database() const { return db_path_; }
+  // The runs of the database as the main window's watcher lists them (once per batch): new
+  // runs are listed, the rest brought up to date, and the ticked ones read again when they
+  // moved on -- the list never waits for Refresh.
+  void set_runs(const std::vector<RunJob>& runs);
   // Ticks / unticks a listed run; the charts follow (the data is read in the background).
   void set_run_checked(std::int64_t run, bool checked);
   // Ticks these runs, as dropping them from the workspace does (the database is listed again

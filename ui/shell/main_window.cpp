@@ -17,6 +17,7 @@
 #include <QPixmap>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTimer>
 #include <QCloseEvent>
@@ -31,7 +32,9 @@
 #include "core/version.h"
 #include "ui/shell/about_dialog.h"
 #include "ui/shell/app_icon.h"
+#include "ui/shell/help.h"
 #include "ui/shell/window_menus.h"
+#include "ui/shell/window_shortcuts.h"
 #include "ui/compare/compare_panel.h"
 #include "ui/tour/tour_panel.h"
 #include "ui/shared/background_task.h"
@@ -125,9 +128,16 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   connect(menus_, &WindowMenus::start_queue, actions_, &JobActions::start_queue);
   connect(menus_, &WindowMenus::show_train, this, [this] { tabs_->setCurrentWidget(train_); });
   connect(menus_, &WindowMenus::about, this, &MainWindow::show_about);
+  connect(menus_, &WindowMenus::shortcuts, this, [this] { show_shortcuts(this); });
+  connect(menus_, &WindowMenus::documentation, this, [this] { open_documentation(this); });
+  // Window shortcuts (Ctrl+E …) work while a spin box has the focus (ui/shell/window_shortcuts.h).
+  qApp->installEventFilter(new WindowShortcutFilter(this));
   build_status_bar();
 
   connect(depth_glance_, &DepthGlancePanel::log, log_, &LogPanel::append);
+  connect(compare_, &ComparePanel::log, log_, &LogPanel::append);
+  connect(tour_, &TourPanel::log, log_, &LogPanel::append);
+  connect(tour_, &TourPanel::presenter_mode_changed, this, &MainWindow::set_presenting);
   connect(compare_, &ComparePanel::device_refused, this,
           [this](const QString& message) { fall_back_to_cpu("Compare", message); });
   connect(depth_glance_, &DepthGlancePanel::failed, this, [this](const QString& message) {
@@ -292,7 +302,6 @@ void MainWindow::open_checkpoint_dialog() {
 }
 
 void MainWindow::open_path(const QString& path) {
-  workspace_->add_recent(path);
   loading_path_ = path;
   pending_ = std::make_shared<std::shared_ptr<const ModelSession>>();
   auto result = pending_;
@@ -328,6 +337,7 @@ void MainWindow::on_checkpoint_loaded(const QString& path, std::shared_ptr<const
   }
   model_summary_->set_summary(s);
   inspect_->set_session(session_);
+  workspace_->add_recent(path);  // only what opened: a failed open is not offered again
   workspace_->add_checkpoint(QString("%1 · %2").arg(QFileInfo(path).fileName(), QString::fromStdString(s.scheme)), path);
   model_label_->setText(QString("model: %1 %2×%3, %4 params, %5")
                             .arg(QString::fromStdString(s.family)).arg(s.num_layers).arg(s.hidden_size)
@@ -373,54 +383,6 @@ void MainWindow::export_current_chart() {
 void MainWindow::show_about() {
   AboutDialog dialog(this);
   dialog.exec();
-}
-
-bool MainWindow::write_screenshot(const QString& path, QString* error) {
-  const QPixmap shot = grab();
-  if (shot.isNull() || !shot.save(path, "PNG")) {
-    if (error) *error = QString("Cannot write the screenshot to %1: check that the folder exists and is writable.").arg(path);
-    return false;
-  }
-  return true;
-}
-
-void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) {
-  // The Model and Inspect tabs appear once a checkpoint given on the command line has loaded,
-  // so a tab that is not there yet is looked for again when the work is done.
-  if (!tab.isEmpty() && !select_tab(tab) && !loader_->running()) {
-    QTimer::singleShot(0, this, [this, tab] {
-      emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
-    });
-    return;
-  }
-  // Waits for everything started so far: the default panel, a checkpoint given on the command
-  // line, and the Inspect analysis that follows it. Polled, so no completion can be missed.
-  auto* poll = new QTimer(this);
-  poll->setInterval(100);
-  connect(poll, &QTimer::timeout, this, [this, poll, path, tab] {
-    if (!tab.isEmpty() && tabs_->currentWidget()->objectName() != "tab_" + tab && tabs_->currentWidget()->objectName() != tab)
-      select_tab(tab);  // the tab may have appeared since (a checkpoint loaded)
-    const bool glance_busy = depth_glance_->running() ||
-        (depth_glance_->graph(depth_glance_->schemes().front())->data()->isEmpty() &&
-         depth_glance_->chart()->message().isEmpty());
-    const bool train_busy = tabs_->currentWidget() == train_ && !db_path_.isEmpty() &&
-                            (!train_->has_data() || train_->replot_pending());
-    const bool busy = glance_busy || train_busy || loader_->running() || (inspect_ && inspect_->running());
-    if (busy) return;
-    poll->stop();
-    poll->deleteLater();
-    if (!tab.isEmpty() && !select_tab(tab)) {
-      emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
-      return;
-    }
-    // One more event-loop turn so the last replot and the status texts are painted.
-    QTimer::singleShot(250, this, [this, path] {
-      QString error;
-      const bool ok = write_screenshot(path, &error);
-      emit screenshot_written(ok, ok ? path : error);
-    });
-  });
-  poll->start();
 }
 
 }  // namespace depthscope::ui
@@ -494,8 +456,10 @@ NewExperimentDialog* MainWindow::new_experiment_dialog() {
   }
   auto* dialog = new NewExperimentDialog(this, device_box_->options());
   dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->restore_last();
   connect(dialog, &QDialog::accepted, this, [this, dialog] {
     if (db_path_.isEmpty()) return;
+    dialog->remember();
     actions_->set_parallel(dialog->parallel());
     actions_->launch(dialog->spec_json(), dialog->name());
     log_->append(QString("Launching %1 into %2").arg(dialog->name(), db_path_));
@@ -506,6 +470,7 @@ NewExperimentDialog* MainWindow::new_experiment_dialog() {
 
 void MainWindow::on_runs(const WatchBatch& batch) {
   jobs_->set_runs(batch.runs);
+  if (compare_->database() == db_path_) compare_->set_runs(batch.runs);  // the list stays current
   workspace_->set_runs(batch.runs);
   int running = 0, queued = 0;
   for (const RunJob& r : batch.runs) {
@@ -546,6 +511,28 @@ void MainWindow::on_action(const ActionResult& r) {
   }
   watcher_->poll_now();
   emit job_action_finished(r.ok, r.what, r.message);
+}
+
+void MainWindow::set_presenting(bool on) {
+  if (on == presenting_) return;
+  presenting_ = on;
+  if (on) {
+    // The tour alone on the whole screen; the layout as it was comes back after.
+    saved_geometry_ = saveGeometry();
+    saved_state_ = saveState();
+    for (QDockWidget* d : {workspace_dock_, jobs_dock_, log_dock_}) d->hide();
+    menuBar()->hide();
+    statusBar()->hide();
+    tabs_->tabBar()->hide();
+    showFullScreen();
+  } else {
+    menuBar()->show();
+    statusBar()->show();
+    tabs_->tabBar()->show();
+    showNormal();
+    restoreState(saved_state_);
+    restoreGeometry(saved_geometry_);
+  }
 }
 
 void MainWindow::stop_runs() {

@@ -112,6 +112,10 @@ class MainWindow : public QMainWindow {
   void open_run_database_dialog();
   void stop_runs();
   void resume_runs();
+  // The Tour's presenter mode: full screen, docks, menu and status bar hidden; off restores
+  // the window's geometry and dock layout as they were.
+  void set_presenting(bool on);
+  bool presenting() const { return presenting_; }
 
  signals:
   void screenshot_written(bool ok, const QString& message);
@@ -171,7 +175,9 @@ class MainWindow : public QMainWindow {
   JobActions* actions_;
   QString db_path_;
   bool db_chosen_ = false;      // set_run_database was called (the settings' database is not opened)
-  bool first_listing_ = true;   // the first listing of this database: report runs that ended meanwhile
+  bool first_listing_ = true;
+  bool presenting_ = false;
+  QByteArray saved_geometry_, saved_state_;  // the layout before presenter mode   // the first listing of this database: report runs that ended meanwhile
 };
 
 }  // namespace depthscope::ui

@@ -105,6 +105,12 @@ void WindowMenus::build(const QList<QDockWidget*>& docks) {
   show_train_action->setShortcut(QKeySequence("Ctrl+T"));
 
   QMenu* help = bar->addMenu("&Help");
+  QAction* docs = help->addAction("&Documentation", this, &WindowMenus::documentation);
+  docs->setShortcut(QKeySequence("Shift+F1"));
+  docs->setObjectName("action_documentation");
+  QAction* keys = help->addAction("&Keyboard shortcuts", this, &WindowMenus::shortcuts);
+  keys->setShortcut(QKeySequence("Ctrl+/"));
+  keys->setObjectName("action_shortcuts");
   QAction* about_action = help->addAction("&About DepthScope", this, &WindowMenus::about);
   about_action->setShortcut(QKeySequence::HelpContents);
 }

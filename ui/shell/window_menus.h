@@ -38,6 +38,8 @@ class WindowMenus : public QObject {
   void start_queue();
   void show_train();
   void about();
+  void shortcuts();
+  void documentation();
 
  private:
   QMainWindow* window_;

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include <QApplication>
 #include <QHBoxLayout>
 #include <QHideEvent>
+#include <QShowEvent>
 #include <QLabel>
 #include <QPushButton>
 #include <QShortcut>
@@ -70,10 +72,15 @@ TourPanel::TourPanel(QWidget* parent) : QWidget(parent), examples_(new ExampleSt
   connect(next_button_, &QPushButton::clicked, this, &TourPanel::next);
   connect(restart_button_, &QPushButton::clicked, this, &TourPanel::restart);
   connect(presenter_button_, &QPushButton::toggled, this, &TourPanel::set_presenter_mode);
+  // The keys belong to the tour while it is shown and has the focus (it takes the focus when
+  // shown), never behind an open menu.
+  setFocusPolicy(Qt::StrongFocus);
   const auto shortcut = [this](const QKeySequence& keys, void (TourPanel::*slot)()) {
     auto* s = new QShortcut(keys, this);
     s->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(s, &QShortcut::activated, this, slot);
+    connect(s, &QShortcut::activated, this, [this, slot] {
+      if (!QApplication::activePopupWidget()) (this->*slot)();
+    });
   };
   shortcut(QKeySequence(Qt::Key_Right), &TourPanel::next);
   shortcut(QKeySequence(Qt::Key_PageDown), &TourPanel::next);
@@ -81,6 +88,7 @@ TourPanel::TourPanel(QWidget* parent) : QWidget(parent), examples_(new ExampleSt
   shortcut(QKeySequence(Qt::Key_PageUp), &TourPanel::back);
   shortcut(QKeySequence(Qt::Key_Home), &TourPanel::restart);
   shortcut(QKeySequence(Qt::Key_F5), &TourPanel::toggle_presenter_mode);
+  shortcut(QKeySequence(Qt::Key_Escape), &TourPanel::leave_presenter_mode);
 
   apply_fonts();
   go_to(1);
@@ -216,6 +224,15 @@ void TourPanel::update_nav() {
   dots_->setText(dots);
   back_button_->setEnabled(step_ > 1);
   next_button_->setEnabled(step_ < step_count());
+  // Disabling the focused button (Next at the last step) hands the focus to the next widget in
+  // the window -- the Workspace tree, where Left would collapse a folder: keep it here.
+  if (isVisible() && !isAncestorOf(QApplication::focusWidget())) setFocus();
+}
+
+void TourPanel::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  // Shown (Ctrl+4, a click on the tab): the arrows turn pages at once, not after a click.
+  if (!isAncestorOf(QApplication::focusWidget())) setFocus();
 }
 
 void TourPanel::set_presenter_mode(bool on) {
@@ -223,6 +240,7 @@ void TourPanel::set_presenter_mode(bool on) {
   presenter_ = on;
   if (presenter_button_->isChecked() != on) presenter_button_->setChecked(on);
   apply_fonts();
+  emit presenter_mode_changed(on);
   emit log(on ? "Tour: presenter mode on" : "Tour: presenter mode off");
 }
 

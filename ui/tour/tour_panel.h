@@ -4,7 +4,8 @@
 // in steps/tour_steps.cpp) is a short paragraph and a live figure; this panel lays them out as
 // pages and keeps the navigation and presenter mode only:
 //   Next / Back / Restart (Right or PgDown, Left or PgUp, Home), presenter mode with large
-//   fonts (F5). A step's work starts when it is first shown; Restart stops everything and
+//   fonts (F5; Esc leaves it). The keys are the tour's while it is shown (it takes the focus)
+//   and only then; an open menu keeps them. A step's work starts when it is first shown; Restart stops everything and
 //   clears the figures; leaving the tour (hiding it) stops the live training.
 //
 // Register with MainWindow::add_tab(new TourPanel, "Tour", "tab_tour").
@@ -74,16 +75,21 @@ class TourPanel : public QWidget {
   void restart();  // stops everything, clears the figures, step 1
   void set_presenter_mode(bool on);
   void toggle_presenter_mode() { set_presenter_mode(!presenter_); }
+  void leave_presenter_mode() { set_presenter_mode(false); }
   void start_live_training();
   void stop_live_training();
 
  signals:
   void step_changed(int step);
   void step_finished(int step);  // a step's computation ended (done or failed)
+  // Presenter mode went on or off: the main window fills the screen with the tour (docks,
+  // menu and status bar hidden) and restores its layout after.
+  void presenter_mode_changed(bool on);
   void log(const QString& message);
 
  protected:
   void hideEvent(QHideEvent* event) override;
+  void showEvent(QShowEvent* event) override;
 
  private:
   QWidget* make_page(int step, TourStep* s);

@@ -29,8 +29,6 @@ namespace {
 const std::string kLoss = "train/loss", kPpl = "val/ppl", kLr = "train/lr", kGrad = "train/grad_norm";
 const char* kNoRuns = "No training runs yet.\nRun ▸ New experiment… (Ctrl+N)\nsets one up and starts it.";
 
-QString num(double v, int precision = 4) { return QString::number(v, 'g', precision); }
-
 QColor run_color(const std::string& scheme) {
   try {
     return scheme_color(parse_norm_scheme(scheme));
