@@ -159,15 +159,15 @@ NewExperimentDialog::NewExperimentDialog(QWidget* parent, DeviceOptions devices)
   }
   train_row1->addStretch(1);
   auto* train_row2 = new QHBoxLayout;
-  for (auto [label, w] : {std::pair<const char*, QWidget*>{"lr", lr_}, {"seed", seed_}}) {
+  for (auto [label, w] : {std::pair<const char*, QWidget*>{"lr", lr_}, {"seed", seed_}, {"parallel runs", parallel_},
+                          {"threads", threads_}}) {
     train_row2->addWidget(new QLabel(label));
     train_row2->addWidget(w);
   }
   train_row2->addStretch(1);
   auto* train_row3 = new QHBoxLayout;
   for (auto [label, w] : {std::pair<const char*, QWidget*>{"checkpoint every", checkpoint_every_},
-                          {"layer samples", layer_samples_}, {"parallel runs", parallel_},
-                          {"threads per run", threads_}}) {
+                          {"layer samples", layer_samples_}}) {
     train_row3->addWidget(new QLabel(label));
     train_row3->addWidget(w);
   }
