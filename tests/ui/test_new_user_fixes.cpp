@@ -15,7 +15,10 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QPlainTextEdit>
+#include <QScrollArea>
 #include <QScrollBar>
+#include <QVBoxLayout>
+#include <QWheelEvent>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -27,10 +30,13 @@
 #include <QTimer>
 #include <QTreeWidget>
 #include <QtTest>
+#include <qcustomplot.h>
 
 #include "core/runtime/threads.h"
 #include "core/store/run_db.h"
 #include "ui/compare/compare_panel.h"
+#include "ui/shared/chart.h"
+#include "ui/shared/wheel_policy.h"
 #include "ui/shared/log_panel.h"
 #include "ui/shared/workspace_browser.h"
 #include "ui/shell/app.h"
@@ -253,6 +259,53 @@ class TestNewUserFixes : public QObject {
     QCOMPARE(spec["threads"].toInt(), 1);
     shot(d, "new-experiment");
     d->close();
+  }
+
+  void compare_wheel_scrolls_the_page_and_ctrl_wheel_zooms() {
+    // Compare's charts leave the plain wheel to the page.
+    ComparePanel panel;
+    Chart* loss = panel.loss_chart();
+    const QCPRange loss_before = loss->xAxis->range();
+    QWheelEvent on_compare(QPointF(50, 50), QPointF(50, 50), QPoint(), QPoint(0, -240), Qt::NoButton, Qt::NoModifier,
+                           Qt::NoScrollPhase, false);
+    QApplication::sendEvent(loss, &on_compare);
+    QVERIFY(!on_compare.isAccepted());
+    QCOMPARE(loss->xAxis->range(), loss_before);
+    // A chart with the policy on a scrolling page: the wheel is the page's, Ctrl+wheel zooms within the data.
+    QScrollArea page;
+    auto* content = new QWidget;
+    auto* layout = new QVBoxLayout(content);
+    auto* c = new Chart("wheel");
+    c->setMinimumHeight(400);
+    layout->addWidget(c);
+    layout->addSpacing(1200);
+    page.setWidget(content);
+    page.setWidgetResizable(true);
+    page.resize(800, 500);
+    WheelPolicy::install(c);
+    c->add_line_series("s", Qt::red)->setData({1, 2, 3, 4}, {1, 2, 4, 8});
+    c->fit_to_data();
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    c->replot(QCustomPlot::rpImmediateRefresh);
+    const QCPRange before = c->xAxis->range();
+    const QPointF centre = c->axisRect()->rect().center();
+    QWheelEvent plain(centre, c->mapToGlobal(centre), QPoint(), QPoint(0, -240), Qt::NoButton, Qt::NoModifier,
+                      Qt::NoScrollPhase, false);
+    QApplication::sendEvent(c, &plain);
+    QCOMPARE(c->xAxis->range(), before);
+    // Left unaccepted: Qt hands a real (spontaneous) wheel event on to the scroll area.
+    QVERIFY(!plain.isAccepted());
+    for (int i = 0; i < 30; ++i) {  // zoom out as far as the wheel goes
+      QWheelEvent zoom(centre, c->mapToGlobal(centre), QPoint(), QPoint(0, -240), Qt::NoButton, Qt::ControlModifier,
+                       Qt::NoScrollPhase, false);
+      QApplication::sendEvent(c, &zoom);
+      QApplication::processEvents();
+    }
+    QVERIFY2(c->xAxis->range().size() > before.size(), "Ctrl+wheel did not zoom");
+    QVERIFY2(c->xAxis->range().lower >= -0.5 - 1e-9 && c->xAxis->range().upper <= 5.5 + 1e-9,
+             qPrintable(QString("x %1..%2").arg(c->xAxis->range().lower).arg(c->xAxis->range().upper)));
+    shot(&page, "compare-wheel");
   }
 
   void help_lists_every_shortcut() {

@@ -12,6 +12,7 @@
 #include "ui/shared/chart.h"
 #include "ui/shared/linked_axes.h"
 #include "ui/shared/palette.h"
+#include "ui/shared/wheel_policy.h"
 
 namespace depthscope::ui {
 namespace {
@@ -148,6 +149,7 @@ CheckpointGrid::Column CheckpointGrid::make_column(const CompareItem* item) {
   });
   for (Chart* chart : {c.variance_chart, c.angular_chart, c.removal_chart}) {
     chart->setMinimumHeight(270);
+    WheelPolicy::install(chart);  // the wheel scrolls the page; Ctrl+wheel zooms, within the data
     connect(chart, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { refit(); });
   }
   return c;

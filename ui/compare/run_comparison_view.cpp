@@ -14,6 +14,7 @@
 #include "ui/shared/crosshair.h"
 #include "ui/shared/linked_axes.h"
 #include "ui/shared/palette.h"
+#include "ui/shared/wheel_policy.h"
 
 namespace depthscope::ui {
 namespace {
@@ -51,7 +52,10 @@ RunComparisonView::RunComparisonView(QWidget* parent)
   variance_chart_->set_tooltip([](const QString& series, double l, double v) {
     return QString("%1\nlayer %2 output: Var = %3").arg(series).arg(int(l)).arg(QString::number(v, 'g', 6));
   });
-  for (Chart* c : {loss_chart_, ppl_chart_, variance_chart_}) c->setMinimumHeight(300);
+  for (Chart* c : {loss_chart_, ppl_chart_, variance_chart_}) {
+    c->setMinimumHeight(300);
+    WheelPolicy::install(c);  // the wheel scrolls the page; Ctrl+wheel zooms, within the data
+  }
   // Curves fall from the top left: the legend goes top right, the crosshair label follows the mouse.
   for (Chart* c : {loss_chart_, ppl_chart_}) c->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
   // Double-click resets the whole row (Chart's own handler fits one chart first).

@@ -60,7 +60,7 @@ void show_shortcuts(QMainWindow* window) {
                                                       {"F5", "Presenter mode on / off"},
                                                       {"Esc", "Leave presenter mode"}};
   for (const auto& [keys, what] : tour) add_row(table, "Tour tab (while it is shown)", what, keys);
-  add_row(table, "Charts", "Zoom (the wheel alone scrolls the page)", "Ctrl+wheel");
+  add_row(table, "Compare charts", "Zoom, within the data (the wheel alone scrolls the page)", "Ctrl+wheel");
   add_row(table, "Charts", "Fit to the data", "Double-click");
   table->resizeColumnsToContents();
   table->horizontalHeader()->setStretchLastSection(true);
