@@ -119,9 +119,13 @@ class TestMainWindow : public QObject {
     QSettings().remove("recent/paths");
     MainWindow window(false);
     const QString a = dir_.filePath("a.safetensors"), b = dir_.filePath("b.safetensors");
+    // Paths that fail to open are not offered again (issue 21): only what loaded goes to Recent.
+    QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
     window.open_path(a);
-    window.open_path(b);
-    window.open_path(a);
+    QVERIFY(loaded.wait(60000));
+    QCOMPARE(loaded.at(0).at(0).toBool(), false);
+    QVERIFY(recent_paths().isEmpty());
+    for (const QString& p : {a, b, a}) remember_recent_path(p);
     QCOMPARE(recent_paths(), (QStringList{a, b}));  // newest first, no duplicates
     for (int i = 0; i < kMaxRecent + 5; ++i) remember_recent_path(dir_.filePath(QString("m%1").arg(i)));
     QCOMPARE(recent_paths().size(), kMaxRecent);

@@ -1,59 +1,47 @@
 #pragma once
 // "Compare" tab: two or more runs (from the workspace's run database) or checkpoints (added
-// by path or dropped on the panel), side by side.
-//   - Runs: train/loss and val/ppl of every ticked run overlaid on one step axis shared by
-//     both charts (linked zoom and pan), a crosshair that follows the mouse over either and
-//     reads every curve at that step, and residual_variance by layer at each run's last
-//     step with layer metrics.
-//   - Checkpoints: the Inspect analyses (variance by depth, angular distance d(l, l+n), removal
-//     impact) for each checkpoint in its own column, with shared axes and colour range,
-//     computed in the background (TaskRunner) through the same core calls as the Inspect tab.
-//   - The difference table of `runs compare` (core/store/run_summary.h): final val PPL,
-//     last/first residual-variance ratio, nearly-identity layers (angular distance to the
-//     next layer < 0.2) and, for checkpoints, the mean ΔPPL of removing each layer of the
-//     deepest half.
-//   - "Export comparison…": every chart and the table composed into one PNG / SVG / PDF;
-//     the table as CSV.
+// by path or dropped on the panel), side by side. The panel only assembles its parts:
+//   - CompareList (compare_list.h): what can be compared, ticked or not;
+//   - RunComparisonView (run_comparison_view.h): the runs' curves on one step axis, linked
+//     zoom and pan, a crosshair reading every curve; curves read by RunReader (run_reader.h);
+//   - CheckpointGrid (checkpoint_grid.h): the Inspect analyses of each checkpoint in its own
+//     column, computed by CheckpointAnalyses (checkpoint_analyses.h);
+//   - DifferenceTableModel (difference_table_model.h): the numbers of `runs compare`, read by
+//     the table view, the CSV and the export page (comparison_export.h).
 // Colours: one per norm scheme (ui/shared/palette.h); a second item of the same scheme is
 // dashed, a third dotted.
 #include <cstdint>
-#include <memory>
-#include <optional>
-#include <vector>
 
 #include <QList>
-#include <QPointer>
 #include <QString>
 #include <QVector>
 #include <QWidget>
 
 #include "core/runtime/device_choice.h"
+#include "ui/compare/compare_item.h"
+#include "ui/shared/crosshair.h"
 #include "ui/shared/csv_table.h"
+#include "ui/shared/job_list.h"
 
 class QCheckBox;
-class QCPAxis;
-class QCPBars;
-class QCPColorMap;
-class QCPGraph;
-class QCPItemStraightLine;
-class QCPItemText;
-class QGridLayout;
 class QLabel;
-class QListWidget;
-class QListWidgetItem;
-class QCPPainter;
-class QCPItemRect;
-class QTimer;
 class QPushButton;
 class QSpinBox;
-class QTableWidget;
-class QWidget;
+class QTimer;
 
 namespace depthscope::ui {
 
 class Chart;
+class CheckpointAnalyses;
+class CheckpointGrid;
+class CompareList;
+class DifferenceTableModel;
+class DifferenceTableView;
 class JobList;
-class TaskRunner;
+class RunComparisonView;
+class RunReader;
+struct ComparisonPage;
+struct RunCurves;
 
 class ComparePanel : public QWidget {
   Q_OBJECT
@@ -65,6 +53,10 @@ class ComparePanel : public QWidget {
   // Returns false (and says why in status_text()) when the file cannot be read.
   bool set_database(const QString& path);
   QString database() const { return db_path_; }
+  // The runs of the database as the main window's watcher lists them (once per batch): new
+  // runs are listed, the rest brought up to date, and the ticked ones read again when they
+  // moved on -- the list never waits for Refresh.
+  void set_runs(const std::vector<RunJob>& runs);
   // Ticks / unticks a listed run; the charts follow (the data is read in the background).
   void set_run_checked(std::int64_t run, bool checked);
   // Ticks these runs, as dropping them from the workspace does (the database is listed again
@@ -98,31 +90,24 @@ class ComparePanel : public QWidget {
   // What the chart area says when there is nothing to compare (empty otherwise).
   QString empty_message() const;
 
-  // --- charts (for tests and the main window's "Export chart") ------------------------
-  Chart* loss_chart() const { return loss_chart_; }
-  Chart* ppl_chart() const { return ppl_chart_; }
-  Chart* run_variance_chart() const { return run_variance_chart_; }
+  // --- parts (for tests and the main window's "Export chart") ------------------------
+  Chart* loss_chart() const;
+  Chart* ppl_chart() const;
+  Chart* run_variance_chart() const;
   QList<Chart*> checkpoint_variance_charts() const;
   QList<Chart*> checkpoint_angular_charts() const;
   QList<Chart*> checkpoint_removal_charts() const;
-  QTableWidget* table() const { return table_; }
+  DifferenceTableModel* difference_table() const { return table_model_; }
+  Crosshair* crosshair() const;
 
-  // --- crosshair ---------------------------------------------------------------------
-  struct Reading {
-    QString chart;   // "train/loss" or "val/ppl"
-    QString series;  // the item's label
-    double key = 0;  // the step of the point read (the nearest to the crosshair)
-    double value = 0;
-  };
-  // Puts the crosshair at `step` on both step charts, as the mouse does.
-  void set_crosshair(double step);
-  void hide_crosshair();
-  bool crosshair_visible() const;
-  double crosshair_step() const { return crosshair_x_; }
-  // Every curve of both step charts read at the crosshair (nearest point of each curve).
-  QVector<Reading> crosshair_readings() const;
-  // The text of the readout under the charts.
-  QString crosshair_text() const;
+  // --- crosshair (ui/shared/crosshair.h) -----------------------------------------------
+  using Reading = CrosshairReading;
+  void set_crosshair(double step) { crosshair()->set(step); }
+  void hide_crosshair() { crosshair()->hide(); }
+  bool crosshair_visible() const { return crosshair()->visible(); }
+  double crosshair_step() const { return crosshair()->x(); }
+  QVector<Reading> crosshair_readings() const { return crosshair()->readings(); }
+  QString crosshair_text() const { return crosshair()->text(); }
 
   // --- export ------------------------------------------------------------------------
   // The difference table: header + one row per compared item.
@@ -153,54 +138,32 @@ class ComparePanel : public QWidget {
  protected:
   void dragEnterEvent(QDragEnterEvent* event) override;
   void dropEvent(QDropEvent* event) override;
-  bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
-  struct Item;
-  struct RunData;
-
-  Item* find_run(std::int64_t run) const;
-  Item* find_checkpoint(const QString& path) const;
-  QListWidgetItem* list_item(const Item* item) const;
-  void add_list_item(Item* item);
-  void on_list_changed(QListWidgetItem* li);
-  void load_runs();
-  void apply_runs(const std::vector<RunData>& runs);
-  void start_analysis(Item* item);
-  void assign_styles();
-  void rebuild_checkpoint_grid();
-  void draw_checkpoint(Item* item);
-  void draw_runs();
-  void refit_runs();
-  void refit_checkpoints();
+  QWidget* make_controls();
+  void on_toggled(CompareItem* item, bool checked);
+  void read_runs();
+  void apply_runs(const std::vector<RunCurves>& runs);
+  void analysis_ended(CompareItem* item);
+  void restyle();
+  void redraw_runs();
   void rebuild_table();
   void update_visibility();
   void update_status();
-  void link_axes(const QList<QCPAxis*>& axes);
-  void position_crosshair(Chart* chart, QCPItemStraightLine* line, QCPItemText* label);
-  QString chart_readout(const Chart* chart) const;
-  void paint_comparison(QCPPainter* painter, QSize size);
-  void refresh_list_item(Item* item);
-  void analysis_ended(Item* item);
-  QList<QList<Chart*>> export_rows() const;
-  std::vector<Item*> compared_items() const;
+  ComparisonPage page() const;
 
   JobList* jobs_;
   QString db_path_;
-  std::vector<std::unique_ptr<Item>> items_;
-  TaskRunner* runs_runner_;
-  bool runs_loading_ = false;
+  CompareItems items_;
+  RunReader* reader_;
+  CheckpointAnalyses* analyses_;
   QString status_;
   int eval_tokens_ = 4096;
   int eval_n_ctx_ = 256;
   QString eval_text_;
   ComputeDevice device_;
-  bool linking_ = false;
-  bool updating_list_ = false;
-  bool exporting_ = false;
-  double crosshair_x_ = 0;
 
-  QListWidget* list_;
+  CompareList* list_;
   QPushButton* add_button_;
   QPushButton* remove_button_;
   QPushButton* refresh_button_;
@@ -210,20 +173,11 @@ class ComparePanel : public QWidget {
   QSpinBox* tokens_box_;
   QLabel* status_label_;
   QLabel* empty_label_;
-  QWidget* runs_section_;
-  QWidget* checkpoint_section_;
-  QGridLayout* checkpoint_grid_;
-  QLabel* readout_;
   QTimer* poll_timer_;
-  QTableWidget* table_;
-
-  Chart* loss_chart_;
-  Chart* ppl_chart_;
-  Chart* run_variance_chart_;
-  QCPItemStraightLine* loss_line_ = nullptr;
-  QCPItemStraightLine* ppl_line_ = nullptr;
-  QCPItemText* loss_label_ = nullptr;
-  QCPItemText* ppl_label_ = nullptr;
+  RunComparisonView* runs_view_;
+  CheckpointGrid* grid_;
+  DifferenceTableModel* table_model_;
+  DifferenceTableView* table_;
 };
 
 }  // namespace depthscope::ui

@@ -3,6 +3,7 @@
 #include <QDateTime>
 #include <QFontDatabase>
 #include <QPlainTextEdit>
+#include <QScrollBar>
 #include <QVBoxLayout>
 
 namespace depthscope::ui {
@@ -22,7 +23,11 @@ LogPanel::LogPanel(QWidget* parent) : QWidget(parent) {
 QString LogPanel::text() const { return view_->toPlainText(); }
 
 void LogPanel::append(const QString& message) {
+  // Follow new lines unless the user has scrolled up to read older ones.
+  QScrollBar* bar = view_->verticalScrollBar();
+  const bool at_end = bar->value() >= bar->maximum() - 2;
   view_->appendPlainText(QDateTime::currentDateTime().toString("HH:mm:ss") + "  " + message);
+  if (at_end) bar->setValue(bar->maximum());
 }
 
 void LogPanel::append_error(const QString& message) { append("error: " + message); }

@@ -1,13 +1,8 @@
 #include "ui/shell/main_window.h"
 
-#include <tuple>
-
-#include <QActionGroup>
-
 #include <QAction>
 #include <QIcon>
 #include <QPainter>
-#include <QSvgRenderer>
 #include <QApplication>
 #include <QDockWidget>
 #include <QDragEnterEvent>
@@ -22,6 +17,7 @@
 #include <QPixmap>
 #include <QSettings>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTabWidget>
 #include <QTimer>
 #include <QCloseEvent>
@@ -35,9 +31,11 @@
 #include "core/runtime/threads.h"
 #include "core/version.h"
 #include "ui/shell/about_dialog.h"
+#include "ui/shell/app_icon.h"
+#include "ui/shell/help.h"
+#include "ui/shell/window_menus.h"
+#include "ui/shell/window_shortcuts.h"
 #include "ui/compare/compare_panel.h"
-#include "ui/tour/examples.h"
-#include "ui/shell/theme.h"
 #include "ui/tour/tour_panel.h"
 #include "ui/shared/background_task.h"
 #include "ui/inspect/inspect_panel.h"
@@ -57,27 +55,8 @@
 #include "ui/train/run_watcher.h"
 #include "ui/train/train_panel.h"
 
-// Qt resources compiled into a static library must be registered explicitly.
-static void register_ui_resources() { Q_INIT_RESOURCE(depthscope); }
-
 namespace depthscope::ui {
 namespace {
-
-// The DepthScope icon, rendered from its SVG at the usual sizes (no SVG icon plugin needed).
-QIcon application_icon() {
-  register_ui_resources();
-  QSvgRenderer svg(QString(":/depthscope.svg"));
-  QIcon icon;
-  if (!svg.isValid()) return icon;
-  for (int size : {16, 24, 32, 48, 64, 128, 256}) {
-    QPixmap pixmap(size, size);
-    pixmap.fill(Qt::transparent);
-    QPainter painter(&pixmap);
-    svg.render(&painter);
-    icon.addPixmap(pixmap);
-  }
-  return icon;
-}
 
 QString cuda_status() {
   return "CUDA: " + QString::fromStdString(device_report().summary());
@@ -99,6 +78,7 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   setWindowIcon(application_icon());
   jobs_ = new JobList(this);
   loader_ = new TaskRunner(this);
+  menus_ = new WindowMenus(this);
   setAcceptDrops(true);
 
   // Centre: one tab per real panel.
@@ -137,10 +117,27 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   resizeDocks({jobs_dock_, log_dock_}, {700, 500}, Qt::Horizontal);
   resizeDocks({jobs_dock_}, {170}, Qt::Vertical);
 
-  build_menus();
+  menus_->build({workspace_dock_, jobs_dock_, log_dock_});
+  connect(menus_, &WindowMenus::open_checkpoint, this, &MainWindow::open_checkpoint_dialog);
+  connect(menus_, &WindowMenus::open_path, this, &MainWindow::open_path);
+  connect(menus_, &WindowMenus::export_chart, this, &MainWindow::export_current_chart);
+  connect(menus_, &WindowMenus::open_run_database, this, &MainWindow::open_run_database_dialog);
+  connect(menus_, &WindowMenus::new_experiment, this, [this] { new_experiment_dialog(); });
+  connect(menus_, &WindowMenus::stop_runs, this, &MainWindow::stop_runs);
+  connect(menus_, &WindowMenus::resume_runs, this, &MainWindow::resume_runs);
+  connect(menus_, &WindowMenus::start_queue, actions_, &JobActions::start_queue);
+  connect(menus_, &WindowMenus::show_train, this, [this] { tabs_->setCurrentWidget(train_); });
+  connect(menus_, &WindowMenus::about, this, &MainWindow::show_about);
+  connect(menus_, &WindowMenus::shortcuts, this, [this] { show_shortcuts(this); });
+  connect(menus_, &WindowMenus::documentation, this, [this] { open_documentation(this); });
+  // Window shortcuts (Ctrl+E …) work while a spin box has the focus (ui/shell/window_shortcuts.h).
+  qApp->installEventFilter(new WindowShortcutFilter(this));
   build_status_bar();
 
   connect(depth_glance_, &DepthGlancePanel::log, log_, &LogPanel::append);
+  connect(compare_, &ComparePanel::log, log_, &LogPanel::append);
+  connect(tour_, &TourPanel::log, log_, &LogPanel::append);
+  connect(tour_, &TourPanel::presenter_mode_changed, this, &MainWindow::set_presenting);
   connect(compare_, &ComparePanel::device_refused, this,
           [this](const QString& message) { fall_back_to_cpu("Compare", message); });
   connect(depth_glance_, &DepthGlancePanel::failed, this, [this](const QString& message) {
@@ -232,83 +229,6 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   if (start_default_work) QTimer::singleShot(0, depth_glance_, &DepthGlancePanel::recompute);
 }
 
-void MainWindow::build_menus() {
-  QMenu* file = menuBar()->addMenu("&File");
-  QAction* open = file->addAction("&Open checkpoint…", this, &MainWindow::open_checkpoint_dialog);
-  open->setShortcut(QKeySequence::Open);
-  // File > Open example: the Pre-LN and LNS models DepthScope trained (resources/examples).
-  QMenu* examples = file->addMenu("Open &example");
-  examples->setToolTipsVisible(true);
-  for (const QString& scheme : example_schemes()) {
-    const QString path = example_path(scheme);
-    QAction* a = examples->addAction(scheme == "pre" ? "Pre-LN example (24 × 96)" : "LNS example (24 × 96)",
-                                     this, [this, path] { open_path(path); });
-    a->setShortcut(QKeySequence(scheme == "pre" ? "Ctrl+Alt+1" : "Ctrl+Alt+2"));
-    a->setEnabled(!path.isEmpty());
-    a->setToolTip(path.isEmpty() ? "The example models were not found (resources/examples)" : path);
-  }
-  QAction* exp = file->addAction("&Export chart…", this, &MainWindow::export_current_chart);
-  exp->setShortcut(QKeySequence("Ctrl+E"));
-  QAction* open_db = file->addAction("Open &run database…", this, &MainWindow::open_run_database_dialog);
-  open_db->setShortcut(QKeySequence("Ctrl+Shift+O"));
-  open_db->setToolTip("Choose (or create) the SQLite run database this workspace trains into");
-  file->addSeparator();
-  QAction* quit = file->addAction("&Quit", qApp, &QApplication::quit);
-  quit->setShortcut(QKeySequence("Ctrl+Q"));
-
-  QMenu* view = menuBar()->addMenu("&View");
-  go_to_menu_ = view->addMenu("&Go to tab");
-  go_to_menu_->addActions(go_to_actions_);
-  view->addSeparator();
-  const std::pair<QDockWidget*, const char*> docks[] = {
-      {workspace_dock_, "Ctrl+Shift+W"}, {jobs_dock_, "Ctrl+Shift+J"}, {log_dock_, "Ctrl+Shift+L"}};
-  for (const auto& [dock, keys] : docks) {
-    QAction* toggle = dock->toggleViewAction();
-    toggle->setShortcut(QKeySequence(keys));
-    toggle->setToolTip(QString("Show or hide the %1 dock").arg(dock->windowTitle()));
-    view->addAction(toggle);
-  }
-  // View > Theme: follow the system, or force light or dark (remembered; ui/shell/theme.h).
-  QMenu* theme = view->addMenu("&Theme");
-  auto* themes = new QActionGroup(theme);
-  const std::tuple<Theme, const char*, const char*> choices[] = {
-      {Theme::system, "Follow the &system", "Ctrl+Alt+S"}, {Theme::light, "&Light", "Ctrl+Alt+L"},
-      {Theme::dark, "&Dark", "Ctrl+Alt+D"}};
-  for (const auto& [t, label, keys] : choices) {
-    QAction* a = theme->addAction(label, this, [t = t] {
-      apply_theme(t);
-      QSettings().setValue("appearance/theme", to_string(t));
-    });
-    a->setObjectName("action_theme_" + to_string(t));
-    a->setShortcut(QKeySequence(keys));
-    a->setCheckable(true);
-    a->setChecked(t == current_theme());
-    themes->addAction(a);
-  }
-
-  QMenu* run = menuBar()->addMenu("&Run");
-  QAction* new_exp = run->addAction("&New experiment…", this, [this] { new_experiment_dialog(); });
-  new_exp->setShortcut(QKeySequence::New);
-  new_exp->setObjectName("action_new_experiment");
-  QAction* stop = run->addAction("&Stop", this, &MainWindow::stop_runs);
-  stop->setShortcut(QKeySequence("Ctrl+Shift+S"));
-  stop->setObjectName("action_stop");
-  stop->setToolTip("Stop the run selected in the Jobs dock, or else the shown experiment's runs");
-  QAction* resume = run->addAction("&Resume", this, &MainWindow::resume_runs);
-  resume->setShortcut(QKeySequence("Ctrl+Shift+R"));
-  resume->setObjectName("action_resume");
-  run->addSeparator();
-  QAction* queue = run->addAction("Start &queue", actions_, &JobActions::start_queue);
-  queue->setShortcut(QKeySequence("Ctrl+Shift+Q"));
-  queue->setToolTip("Start a job worker for the runs queued in this database");
-  QAction* show_train = run->addAction("Show &Train tab", this, [this] { tabs_->setCurrentWidget(train_); });
-  show_train->setShortcut(QKeySequence("Ctrl+T"));
-
-  QMenu* help = menuBar()->addMenu("&Help");
-  QAction* about = help->addAction("&About DepthScope", this, &MainWindow::show_about);
-  about->setShortcut(QKeySequence::HelpContents);
-}
-
 void MainWindow::build_status_bar() {
   device_box_ = new DeviceSelector(device_options());
   device_label_ = new QLabel;
@@ -382,7 +302,6 @@ void MainWindow::open_checkpoint_dialog() {
 }
 
 void MainWindow::open_path(const QString& path) {
-  workspace_->add_recent(path);
   loading_path_ = path;
   pending_ = std::make_shared<std::shared_ptr<const ModelSession>>();
   auto result = pending_;
@@ -418,6 +337,7 @@ void MainWindow::on_checkpoint_loaded(const QString& path, std::shared_ptr<const
   }
   model_summary_->set_summary(s);
   inspect_->set_session(session_);
+  workspace_->add_recent(path);  // only what opened: a failed open is not offered again
   workspace_->add_checkpoint(QString("%1 · %2").arg(QFileInfo(path).fileName(), QString::fromStdString(s.scheme)), path);
   model_label_->setText(QString("model: %1 %2×%3, %4 params, %5")
                             .arg(QString::fromStdString(s.family)).arg(s.num_layers).arg(s.hidden_size)
@@ -465,54 +385,6 @@ void MainWindow::show_about() {
   dialog.exec();
 }
 
-bool MainWindow::write_screenshot(const QString& path, QString* error) {
-  const QPixmap shot = grab();
-  if (shot.isNull() || !shot.save(path, "PNG")) {
-    if (error) *error = QString("Cannot write the screenshot to %1: check that the folder exists and is writable.").arg(path);
-    return false;
-  }
-  return true;
-}
-
-void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) {
-  // The Model and Inspect tabs appear once a checkpoint given on the command line has loaded,
-  // so a tab that is not there yet is looked for again when the work is done.
-  if (!tab.isEmpty() && !select_tab(tab) && !loader_->running()) {
-    QTimer::singleShot(0, this, [this, tab] {
-      emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
-    });
-    return;
-  }
-  // Waits for everything started so far: the default panel, a checkpoint given on the command
-  // line, and the Inspect analysis that follows it. Polled, so no completion can be missed.
-  auto* poll = new QTimer(this);
-  poll->setInterval(100);
-  connect(poll, &QTimer::timeout, this, [this, poll, path, tab] {
-    if (!tab.isEmpty() && tabs_->currentWidget()->objectName() != "tab_" + tab && tabs_->currentWidget()->objectName() != tab)
-      select_tab(tab);  // the tab may have appeared since (a checkpoint loaded)
-    const bool glance_busy = depth_glance_->running() ||
-        (depth_glance_->graph(depth_glance_->schemes().front())->data()->isEmpty() &&
-         depth_glance_->chart()->message().isEmpty());
-    const bool train_busy = tabs_->currentWidget() == train_ && !db_path_.isEmpty() &&
-                            (!train_->has_data() || train_->replot_pending());
-    const bool busy = glance_busy || train_busy || loader_->running() || (inspect_ && inspect_->running());
-    if (busy) return;
-    poll->stop();
-    poll->deleteLater();
-    if (!tab.isEmpty() && !select_tab(tab)) {
-      emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
-      return;
-    }
-    // One more event-loop turn so the last replot and the status texts are painted.
-    QTimer::singleShot(250, this, [this, path] {
-      QString error;
-      const bool ok = write_screenshot(path, &error);
-      emit screenshot_written(ok, ok ? path : error);
-    });
-  });
-  poll->start();
-}
-
 }  // namespace depthscope::ui
 
 namespace depthscope::ui {
@@ -520,18 +392,7 @@ namespace depthscope::ui {
 void MainWindow::add_tab(QWidget* w, const QString& title, const QString& object_name) {
   w->setObjectName(object_name);
   const int index = tabs_->addTab(w, title);
-  // View > Go to: Ctrl+1 … Ctrl+9 select the tabs in order; the action lives on the window, so
-  // the shortcut works wherever the focus is.
-  auto* go = new QAction(title, this);
-  go->setObjectName("action_go_" + object_name);
-  if (index < 9) {
-    go->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + index)));
-    tabs_->setTabToolTip(index, QString("%1 (%2)").arg(title, go->shortcut().toString(QKeySequence::NativeText)));
-  }
-  connect(go, &QAction::triggered, this, [this, w] { tabs_->setCurrentWidget(w); });
-  addAction(go);
-  go_to_actions_ << go;
-  if (go_to_menu_) go_to_menu_->addAction(go);
+  menus_->add_go_to(tabs_, index, w, title);
 }
 
 bool MainWindow::select_tab(const QString& name) {
@@ -595,8 +456,10 @@ NewExperimentDialog* MainWindow::new_experiment_dialog() {
   }
   auto* dialog = new NewExperimentDialog(this, device_box_->options());
   dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->restore_last();
   connect(dialog, &QDialog::accepted, this, [this, dialog] {
     if (db_path_.isEmpty()) return;
+    dialog->remember();
     actions_->set_parallel(dialog->parallel());
     actions_->launch(dialog->spec_json(), dialog->name());
     log_->append(QString("Launching %1 into %2").arg(dialog->name(), db_path_));
@@ -607,6 +470,7 @@ NewExperimentDialog* MainWindow::new_experiment_dialog() {
 
 void MainWindow::on_runs(const WatchBatch& batch) {
   jobs_->set_runs(batch.runs);
+  if (compare_->database() == db_path_) compare_->set_runs(batch.runs);  // the list stays current
   workspace_->set_runs(batch.runs);
   int running = 0, queued = 0;
   for (const RunJob& r : batch.runs) {
@@ -647,6 +511,28 @@ void MainWindow::on_action(const ActionResult& r) {
   }
   watcher_->poll_now();
   emit job_action_finished(r.ok, r.what, r.message);
+}
+
+void MainWindow::set_presenting(bool on) {
+  if (on == presenting_) return;
+  presenting_ = on;
+  if (on) {
+    // The tour alone on the whole screen; the layout as it was comes back after.
+    saved_geometry_ = saveGeometry();
+    saved_state_ = saveState();
+    for (QDockWidget* d : {workspace_dock_, jobs_dock_, log_dock_}) d->hide();
+    menuBar()->hide();
+    statusBar()->hide();
+    tabs_->tabBar()->hide();
+    showFullScreen();
+  } else {
+    menuBar()->show();
+    statusBar()->show();
+    tabs_->tabBar()->show();
+    showNormal();
+    restoreState(saved_state_);
+    restoreGeometry(saved_geometry_);
+  }
 }
 
 void MainWindow::stop_runs() {

@@ -44,6 +44,7 @@ class TourPanel;
 class RunWatcher;
 class JobActions;
 class NewExperimentDialog;
+class WindowMenus;
 struct WatchBatch;
 struct ActionResult;
 
@@ -111,6 +112,10 @@ class MainWindow : public QMainWindow {
   void open_run_database_dialog();
   void stop_runs();
   void resume_runs();
+  // The Tour's presenter mode: full screen, docks, menu and status bar hidden; off restores
+  // the window's geometry and dock layout as they were.
+  void set_presenting(bool on);
+  bool presenting() const { return presenting_; }
 
  signals:
   void screenshot_written(bool ok, const QString& message);
@@ -125,7 +130,6 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
-  void build_menus();
   void build_status_bar();
   // The Device box's choice reaches the status bar text and the panels.
   void apply_device();
@@ -163,8 +167,7 @@ class MainWindow : public QMainWindow {
   QLabel* model_label_;
   QLabel* runs_label_;
 
-  QList<QAction*> go_to_actions_;   // View > Go to tab, one per tab (Ctrl+1 …)
-  QMenu* go_to_menu_ = nullptr;
+  WindowMenus* menus_;  // the menu bar and its actions (window_menus.h)
   TrainPanel* train_;
   ComparePanel* compare_;
   TourPanel* tour_;
@@ -172,7 +175,9 @@ class MainWindow : public QMainWindow {
   JobActions* actions_;
   QString db_path_;
   bool db_chosen_ = false;      // set_run_database was called (the settings' database is not opened)
-  bool first_listing_ = true;   // the first listing of this database: report runs that ended meanwhile
+  bool first_listing_ = true;
+  bool presenting_ = false;
+  QByteArray saved_geometry_, saved_state_;  // the layout before presenter mode   // the first listing of this database: report runs that ended meanwhile
 };
 
 }  // namespace depthscope::ui

@@ -125,6 +125,28 @@ void JobActions::stop(qint64 run) {
   });
 }
 
+void JobActions::stop_and_wait(const QList<qint64>& runs, int timeout_ms) {
+  pool_.waitForDone();
+  jobs::JobOptions o = options();
+  try {
+    o.store = jobs::store_options_from_env();
+    jobs::JobManager manager(o);
+    for (qint64 run : runs) {
+      try {
+        manager.stop(run);
+      } catch (const std::exception&) {  // already ended
+      }
+    }
+    for (qint64 run : runs) {
+      try {
+        manager.wait(run, std::chrono::milliseconds(timeout_ms), std::chrono::milliseconds(100));
+      } catch (const std::exception&) {
+      }
+    }
+  } catch (const std::exception&) {  // the database is gone: nothing to stop
+  }
+}
+
 void JobActions::resume(qint64 run) {
   submit(QString("Resume run %1").arg(run), [run](const jobs::JobOptions& o) {
     jobs::JobManager manager(o);

@@ -56,6 +56,10 @@ class JobActions : public QObject {
   void resume(qint64 run);
   void remove(qint64 run, bool files);
   int pending() const { return pending_; }
+  // Blocking, for teardown only (the Tour's temporary folder goes next): waits for the
+  // actions in progress, stops these runs and waits up to `timeout_ms` for each process to
+  // write its last checkpoint and mark its run ended. Errors (a run already ended) are ignored.
+  void stop_and_wait(const QList<qint64>& runs, int timeout_ms);
 
  signals:
   void finished(const depthscope::ui::ActionResult& result);

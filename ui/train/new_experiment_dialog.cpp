@@ -18,6 +18,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
+#include <QSettings>
+#include <QSignalBlocker>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QThread>
@@ -46,6 +48,9 @@ QSpinBox* spin(int lo, int hi, int value, const QString& tip, const QString& nam
 
 QString bytes(std::int64_t b) { return QString::fromStdString(format_bytes(b)); }
 QString duration(double s) { return QString::fromStdString(format_duration(s)); }
+
+// The cores shared by `parallel` training processes, at least one each.
+int default_threads(int parallel) { return std::max(1, QThread::idealThreadCount() / std::max(1, parallel)); }
 
 QString scheme_word(NormScheme s) { return QString::fromStdString(to_string(s)); }
 
@@ -143,6 +148,10 @@ NewExperimentDialog::NewExperimentDialog(QWidget* parent, DeviceOptions devices)
   checkpoint_every_ = spin(0, 100000000, 0, "Checkpoint every N steps (0: only at the end and when stopped)", "exp_checkpoint_every", 100);
   layer_samples_ = spin(2, 1000, 50, "How many times per run the per-layer metrics (residual variance, ...) are measured: the heatmap's columns", "exp_layer_samples", 10);
   parallel_ = spin(1, 16, 1, "Runs training at once when this launch starts the job worker (they share the cores)", "exp_parallel");
+  threads_ = spin(1, 4096, default_threads(1),
+                  "Tensor threads of each training process (the spec's \"threads\"); by default the cores divided by "
+                  "the parallel runs, so runs training at once do not oversubscribe the cores",
+                  "exp_threads");
   auto* train_row1 = new QHBoxLayout;
   for (auto [label, w] : {std::pair<const char*, QWidget*>{"steps", steps_}, {"batch", batch_}, {"sequence", seq_}}) {
     train_row1->addWidget(new QLabel(label));
@@ -150,14 +159,15 @@ NewExperimentDialog::NewExperimentDialog(QWidget* parent, DeviceOptions devices)
   }
   train_row1->addStretch(1);
   auto* train_row2 = new QHBoxLayout;
-  for (auto [label, w] : {std::pair<const char*, QWidget*>{"lr", lr_}, {"seed", seed_}}) {
+  for (auto [label, w] : {std::pair<const char*, QWidget*>{"lr", lr_}, {"seed", seed_}, {"parallel runs", parallel_},
+                          {"threads", threads_}}) {
     train_row2->addWidget(new QLabel(label));
     train_row2->addWidget(w);
   }
   train_row2->addStretch(1);
   auto* train_row3 = new QHBoxLayout;
   for (auto [label, w] : {std::pair<const char*, QWidget*>{"checkpoint every", checkpoint_every_},
-                          {"layer samples", layer_samples_}, {"parallel runs", parallel_}}) {
+                          {"layer samples", layer_samples_}}) {
     train_row3->addWidget(new QLabel(label));
     train_row3->addWidget(w);
   }
@@ -237,8 +247,17 @@ NewExperimentDialog::NewExperimentDialog(QWidget* parent, DeviceOptions devices)
 
   connect(preset_, &QComboBox::currentIndexChanged, this, &NewExperimentDialog::preset_changed);
   connect(browse_, &QPushButton::clicked, this, &NewExperimentDialog::browse_corpus);
-  for (QSpinBox* s : {layers_, hidden_, heads_, vocab_, steps_, batch_, seq_, seed_, checkpoint_every_, layer_samples_, parallel_})
+  for (QSpinBox* s : {layers_, hidden_, heads_, vocab_, steps_, batch_, seq_, seed_, checkpoint_every_, layer_samples_, parallel_,
+                      threads_})
     connect(s, &QSpinBox::valueChanged, this, &NewExperimentDialog::refresh);
+  // The threads follow the parallel runs until the user sets them.
+  connect(parallel_, &QSpinBox::valueChanged, this, [this](int n) {
+    if (!threads_chosen_) {
+      const QSignalBlocker block(threads_);
+      threads_->setValue(default_threads(n));
+    }
+  });
+  connect(threads_, &QSpinBox::valueChanged, this, [this] { threads_chosen_ = true; });
   connect(lr_, &QDoubleSpinBox::valueChanged, this, &NewExperimentDialog::refresh);
   connect(name_, &QLineEdit::textChanged, this, &NewExperimentDialog::refresh);
   connect(corpus_files_, &QLineEdit::textChanged, this, &NewExperimentDialog::refresh);
@@ -327,6 +346,7 @@ QString NewExperimentDialog::spec_json() const {
   j["seed"] = seed_->value();
   j["layer_metrics_every"] = std::max(1, steps_->value() / layer_samples_->value());
   j["checkpoint_every"] = checkpoint_every_->value();
+  j["threads"] = threads_->value();
   // Only a choice that differs from the default: a default spec stays as it was.
   if (device_->currentData().toString() != "cpu") j["device"] = device_->currentData().toString();
   if (dtype_->currentData().toString() != "f32") j["dtype"] = dtype_->currentData().toString();
@@ -423,6 +443,63 @@ void NewExperimentDialog::set_training(int steps, int batch, int seq, double lr,
 
 void NewExperimentDialog::set_checkpoint_every(int steps) { checkpoint_every_->setValue(steps); }
 void NewExperimentDialog::set_parallel(int n) { parallel_->setValue(n); }
+void NewExperimentDialog::set_threads(int n) {
+  threads_chosen_ = true;  // chosen, even when it equals today's default
+  threads_->setValue(n);
+}
+int NewExperimentDialog::threads() const { return threads_->value(); }
+
+void NewExperimentDialog::remember() const {
+  QSettings s;
+  s.beginGroup("new_experiment");
+  s.setValue("name", name_->text());
+  s.setValue("preset", preset_->currentData().toString());
+  s.setValue("dimensions", QList<QVariant>{layers_->value(), hidden_->value(), heads_->value()});
+  s.setValue("corpus", corpus_->currentData().toString());
+  s.setValue("corpus_files", corpus_files_->text());
+  s.setValue("tokenizer", tokenizer_->currentData().toString());
+  s.setValue("vocab", vocab_->value());
+  QStringList schemes;
+  for (auto it = schemes_.begin(); it != schemes_.end(); ++it)
+    if (it.value()->isChecked()) schemes << scheme_word(it.key());
+  s.setValue("schemes", schemes);
+  s.setValue("training", QList<QVariant>{steps_->value(), batch_->value(), seq_->value(), lr_->value(), seed_->value()});
+  s.setValue("checkpoint_every", checkpoint_every_->value());
+  s.setValue("layer_samples", layer_samples_->value());
+  s.setValue("parallel", parallel_->value());
+  s.setValue("threads", threads_chosen_ ? threads_->value() : 0);  // 0: follow the parallel runs
+  s.setValue("device", device_->currentData().toString());
+  s.setValue("dtype", dtype_->currentData().toString());
+}
+
+void NewExperimentDialog::restore_last() {
+  QSettings s;
+  s.beginGroup("new_experiment");
+  if (!s.contains("training")) return;  // never launched: the defaults
+  const auto combo = [&](QComboBox* box, const QString& key) {
+    const int i = box->findData(s.value(key).toString());
+    if (i >= 0) box->setCurrentIndex(i);
+  };
+  name_->setText(s.value("name").toString());
+  combo(preset_, "preset");
+  const QList<QVariant> dims = s.value("dimensions").toList();
+  if (dims.size() == 3 && preset_->currentData().toString().isEmpty()) set_dimensions(dims[0].toInt(), dims[1].toInt(), dims[2].toInt());
+  combo(corpus_, "corpus");
+  corpus_files_->setText(s.value("corpus_files").toString());
+  combo(tokenizer_, "tokenizer");
+  vocab_->setValue(s.value("vocab", vocab_->value()).toInt());
+  const QStringList schemes = s.value("schemes").toStringList();
+  // A scheme this build does not list is skipped; one it lists but the settings do not is unticked.
+  for (auto it = schemes_.begin(); it != schemes_.end(); ++it) it.value()->setChecked(schemes.contains(scheme_word(it.key())));
+  const QList<QVariant> t = s.value("training").toList();
+  if (t.size() == 5) set_training(t[0].toInt(), t[1].toInt(), t[2].toInt(), t[3].toDouble(), t[4].toInt());
+  checkpoint_every_->setValue(s.value("checkpoint_every", checkpoint_every_->value()).toInt());
+  layer_samples_->setValue(s.value("layer_samples", layer_samples_->value()).toInt());
+  parallel_->setValue(s.value("parallel", parallel_->value()).toInt());
+  if (const int threads = s.value("threads", 0).toInt(); threads > 0) set_threads(threads);
+  set_device(s.value("device", "cpu").toString(), s.value("dtype", "f32").toString());
+  refresh();
+}
 
 bool NewExperimentDialog::set_device(const QString& device, const QString& dtype) {
   const int d = device_->findData(device);

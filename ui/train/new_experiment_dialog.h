@@ -46,7 +46,15 @@ class NewExperimentDialog : public QDialog {
   QString estimate_text() const;
   QString error_text() const;
   int parallel() const;
+  // Tensor threads of each training process (the spec's "threads"). Until the user sets it,
+  // it follows the parallel runs: cores / parallel (at least 1), so runs going in parallel do
+  // not oversubscribe the cores.
+  int threads() const;
   bool acceptable() const;
+  // The form as last launched from the main window (QSettings "new_experiment/…"): remember()
+  // on launch, restore_last() when the dialog opens. Tests that build a dialog get defaults.
+  void remember() const;
+  void restore_last();
 
   // For tests and scripted use: fill the form.
   void set_name(const QString& name);
@@ -57,6 +65,7 @@ class NewExperimentDialog : public QDialog {
   void set_training(int steps, int batch, int seq, double lr, int seed);
   void set_checkpoint_every(int steps);
   void set_parallel(int n);
+  void set_threads(int n);
   // "cpu", "cuda:0", ... (false when not offered) and "f32" | "bf16" (bf16 only on a GPU).
   bool set_device(const QString& device, const QString& dtype = "f32");
   // "Custom dimensions" first, then every preset.
@@ -87,6 +96,8 @@ class NewExperimentDialog : public QDialog {
   QSpinBox* checkpoint_every_;
   QSpinBox* layer_samples_;
   QSpinBox* parallel_;
+  QSpinBox* threads_;
+  bool threads_chosen_ = false;  // the user set the threads: they no longer follow parallel
   DeviceOptions devices_;
   QComboBox* device_;
   QComboBox* dtype_;

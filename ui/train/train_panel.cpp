@@ -7,7 +7,6 @@
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -20,6 +19,8 @@
 #include "ui/shared/chart.h"
 #include "ui/shared/palette.h"
 #include "ui/train/run_watcher.h"
+#include "ui/train/train_charts.h"
+#include "ui/train/train_csv.h"
 #include "ui/train/smoothing.h"
 
 namespace depthscope::ui {
@@ -27,8 +28,6 @@ namespace {
 
 const std::string kLoss = "train/loss", kPpl = "val/ppl", kLr = "train/lr", kGrad = "train/grad_norm";
 const char* kNoRuns = "No training runs yet.\nRun ▸ New experiment… (Ctrl+N)\nsets one up and starts it.";
-
-QString num(double v, int precision = 4) { return QString::number(v, 'g', precision); }
 
 QColor run_color(const std::string& scheme) {
   try {
@@ -85,17 +84,6 @@ void set_points(QCPGraph* g, const std::vector<SmoothPoint>& pts) {
     v.push_back(p.value);
   }
   g->setData(k, v, true);
-}
-
-QCPColorGradient variance_gradient() {
-  // Viridis (perceptually uniform, readable in grey), from its published stops.
-  QCPColorGradient g;
-  g.clearColorStops();
-  const char* stops[] = {"#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#b5de2b", "#fde725"};
-  for (int i = 0; i < 10; ++i) g.setColorStopAt(i / 9.0, QColor(stops[i]));
-  g.setColorInterpolation(QCPColorGradient::ciRGB);
-  g.setNanHandling(QCPColorGradient::nhTransparent);
-  return g;
 }
 
 }  // namespace
@@ -169,88 +157,20 @@ TrainPanel::TrainPanel(RunWatcher* watcher, JobList* jobs, QWidget* parent)
   row2->addWidget(log_box_);
   row2->addStretch(1);
 
-  // --- charts -----------------------------------------------------------------------
-  loss_chart_ = new Chart("train-loss");
-  loss_chart_->set_title("Training loss", "batch NLL per step · smoothed, raw faint");
-  loss_chart_->set_axis_labels("step", "loss  [nats]");
-  ppl_chart_ = new Chart("validation-perplexity");
-  ppl_chart_->set_title("Validation perplexity", "fixed validation windows · smoothed");
-  ppl_chart_->set_axis_labels("step", "perplexity");
-  lr_chart_ = new Chart("learning-rate");
-  lr_chart_->set_title("Learning rate", "warmup, then cosine decay");
-  lr_chart_->set_axis_labels("step", "lr");
-  grad_chart_ = new Chart("gradient-norm");
-  grad_chart_->set_title("Gradient norm", "global, before clipping · smoothed");
-  grad_chart_->set_axis_labels("step", "‖g‖");
-  heatmap_chart_ = new Chart("residual-variance-heatmap");
-  heatmap_chart_->set_title("Residual variance", "log₁₀ Var(x_l+1) by layer and step");
-  heatmap_chart_->set_axis_labels("step", "layer l");
-  heatmap_chart_->legend->setVisible(false);
-  {
-    QSharedPointer<QCPAxisTickerFixed> layers(new QCPAxisTickerFixed);
-    layers->setTickStep(1.0);
-    layers->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
-    heatmap_chart_->yAxis->setTicker(layers);
-  }
-  heatmap_ = new QCPColorMap(heatmap_chart_->xAxis, heatmap_chart_->yAxis);
-  heatmap_->setName("log10 residual variance");
-  heatmap_->setInterpolate(false);
-  heatmap_->setVisible(false);  // until a run has layer metrics (QCustomPlot starts it as 10 x 10 zeros)
-  heatmap_scale_ = new QCPColorScale(heatmap_chart_);
-  heatmap_chart_->plotLayout()->addElement(2, 1, heatmap_scale_);
-  heatmap_scale_->setType(QCPAxis::atRight);
-  heatmap_scale_->setLabel("log₁₀ σ²");
-  heatmap_scale_->setBarWidth(12);
-  heatmap_->setColorScale(heatmap_scale_);
-  heatmap_scale_->setGradient(variance_gradient());
-  heatmap_->setGradient(variance_gradient());
-  auto* group = new QCPMarginGroup(heatmap_chart_);
-  heatmap_chart_->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-  heatmap_scale_->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-  heatmap_chart_->set_cell_tooltip([](double step, double layer, double lv) {
-    return QString("step %1 · layer %2\nVar = %3 (log₁₀ %4)").arg(step, 0, 'f', 0).arg(int(std::lround(layer)))
-        .arg(num(std::pow(10.0, lv))).arg(num(lv, 3));
-  });
-  variance_chart_ = new Chart("variance-by-layer");
-  variance_chart_->set_title("Variance by layer", "residual stream leaving layer l at the chosen step");
-  variance_chart_->set_axis_labels("layer l", "Var(x_l+1)");
-  variance_chart_->set_integer_x();
-  variance_chart_->set_log_y(true);
-
-  for (Chart* c : {loss_chart_, ppl_chart_, grad_chart_})
-    c->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-  lr_chart_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
-  variance_chart_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
-  for (Chart* c : {loss_chart_, ppl_chart_, grad_chart_, lr_chart_}) {
-    c->set_tooltip([](const QString& series, double step, double v) {
-      return QString("%1\nstep %2: %3").arg(series).arg(step, 0, 'f', 0).arg(num(v, 5));
-    });
-  }
-  variance_chart_->set_tooltip([](const QString& series, double l, double v) {
-    return QString("%1\nlayer %2: Var = %3").arg(series).arg(int(l)).arg(num(v, 5));
-  });
-  loss_chart_->set_csv_provider([this] { return series_csv(kLoss, true); });
-  ppl_chart_->set_csv_provider([this] { return series_csv(kPpl, true); });
-  lr_chart_->set_csv_provider([this] { return series_csv(kLr, false); });
-  grad_chart_->set_csv_provider([this] { return series_csv(kGrad, true); });
-  heatmap_chart_->set_csv_provider([this] { return heatmap_csv(); });
-  variance_chart_->set_csv_provider([this] { return variance_csv(); });
-
-  auto* grid = new QGridLayout;
-  grid->setSpacing(6);
-  grid->addWidget(loss_chart_, 0, 0);
-  grid->addWidget(ppl_chart_, 0, 1);
-  grid->addWidget(lr_chart_, 0, 2);
-  grid->addWidget(grad_chart_, 1, 0);
-  grid->addWidget(heatmap_chart_, 1, 1);
-  grid->addWidget(variance_chart_, 1, 2);
-  for (int c = 0; c < 3; ++c) grid->setColumnStretch(c, 1);
+  // --- charts (train_charts.h) -----------------------------------------------------
+  charts_ = new TrainCharts(this);
+  charts_->loss->set_csv_provider([this] { return series_csv(experiment_runs(), data_, kLoss, smoothing_); });
+  charts_->ppl->set_csv_provider([this] { return series_csv(experiment_runs(), data_, kPpl, smoothing_); });
+  charts_->lr->set_csv_provider([this] { return series_csv(experiment_runs(), data_, kLr, std::nullopt); });
+  charts_->grad->set_csv_provider([this] { return series_csv(experiment_runs(), data_, kGrad, smoothing_); });
+  charts_->heatmap_chart->set_csv_provider([this] { return heatmap_csv(heatmap_run(), data_); });
+  charts_->variance->set_csv_provider([this] { return variance_csv(experiment_runs(), data_, layer_step()); });
 
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(6, 6, 6, 6);
   layout->addLayout(row1);
   layout->addLayout(row2);
-  layout->addLayout(grid, 1);
+  layout->addLayout(charts_->make_grid(), 1);
 
   replot_timer_.setSingleShot(true);
   replot_timer_.setInterval(40);
@@ -271,15 +191,15 @@ TrainPanel::TrainPanel(RunWatcher* watcher, JobList* jobs, QWidget* parent)
   });
   connect(heatmap_box_, &QComboBox::currentIndexChanged, this, [this] {
     update_heatmap();
-    heatmap_chart_->replot(QCustomPlot::rpQueuedReplot);
+    charts_->heatmap_chart->replot(QCustomPlot::rpQueuedReplot);
   });
   connect(step_slider_, &QSlider::valueChanged, this, [this](int v) {
     follow_latest_step_ = v == step_slider_->maximum();
     update_variance();
-    variance_chart_->replot(QCustomPlot::rpQueuedReplot);
+    charts_->variance->replot(QCustomPlot::rpQueuedReplot);
   });
   connect(log_box_, &QCheckBox::toggled, this, [this](bool on) {
-    variance_chart_->set_log_y(on);
+    charts_->variance->set_log_y(on);
     update_variance();
   });
   smoothing_label_->setText(QString::number(smoothing_, 'f', 3));
@@ -422,7 +342,7 @@ void TrainPanel::rebuild_graphs() {
   for (const RunJob* r : runs) ids.push_back(r->run.id);
   watcher_->watch(ids);
 
-  for (Chart* c : {loss_chart_, ppl_chart_, lr_chart_, grad_chart_, variance_chart_}) c->clearGraphs();
+  for (Chart* c : {charts_->loss, charts_->ppl, charts_->lr, charts_->grad, charts_->variance}) c->clearGraphs();
   graphs_.clear();
   const std::int64_t heat_run = heatmap_run();
   {
@@ -438,8 +358,8 @@ void TrainPanel::rebuild_graphs() {
     Graphs g;
     g.color = run_color(r->run.scheme);
     g.label = run_label(*r);
-    for (auto [chart, key, smooth] : {std::tuple<Chart*, std::string, bool>{loss_chart_, kLoss, true},
-                                      {ppl_chart_, kPpl, true}, {grad_chart_, kGrad, true}, {lr_chart_, kLr, false}}) {
+    for (auto [chart, key, smooth] : {std::tuple<Chart*, std::string, bool>{charts_->loss, kLoss, true},
+                                      {charts_->ppl, kPpl, true}, {charts_->grad, kGrad, true}, {charts_->lr, kLr, false}}) {
       QCPGraph* raw = chart->addGraph();
       raw->setName(g.label + " (raw)");
       if (smooth) {
@@ -455,7 +375,7 @@ void TrainPanel::rebuild_graphs() {
         g.raw[key] = raw;
       }
     }
-    g.variance = variance_chart_->add_line_series(g.label, g.color);
+    g.variance = charts_->variance->add_line_series(g.label, g.color);
     graphs_[r->run.id] = g;
   }
   update_status();
@@ -500,7 +420,7 @@ void TrainPanel::replot() {
   update_heatmap();
   update_variance();
   update_empty_messages();
-  for (Chart* c : {loss_chart_, ppl_chart_, lr_chart_, grad_chart_, heatmap_chart_, variance_chart_}) c->fit_to_data();
+  charts_->fit();
   ++replots_;
   worst_replot_ms_ = std::max(worst_replot_ms_,
                               std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
@@ -510,14 +430,14 @@ void TrainPanel::replot() {
 void TrainPanel::update_heatmap() {
   const std::int64_t run = heatmap_run();
   auto it = data_.find(run);
-  QCPColorMapData* d = heatmap_->data();
+  QCPColorMapData* d = charts_->heatmap->data();
   if (it == data_.end() || it->second.residual.empty() || it->second.layers == 0) {
     d->setSize(1, 1);
     d->setCell(0, 0, std::nan(""));
-    heatmap_->setVisible(false);  // the chart's message says why it is empty
+    charts_->heatmap->setVisible(false);  // the chart's message says why it is empty
     return;
   }
-  heatmap_->setVisible(true);
+  charts_->heatmap->setVisible(true);
   const RunSeries& s = it->second;
   const int nsteps = static_cast<int>(s.residual.size());
   d->setSize(nsteps, s.layers);
@@ -533,7 +453,7 @@ void TrainPanel::update_heatmap() {
     }
     ++i;
   }
-  heatmap_->rescaleDataRange(true);
+  charts_->heatmap->rescaleDataRange(true);
 }
 
 std::int64_t TrainPanel::layer_step() const {
@@ -560,19 +480,19 @@ void TrainPanel::update_variance() {
     }
     g.variance->setData(k, y, true);
   }
-  variance_chart_->set_title("Variance by layer",
+  charts_->variance->set_title("Variance by layer",
                              step >= 0 ? QString("residual stream leaving layer l at step %1").arg(step)
                                        : QString("residual stream leaving layer l at the chosen step"));
 }
 
 void TrainPanel::update_empty_messages() {
   if (runs_.empty()) {
-    for (Chart* c : {loss_chart_, ppl_chart_, lr_chart_, grad_chart_, heatmap_chart_, variance_chart_})
+    for (Chart* c : charts_->all())
       c->set_message(batches_ == 0 ? QString("Reading the run database…") : QString(kNoRuns));
     return;
   }
   if (experiment_ == 0) {
-    for (Chart* c : {loss_chart_, ppl_chart_, lr_chart_, grad_chart_, heatmap_chart_, variance_chart_})
+    for (Chart* c : charts_->all())
       c->set_message("Choose an experiment above, or start one with Ctrl+N.");
     return;
   }
@@ -589,14 +509,14 @@ void TrainPanel::update_empty_messages() {
     any_layers |= it != data_.end() && !it->second.residual.empty();
   }
   const QString waiting = "Waiting for the first steps…\n(queued runs start when the job worker reaches them)";
-  loss_chart_->set_message(any_points(kLoss) ? QString() : waiting);
-  lr_chart_->set_message(any_points(kLr) ? QString() : waiting);
-  grad_chart_->set_message(any_points(kGrad) ? QString() : waiting);
-  ppl_chart_->set_message(any_points(kPpl) ? QString() : QString("Validation runs every eval_every steps\n(10 times per run by default)."));
+  charts_->loss->set_message(any_points(kLoss) ? QString() : waiting);
+  charts_->lr->set_message(any_points(kLr) ? QString() : waiting);
+  charts_->grad->set_message(any_points(kGrad) ? QString() : waiting);
+  charts_->ppl->set_message(any_points(kPpl) ? QString() : QString("Validation runs every eval_every steps\n(10 times per run by default)."));
   const std::int64_t heat = heatmap_run();
   const bool heat_data = data_.count(heat) && !data_.at(heat).residual.empty();
-  heatmap_chart_->set_message(heat_data ? QString() : QString("Layer metrics come at step 1\nand every layer_metrics_every steps."));
-  variance_chart_->set_message(any_layers ? QString() : QString("Layer metrics come at step 1\nand every layer_metrics_every steps."));
+  charts_->heatmap_chart->set_message(heat_data ? QString() : QString("Layer metrics come at step 1\nand every layer_metrics_every steps."));
+  charts_->variance->set_message(any_layers ? QString() : QString("Layer metrics come at step 1\nand every layer_metrics_every steps."));
 }
 
 void TrainPanel::update_status() {
@@ -633,6 +553,15 @@ void TrainPanel::resume_experiment() {
 
 // --- for tests and export ----------------------------------------------------------------
 
+Chart* TrainPanel::loss_chart() const { return charts_->loss; }
+Chart* TrainPanel::ppl_chart() const { return charts_->ppl; }
+Chart* TrainPanel::lr_chart() const { return charts_->lr; }
+Chart* TrainPanel::grad_chart() const { return charts_->grad; }
+Chart* TrainPanel::heatmap_chart() const { return charts_->heatmap_chart; }
+Chart* TrainPanel::variance_chart() const { return charts_->variance; }
+QCPColorMap* TrainPanel::heatmap() const { return charts_->heatmap; }
+Crosshair* TrainPanel::crosshair() const { return charts_->crosshair; }
+
 int TrainPanel::points(std::int64_t run, const std::string& key) const {
   auto it = data_.find(run);
   return it == data_.end() ? 0 : static_cast<int>(it->second.points(key));
@@ -655,57 +584,6 @@ QCPGraph* TrainPanel::smooth_graph(std::int64_t run, const std::string& key) con
 QCPGraph* TrainPanel::variance_graph(std::int64_t run) const {
   auto it = graphs_.find(run);
   return it == graphs_.end() ? nullptr : it->second.variance;
-}
-
-CsvTable TrainPanel::series_csv(const std::string& key, bool smoothed) const {
-  CsvTable t;
-  t.header = {"run", "scheme", "step", QString::fromStdString(key)};
-  if (smoothed) t.header << QString("smoothed (w=%1)").arg(smoothing_);
-  for (const RunJob* r : experiment_runs()) {
-    auto it = data_.find(r->run.id);
-    const auto* s = it == data_.end() ? nullptr : it->second.series(key);
-    if (!s) continue;
-    const std::vector<SmoothPoint> sm = smoothed ? debiased_ema(*s, smoothing_) : std::vector<SmoothPoint>{};
-    std::size_t j = 0;
-    for (const store::SeriesPoint& p : *s) {
-      QStringList row{QString::number(r->run.id), QString::fromStdString(r->run.scheme), QString::number(p.step),
-                      QString::number(p.value, 'g', 17)};
-      if (smoothed) {
-        while (j < sm.size() && sm[j].step < static_cast<double>(p.step)) ++j;
-        row << (j < sm.size() && sm[j].step == static_cast<double>(p.step) ? QString::number(sm[j].value, 'g', 17) : QString());
-      }
-      t.rows << row;
-    }
-  }
-  return t;
-}
-
-CsvTable TrainPanel::heatmap_csv() const {
-  CsvTable t;
-  t.header = {"run", "step", "layer", "residual_variance"};
-  const std::int64_t run = heatmap_run();
-  auto it = data_.find(run);
-  if (it == data_.end()) return t;
-  for (const auto& [step, values] : it->second.residual)
-    for (int l = 0; l < static_cast<int>(values.size()); ++l)
-      t.rows << QStringList{QString::number(run), QString::number(step), QString::number(l + 1), QString::number(values[l], 'g', 17)};
-  return t;
-}
-
-CsvTable TrainPanel::variance_csv() const {
-  CsvTable t;
-  t.header = {"run", "scheme", "step", "layer", "residual_variance"};
-  const std::int64_t step = layer_step();
-  for (const RunJob* r : experiment_runs()) {
-    auto it = data_.find(r->run.id);
-    std::int64_t found = -1;
-    const std::vector<double>* v = it == data_.end() || step < 0 ? nullptr : it->second.residual_at(step, &found);
-    if (!v) continue;
-    for (int l = 0; l < static_cast<int>(v->size()); ++l)
-      t.rows << QStringList{QString::number(r->run.id), QString::fromStdString(r->run.scheme), QString::number(found),
-                            QString::number(l + 1), QString::number((*v)[l], 'g', 17)};
-  }
-  return t;
 }
 
 }  // namespace depthscope::ui

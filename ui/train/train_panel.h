@@ -3,7 +3,8 @@
 // palette colour. Loss, validation perplexity and gradient norm with TensorBoard-style debiased
 // EMA smoothing (slider; the raw curve faint behind), the learning rate, a layer x step heatmap
 // of the residual variance (QCPColorMap, one run at a time) and the variance-by-layer curves at
-// the step chosen with a slider. Rows arrive from a RunWatcher (its own thread); the panel
+// the step chosen with a slider. The charts and their set-up (linked step axes, crosshair) are
+// TrainCharts (train_charts.h). Rows arrive from a RunWatcher (its own thread); the panel
 // appends them and replots once per ~40 ms single-shot timer (coalesced replot). Training
 // runs in depthscope-cli processes; this panel only reads.
 #include <cstdint>
@@ -30,6 +31,8 @@ class QSlider;
 namespace depthscope::ui {
 
 class Chart;
+class Crosshair;
+class TrainCharts;
 class RunWatcher;
 struct WatchBatch;
 
@@ -56,13 +59,15 @@ class TrainPanel : public QWidget {
   std::int64_t layer_step() const;
 
   // --- for tests and the screenshot -------------------------------------------------
-  Chart* loss_chart() const { return loss_chart_; }
-  Chart* ppl_chart() const { return ppl_chart_; }
-  Chart* lr_chart() const { return lr_chart_; }
-  Chart* grad_chart() const { return grad_chart_; }
-  Chart* heatmap_chart() const { return heatmap_chart_; }
-  Chart* variance_chart() const { return variance_chart_; }
-  QCPColorMap* heatmap() const { return heatmap_; }
+  Chart* loss_chart() const;
+  Chart* ppl_chart() const;
+  Chart* lr_chart() const;
+  Chart* grad_chart() const;
+  Chart* heatmap_chart() const;
+  Chart* variance_chart() const;
+  QCPColorMap* heatmap() const;
+  // The crosshair over the four step charts (ui/shared/crosshair.h).
+  Crosshair* crosshair() const;
   // Raw points held for (run, key), and the graphs drawn for them (null when not shown).
   int points(std::int64_t run, const std::string& key) const;
   QCPGraph* raw_graph(std::int64_t run, const std::string& key) const;
@@ -99,9 +104,6 @@ class TrainPanel : public QWidget {
   void update_status();
   void update_empty_messages();
   std::vector<const RunJob*> experiment_runs() const;
-  CsvTable series_csv(const std::string& key, bool smoothed) const;
-  CsvTable heatmap_csv() const;
-  CsvTable variance_csv() const;
 
   RunWatcher* watcher_;
   JobList* jobs_;
@@ -130,14 +132,7 @@ class TrainPanel : public QWidget {
   QSlider* step_slider_;
   QLabel* step_label_;
   QCheckBox* log_box_;
-  Chart* loss_chart_;
-  Chart* ppl_chart_;
-  Chart* lr_chart_;
-  Chart* grad_chart_;
-  Chart* heatmap_chart_;
-  Chart* variance_chart_;
-  QCPColorMap* heatmap_;
-  QCPColorScale* heatmap_scale_;
+  TrainCharts* charts_;
   QTimer replot_timer_;
 };
 

@@ -1,0 +1,45 @@
+#pragma once
+// The run comparison of the Compare tab: train/loss and val/ppl of every ticked run overlaid on
+// one step axis shared by both charts (linked zoom and pan, ui/shared/linked_axes.h), a
+// crosshair that follows the mouse over either and reads every curve at that step
+// (ui/shared/crosshair.h) with its one-line read-out below, and residual_variance by layer at
+// each run's last step with layer metrics.
+#include <vector>
+
+#include <QWidget>
+
+class QLabel;
+
+namespace depthscope::ui {
+
+class Chart;
+class Crosshair;
+class LinkedAxes;
+struct CompareItem;
+
+class RunComparisonView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit RunComparisonView(QWidget* parent = nullptr);
+
+  // Draws the runs among `compared` that have data. `runs_ticked`: some run is ticked (else
+  // the charts say "Tick runs to compare"); `loading`: their data is being read.
+  void draw(const std::vector<CompareItem*>& compared, bool runs_ticked, bool loading);
+  // Fits every chart to its data; one step range (the union) for both step charts.
+  void refit();
+
+  Chart* loss_chart() const { return loss_chart_; }
+  Chart* ppl_chart() const { return ppl_chart_; }
+  Chart* variance_chart() const { return variance_chart_; }
+  Crosshair* crosshair() const { return crosshair_; }
+
+ private:
+  Chart* loss_chart_;
+  Chart* ppl_chart_;
+  Chart* variance_chart_;
+  QLabel* readout_;
+  Crosshair* crosshair_;
+  LinkedAxes* links_;
+};
+
+}  // namespace depthscope::ui

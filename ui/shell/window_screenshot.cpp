@@ -1,0 +1,65 @@
+// MainWindow's screenshot (`depthscope --screenshot FILE [--tab NAME]`): once everything
+// started has finished, the window is rendered to a PNG.
+#include <QFileInfo>
+#include <QPixmap>
+#include <QTabWidget>
+#include <QTimer>
+
+#include "ui/glance/depth_glance_panel.h"
+#include "ui/inspect/inspect_panel.h"
+#include "ui/shared/background_task.h"
+#include "ui/shared/chart.h"
+#include "ui/shell/main_window.h"
+#include "ui/train/train_panel.h"
+
+namespace depthscope::ui {
+
+bool MainWindow::write_screenshot(const QString& path, QString* error) {
+  const QPixmap shot = grab();
+  if (shot.isNull() || !shot.save(path, "PNG")) {
+    if (error) *error = QString("Cannot write the screenshot to %1: check that the folder exists and is writable.").arg(path);
+    return false;
+  }
+  return true;
+}
+
+void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) {
+  // The Model and Inspect tabs appear once a checkpoint given on the command line has loaded,
+  // so a tab that is not there yet is looked for again when the work is done.
+  if (!tab.isEmpty() && !select_tab(tab) && !loader_->running()) {
+    QTimer::singleShot(0, this, [this, tab] {
+      emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
+    });
+    return;
+  }
+  // Waits for everything started so far: the default panel, a checkpoint given on the command
+  // line, and the Inspect analysis that follows it. Polled, so no completion can be missed.
+  auto* poll = new QTimer(this);
+  poll->setInterval(100);
+  connect(poll, &QTimer::timeout, this, [this, poll, path, tab] {
+    if (!tab.isEmpty() && tabs_->currentWidget()->objectName() != "tab_" + tab && tabs_->currentWidget()->objectName() != tab)
+      select_tab(tab);  // the tab may have appeared since (a checkpoint loaded)
+    const bool glance_busy = depth_glance_->running() ||
+        (depth_glance_->graph(depth_glance_->schemes().front())->data()->isEmpty() &&
+         depth_glance_->chart()->message().isEmpty());
+    const bool train_busy = tabs_->currentWidget() == train_ && !db_path_.isEmpty() &&
+                            (!train_->has_data() || train_->replot_pending());
+    const bool busy = glance_busy || train_busy || loader_->running() || (inspect_ && inspect_->running());
+    if (busy) return;
+    poll->stop();
+    poll->deleteLater();
+    if (!tab.isEmpty() && !select_tab(tab)) {
+      emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
+      return;
+    }
+    // One more event-loop turn so the last replot and the status texts are painted.
+    QTimer::singleShot(250, this, [this, path] {
+      QString error;
+      const bool ok = write_screenshot(path, &error);
+      emit screenshot_written(ok, ok ? path : error);
+    });
+  });
+  poll->start();
+}
+
+}  // namespace depthscope::ui
