@@ -26,25 +26,6 @@ using namespace depthscope::test;
 
 class JobsCli : public JobsScratch {
  protected:
-  // Waits for the run to be running with at least `step` training steps logged; returns its pid.
-  std::int64_t running_pid(std::int64_t run, std::int64_t step) {
-    std::int64_t pid = 0;
-    const bool ok = eventually(
-        [&] {
-          store::StoreOptions o;
-          o.reap_on_open = false;
-          store::RunDb d(db_, o);
-          const store::RunRecord r = d.get_run(run).value();
-          if (r.status != store::RunStatus::running || !r.pid) return false;
-          for (const store::MetricRow& m : store::last_values(d, run))
-            if (m.key == "train/loss" && m.step >= step) return pid = *r.pid, true;
-          return false;
-        },
-        120);
-    EXPECT_TRUE(ok) << "run " << run << " did not reach step " << step << ": " << run_cli("runs show " + std::to_string(run) + dbarg()).output;
-    return pid;
-  }
-
   // jobs wait RUN --json with the exit code the run's status implies.
   nlohmann::json wait_for(std::int64_t run, int expected_exit = 0) {
     return cli_json("jobs wait " + std::to_string(run) + dbarg() + " --timeout 240 --json", expected_exit);

@@ -18,6 +18,7 @@
 #include "core/jobs/process_status.h"
 #include "core/jobs/worker_lock.h"
 #include "core/store/process_probe.h"
+#include "core/store/metric_reader.h"
 #include "core/store/run_db.h"
 #include "test_support.h"
 
@@ -127,6 +128,25 @@ class JobsScratch : public ::testing::Test {
     if (!db_.empty()) kill_leftovers(db_);
   }
   std::string dbarg() const { return " --db " + db_; }
+  // Waits for the run to be running, in a process other than `not_pid`, with at least `step`
+  // training steps logged; returns its pid.
+  std::int64_t running_pid(std::int64_t run, std::int64_t step, std::int64_t not_pid = 0) {
+    std::int64_t pid = 0;
+    const bool ok = eventually(
+        [&] {
+          store::StoreOptions o;
+          o.reap_on_open = false;
+          store::RunDb d(db_, o);
+          const store::RunRecord r = d.get_run(run).value();
+          if (r.status != store::RunStatus::running || !r.pid || *r.pid == not_pid) return false;
+          for (const store::MetricRow& m : store::last_values(d, run))
+            if (m.key == "train/loss" && m.step >= step) return pid = *r.pid, true;
+          return false;
+        },
+        120);
+    EXPECT_TRUE(ok) << "run " << run << " did not reach step " << step << ": " << run_cli("runs show " + std::to_string(run) + dbarg()).output;
+    return pid;
+  }
   fs::path dir_;
   std::string db_;
 };

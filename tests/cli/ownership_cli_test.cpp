@@ -30,25 +30,6 @@ using namespace depthscope::test;
 
 class OwnershipCli : public JobsScratch {
  protected:
-  // The run's pid once it is running with at least `step` training steps logged.
-  std::int64_t running_pid(std::int64_t run, std::int64_t step, std::int64_t not_pid = 0) {
-    std::int64_t pid = 0;
-    const bool ok = eventually(
-        [&] {
-          store::StoreOptions o;
-          o.reap_on_open = false;
-          store::RunDb d(db_, o);
-          const store::RunRecord r = d.get_run(run).value();
-          if (r.status != store::RunStatus::running || !r.pid || *r.pid == not_pid) return false;
-          for (const store::MetricRow& m : store::last_values(d, run))
-            if (m.key == "train/loss" && m.step >= step) return pid = *r.pid, true;
-          return false;
-        },
-        120);
-    EXPECT_TRUE(ok) << "run " << run << " did not reach step " << step;
-    return pid;
-  }
-
   // SIGSTOP outside a write transaction (frozen inside one, it would hold the write lock).
   void freeze(std::int64_t pid) {
     for (int attempt = 0; attempt < 50; ++attempt) {
@@ -214,9 +195,7 @@ TEST_F(OwnershipCli, JobsWaitReturnsWhenNoLiveProcessCanFinishTheRun) {
   SpecShape shape;
   shape.steps = 4;
   const CreatedExperiment e = create_experiment(read_train_spec(write_spec(dir_, "o", shape)), db_);
-  const pid_t child = fork();
-  if (child == 0) _exit(0);
-  waitpid(child, nullptr, 0);
+  const std::int64_t child = store::test::dead_pid();
   {
     store::StoreOptions o;
     o.reap_on_open = false;

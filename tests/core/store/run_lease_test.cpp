@@ -23,14 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using test::fresh_db_path;
 using test::RawDb;
+using test::dead_pid;
 
-std::int64_t dead_pid() {
-  const pid_t child = fork();
-  if (child == 0) _exit(0);
-  int status = 0;
-  waitpid(child, &status, 0);
-  return child;
-}
 
 std::int64_t new_run(RunDb& db) { return db.create_run({std::nullopt, "r", "pre", RunKind::train, "{}", 100}); }
 

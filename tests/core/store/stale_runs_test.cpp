@@ -15,15 +15,8 @@ namespace {
 
 using test::fresh_db_path;
 using test::RawDb;
+using test::dead_pid;
 
-// The pid of a process that has exited and been waited for.
-std::int64_t dead_pid() {
-  const pid_t child = fork();
-  if (child == 0) _exit(0);
-  int status = 0;
-  waitpid(child, &status, 0);
-  return child;
-}
 
 std::int64_t running_run(RunDb& db, std::int64_t pid, const std::string& host) {
   const std::int64_t run = db.create_run({std::nullopt, "r", "pre", RunKind::train, "{}", 100});

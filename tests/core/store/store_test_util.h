@@ -2,7 +2,10 @@
 // Helpers for the run database tests: a fresh database file per test, and raw SQL for
 // checking what is really in the file (the schema is a contract for outside readers).
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
@@ -16,6 +19,15 @@ inline std::string fresh_db_path() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string name = std::string("store_") + info->test_suite_name() + "_" + info->name();
   return (depthscope::test::scratch_dir(name) / "runs.db").string();
+}
+
+// The pid of a process that has exited and been waited for.
+inline std::int64_t dead_pid() {
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  int status = 0;
+  waitpid(child, &status, 0);
+  return child;
 }
 
 // A plain sqlite3 connection, as an outside tool would open the file.
