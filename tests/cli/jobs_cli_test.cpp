@@ -227,25 +227,8 @@ TEST_F(JobsCli, FrozenTrainingProcessIsLostAfterTheHeartbeatTimeout) {
   const std::int64_t run = j.at("runs").at(0);
   const std::int64_t pid = running_pid(run, 20);
   ASSERT_GT(pid, 0);
-  // SIGSTOP: the pid stays alive, only the missing heartbeat can tell. Frozen inside a write
-  // transaction it would hold the database's write lock (nobody could mark it): freeze it
-  // again until the lock is free.
-  bool frozen_outside_a_write = false;
-  for (int attempt = 0; attempt < 20 && !frozen_outside_a_write; ++attempt) {
-    ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGSTOP), 0);
-    store::StoreOptions o;
-    o.reap_on_open = false;
-    o.busy_timeout_ms = 100;
-    store::RunDb d(db_, o);
-    try {
-      d.connection().write("probe the write lock", [] {});
-      frozen_outside_a_write = true;
-    } catch (const store::DatabaseError&) {
-      kill(static_cast<pid_t>(pid), SIGCONT);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  }
-  ASSERT_TRUE(frozen_outside_a_write);
+  // SIGSTOP: the pid stays alive, only the missing heartbeat can tell.
+  ASSERT_TRUE(freeze_outside_a_write(pid));
   setenv("DEPTHSCOPE_STALE_AFTER_MS", "4000", 1);
   const auto start = std::chrono::steady_clock::now();
   const auto w = wait_for(run, /*expected_exit=*/1);

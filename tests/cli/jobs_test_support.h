@@ -18,6 +18,7 @@
 #include "core/jobs/process_status.h"
 #include "core/jobs/worker_lock.h"
 #include "core/store/process_probe.h"
+#include "core/store/connection.h"
 #include "core/store/metric_reader.h"
 #include "core/store/run_db.h"
 #include "test_support.h"
@@ -128,6 +129,26 @@ class JobsScratch : public ::testing::Test {
     if (!db_.empty()) kill_leftovers(db_);
   }
   std::string dbarg() const { return " --db " + db_; }
+  // SIGSTOPs `pid` outside a write transaction (frozen inside one, it would hold the database's
+  // write lock and nobody could mark the run): freezes it again until the lock is free.
+  // False when that did not happen in 50 tries.
+  bool freeze_outside_a_write(std::int64_t pid) {
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      if (kill(static_cast<pid_t>(pid), SIGSTOP) != 0) return false;
+      store::StoreOptions o;
+      o.reap_on_open = false;
+      o.busy_timeout_ms = 100;
+      store::RunDb d(db_, o);
+      try {
+        d.connection().write("probe the write lock", [] {});
+        return true;
+      } catch (const store::DatabaseError&) {
+        kill(static_cast<pid_t>(pid), SIGCONT);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    }
+    return false;
+  }
   // Waits for the run to be running, in a process other than `not_pid`, with at least `step`
   // training steps logged; returns its pid.
   std::int64_t running_pid(std::int64_t run, std::int64_t step, std::int64_t not_pid = 0) {

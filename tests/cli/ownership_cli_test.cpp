@@ -30,25 +30,6 @@ using namespace depthscope::test;
 
 class OwnershipCli : public JobsScratch {
  protected:
-  // SIGSTOP outside a write transaction (frozen inside one, it would hold the write lock).
-  void freeze(std::int64_t pid) {
-    for (int attempt = 0; attempt < 50; ++attempt) {
-      ASSERT_EQ(kill(static_cast<pid_t>(pid), SIGSTOP), 0);
-      store::StoreOptions o;
-      o.reap_on_open = false;
-      o.busy_timeout_ms = 100;
-      store::RunDb d(db_, o);
-      try {
-        d.connection().write("probe the write lock", [] {});
-        return;
-      } catch (const store::DatabaseError&) {
-        kill(static_cast<pid_t>(pid), SIGCONT);
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    }
-    FAIL() << "could not freeze " << pid << " outside a write";
-  }
-
   std::string file_text(const fs::path& p) {
     std::ifstream in(p);
     std::stringstream s;
@@ -71,7 +52,7 @@ TEST_F(OwnershipCli, AFrozenTrainerThatLostItsRunWritesNothingMoreAfterAResume) 
   const std::int64_t run = j.at("runs").at(0);
   const std::int64_t old_pid = running_pid(run, 130);  // past its checkpoint at step 100
   ASSERT_GT(old_pid, 0);
-  freeze(old_pid);
+  ASSERT_TRUE(freeze_outside_a_write(old_pid));
 
   // Reaped as "process lost" once its heartbeat is older than the timeout.
   setenv("DEPTHSCOPE_STALE_AFTER_MS", "3000", 1);
