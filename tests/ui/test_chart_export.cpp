@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include "core/runtime/threads.h"
+#include "tests/ui/ui_test_support.h"
 #include "ui/shell/app.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/chart_export.h"
@@ -44,6 +45,7 @@ class TestChartExport : public QObject {
 
  private slots:
   void initTestCase() {
+    depthscope::test::use_own_settings();
     configure_application();
     set_threads(0);
     QVERIFY(dir_.isValid());

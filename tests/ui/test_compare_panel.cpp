@@ -82,6 +82,7 @@ class TestComparePanel : public QObject {
 
  private slots:
   void initTestCase() {
+    depthscope::test::use_own_settings();
     configure_application();
     set_threads(0);
     QVERIFY(dir_.isValid());

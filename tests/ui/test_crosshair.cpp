@@ -10,6 +10,7 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include "tests/ui/ui_test_support.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/crosshair.h"
 #include "ui/shell/app.h"
@@ -20,7 +21,10 @@ using namespace depthscope::ui;
 class TestCrosshair : public QObject {
   Q_OBJECT
  private slots:
-  void initTestCase() { configure_application(); }
+  void initTestCase() {
+    depthscope::test::use_own_settings();
+    configure_application();
+  }
 
   void nearest_point_by_key() {
     Chart c("c");

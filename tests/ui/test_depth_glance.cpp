@@ -6,6 +6,7 @@
 #include <qcustomplot.h>
 
 #include "core/runtime/threads.h"
+#include "tests/ui/ui_test_support.h"
 #include "ui/shell/app.h"
 #include "ui/shared/chart.h"
 #include "ui/glance/depth_glance_panel.h"
@@ -18,6 +19,7 @@ class TestDepthGlance : public QObject {
   Q_OBJECT
  private slots:
   void initTestCase() {
+    depthscope::test::use_own_settings();
     configure_application();
     set_threads(0);
   }

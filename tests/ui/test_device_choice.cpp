@@ -55,7 +55,7 @@ class TestDeviceChoice : public QObject {
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);  // QSettings go to a test location
+    depthscope::test::use_own_settings();
     configure_application();
     QSettings().clear();
     set_threads(0);

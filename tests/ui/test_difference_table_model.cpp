@@ -10,6 +10,7 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include "tests/ui/ui_test_support.h"
 #include "ui/compare/compare_item.h"
 #include "ui/compare/difference_table_model.h"
 #include "ui/compare/difference_table_view.h"
@@ -57,7 +58,10 @@ CompareItem checkpoint_item() {
 class TestDifferenceTableModel : public QObject {
   Q_OBJECT
  private slots:
-  void initTestCase() { configure_application(); }
+  void initTestCase() {
+    depthscope::test::use_own_settings();
+    configure_application();
+  }
 
   void rows_columns_and_text() {
     const CompareItem run = run_item(), ck = checkpoint_item();

@@ -75,6 +75,7 @@ class TestGuiCliAgreement : public QObject {
   Q_OBJECT
  private slots:
   void initTestCase() {
+    depthscope::test::use_own_settings();
     configure_application();
     set_threads(0);
   }

@@ -13,6 +13,7 @@
 
 #include "core/model/config.h"
 #include "core/runtime/threads.h"
+#include "tests/ui/ui_test_support.h"
 #include "ui/shell/app.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/chart_export.h"
@@ -62,6 +63,7 @@ class TestInspectPanel : public QObject {
   Q_OBJECT
  private slots:
   void initTestCase() {
+    depthscope::test::use_own_settings();
     configure_application();
     set_threads(0);
   }

@@ -9,6 +9,7 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include "tests/ui/ui_test_support.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/linked_axes.h"
 #include "ui/shell/app.h"
@@ -18,7 +19,10 @@ using namespace depthscope::ui;
 class TestLinkedAxes : public QObject {
   Q_OBJECT
  private slots:
-  void initTestCase() { configure_application(); }
+  void initTestCase() {
+    depthscope::test::use_own_settings();
+    configure_application();
+  }
 
   void a_range_reaches_the_whole_group() {
     Chart a("a"), b("b"), c("c");

@@ -27,6 +27,7 @@
 #include <qcustomplot.h>
 
 #include "core/runtime/threads.h"
+#include "tests/ui/ui_test_support.h"
 #include "ui/shell/about_dialog.h"
 #include "ui/inspect/inspect_panel.h"
 #include "ui/inspect/model_summary_panel.h"
@@ -50,7 +51,7 @@ class TestMainWindow : public QObject {
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);  // QSettings go to a test location
+    depthscope::test::use_own_settings();
     configure_application();
     QSettings().clear();
     set_threads(0);

@@ -33,6 +33,7 @@
 #include <qcustomplot.h>
 
 #include "core/runtime/threads.h"
+#include "tests/ui/ui_test_support.h"
 #include "core/store/run_db.h"
 #include "ui/compare/compare_panel.h"
 #include "ui/shared/chart.h"
@@ -71,7 +72,7 @@ class TestNewUserFixes : public QObject {
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
+    depthscope::test::use_own_settings();
     configure_application();
     QSettings().clear();
     set_threads(0);

@@ -10,6 +10,7 @@
 #include <qcustomplot.h>
 
 #include "core/runtime/threads.h"
+#include "tests/ui/ui_test_support.h"
 #include "ui/shared/chart.h"
 #include "ui/shell/app.h"
 #include "ui/tour/examples.h"
@@ -49,6 +50,7 @@ class TestTourPanel : public QObject {
   Q_OBJECT
  private slots:
   void initTestCase() {
+    depthscope::test::use_own_settings();
     configure_application();
     set_threads(0);
   }

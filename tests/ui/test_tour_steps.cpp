@@ -13,6 +13,7 @@
 #include <qcustomplot.h>
 
 #include "core/runtime/threads.h"
+#include "tests/ui/ui_test_support.h"
 #include "ui/shared/chart.h"
 #include "ui/shell/app.h"
 #include "ui/tour/example_statistics.h"
@@ -32,6 +33,7 @@ class TestTourSteps : public QObject {
   Q_OBJECT
  private slots:
   void initTestCase() {
+    depthscope::test::use_own_settings();
     configure_application();
     set_threads(0);
   }

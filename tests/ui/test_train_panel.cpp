@@ -22,6 +22,7 @@
 
 #include "core/model/config.h"
 #include "core/runtime/threads.h"
+#include "tests/ui/ui_test_support.h"
 #include "core/session/model_session.h"
 #include "core/store/run_db.h"
 #include "core/store/run_records.h"
@@ -120,7 +121,7 @@ class TestTrainPanel : public QObject {
 
  private slots:
   void initTestCase() {
-    QStandardPaths::setTestModeEnabled(true);
+    depthscope::test::use_own_settings();
     configure_application();
     QSettings().clear();
     set_threads(1);
