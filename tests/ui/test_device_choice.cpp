@@ -105,7 +105,7 @@ class TestDeviceChoice : public QObject {
 
   void no_gpu_box_is_disabled_with_the_reason() {
     MainWindow window(false);
-    DeviceSelector* box = window.device_box();
+    DeviceSelector* box = window.parts().device_box;
     QVERIFY(box);
     QVERIFY(!box->isEnabled());
     QCOMPARE(box->count(), 1);
@@ -114,28 +114,28 @@ class TestDeviceChoice : public QObject {
     auto* label = window.findChild<QLabel*>("device_label");
     QVERIFY(label);
     QVERIFY2(label->text().startsWith(QString("CPU · %1 threads · ").arg(threads())), qPrintable(label->text()));
-    QCOMPARE(window.depth_glance()->device(), ComputeDevice{});
+    QCOMPARE(window.parts().depth_glance->device(), ComputeDevice{});
   }
 
   void no_gpu_checkpoint_opens_on_the_cpu() {
     DS_QREQUIRE_SHARED("llama2c/stories260K.bin");
     QSettings().setValue("compute/device", "cuda:0");  // remembered from elsewhere: not offered here
     MainWindow window(false);
-    QCOMPARE(window.device_box()->device(), ComputeDevice{});
+    QCOMPARE(window.parts().device_box->device(), ComputeDevice{});
     QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
     window.open_path(stories());
     QVERIFY(loaded.wait(120000));
     QCOMPARE(loaded.first().at(0).toBool(), true);
     QCOMPARE(window.session_device(), ComputeDevice{});
     QVERIFY(!window.findChild<QMessageBox*>("device_error"));
-    QVERIFY(!window.log_panel()->text().contains(" on cuda"));
+    QVERIFY(!window.parts().log_panel->text().contains(" on cuda"));
   }
 
   void fake_gpu_is_listed_and_remembered() {
     qputenv(kFakeGpusVariable, kFakeGpu);
     {
       MainWindow window(false);
-      DeviceSelector* box = window.device_box();
+      DeviceSelector* box = window.parts().device_box;
       QVERIFY(box->isEnabled());
       QCOMPARE(box->count(), 2);
       QCOMPARE(box->itemText(0), QString("cpu"));
@@ -148,13 +148,13 @@ class TestDeviceChoice : public QObject {
       QCOMPARE(QSettings().value("compute/device").toString(), QString("cuda:0"));
       auto* label = window.findChild<QLabel*>("device_label");
       QVERIFY2(label->text().startsWith("cuda:0 (NVIDIA H200 (139 GiB)) · "), qPrintable(label->text()));
-      QCOMPARE(window.depth_glance()->device(), cuda0());
+      QCOMPARE(window.parts().depth_glance->device(), cuda0());
     }
     MainWindow again(false);
-    QCOMPARE(again.device_box()->device(), cuda0());
+    QCOMPARE(again.parts().device_box->device(), cuda0());
     qunsetenv(kFakeGpusVariable);
     MainWindow without(false);  // the GPU is gone: cpu, and the remembered choice stays for later
-    QCOMPARE(without.device_box()->device(), ComputeDevice{});
+    QCOMPARE(without.parts().device_box->device(), ComputeDevice{});
     QCOMPARE(QSettings().value("compute/device").toString(), QString("cuda:0"));
   }
 
@@ -165,7 +165,7 @@ class TestDeviceChoice : public QObject {
     qputenv(kFakeGpusVariable, kFakeGpu);
     MainWindow window(false);
     window.show();
-    QVERIFY(window.device_box()->select(cuda0()));
+    QVERIFY(window.parts().device_box->select(cuda0()));
     QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
     window.open_path(stories());
     QVERIFY(loaded.wait(60000));
@@ -178,7 +178,7 @@ class TestDeviceChoice : public QObject {
     QVERIFY2(box->text().contains("cuda:0") && box->text().contains("cpu"), qPrintable(box->text()));
     QVERIFY2(box->detailedText().contains(kFakeGpusVariable), qPrintable(box->detailedText()));
     QVERIFY(!window.findChild<QMessageBox*>("load_error"));  // the file was not the problem
-    QCOMPARE(window.device_box()->device(), ComputeDevice{});
+    QCOMPARE(window.parts().device_box->device(), ComputeDevice{});
     QCOMPARE(QSettings().value("compute/device").toString(), QString("cpu"));
     QVERIFY(window.findChild<QLabel*>("device_label")->text().startsWith("CPU · "));
     box->close();
@@ -199,13 +199,13 @@ class TestDeviceChoice : public QObject {
     window.open_path(stories());
     QVERIFY(loaded.wait(120000));
     QCOMPARE(loaded.first().at(0).toBool(), true);
-    window.device_box()->setCurrentIndex(1);  // cuda:0, as the user picks it
-    QVERIFY(window.log_panel()->text().contains("Opening " + stories() + " on cuda:0 (NVIDIA H200 (139 GiB))"));
+    window.parts().device_box->setCurrentIndex(1);  // cuda:0, as the user picks it
+    QVERIFY(window.parts().log_panel->text().contains("Opening " + stories() + " on cuda:0 (NVIDIA H200 (139 GiB))"));
     QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 3, 120000);  // refused on cuda:0, then opened on the CPU
     QCOMPARE(loaded.at(1).at(0).toBool(), false);
     QCOMPARE(loaded.at(2).at(0).toBool(), true);
     QVERIFY(window.findChild<QMessageBox*>("device_error"));
-    QCOMPARE(window.device_box()->device(), ComputeDevice{});
+    QCOMPARE(window.parts().device_box->device(), ComputeDevice{});
     QCOMPARE(window.session_device(), ComputeDevice{});
   }
 
@@ -215,8 +215,8 @@ class TestDeviceChoice : public QObject {
     qputenv(kFakeGpusVariable, kFakeGpu);
     MainWindow window(false);
     window.show();
-    QVERIFY(window.device_box()->select(cuda0()));
-    ComparePanel* compare = window.compare();
+    QVERIFY(window.parts().device_box->select(cuda0()));
+    ComparePanel* compare = window.parts().compare;
     QCOMPARE(compare->device(), cuda0());
     compare->set_evaluation(512, 64);
     QVERIFY(compare->add_checkpoint(stories()));
@@ -240,19 +240,19 @@ class TestDeviceChoice : public QObject {
     qputenv(kFakeGpusVariable, kFakeGpu);
     MainWindow window(false);
     window.show();
-    QVERIFY(window.device_box()->select(cuda0()));
-    QSignalSpy done(window.depth_glance(), &DepthGlancePanel::finished);
-    window.depth_glance()->set_model_size(3, 64);
-    window.depth_glance()->recompute();
+    QVERIFY(window.parts().device_box->select(cuda0()));
+    QSignalSpy done(window.parts().depth_glance, &DepthGlancePanel::finished);
+    window.parts().depth_glance->set_model_size(3, 64);
+    window.parts().depth_glance->recompute();
     QVERIFY(done.wait(60000));  // the run on the CPU that follows the refusal
     QCOMPARE(done.first().at(0).toBool(), false);
     auto* box = window.findChild<QMessageBox*>("device_error");
     QVERIFY(box);
     QVERIFY2(box->informativeText().contains(cuda_reason()), qPrintable(box->informativeText()));
     QVERIFY(!window.findChild<QMessageBox*>("glance_error"));
-    QCOMPARE(window.depth_glance()->device(), ComputeDevice{});
-    QCOMPARE(window.depth_glance()->graph(NormScheme::pre)->dataCount(), 3);
-    QCOMPARE(window.depth_glance()->graph(NormScheme::lns)->dataCount(), 3);
+    QCOMPARE(window.parts().depth_glance->device(), ComputeDevice{});
+    QCOMPARE(window.parts().depth_glance->graph(NormScheme::pre)->dataCount(), 3);
+    QCOMPARE(window.parts().depth_glance->graph(NormScheme::lns)->dataCount(), 3);
   }
 
   void dialog_without_gpu_keeps_the_spec() {

@@ -68,17 +68,17 @@ class TestMainWindow : public QObject {
     QCOMPARE(written.first().at(0).toBool(), true);
     QCOMPARE(written.first().at(1).toString(), path);
     // The default work finished before the shot was taken.
-    QCOMPARE(window.depth_glance()->graph(NormScheme::lns)->dataCount(), 48);
+    QCOMPARE(window.parts().depth_glance->graph(NormScheme::lns)->dataCount(), 48);
     const QImage img(path);
     QVERIFY(!img.isNull());
     QCOMPARE(img.size(), window.size());
     QVERIFY(img.width() >= 1200 && img.height() >= 800);
     // Only real panels: "Depth at a glance" first, then Train.
-    QCOMPARE(window.tabs()->tabText(0), QString("Depth at a glance"));
-    QCOMPARE(window.tabs()->widget(1)->objectName(), QString("tab_train"));
+    QCOMPARE(window.parts().tabs->tabText(0), QString("Depth at a glance"));
+    QCOMPARE(window.parts().tabs->widget(1)->objectName(), QString("tab_train"));
     QVERIFY(window.findChild<QDockWidget*>("jobs_dock")->isVisible());
     QVERIFY(window.findChild<QDockWidget*>("log_dock")->isVisible());
-    QVERIFY(window.log_panel()->text().contains("Depth at a glance: done"));
+    QVERIFY(window.parts().log_panel->text().contains("Depth at a glance: done"));
   }
 
   void screenshot_to_missing_folder_fails_with_message() {
@@ -130,19 +130,19 @@ class TestMainWindow : public QObject {
     QCOMPARE(recent_paths(), (QStringList{a, b}));  // newest first, no duplicates
     for (int i = 0; i < kMaxRecent + 5; ++i) remember_recent_path(dir_.filePath(QString("m%1").arg(i)));
     QCOMPARE(recent_paths().size(), kMaxRecent);
-    QVERIFY(window.log_panel()->text().contains(a));
+    QVERIFY(window.parts().log_panel->text().contains(a));
   }
 
   void open_checkpoint_shows_model_and_inspect_tabs() {
     const QString path = QString(DEPTHSCOPE_SHARED_DATA) + "/llama2c/stories260K.bin";
     if (!QFileInfo::exists(path)) QSKIP(qPrintable("reference data missing: " + path));
     MainWindow window(false);
-    QCOMPARE(window.tabs()->count(), 4);  // Depth at a glance, Train, Compare, Tour
+    QCOMPARE(window.parts().tabs->count(), 4);  // Depth at a glance, Train, Compare, Tour
     QSignalSpy loaded(&window, &MainWindow::checkpoint_loaded);
     window.open_path(path);
     QVERIFY(loaded.wait(120000));
     QCOMPARE(loaded.first().at(0).toBool(), true);
-    QCOMPARE(window.tabs()->count(), 6);
+    QCOMPARE(window.parts().tabs->count(), 6);
     QVERIFY(window.select_tab("inspect"));
     QVERIFY(window.model_summary());
     QVERIFY(window.model_summary()->table_text().contains("Layers L: 5"));
@@ -172,14 +172,14 @@ class TestMainWindow : public QObject {
     QVERIFY(!box->informativeText().isEmpty());
     QVERIFY2(box->detailedText().contains("24 bytes") && box->detailedText().contains("LibTorch"),
              qPrintable(box->detailedText()));
-    QVERIFY(window.log_panel()->text().contains("error:"));
+    QVERIFY(window.parts().log_panel->text().contains("error:"));
     box->close();
     // Still usable: the default panel computes.
-    QSignalSpy done(window.depth_glance(), &DepthGlancePanel::finished);
-    window.depth_glance()->set_model_size(4, 64);
-    window.depth_glance()->recompute();
+    QSignalSpy done(window.parts().depth_glance, &DepthGlancePanel::finished);
+    window.parts().depth_glance->set_model_size(4, 64);
+    window.parts().depth_glance->recompute();
     QVERIFY(done.wait(60000));
-    QCOMPARE(window.depth_glance()->graph(NormScheme::pre)->dataCount(), 4);
+    QCOMPARE(window.parts().depth_glance->graph(NormScheme::pre)->dataCount(), 4);
   }
 
   void tabs_register_by_object_name() {
@@ -187,14 +187,14 @@ class TestMainWindow : public QObject {
     const QStringList built = window.tab_names();
     QVERIFY2(built.mid(0, 4) == (QStringList{"glance", "train", "compare", "tour"}), qPrintable(built.join(", ")));
     QVERIFY(window.select_tab("compare"));
-    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(window.compare()));
+    QCOMPARE(window.parts().tabs->currentWidget(), static_cast<QWidget*>(window.parts().compare));
     QVERIFY(!window.select_tab("extra"));
     auto* extra = new QLabel("extra");
     window.add_tab(extra, "Extra", "tab_extra");
     QVERIFY(window.select_tab("extra"));
-    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(extra));
+    QCOMPARE(window.parts().tabs->currentWidget(), static_cast<QWidget*>(extra));
     QVERIFY(window.select_tab("tab_train"));
-    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(window.train()));
+    QCOMPARE(window.parts().tabs->currentWidget(), static_cast<QWidget*>(window.parts().train));
     // A screenshot of a tab that does not exist fails with the known names.
     QSignalSpy written(&window, &MainWindow::screenshot_written);
     window.screenshot_when_ready(dir_.filePath("x.png"), "nosuchtab");
@@ -226,10 +226,10 @@ class TestMainWindow : public QObject {
     };
     for (QAction* top : window.menuBar()->actions()) walk(top->menu());
     QVERIFY(owner.size() >= 15);
-    for (int i = 0; i < window.tabs()->count(); ++i) {
+    for (int i = 0; i < window.parts().tabs->count(); ++i) {
       QTest::keyClick(&window, static_cast<Qt::Key>(Qt::Key_1 + i), Qt::ControlModifier);
-      QCOMPARE(window.tabs()->currentIndex(), i);
-      QVERIFY(window.tabs()->tabToolTip(i).contains(QString("Ctrl+%1").arg(i + 1)));
+      QCOMPARE(window.parts().tabs->currentIndex(), i);
+      QVERIFY(window.parts().tabs->tabToolTip(i).contains(QString("Ctrl+%1").arg(i + 1)));
     }
     QStringList missing;
     const auto check_tooltips = [&missing](QWidget* root) {
@@ -277,8 +277,8 @@ class TestMainWindow : public QObject {
     QVERIFY2(std::abs(window.width() - 1234) < 20 && std::abs(window.height() - 876) < 20,
              qPrintable(QString("%1 x %2").arg(window.width()).arg(window.height())));
     // The database was created and read: an empty listing, and the Train tab says what to do.
-    QTRY_VERIFY_WITH_TIMEOUT(window.train()->has_data(), 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(window.train()->loss_chart()->message().contains("New experiment"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.parts().train->has_data(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.parts().train->loss_chart()->message().contains("New experiment"), 5000);
     // --db for one session does not change the remembered database.
     MainWindow other(false);
     other.set_run_database(dir_.filePath("other.sqlite"), false);

@@ -86,10 +86,10 @@ class TestNewUserFixes : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.activateWindow();
     if (!QTest::qWaitForWindowActive(&window)) QSKIP("the window cannot be made active here: key routing untestable");
-    TourPanel* tour = window.tour();
-    const int index = window.tabs()->indexOf(tour);
+    TourPanel* tour = window.parts().tour;
+    const int index = window.parts().tabs->indexOf(tour);
     type(&window, static_cast<Qt::Key>(Qt::Key_1 + index), Qt::ControlModifier);  // Ctrl+4
-    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(tour));
+    QCOMPARE(window.parts().tabs->currentWidget(), static_cast<QWidget*>(tour));
     type(&window, Qt::Key_Right);  // at once, no click first
     QCOMPARE(tour->step(), 2);
     tour->go_to(6);
@@ -98,14 +98,14 @@ class TestNewUserFixes : public QObject {
     // Next is disabled at the last step: the focus stays in the tour, so Left pages back and
     // does not collapse the Workspace tree.
     QVERIFY(tour->isAncestorOf(QApplication::focusWidget()) || QApplication::focusWidget() == tour);
-    QTreeWidgetItem* checkpoints = window.workspace()->tree()->topLevelItem(0);
+    QTreeWidgetItem* checkpoints = window.parts().workspace->tree()->topLevelItem(0);
     const bool expanded = checkpoints->isExpanded();
     type(&window, Qt::Key_Left);
     QCOMPARE(tour->step(), 6);
     QCOMPARE(checkpoints->isExpanded(), expanded);
     shot(&window, "tour-keys-step6");
     // Another tab shown: the arrows are not the tour's.
-    window.tabs()->setCurrentIndex(0);
+    window.parts().tabs->setCurrentIndex(0);
     type(&window, Qt::Key_Right);
     QCOMPARE(tour->step(), 6);
   }
@@ -115,14 +115,14 @@ class TestNewUserFixes : public QObject {
     window.set_run_database(dir_.filePath("menu.sqlite"));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.tabs()->setCurrentWidget(window.tour());
-    QCOMPARE(window.tour()->step(), 1);
+    window.parts().tabs->setCurrentWidget(window.parts().tour);
+    QCOMPARE(window.parts().tour->step(), 1);
     QMenu* file = window.menuBar()->actions().front()->menu();
     file->popup(window.mapToGlobal(QPoint(10, 10)));
     QTRY_VERIFY(QApplication::activePopupWidget() != nullptr);
     shot(&window, "tour-menu-open");
     QTest::keyClick(QApplication::activePopupWidget(), Qt::Key_Right);
-    QCOMPARE(window.tour()->step(), 1);
+    QCOMPARE(window.parts().tour->step(), 1);
     file->close();
   }
 
@@ -131,11 +131,11 @@ class TestNewUserFixes : public QObject {
     window.set_run_database(dir_.filePath("presenter.sqlite"));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    window.tabs()->setCurrentWidget(window.tour());
+    window.parts().tabs->setCurrentWidget(window.parts().tour);
     auto* workspace = window.findChild<QDockWidget*>("workspace_dock");
     const int dock_width = workspace->width();
     const QSize before = window.size();
-    window.tour()->set_presenter_mode(true);
+    window.parts().tour->set_presenter_mode(true);
     QApplication::processEvents();
     QVERIFY(window.presenting());
     QVERIFY(window.isFullScreen());
@@ -143,7 +143,7 @@ class TestNewUserFixes : public QObject {
     QVERIFY(!window.findChild<QDockWidget*>("jobs_dock")->isVisible());
     QVERIFY(!window.menuBar()->isVisible());
     shot(&window, "presenter-on");
-    window.tour()->set_presenter_mode(false);
+    window.parts().tour->set_presenter_mode(false);
     QApplication::processEvents();
     QTest::qWait(100);
     QVERIFY(!window.isFullScreen());
@@ -162,8 +162,8 @@ class TestNewUserFixes : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.activateWindow();
     if (!QTest::qWaitForWindowActive(&window)) QSKIP("the window cannot be made active here: key routing untestable");
-    window.tabs()->setCurrentIndex(0);
-    QAbstractSpinBox* spin = window.tabs()->currentWidget()->findChild<QAbstractSpinBox*>();
+    window.parts().tabs->setCurrentIndex(0);
+    QAbstractSpinBox* spin = window.parts().tabs->currentWidget()->findChild<QAbstractSpinBox*>();
     QVERIFY(spin);
     spin->setFocus();
     QTRY_VERIFY(spin->hasFocus() || spin->isAncestorOf(QApplication::focusWidget()));
@@ -189,19 +189,19 @@ class TestNewUserFixes : public QObject {
     window.set_run_database(dir_.filePath("log.sqlite"));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    auto* view = window.log_panel()->findChild<QPlainTextEdit*>();
-    for (int i = 0; i < 200; ++i) window.log_panel()->append(QString("line %1").arg(i));
+    auto* view = window.parts().log_panel->findChild<QPlainTextEdit*>();
+    for (int i = 0; i < 200; ++i) window.parts().log_panel->append(QString("line %1").arg(i));
     QApplication::processEvents();
     QScrollBar* bar = view->verticalScrollBar();
     QVERIFY(bar->maximum() > 0);
     QCOMPARE(bar->value(), bar->maximum());
     // Scrolled up to read: new lines do not pull the view down.
     bar->setValue(0);
-    window.log_panel()->append("one more");
+    window.parts().log_panel->append("one more");
     QCOMPARE(bar->value(), 0);
     shot(&window, "log");
-    emit window.compare()->log("Compare: analysing x");
-    QVERIFY(window.log_panel()->text().contains("Compare: analysing x"));
+    emit window.parts().compare->log("Compare: analysing x");
+    QVERIFY(window.parts().log_panel->text().contains("Compare: analysing x"));
   }
 
   void compare_lists_new_runs_without_refresh() {
@@ -217,8 +217,8 @@ class TestNewUserFixes : public QObject {
     MainWindow window(false);
     window.set_run_database(db);
     window.show();
-    window.tabs()->setCurrentWidget(window.compare());
-    QTRY_COMPARE(window.compare()->listed_runs().size(), 1);
+    window.parts().tabs->setCurrentWidget(window.parts().compare);
+    QTRY_COMPARE(window.parts().compare->listed_runs().size(), 1);
     {
       store::RunDb rdb(db.toStdString());
       store::NewRun r;
@@ -228,7 +228,7 @@ class TestNewUserFixes : public QObject {
       rdb.create_run(r);
     }
     // The watcher's next batch lists it; nobody presses Refresh.
-    QTRY_COMPARE_WITH_TIMEOUT(window.compare()->listed_runs().size(), 2, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.parts().compare->listed_runs().size(), 2, 10000);
     shot(&window, "compare-list");
   }
 

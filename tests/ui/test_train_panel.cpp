@@ -30,6 +30,7 @@
 #include "ui/inspect/inspect_panel.h"
 #include "ui/shared/job_list.h"
 #include "ui/shared/jobs_panel.h"
+#include "ui/train/runs_model.h"
 #include "ui/shared/log_panel.h"
 #include "ui/shared/workspace_browser.h"
 #include "ui/shell/app.h"
@@ -185,12 +186,12 @@ class TestTrainPanel : public QObject {
     MainWindow window(false);
     window.set_cli_path(DEPTHSCOPE_CLI);
     window.set_run_database(db_, true);
-    window.run_watcher()->set_interval(200);
+    window.parts().run_watcher->set_interval(200);
     window.show();
-    QCOMPARE(window.tabs()->currentWidget()->objectName(), QString("tab_glance"));
+    QCOMPARE(window.parts().tabs->currentWidget()->objectName(), QString("tab_glance"));
     // No run yet: the residual-variance heatmap draws nothing (its message says why), not
     // QCustomPlot's initial 10 x 10 zeros as one solid block.
-    QVERIFY(!window.train()->heatmap()->visible());
+    QVERIFY(!window.parts().train->heatmap()->visible());
 
     NewExperimentDialog* dialog = window.new_experiment_dialog();
     QVERIFY(dialog);
@@ -201,7 +202,7 @@ class TestTrainPanel : public QObject {
     dialog->set_training(200000, 2, 16, 0.001, 1);  // stopped long before the end
     dialog->set_parallel(2);                        // both schemes train at once
     QVERIFY2(dialog->acceptable(), qPrintable(dialog->error_text()));
-    QSignalSpy launched(window.job_actions(), &JobActions::launched);
+    QSignalSpy launched(window.parts().job_actions, &JobActions::launched);
     dialog->accept();
     QVERIFY(launched.wait(120000));
     experiment_ = launched.first().at(0).toLongLong();
@@ -211,9 +212,9 @@ class TestTrainPanel : public QObject {
     QVERIFY(launched.first().at(2).toString().startsWith(dir_.filePath("specs/")));
     QVERIFY(QFile::exists(launched.first().at(2).toString()));
 
-    TrainPanel* train = window.train();
+    TrainPanel* train = window.parts().train;
     QVERIFY(wait_for([&] { return train->experiment() == experiment_; }, 30000));
-    QCOMPARE(window.tabs()->currentWidget(), static_cast<QWidget*>(train));
+    QCOMPARE(window.parts().tabs->currentWidget(), static_cast<QWidget*>(train));
     // Both curves gain points while both runs train.
     QVERIFY2(wait_for([&] { return train->points(runs_[0], kLoss) > 50 && train->points(runs_[1], kLoss) > 50; }, 120000),
              "the loss curves never got points");
@@ -226,9 +227,9 @@ class TestTrainPanel : public QObject {
     QVERIFY(train->smooth_graph(runs_[0], kLoss)->dataCount() > 0);
     QVERIFY2(wait_for([&] { return train->heatmap()->visible() && train->heatmap()->data()->valueSize() > 1; }, 60000),
              "the heatmap never showed the layer metrics");
-    QCOMPARE(window.jobs()->find_run(runs_[0])->run.status, store::RunStatus::running);
-    QCOMPARE(window.jobs()->find_run(runs_[1])->run.status, store::RunStatus::running);
-    QVERIFY(window.workspace()->run_item(runs_[0]) != nullptr);
+    QCOMPARE(window.parts().runs->find(runs_[0])->run.status, store::RunStatus::running);
+    QCOMPARE(window.parts().runs->find(runs_[1])->run.status, store::RunStatus::running);
+    QVERIFY(window.parts().workspace->run_item(runs_[0]) != nullptr);
 
     // Timer-lag probe: a 10 ms timer on the GUI thread, first while both runs stream metrics,
     // then with an Inspect removal sweep running beside them.
@@ -292,7 +293,7 @@ class TestTrainPanel : public QObject {
           "watcher's thread); run %lld at %d loss points",
           stream.worst_ms, stream.worst_busy_ms, stream.ticks, sweep.worst_ms, sweep.worst_busy_ms, sweep.ticks,
           sweep_ran ? "yes" : "no", replots,
-          train->worst_replot_ms(), window.run_watcher()->worst_query_ms(), runs_[0], train->points(runs_[0], kLoss));
+          train->worst_replot_ms(), window.parts().run_watcher->worst_query_ms(), runs_[0], train->points(runs_[0], kLoss));
     QVERIFY(replots > 5);
     QVERIFY(train->points(runs_[0], kLoss) > points0);
     // The GUI thread's own work between two ticks, and the wall-clock time between them, stay under
@@ -302,7 +303,7 @@ class TestTrainPanel : public QObject {
     const qint64 worst = std::max(stream.worst_ms, sweep.worst_ms);
 
     // Stop the first run from the Jobs dock: it shows `stopped`.
-    JobsPanel* dock = window.jobs_panel();
+    JobsPanel* dock = window.parts().jobs_panel;
     dock->select_run(runs_[0]);
     QCOMPARE(dock->selected_run().value_or(-1), runs_[0]);
     dock->stop_selected();
@@ -320,22 +321,22 @@ class TestTrainPanel : public QObject {
     QVERIFY(!runs_.isEmpty());
     MainWindow window(false);  // the database comes from the settings
     window.set_cli_path(DEPTHSCOPE_CLI);
-    window.run_watcher()->set_interval(200);
+    window.parts().run_watcher->set_interval(200);
     window.show();
     QVERIFY(wait_for([&] { return window.run_database() == db_; }, 5000));
-    TrainPanel* train = window.train();
+    TrainPanel* train = window.parts().train;
     QVERIFY(wait_for([&] { return train->experiment() == experiment_; }, 30000));
     QVERIFY(wait_for([&] { return train->points(runs_[1], kLoss) > 0; }, 30000));
     const int n = train->raw_graph(runs_[1], kLoss)->dataCount();
     QVERIFY2(wait_for([&] { return train->raw_graph(runs_[1], kLoss)->dataCount() > n + 50; }, 60000),
              "the running job's curve stopped growing after re-attaching");
-    QCOMPARE(window.jobs()->find_run(runs_[0])->run.status, store::RunStatus::stopped);
+    QCOMPARE(window.parts().runs->find(runs_[0])->run.status, store::RunStatus::stopped);
     // The stopped run keeps its curve.
     QVERIFY(train->points(runs_[0], kLoss) > 50);
     // Stop the other one through the Run menu path (experiment-wide) and see both ended.
     train->stop_experiment();
     QVERIFY(wait_for([&] {
-      const RunJob* r = window.jobs()->find_run(runs_[1]);
+      const RunJob* r = window.parts().runs->find(runs_[1]);
       return r && r->run.status == store::RunStatus::stopped;
     }, 60000));
     window.close();
@@ -346,10 +347,10 @@ class TestTrainPanel : public QObject {
     // while the second window was open, so nothing is reported, and the log says which database.
     QSettings().setValue("workspace/active_runs", QStringList{QString::number(runs_[1])});
     MainWindow window(false);
-    QVERIFY(wait_for([&] { return window.jobs()->runs().size() == 2; }, 30000));
-    QVERIFY2(window.log_panel()->text().contains(QString("Run %1").arg(runs_[1])) &&
-                 window.log_panel()->text().contains("ended while DepthScope was closed"),
-             qPrintable(window.log_panel()->text()));
+    QVERIFY(wait_for([&] { return window.parts().runs->runs().size() == 2; }, 30000));
+    QVERIFY2(window.parts().log_panel->text().contains(QString("Run %1").arg(runs_[1])) &&
+                 window.parts().log_panel->text().contains("ended while DepthScope was closed"),
+             qPrintable(window.parts().log_panel->text()));
   }
 };
 

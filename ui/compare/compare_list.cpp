@@ -21,6 +21,10 @@ CompareList::CompareList(QWidget* parent) : QListWidget(parent) {
     const bool checked = li->checkState() == Qt::Checked;
     if (item && checked != item->checked) emit toggled(item, checked);
   });
+  connect(this, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* li) {
+    const CompareItem* item = item_of(li);
+    if (!updating_ && item && item->kind == CompareItem::run) emit run_current(item->run_id);
+  });
 }
 
 CompareItem* CompareList::item_of(const QListWidgetItem* li) {
@@ -48,6 +52,19 @@ void CompareList::add(CompareItem* item) {
         break;
       }
   insertItem(at, li);
+  updating_ = false;
+}
+
+void CompareList::select_run(qint64 run) {
+  updating_ = true;
+  QListWidgetItem* found = nullptr;
+  for (int r = 0; r < count() && !found; ++r) {
+    const CompareItem* item = item_of(QListWidget::item(r));
+    if (item && item->kind == CompareItem::run && item->run_id == run) found = QListWidget::item(r);
+  }
+  if (found) setCurrentItem(found);
+  else if (const CompareItem* current = item_of(currentItem()); current && current->kind == CompareItem::run)
+    setCurrentItem(nullptr);
   updating_ = false;
 }
 

@@ -36,6 +36,7 @@ class CheckpointAnalyses;
 class CheckpointGrid;
 class CompareList;
 class DifferenceTableModel;
+class RunsModel;
 class DifferenceTableView;
 class JobList;
 class RunComparisonView;
@@ -57,6 +58,9 @@ class ComparePanel : public QWidget {
   // runs are listed, the rest brought up to date, and the ticked ones read again when they
   // moved on -- the list never waits for Refresh.
   void set_runs(const std::vector<RunJob>& runs);
+  // Lists the model's runs while they are this tab's database's (the list stays live), and
+  // keeps the current run row and the model's selected run the same, both ways.
+  void follow_runs(RunsModel* runs);
   // Ticks / unticks a listed run; the charts follow (the data is read in the background).
   void set_run_checked(std::int64_t run, bool checked);
   // Ticks these runs, as dropping them from the workspace does (the database is listed again

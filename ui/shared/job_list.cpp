@@ -1,5 +1,7 @@
 #include "ui/shared/job_list.h"
 
+#include <algorithm>
+
 namespace depthscope::ui {
 
 QColor run_status_color(store::RunStatus status) {
@@ -74,15 +76,11 @@ Job* JobList::find_mut(int id) {
   return nullptr;
 }
 
-void JobList::set_runs(std::vector<RunJob> runs) {
-  runs_ = std::move(runs);
-  emit runs_changed();
-}
-
-const RunJob* JobList::find_run(std::int64_t id) const {
-  for (const RunJob& r : runs_)
-    if (r.run.id == id) return &r;
-  return nullptr;
+void JobList::clear_ended() {
+  const auto ended = std::remove_if(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.active; });
+  if (ended == jobs_.end()) return;
+  jobs_.erase(ended, jobs_.end());
+  emit cleared();
 }
 
 }  // namespace depthscope::ui

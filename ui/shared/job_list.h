@@ -1,8 +1,9 @@
 #pragma once
 // JobList: the long-running work the GUI knows about: analyses running inside the GUI
-// (Inspect, Depth at a glance, loading) and the training runs of the run database, which run
-// as separate depthscope-cli processes (docs/runs.md, "Jobs"). A model without widgets, so
-// panels can report jobs, and ask for actions on runs, without knowing how they are shown.
+// (Inspect, Depth at a glance, loading), and the requests the views make about training runs
+// (separate depthscope-cli processes, docs/runs.md "Jobs"; their list is the RunsModel). A model
+// without widgets, so panels can report jobs, and ask for actions on runs, without knowing how
+// they are shown.
 // All methods are called on the GUI thread.
 #include <cstdint>
 #include <functional>
@@ -59,12 +60,10 @@ class JobList : public QObject {
   const QVector<Job>& jobs() const { return jobs_; }
   const Job* find(int id) const;
 
-  // --- training runs (separate processes, read from the run database) -------------------
-  // Replaces the list of runs (ordered by id); emits runs_changed.
-  void set_runs(std::vector<RunJob> runs);
-  const std::vector<RunJob>& runs() const { return runs_; }
-  const RunJob* find_run(std::int64_t id) const;
+  // Forgets the analyses that have ended (the Jobs dock's "Clear ended"); emits cleared.
+  void clear_ended();
 
+  // --- training runs (separate processes): their list is the RunsModel (ui/train/runs_model.h)
   // Requests from the views; whoever owns the job manager acts on them.
   void request_new_experiment() { emit new_experiment_requested(); }
   void request_start_queue() { emit start_queue_requested(); }
@@ -72,24 +71,21 @@ class JobList : public QObject {
   void request_resume(std::int64_t run) { emit resume_requested(run); }
   void request_delete(std::int64_t run, bool files) { emit delete_requested(run, files); }
   void request_open_folder(std::int64_t run) { emit open_folder_requested(run); }
-  void select_run(std::int64_t run) { emit run_selected(run); }
 
  signals:
   void added(int id);
   void changed(int id);
-  void runs_changed();
+  void cleared();
   void new_experiment_requested();
   void start_queue_requested();
   void stop_requested(qint64 run);
   void resume_requested(qint64 run);
   void delete_requested(qint64 run, bool files);
   void open_folder_requested(qint64 run);
-  void run_selected(qint64 run);
 
  private:
   Job* find_mut(int id);
   QVector<Job> jobs_;
-  std::vector<RunJob> runs_;
   int next_id_ = 1;
 };
 

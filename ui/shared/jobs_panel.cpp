@@ -20,6 +20,8 @@
 #include "ui/shared/job_list.h"
 #include "ui/shared/palette.h"
 #include "ui/shared/text_format.h"
+#include "ui/train/runs_filter.h"
+#include "ui/train/runs_model.h"
 
 namespace depthscope::ui {
 namespace {
@@ -38,7 +40,8 @@ bool resumable(store::RunStatus s) { return s == store::RunStatus::stopped || s 
 
 }  // namespace
 
-JobsPanel::JobsPanel(JobList* jobs, QWidget* parent) : QWidget(parent), jobs_(jobs) {
+JobsPanel::JobsPanel(JobList* jobs, RunsModel* runs, QWidget* parent)
+    : QWidget(parent), jobs_(jobs), runs_(runs), shown_runs_(new RunsFilter(runs, this)) {
   new_button_ = tool_button("New experiment…", "Set up and queue a training experiment (Ctrl+N)", this);
   new_button_->setObjectName("jobs_new");
   start_button_ = tool_button("Start queue", "Start the job worker for queued runs (runs train as separate depthscope-cli processes)", this);
@@ -51,6 +54,11 @@ JobsPanel::JobsPanel(JobList* jobs, QWidget* parent) : QWidget(parent), jobs_(jo
   delete_button_->setObjectName("jobs_delete");
   folder_button_ = tool_button("Open folder", "Open the selected run's checkpoint folder in the file manager", this);
   folder_button_->setObjectName("jobs_folder");
+  hide_ended_button_ = tool_button("Hide ended", "Hide finished, stopped and failed runs (they stay in the run database) "
+                                                 "and clear the analyses that have ended", this);
+  hide_ended_button_->setObjectName("jobs_hide_ended");
+  hide_ended_button_->setCheckable(true);
+  connect(hide_ended_button_, &QToolButton::toggled, this, &JobsPanel::set_hide_ended);
   connect(new_button_, &QToolButton::clicked, jobs_, &JobList::request_new_experiment);
   connect(start_button_, &QToolButton::clicked, jobs_, &JobList::request_start_queue);
   connect(stop_button_, &QToolButton::clicked, this, &JobsPanel::stop_selected);
@@ -60,12 +68,15 @@ JobsPanel::JobsPanel(JobList* jobs, QWidget* parent) : QWidget(parent), jobs_(jo
 
   empty_hint_ = new QLabel("No jobs yet: Run ▸ New experiment… (Ctrl+N) queues a training run; analyses appear here too.");
   empty_hint_->setStyleSheet(QString("color: %1").arg(hint_text_color().name()));
+  empty_hint_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);  // never widens the window
 
   auto* bar = new QHBoxLayout;
   bar->setContentsMargins(4, 2, 4, 0);
   bar->setSpacing(2);
   for (QToolButton* b : {new_button_, start_button_, stop_button_, resume_button_, delete_button_, folder_button_})
     bar->addWidget(b);
+  bar->addSpacing(12);
+  bar->addWidget(hide_ended_button_);
   bar->addSpacing(12);
   bar->addWidget(empty_hint_);
   bar->addStretch(1);
@@ -102,11 +113,21 @@ JobsPanel::JobsPanel(JobList* jobs, QWidget* parent) : QWidget(parent), jobs_(jo
 
   connect(jobs_, &JobList::added, this, [this](int) { sync(); });
   connect(jobs_, &JobList::changed, this, [this](int) { sync(); });
-  connect(jobs_, &JobList::runs_changed, this, &JobsPanel::sync);
-  connect(table_, &QTableWidget::itemSelectionChanged, this, &JobsPanel::update_buttons);
+  connect(jobs_, &JobList::cleared, this, &JobsPanel::sync);
+  connect(runs_, &RunsModel::runs_changed, this, &JobsPanel::sync);
+  connect(runs_, &RunsModel::run_selected, this, [this](qint64 run) {
+    const QSignalBlocker block(table_);
+    if (run == 0 || row_of_run(run) < 0) table_->clearSelection();
+    else select_run(run);
+    update_buttons();
+  });
+  connect(table_, &QTableWidget::itemSelectionChanged, this, [this] {
+    update_buttons();
+    if (const std::optional<std::int64_t> run = selected_run()) runs_->select(*run);
+  });
   connect(table_, &QTableWidget::customContextMenuRequested, this, &JobsPanel::show_context_menu);
   connect(table_, &QTableWidget::cellDoubleClicked, this, [this](int row, int) {
-    if (row >= 0 && row < keys_.size() && keys_[row].run) jobs_->select_run(keys_[row].id);
+    if (row >= 0 && row < keys_.size() && keys_[row].run) runs_->activate(keys_[row].id);
   });
   sync();
 }
@@ -114,10 +135,10 @@ JobsPanel::JobsPanel(JobList* jobs, QWidget* parent) : QWidget(parent), jobs_(jo
 void JobsPanel::sync() {
   const std::optional<std::int64_t> selected = selected_run();
   QVector<RowKey> keys;
-  const auto& runs = jobs_->runs();
-  for (auto it = runs.rbegin(); it != runs.rend(); ++it) keys.push_back({true, it->run.id});
+  for (int row = 0; row < shown_runs_->rowCount(); ++row) keys.push_back({true, shown_runs_->run_at(row)});
   const auto& jobs = jobs_->jobs();
-  for (auto it = jobs.rbegin(); it != jobs.rend(); ++it) keys.push_back({false, it->id});
+  for (auto it = jobs.rbegin(); it != jobs.rend(); ++it)
+    if (it->active || !shown_runs_->hides_ended()) keys.push_back({false, it->id});
   keys_ = keys;
   const QSignalBlocker block(table_);
   table_->setRowCount(keys_.size());
@@ -128,7 +149,8 @@ void JobsPanel::sync() {
   }
   table_->clearSelection();
   if (selected) select_run(*selected);
-  empty_hint_->setVisible(keys_.isEmpty());
+  else if (runs_->selected() != 0) select_run(runs_->selected());
+  empty_hint_->setVisible(keys_.isEmpty() && !shown_runs_->hides_ended());
   update_buttons();
 }
 
@@ -150,7 +172,7 @@ void JobsPanel::ensure_row_widgets(int row) {
 }
 
 void JobsPanel::fill_run_row(int row, std::int64_t id) {
-  const RunJob* job = jobs_->find_run(id);
+  const RunJob* job = runs_->find(id);
   if (!job) return;
   const store::RunRecord& r = job->run;
   const QString exp = job->experiment.isEmpty() ? QString() : job->experiment + " · ";
@@ -216,7 +238,7 @@ void JobsPanel::row_action(int row) {
     jobs_->cancel(static_cast<int>(key.id));
     return;
   }
-  const RunJob* job = jobs_->find_run(key.id);
+  const RunJob* job = runs_->find(key.id);
   if (!job) return;
   if (stoppable(job->run.status)) jobs_->request_stop(key.id);
   else if (resumable(job->run.status)) jobs_->request_resume(key.id);
@@ -228,6 +250,16 @@ std::optional<std::int64_t> JobsPanel::selected_run() const {
   const int row = ranges.front().topRow();
   if (row < 0 || row >= keys_.size() || !keys_[row].run) return std::nullopt;
   return keys_[row].id;
+}
+
+void JobsPanel::set_hide_ended(bool hide) {
+  if (hide_ended_button_->isChecked() != hide) {
+    hide_ended_button_->setChecked(hide);  // comes back here through toggled
+    return;
+  }
+  shown_runs_->set_hide_ended(hide);
+  if (hide) jobs_->clear_ended();
+  sync();
 }
 
 void JobsPanel::select_run(std::int64_t run) {
@@ -252,7 +284,7 @@ QString JobsPanel::cell_text(int row, int column) const {
 
 void JobsPanel::update_buttons() {
   const std::optional<std::int64_t> run = selected_run();
-  const RunJob* job = run ? jobs_->find_run(*run) : nullptr;
+  const RunJob* job = run ? runs_->find(*run) : nullptr;
   stop_button_->setEnabled(job && stoppable(job->run.status));
   resume_button_->setEnabled(job && resumable(job->run.status));
   delete_button_->setEnabled(job && job->run.status != store::RunStatus::running);
@@ -274,7 +306,7 @@ void JobsPanel::open_selected_folder() {
 void JobsPanel::delete_selected() {
   const std::optional<std::int64_t> run = selected_run();
   if (!run) return;
-  const RunJob* job = jobs_->find_run(*run);
+  const RunJob* job = runs_->find(*run);
   if (!job) return;
   bool files = false;
   int answer = QMessageBox::No;
@@ -301,9 +333,9 @@ void JobsPanel::show_context_menu(const QPoint& pos) {
   if (row >= 0) table_->selectRow(row);
   QMenu menu(this);
   const std::optional<std::int64_t> run = selected_run();
-  const RunJob* job = run ? jobs_->find_run(*run) : nullptr;
+  const RunJob* job = run ? runs_->find(*run) : nullptr;
   if (job) {
-    menu.addAction("Show in Train tab", this, [this, id = *run] { jobs_->select_run(id); });
+    menu.addAction("Show in Train tab", this, [this, id = *run] { runs_->activate(id); });
     menu.addSeparator();
     menu.addAction("Stop", this, &JobsPanel::stop_selected)->setEnabled(stoppable(job->run.status));
     menu.addAction("Resume", this, &JobsPanel::resume_selected)->setEnabled(resumable(job->run.status));

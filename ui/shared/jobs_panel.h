@@ -3,7 +3,9 @@
 // the analyses running inside the GUI, one row each, runs first, newest first. A toolbar and a
 // context menu act on the selected run: new experiment, start the queue, stop, resume, delete
 // (with confirmation; optionally its files), open its folder. The actions are requests to
-// the JobList (the main window carries them out through the job manager).
+// the JobList (the main window carries them out through the job manager). The runs come from
+// the RunsModel through a RunsFilter ("Hide ended" hides finished, stopped and failed runs and
+// clears ended analyses); selecting a run here selects it in every run list.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -19,11 +21,13 @@ class QToolButton;
 namespace depthscope::ui {
 
 class JobList;
+class RunsFilter;
+class RunsModel;
 
 class JobsPanel : public QWidget {
   Q_OBJECT
  public:
-  explicit JobsPanel(JobList* jobs, QWidget* parent = nullptr);
+  JobsPanel(JobList* jobs, RunsModel* runs, QWidget* parent = nullptr);
 
   QTableWidget* table() const { return table_; }
   // The run in the selected row, if the row is a run.
@@ -33,6 +37,8 @@ class JobsPanel : public QWidget {
   int row_of_run(std::int64_t run) const;
   QString cell_text(int row, int column) const;
   // "Delete…" asks for confirmation in a dialog; tests answer it here instead.
+  // Hides ended runs and analyses (the "Hide ended" button).
+  void set_hide_ended(bool hide);
   void set_confirm_delete(std::function<int(std::int64_t run, bool* files)> fn) { confirm_ = std::move(fn); }
 
   enum Column { kName, kStatus, kProgress, kEta, kSpeed, kAction, kColumns };
@@ -58,6 +64,8 @@ class JobsPanel : public QWidget {
   void show_context_menu(const QPoint& pos);
 
   JobList* jobs_;
+  RunsModel* runs_;
+  RunsFilter* shown_runs_;
   QTableWidget* table_;
   QLabel* empty_hint_;
   QToolButton* new_button_;
@@ -66,6 +74,7 @@ class JobsPanel : public QWidget {
   QToolButton* resume_button_;
   QToolButton* delete_button_;
   QToolButton* folder_button_;
+  QToolButton* hide_ended_button_;
   QVector<RowKey> keys_;  // what each table row shows
   std::function<int(std::int64_t, bool*)> confirm_;
 };

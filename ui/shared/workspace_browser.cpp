@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 
@@ -12,6 +13,7 @@
 #include "ui/shared/job_list.h"
 #include "ui/shared/palette.h"
 #include "ui/shared/workspace_drag.h"
+#include "ui/train/runs_model.h"
 
 namespace depthscope::ui {
 namespace {
@@ -156,6 +158,18 @@ void WorkspaceBrowser::set_runs(const std::vector<RunJob>& runs) {
     if (!same && current_run.isValid() && current_run.toLongLong() == job.run.id) tree_->setCurrentItem(item);
   }
   runs_->setExpanded(true);
+}
+
+void WorkspaceBrowser::follow(RunsModel* runs) {
+  connect(runs, &RunsModel::runs_changed, this, [this, runs] { set_runs(runs->runs()); });
+  connect(runs, &RunsModel::run_selected, this, [this](qint64 run) {
+    if (QTreeWidgetItem* item = run_item(run)) {
+      const QSignalBlocker block(tree_);
+      tree_->setCurrentItem(item);
+    }
+  });
+  connect(this, &WorkspaceBrowser::run_selected, runs, &RunsModel::activate);
+  set_runs(runs->runs());
 }
 
 QTreeWidgetItem* WorkspaceBrowser::run_item(std::int64_t run) const {

@@ -2,7 +2,8 @@
 // The workspace browser (left dock): Checkpoints, Runs and Recent. The Recent list is kept
 // in QSettings ("recent/paths", newest first, at most kMaxRecent entries). Runs lists the
 // training runs of the open run database (newest first, with a status dot); selecting one
-// emits run_selected (the main window shows it in the Train tab).
+// emits run_selected (the main window shows it in the Train tab). follow() binds the Runs
+// section to the RunsModel: its list, and its selection both ways.
 #include <cstdint>
 #include <vector>
 
@@ -15,6 +16,7 @@ class QTreeWidgetItem;
 namespace depthscope::ui {
 
 struct RunJob;
+class RunsModel;
 
 constexpr int kMaxRecent = 12;
 
@@ -34,6 +36,9 @@ class WorkspaceBrowser : public QWidget {
   QStringList recent() const { return recent_paths(); }
   // Replaces the Runs section (runs ordered by id; shown newest first).
   void set_runs(const std::vector<RunJob>& runs);
+  // Lists the model's runs from now on; a click activates the run in the model, and a run
+  // selected elsewhere becomes the current entry here.
+  void follow(RunsModel* runs);
   // The Runs entry of a run (null when not listed), for tests.
   QTreeWidgetItem* run_item(std::int64_t run) const;
   QTreeWidget* tree() const { return tree_; }

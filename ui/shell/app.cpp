@@ -115,7 +115,7 @@ int run_gui(int argc, char** argv) {
       }
       app.exit(ok ? 0 : 1);
     });
-    if (parser.isSet(tour_step_opt)) window.tour()->go_to(parser.value(tour_step_opt).toInt());
+    if (parser.isSet(tour_step_opt)) window.parts().tour->go_to(parser.value(tour_step_opt).toInt());
     window.screenshot_when_ready(screenshot, parser.value(tab_opt));
   }
   return app.exec();

@@ -53,6 +53,7 @@
 #include "ui/train/job_actions.h"
 #include "ui/train/new_experiment_dialog.h"
 #include "ui/train/run_watcher.h"
+#include "ui/train/runs_model.h"
 #include "ui/train/train_panel.h"
 
 namespace depthscope::ui {
@@ -87,8 +88,10 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   depth_glance_ = new DepthGlancePanel(jobs_);
   add_tab(depth_glance_, "Depth at a glance", "tab_glance");
   watcher_ = new RunWatcher(this);
+  runs_ = new RunsModel(this);  // the one list of runs: Jobs dock, Workspace, Train, Compare
+  runs_->follow(watcher_);
   actions_ = new JobActions(this);
-  train_ = new TrainPanel(watcher_, jobs_);
+  train_ = new TrainPanel(runs_, watcher_, jobs_);
   add_tab(train_, "Train", "tab_train");
   compare_ = new ComparePanel(jobs_);
   add_tab(compare_, "Compare", "tab_compare");
@@ -107,7 +110,8 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   workspace_->setMinimumWidth(190);
   workspace_dock_ = make_dock("Workspace", "workspace_dock", workspace_, this);
   addDockWidget(Qt::LeftDockWidgetArea, workspace_dock_);
-  jobs_panel_ = new JobsPanel(jobs_);
+  workspace_->follow(runs_);
+  jobs_panel_ = new JobsPanel(jobs_, runs_);
   jobs_dock_ = make_dock("Jobs", "jobs_dock", jobs_panel_, this);
   log_ = new LogPanel;
   log_dock_ = make_dock("Log", "log_dock", log_, this);
@@ -133,6 +137,8 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   // Window shortcuts (Ctrl+E …) work while a spin box has the focus (ui/shell/window_shortcuts.h).
   qApp->installEventFilter(new WindowShortcutFilter(this));
   build_status_bar();
+  parts_ = {depth_glance_, workspace_, log_, jobs_, runs_, tabs_, jobs_panel_, train_,
+            compare_, tour_, watcher_, actions_, device_box_};
 
   connect(depth_glance_, &DepthGlancePanel::log, log_, &LogPanel::append);
   connect(compare_, &ComparePanel::log, log_, &LogPanel::append);
@@ -150,7 +156,8 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
     show_error(this, "Depth at a glance", "The variance-at-initialisation run failed.", message, QString(), "glance_error");
   });
   // Training runs: the watcher reads the database; requests from the views go to the job manager.
-  connect(watcher_, &RunWatcher::batch_ready, this, &MainWindow::on_runs);
+  connect(runs_, &RunsModel::batch_applied, this, &MainWindow::on_runs);
+  compare_->follow_runs(runs_);
   connect(watcher_, &RunWatcher::failed, this, [this](const QString& message) {
     log_->append_error("run database: " + message);
     runs_label_->setText("run database: cannot read it (see the Log)");
@@ -166,12 +173,12 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   connect(jobs_, &JobList::resume_requested, actions_, &JobActions::resume);
   connect(jobs_, &JobList::delete_requested, this, &MainWindow::delete_run);
   connect(jobs_, &JobList::open_folder_requested, this, &MainWindow::open_run_folder);
-  const auto show_run = [this](qint64 run) {
-    train_->show_run(run);
-    tabs_->setCurrentWidget(train_);
-  };
-  connect(jobs_, &JobList::run_selected, this, show_run);
-  connect(workspace_, &WorkspaceBrowser::run_selected, this, show_run);
+  // A run selected in any list is the Train tab's; activated (double-click, "Show in Train
+  // tab", a click in the Workspace) it also brings the Train tab forward.
+  connect(runs_, &RunsModel::run_selected, train_, [this](qint64 run) {
+    if (run != 0) train_->show_run(run);
+  });
+  connect(runs_, &RunsModel::run_activated, this, [this] { tabs_->setCurrentWidget(train_); });
   connect(workspace_, &WorkspaceBrowser::open_requested, this, &MainWindow::open_path);
   connect(loader_, &TaskRunner::progress, this, [this](int, double f, double eta, const QString& stage) {
     jobs_->progress(load_job_, f, eta, stage);
@@ -430,8 +437,7 @@ void MainWindow::set_run_database(const QString& path, bool persist) {
   db_path_ = abs;
   first_listing_ = true;
   actions_->set_database(abs);
-  jobs_->set_runs({});
-  workspace_->set_runs({});
+  runs_->set_database(abs);
   watcher_->set_database(abs);
   if (QFileInfo::exists(abs)) compare_->set_database(abs);
   runs_label_->setText("run database: " + QFileInfo(abs).fileName());
@@ -469,9 +475,6 @@ NewExperimentDialog* MainWindow::new_experiment_dialog() {
 }
 
 void MainWindow::on_runs(const WatchBatch& batch) {
-  jobs_->set_runs(batch.runs);
-  if (compare_->database() == db_path_) compare_->set_runs(batch.runs);  // the list stays current
-  workspace_->set_runs(batch.runs);
   int running = 0, queued = 0;
   for (const RunJob& r : batch.runs) {
     running += r.run.status == store::RunStatus::running;
@@ -571,7 +574,7 @@ void MainWindow::save_workspace() {
   settings.setValue("window/geometry", saveGeometry());
   settings.setValue("window/state", saveState());
   QStringList active;
-  for (const RunJob& r : jobs_->runs())
+  for (const RunJob& r : runs_->runs())
     if (!store::is_terminal(r.run.status)) active << QString::number(r.run.id);
   settings.setValue("workspace/active_db", db_path_);
   settings.setValue("workspace/active_runs", active);

@@ -35,6 +35,7 @@ class InspectPanel;
 class ModelSummaryPanel;
 class TaskRunner;
 class JobList;
+class RunsModel;
 class JobsPanel;
 class LogPanel;
 class WorkspaceBrowser;
@@ -54,17 +55,24 @@ class MainWindow : public QMainWindow {
   // start_default_work: begin the "Depth at a glance" computation as soon as the event loop runs.
   explicit MainWindow(bool start_default_work = true, QWidget* parent = nullptr);
 
-  DepthGlancePanel* depth_glance() const { return depth_glance_; }
-  WorkspaceBrowser* workspace() const { return workspace_; }
-  LogPanel* log_panel() const { return log_; }
-  JobList* jobs() const { return jobs_; }
-  QTabWidget* tabs() const { return tabs_; }
-  JobsPanel* jobs_panel() const { return jobs_panel_; }
-  TrainPanel* train() const { return train_; }
-  ComparePanel* compare() const { return compare_; }
-  TourPanel* tour() const { return tour_; }
-  RunWatcher* run_watcher() const { return watcher_; }
-  JobActions* job_actions() const { return actions_; }
+  // The window's parts (the panels are its children), for the screenshot, the tests and
+  // app.cpp's options. Set once, in the constructor.
+  struct Parts {
+    DepthGlancePanel* depth_glance;
+    WorkspaceBrowser* workspace;
+    LogPanel* log_panel;
+    JobList* jobs;
+    RunsModel* runs;     // the one list of runs (ui/train/runs_model.h)
+    QTabWidget* tabs;
+    JobsPanel* jobs_panel;
+    TrainPanel* train;
+    ComparePanel* compare;
+    TourPanel* tour;
+    RunWatcher* run_watcher;
+    JobActions* job_actions;
+    DeviceSelector* device_box;
+  };
+  const Parts& parts() const { return parts_; }
 
   // Registers a centre tab; `object_name` ("tab_compare") is what --tab compare selects.
   void add_tab(QWidget* w, const QString& title, const QString& object_name);
@@ -88,12 +96,11 @@ class MainWindow : public QMainWindow {
   InspectPanel* inspect() const { return inspect_; }
   std::shared_ptr<const ModelSession> session() const { return session_; }
   bool loading() const;
-  // The status bar's Device box (ui/shared/device_selector.h): where checkpoints are opened
+  // parts().device_box, the status bar's Device box (ui/shared/device_selector.h): where checkpoints are opened
   // and the analyses run. Disabled on cpu when no GPU exists. Changing it reopens the open
   // checkpoint on the new device (Compare uses it for checkpoints added later; the Tour keeps
   // its small example models on the CPU); a device core refuses (its reason in a
   // "device_error" dialog) falls back to cpu and the work is done there.
-  DeviceSelector* device_box() const { return device_box_; }
   // The device the open checkpoint was loaded on (cpu before any).
   const ComputeDevice& session_device() const { return session_device_; }
 
@@ -154,7 +161,9 @@ class MainWindow : public QMainWindow {
   ModelSummaryPanel* model_summary_ = nullptr;
   InspectPanel* inspect_ = nullptr;
 
+  Parts parts_{};
   JobList* jobs_;
+  RunsModel* runs_;
   QTabWidget* tabs_;
   DepthGlancePanel* depth_glance_;
   WorkspaceBrowser* workspace_;

@@ -19,6 +19,7 @@
 #include "ui/shared/chart.h"
 #include "ui/shared/palette.h"
 #include "ui/train/run_watcher.h"
+#include "ui/train/runs_model.h"
 #include "ui/train/train_charts.h"
 #include "ui/train/train_csv.h"
 #include "ui/train/smoothing.h"
@@ -88,8 +89,8 @@ void set_points(QCPGraph* g, const std::vector<SmoothPoint>& pts) {
 
 }  // namespace
 
-TrainPanel::TrainPanel(RunWatcher* watcher, JobList* jobs, QWidget* parent)
-    : QWidget(parent), watcher_(watcher), jobs_(jobs) {
+TrainPanel::TrainPanel(RunsModel* runs, RunWatcher* watcher, JobList* jobs, QWidget* parent)
+    : QWidget(parent), runs_(runs), watcher_(watcher), jobs_(jobs) {
   // --- controls ---------------------------------------------------------------------
   experiment_box_ = new QComboBox;
   experiment_box_->setObjectName("train_experiment");
@@ -176,7 +177,7 @@ TrainPanel::TrainPanel(RunWatcher* watcher, JobList* jobs, QWidget* parent)
   replot_timer_.setInterval(40);
   connect(&replot_timer_, &QTimer::timeout, this, &TrainPanel::replot);
 
-  connect(watcher_, &RunWatcher::batch_ready, this, &TrainPanel::on_batch);
+  connect(runs_, &RunsModel::batch_applied, this, &TrainPanel::on_batch);
   connect(new_button_, &QPushButton::clicked, jobs_, &JobList::request_new_experiment);
   connect(stop_button_, &QPushButton::clicked, this, &TrainPanel::stop_experiment);
   connect(resume_button_, &QPushButton::clicked, this, &TrainPanel::resume_experiment);
@@ -211,18 +212,11 @@ TrainPanel::TrainPanel(RunWatcher* watcher, JobList* jobs, QWidget* parent)
 
 void TrainPanel::on_batch(const WatchBatch& batch) {
   ++batches_;
-  std::map<std::int64_t, RunJob> runs;
-  for (const RunJob& r : batch.runs) runs[r.run.id] = r;
-  bool runs_changed = runs.size() != runs_.size();
-  for (const auto& [id, r] : runs) {
-    auto it = runs_.find(id);
-    if (it == runs_.end() || it->second.run.status != r.run.status || it->second.run.step != r.run.step) runs_changed = true;
-  }
-  runs_ = std::move(runs);
-  const bool experiments_changed = batch.experiments.size() != experiments_.size();
-  experiments_ = batch.experiments;
+  // The list itself is the RunsModel's, already current (batch_applied comes after apply).
+  const bool runs_changed = runs_->last_apply_changed();
+  const std::vector<store::Experiment>& experiments = runs_->experiments();
   // Runs deleted from the database: forget their data.
-  for (auto it = data_.begin(); it != data_.end();) it = runs_.count(it->first) ? std::next(it) : data_.erase(it);
+  for (auto it = data_.begin(); it != data_.end();) it = runs_->find(it->first) ? std::next(it) : data_.erase(it);
 
   const std::vector<std::int64_t> shown = shown_runs();
   const std::set<std::int64_t> shown_set(shown.begin(), shown.end());
@@ -236,9 +230,9 @@ void TrainPanel::on_batch(const WatchBatch& batch) {
     shown_changed |= shown_set.count(m.run_id) > 0;
   }
 
-  if (experiments_changed || runs_changed || batches_ == 1) rebuild_experiment_box();
+  if (runs_changed || batches_ == 1) rebuild_experiment_box();
   if (batches_ == 1) update_empty_messages();
-  if (pending_show_ != 0 && std::any_of(experiments_.begin(), experiments_.end(),
+  if (pending_show_ != 0 && std::any_of(experiments.begin(), experiments.end(),
                                         [this](const store::Experiment& e) { return e.id == pending_show_; })) {
     const std::int64_t e = pending_show_;
     pending_show_ = 0;
@@ -246,12 +240,12 @@ void TrainPanel::on_batch(const WatchBatch& batch) {
     return;
   }
   // Nothing chosen yet (or the chosen experiment is gone): the remembered one, else the newest.
-  const bool exists = std::any_of(experiments_.begin(), experiments_.end(),
+  const bool exists = std::any_of(experiments.begin(), experiments.end(),
                                   [this](const store::Experiment& e) { return e.id == experiment_; });
-  if (!exists && !experiments_.empty()) {
+  if (!exists && !experiments.empty()) {
     const std::int64_t remembered = QSettings().value("train/experiment", 0).toLongLong();
-    std::int64_t pick = experiments_.back().id;
-    for (const store::Experiment& e : experiments_)
+    std::int64_t pick = experiments.back().id;
+    for (const store::Experiment& e : experiments)
       if (e.id == remembered) pick = remembered;
     show_experiment(pick);
     return;
@@ -272,9 +266,10 @@ void TrainPanel::on_batch(const WatchBatch& batch) {
 void TrainPanel::rebuild_experiment_box() {
   const QSignalBlocker block(experiment_box_);
   experiment_box_->clear();
-  for (auto it = experiments_.rbegin(); it != experiments_.rend(); ++it) {
+  const std::vector<store::Experiment>& experiments = runs_->experiments();
+  for (auto it = experiments.rbegin(); it != experiments.rend(); ++it) {
     int n = 0, running = 0;
-    for (const auto& [id, r] : runs_)
+    for (const RunJob& r : runs_->runs())
       if (r.run.experiment_id == it->id) {
         ++n;
         running += r.run.status == store::RunStatus::running;
@@ -283,7 +278,7 @@ void TrainPanel::rebuild_experiment_box() {
                                  .arg(n == 1 ? "" : "s").arg(running ? QString(", %1 running").arg(running) : QString()),
                              QVariant::fromValue<qint64>(it->id));
   }
-  if (experiments_.empty()) experiment_box_->addItem("no experiments yet", QVariant::fromValue<qint64>(0));
+  if (experiments.empty()) experiment_box_->addItem("no experiments yet", QVariant::fromValue<qint64>(0));
   const int i = experiment_box_->findData(QVariant::fromValue<qint64>(experiment_));
   if (i >= 0) experiment_box_->setCurrentIndex(i);
 }
@@ -291,7 +286,7 @@ void TrainPanel::rebuild_experiment_box() {
 std::vector<const RunJob*> TrainPanel::experiment_runs() const {
   std::vector<const RunJob*> out;
   if (experiment_ == 0) return out;
-  for (const auto& [id, r] : runs_)
+  for (const RunJob& r : runs_->runs())
     if (r.run.experiment_id == experiment_) out.push_back(&r);
   return out;
 }
@@ -317,16 +312,17 @@ void TrainPanel::show_experiment(std::int64_t experiment) {
 }
 
 void TrainPanel::show_run(std::int64_t run) {
-  auto it = runs_.find(run);
-  if (it == runs_.end()) return;
+  const RunJob* job = runs_->find(run);
+  if (!job) return;
   user_chose_experiment_ = true;
-  if (it->second.run.experiment_id) show_experiment(*it->second.run.experiment_id);
+  if (job->run.experiment_id) show_experiment(*job->run.experiment_id);
   const int i = heatmap_box_->findData(QVariant::fromValue<qint64>(run));
   if (i >= 0) heatmap_box_->setCurrentIndex(i);
 }
 
 void TrainPanel::show_experiment_when_listed(std::int64_t experiment) {
-  if (std::any_of(experiments_.begin(), experiments_.end(), [&](const store::Experiment& e) { return e.id == experiment; })) {
+  const std::vector<store::Experiment>& experiments = runs_->experiments();
+  if (std::any_of(experiments.begin(), experiments.end(), [&](const store::Experiment& e) { return e.id == experiment; })) {
     show_experiment(experiment);
     return;
   }
@@ -486,7 +482,7 @@ void TrainPanel::update_variance() {
 }
 
 void TrainPanel::update_empty_messages() {
-  if (runs_.empty()) {
+  if (runs_->runs().empty()) {
     for (Chart* c : charts_->all())
       c->set_message(batches_ == 0 ? QString("Reading the run database…") : QString(kNoRuns));
     return;

@@ -4,7 +4,8 @@
 // EMA smoothing (slider; the raw curve faint behind), the learning rate, a layer x step heatmap
 // of the residual variance (QCPColorMap, one run at a time) and the variance-by-layer curves at
 // the step chosen with a slider. The charts and their set-up (linked step axes, crosshair) are
-// TrainCharts (train_charts.h). Rows arrive from a RunWatcher (its own thread); the panel
+// TrainCharts (train_charts.h). The runs and experiments are the RunsModel's; metric rows arrive
+// with each batch of the RunWatcher (its own thread) that the model applied; the panel
 // appends them and replots once per ~40 ms single-shot timer (coalesced replot). Training
 // runs in depthscope-cli processes; this panel only reads.
 #include <cstdint>
@@ -34,13 +35,15 @@ class Chart;
 class Crosshair;
 class TrainCharts;
 class RunWatcher;
+class RunsModel;
 struct WatchBatch;
 
 class TrainPanel : public QWidget {
   Q_OBJECT
  public:
-  // `watcher` streams the database; `jobs` receives stop/resume/new-experiment requests.
-  TrainPanel(RunWatcher* watcher, JobList* jobs, QWidget* parent = nullptr);
+  // `runs` is the list of runs (fed by `watcher`, whose metric rows of the shown runs this
+  // panel asks for); `jobs` receives stop/resume/new-experiment requests.
+  TrainPanel(RunsModel* runs, RunWatcher* watcher, JobList* jobs, QWidget* parent = nullptr);
 
   // --- what is shown ----------------------------------------------------------------
   void show_experiment(std::int64_t experiment);  // 0: none
@@ -105,10 +108,9 @@ class TrainPanel : public QWidget {
   void update_empty_messages();
   std::vector<const RunJob*> experiment_runs() const;
 
+  RunsModel* runs_;
   RunWatcher* watcher_;
   JobList* jobs_;
-  std::map<std::int64_t, RunJob> runs_;
-  std::vector<store::Experiment> experiments_;
   std::map<std::int64_t, RunSeries> data_;
   std::map<std::int64_t, Graphs> graphs_;
   std::vector<std::int64_t> layer_steps_;  // union of the shown runs' sampled steps
