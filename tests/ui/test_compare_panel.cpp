@@ -234,10 +234,10 @@ class TestComparePanel : public QObject {
     p.loss_chart()->xAxis->setRange(0, 41);
 
     // Crosshair at step 20 reads both runs on both charts, with the stored values.
-    p.set_crosshair(20);
-    QVERIFY(p.crosshair_visible());
+    p.crosshair()->set(20);
+    QVERIFY(p.crosshair()->visible());
     std::map<QString, double> read;
-    for (const ComparePanel::Reading& r : p.crosshair_readings()) {
+    for (const CrosshairReading& r : p.crosshair()->readings()) {
       QCOMPARE(r.key, 20.0);
       read[r.chart + " " + r.series] = r.value;
     }
@@ -247,7 +247,7 @@ class TestComparePanel : public QObject {
     QCOMPARE(read.at("train/loss " + b), loss_value(2, 20));
     QCOMPARE(read.at("val/ppl " + a), ppl_value(1, 20));
     QCOMPARE(read.at("val/ppl " + b), ppl_value(2, 20));
-    const QString text = p.crosshair_text();
+    const QString text = p.crosshair()->text();
     for (double v : {loss_value(1, 20), loss_value(2, 20), ppl_value(1, 20), ppl_value(2, 20)})
       QVERIFY2(text.contains(QString::number(v, 'g', 6)), qPrintable(text));
     // The mouse does the same: a move over the loss chart at step 33 puts the crosshair there
@@ -256,9 +256,9 @@ class TestComparePanel : public QObject {
     const QPointF at(p.loss_chart()->xAxis->coordToPixel(33), p.loss_chart()->axisRect()->center().y());
     QMouseEvent move(QEvent::MouseMove, at, p.loss_chart()->mapToGlobal(at), Qt::NoButton, Qt::NoButton, Qt::NoModifier);
     QApplication::sendEvent(p.loss_chart(), &move);
-    QVERIFY(std::abs(p.crosshair_step() - 33) < 0.5);
+    QVERIFY(std::abs(p.crosshair()->x() - 33) < 0.5);
     bool saw_b_ppl = false;
-    for (const ComparePanel::Reading& r : p.crosshair_readings())
+    for (const CrosshairReading& r : p.crosshair()->readings())
       if (r.chart == "val/ppl" && r.series == b) {
         QCOMPARE(r.key, 30.0);
         QCOMPARE(r.value, ppl_value(2, 30));
@@ -350,7 +350,7 @@ class TestComparePanel : public QObject {
     }
     const int items = p.difference_table()->rowCount();
     QVERIFY(items >= 2);
-    p.set_crosshair(24);
+    p.crosshair()->set(24);
     QString error;
     const QString png = dir_.filePath("comparison.png");
     QVERIFY2(p.export_comparison(png, &error), qPrintable(error));

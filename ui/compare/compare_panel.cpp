@@ -486,10 +486,10 @@ QSize ComparePanel::comparison_size() const { return ui::comparison_size(page())
 bool ComparePanel::export_comparison(const QString& path, QString* error) {
   if (QFileInfo(path).suffix().toLower() == "csv") return save_csv(table_csv(), path, error);
   // The page shows the data, not where the mouse happened to be.
-  const bool crosshair_shown = crosshair_visible();
-  if (crosshair_shown) hide_crosshair();
+  const bool crosshair_shown = crosshair()->visible();
+  if (crosshair_shown) crosshair()->hide();
   const bool ok = write_comparison(path, page(), error);
-  if (crosshair_shown) crosshair()->set(crosshair_step());
+  if (crosshair_shown) crosshair()->set(crosshair()->x());
   for (Chart* c : findChildren<Chart*>()) c->replot(QCustomPlot::rpQueuedReplot);
   return ok;
 }

@@ -102,16 +102,8 @@ class ComparePanel : public QWidget {
   QList<Chart*> checkpoint_angular_charts() const;
   QList<Chart*> checkpoint_removal_charts() const;
   DifferenceTableModel* difference_table() const { return table_model_; }
+  // The crosshair over the run charts (ui/shared/crosshair.h): set, hide, read out.
   Crosshair* crosshair() const;
-
-  // --- crosshair (ui/shared/crosshair.h) -----------------------------------------------
-  using Reading = CrosshairReading;
-  void set_crosshair(double step) { crosshair()->set(step); }
-  void hide_crosshair() { crosshair()->hide(); }
-  bool crosshair_visible() const { return crosshair()->visible(); }
-  double crosshair_step() const { return crosshair()->x(); }
-  QVector<Reading> crosshair_readings() const { return crosshair()->readings(); }
-  QString crosshair_text() const { return crosshair()->text(); }
 
   // --- export ------------------------------------------------------------------------
   // The difference table: header + one row per compared item.
