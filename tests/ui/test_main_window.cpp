@@ -37,6 +37,7 @@
 #include "ui/shared/log_panel.h"
 #include "ui/compare/compare_panel.h"
 #include "ui/shell/main_window.h"
+#include "ui/train/train_charts.h"
 #include "ui/shared/workspace_browser.h"
 #include "ui/shared/chart.h"
 #include "ui/train/new_experiment_dialog.h"
@@ -278,7 +279,7 @@ class TestMainWindow : public QObject {
              qPrintable(QString("%1 x %2").arg(window.width()).arg(window.height())));
     // The database was created and read: an empty listing, and the Train tab says what to do.
     QTRY_VERIFY_WITH_TIMEOUT(window.parts().train->has_data(), 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(window.parts().train->loss_chart()->message().contains("New experiment"), 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.parts().train->charts().loss->message().contains("New experiment"), 5000);
     // --db for one session does not change the remembered database.
     MainWindow other(false);
     other.set_run_database(dir_.filePath("other.sqlite"), false);

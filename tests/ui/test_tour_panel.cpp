@@ -14,6 +14,10 @@
 #include "ui/shared/chart.h"
 #include "ui/shell/app.h"
 #include "ui/tour/examples.h"
+#include "ui/tour/steps/layer_removal_step.h"
+#include "ui/tour/steps/live_training_step.h"
+#include "ui/tour/steps/trained_variance_step.h"
+#include "ui/tour/steps/variance_at_init_step.h"
 #include "ui/tour/tour_panel.h"
 
 using namespace depthscope;
@@ -63,8 +67,8 @@ class TestTourPanel : public QObject {
     panel.go_to(2);
     QCOMPARE(panel.step(), 2);
     QVERIFY2(wait_done(panel, 2, 240000), qPrintable(panel.step_error(2)));
-    const QCPGraph* pre = panel.init_graph(NormScheme::pre);
-    const QCPGraph* lns = panel.init_graph(NormScheme::lns);
+    const QCPGraph* pre = panel.step<VarianceAtInitStep>()->graph(NormScheme::pre);
+    const QCPGraph* lns = panel.step<VarianceAtInitStep>()->graph(NormScheme::lns);
     QVERIFY(pre && lns);
     const int layers = pre->dataCount();
     QVERIFY(layers >= 12);
@@ -79,8 +83,8 @@ class TestTourPanel : public QObject {
     const double last_lns = lns->data()->at(layers - 1)->value;
     QVERIFY2(last_pre > last_lns, qPrintable(QString("Pre-LN %1 vs LNS %2").arg(last_pre).arg(last_lns)));
     // The curves are on screen: the axes span them.
-    QVERIFY(panel.init_chart()->yAxis->range().contains(last_pre));
-    QVERIFY(panel.init_chart()->message().isEmpty());
+    QVERIFY(panel.step<VarianceAtInitStep>()->chart()->yAxis->range().contains(last_pre));
+    QVERIFY(panel.step<VarianceAtInitStep>()->chart()->message().isEmpty());
     save_shot(panel, "tour-step2.png");
   }
 
@@ -151,11 +155,11 @@ class TestTourPanel : public QObject {
     auto* text = panel.findChild<QLabel*>("tour_text_1");
     QVERIFY(text);
     const double normal = text->font().pointSizeF();
-    const double axis = panel.init_chart()->xAxis->tickLabelFont().pointSizeF();
+    const double axis = panel.step<VarianceAtInitStep>()->chart()->xAxis->tickLabelFont().pointSizeF();
     panel.set_presenter_mode(true);
     QVERIFY(panel.presenter_mode());
     QVERIFY(text->font().pointSizeF() >= normal * 1.5);
-    QVERIFY(panel.init_chart()->xAxis->tickLabelFont().pointSizeF() >= axis * 1.5);
+    QVERIFY(panel.step<VarianceAtInitStep>()->chart()->xAxis->tickLabelFont().pointSizeF() >= axis * 1.5);
     auto* button = panel.findChild<QPushButton*>("tour_presenter");
     QVERIFY(button && button->isChecked());
     button->click();
@@ -173,8 +177,8 @@ class TestTourPanel : public QObject {
     save_shot(panel, "tour-step1.png");
     panel.go_to(4);
     QVERIFY2(wait_done(panel, 4, 240000), qPrintable(panel.step_error(4)));
-    const QCPGraph* pre = panel.trained_graph(NormScheme::pre);
-    const QCPGraph* lns = panel.trained_graph(NormScheme::lns);
+    const QCPGraph* pre = panel.step<TrainedVarianceStep>()->graph(NormScheme::pre);
+    const QCPGraph* lns = panel.step<TrainedVarianceStep>()->graph(NormScheme::lns);
     QCOMPARE(pre->dataCount(), 24);
     QCOMPARE(lns->dataCount(), 24);
     const double rp = pre->data()->at(23)->value / pre->data()->at(0)->value;
@@ -185,7 +189,7 @@ class TestTourPanel : public QObject {
     panel.go_to(5);
     QVERIFY2(wait_done(panel, 5, 240000), qPrintable(panel.step_error(5)));
     for (NormScheme s : {NormScheme::pre, NormScheme::lns}) {
-      const QCPBars* b = panel.removal_bars(s);
+      const QCPBars* b = panel.step<LayerRemovalStep>()->bars(s);
       QCOMPARE(b->data()->size(), 24);
       for (int i = 0; i < 24; ++i) QCOMPARE(b->data()->at(i)->key, double(i + 1));
     }
@@ -213,19 +217,19 @@ class TestTourPanel : public QObject {
     panel.show();
     panel.go_to(6);
     QTest::qWait(300);
-    QVERIFY(!panel.live_training());  // nothing starts on its own
-    QVERIFY(panel.live_database().isEmpty());
+    QVERIFY(!panel.step<LiveTrainingStep>()->training());  // nothing starts on its own
+    QVERIFY(panel.step<LiveTrainingStep>()->database().isEmpty());
     auto* start = panel.findChild<QPushButton*>("tour_live_start");
     QVERIFY(start);
     start->click();
-    QVERIFY(panel.live_training());
-    QVERIFY(!panel.live_database().isEmpty());
+    QVERIFY(panel.step<LiveTrainingStep>()->training());
+    QVERIFY(!panel.step<LiveTrainingStep>()->database().isEmpty());
     // Points arrive from the training processes.
     QElapsedTimer t;
     t.start();
-    const QCPGraph* pre = panel.live_loss_graph(NormScheme::pre);
-    const QCPGraph* lns = panel.live_loss_graph(NormScheme::lns);
-    while ((pre->dataCount() < 3 || lns->dataCount() < 3) && panel.live_training() && t.elapsed() < 180000)
+    const QCPGraph* pre = panel.step<LiveTrainingStep>()->loss_graph(NormScheme::pre);
+    const QCPGraph* lns = panel.step<LiveTrainingStep>()->loss_graph(NormScheme::lns);
+    while ((pre->dataCount() < 3 || lns->dataCount() < 3) && panel.step<LiveTrainingStep>()->training() && t.elapsed() < 180000)
       QTest::qWait(200);
     QVERIFY2(pre->dataCount() >= 3 && lns->dataCount() >= 3, qPrintable(panel.step_error(6)));
     save_shot(panel, "tour-step6.png");
@@ -234,8 +238,8 @@ class TestTourPanel : public QObject {
     panel.restart();
     QCOMPARE(panel.step(), 1);
     t.restart();
-    while (panel.live_training() && t.elapsed() < 60000) QTest::qWait(100);
-    QVERIFY(!panel.live_training());
+    while (panel.step<LiveTrainingStep>()->training() && t.elapsed() < 60000) QTest::qWait(100);
+    QVERIFY(!panel.step<LiveTrainingStep>()->training());
   }
 };
 

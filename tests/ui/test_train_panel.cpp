@@ -31,6 +31,7 @@
 #include "ui/shared/job_list.h"
 #include "ui/shared/jobs_panel.h"
 #include "ui/train/runs_model.h"
+#include "ui/train/train_charts.h"
 #include "ui/shared/log_panel.h"
 #include "ui/shared/workspace_browser.h"
 #include "ui/shell/app.h"
@@ -191,7 +192,7 @@ class TestTrainPanel : public QObject {
     QCOMPARE(window.parts().tabs->currentWidget()->objectName(), QString("tab_glance"));
     // No run yet: the residual-variance heatmap draws nothing (its message says why), not
     // QCustomPlot's initial 10 x 10 zeros as one solid block.
-    QVERIFY(!window.parts().train->heatmap()->visible());
+    QVERIFY(!window.parts().train->charts().heatmap->visible());
 
     NewExperimentDialog* dialog = window.new_experiment_dialog();
     QVERIFY(dialog);
@@ -225,7 +226,7 @@ class TestTrainPanel : public QObject {
              train->raw_graph(runs_[1], kLoss)->dataCount() > b0 + 50;
     }, 60000));
     QVERIFY(train->smooth_graph(runs_[0], kLoss)->dataCount() > 0);
-    QVERIFY2(wait_for([&] { return train->heatmap()->visible() && train->heatmap()->data()->valueSize() > 1; }, 60000),
+    QVERIFY2(wait_for([&] { return train->charts().heatmap->visible() && train->charts().heatmap->data()->valueSize() > 1; }, 60000),
              "the heatmap never showed the layer metrics");
     QCOMPARE(window.parts().runs->find(runs_[0])->run.status, store::RunStatus::running);
     QCOMPARE(window.parts().runs->find(runs_[1])->run.status, store::RunStatus::running);

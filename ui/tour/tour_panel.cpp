@@ -141,14 +141,8 @@ TourStep* TourPanel::step_at(int step) const {
   return step >= 1 && step <= step_count() ? steps_[step - 1].get() : nullptr;
 }
 
-template <class S>
-S* TourPanel::find_step() const {
-  for (const auto& s : steps_)
-    if (auto* found = dynamic_cast<S*>(s.get())) return found;
-  return nullptr;
-}
 
-LiveTrainingStep* TourPanel::live() const { return find_step<LiveTrainingStep>(); }
+LiveTrainingStep* TourPanel::live() const { return step<LiveTrainingStep>(); }
 
 QString TourPanel::step_title(int step) const { return step_at(step) ? step_at(step)->title() : QString(); }
 
@@ -156,18 +150,6 @@ void TourPanel::set_cli_path(const QString& path) { live()->set_cli_path(path); 
 QString TourPanel::cli_path() const { return live()->cli_path(); }
 void TourPanel::set_live_steps(int steps) { live()->set_steps(steps); }
 
-Chart* TourPanel::stream_chart() const { return find_step<ResidualStreamStep>()->chart(); }
-Chart* TourPanel::init_chart() const { return find_step<VarianceAtInitStep>()->chart(); }
-Chart* TourPanel::trained_chart() const { return find_step<TrainedVarianceStep>()->chart(); }
-Chart* TourPanel::removal_chart() const { return find_step<LayerRemovalStep>()->chart(); }
-Chart* TourPanel::live_loss_chart() const { return live()->loss_chart(); }
-Chart* TourPanel::live_variance_chart() const { return live()->variance_chart(); }
-QCPGraph* TourPanel::init_graph(NormScheme s) const { return find_step<VarianceAtInitStep>()->graph(s); }
-QCPGraph* TourPanel::trained_graph(NormScheme s) const { return find_step<TrainedVarianceStep>()->graph(s); }
-QCPBars* TourPanel::removal_bars(NormScheme s) const { return find_step<LayerRemovalStep>()->bars(s); }
-QCPGraph* TourPanel::live_loss_graph(NormScheme s) const { return live()->loss_graph(s); }
-bool TourPanel::live_training() const { return live()->training(); }
-QString TourPanel::live_database() const { return live()->database(); }
 void TourPanel::start_live_training() { live()->start_training(); }
 void TourPanel::stop_live_training() { live()->stop_training(); }
 

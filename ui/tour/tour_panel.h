@@ -16,6 +16,8 @@
 #include <QString>
 #include <QWidget>
 
+#include "ui/tour/tour_step.h"
+
 #include "core/model/config.h"
 
 class QCPBars;
@@ -50,23 +52,18 @@ class TourPanel : public QWidget {
   // Live training settings (tests shorten them).
   void set_live_steps(int steps);
 
-  // --- for tests and screenshots ------------------------------------------------------
-  Chart* stream_chart() const;         // step 1
-  Chart* init_chart() const;           // step 2
-  Chart* trained_chart() const;        // step 4
-  Chart* removal_chart() const;        // step 5
-  Chart* live_loss_chart() const;      // step 6
-  Chart* live_variance_chart() const;  // step 6
-  QCPGraph* init_graph(NormScheme s) const;
-  QCPGraph* trained_graph(NormScheme s) const;  // the trained example of scheme s
-  QCPBars* removal_bars(NormScheme s) const;
-  QCPGraph* live_loss_graph(NormScheme s) const;
+  // The step of type S (a class of ui/tour/steps/), null when the tour has none: its figure,
+  // graphs and state, for tests and screenshots.
+  template <class S>
+  S* step() const {
+    for (const auto& s : steps_)
+      if (auto* found = dynamic_cast<S*>(s.get())) return found;
+    return nullptr;
+  }
   // A step's figure has all its data (2, 4, 5: the computation finished without error).
   bool step_done(int step) const;
   // The error or missing-file message a step shows ("" when none).
   QString step_error(int step) const;
-  bool live_training() const;     // step 6's jobs are being followed
-  QString live_database() const;  // the temporary run database ("" before Start)
 
  public slots:
   void go_to(int step);  // clamped to 1..step_count(); starts the step's work the first time
@@ -93,7 +90,6 @@ class TourPanel : public QWidget {
 
  private:
   QWidget* make_page(int step, TourStep* s);
-  template <class S> S* find_step() const;
   LiveTrainingStep* live() const;
   void update_nav();
   void apply_fonts();

@@ -549,14 +549,6 @@ void TrainPanel::resume_experiment() {
 
 // --- for tests and export ----------------------------------------------------------------
 
-Chart* TrainPanel::loss_chart() const { return charts_->loss; }
-Chart* TrainPanel::ppl_chart() const { return charts_->ppl; }
-Chart* TrainPanel::lr_chart() const { return charts_->lr; }
-Chart* TrainPanel::grad_chart() const { return charts_->grad; }
-Chart* TrainPanel::heatmap_chart() const { return charts_->heatmap_chart; }
-Chart* TrainPanel::variance_chart() const { return charts_->variance; }
-QCPColorMap* TrainPanel::heatmap() const { return charts_->heatmap; }
-Crosshair* TrainPanel::crosshair() const { return charts_->crosshair; }
 
 int TrainPanel::points(std::int64_t run, const std::string& key) const {
   auto it = data_.find(run);

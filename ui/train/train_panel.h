@@ -62,15 +62,8 @@ class TrainPanel : public QWidget {
   std::int64_t layer_step() const;
 
   // --- for tests and the screenshot -------------------------------------------------
-  Chart* loss_chart() const;
-  Chart* ppl_chart() const;
-  Chart* lr_chart() const;
-  Chart* grad_chart() const;
-  Chart* heatmap_chart() const;
-  Chart* variance_chart() const;
-  QCPColorMap* heatmap() const;
-  // The crosshair over the four step charts (ui/shared/crosshair.h).
-  Crosshair* crosshair() const;
+  // The charts, the heatmap and the crosshair over the four step charts (train_charts.h).
+  const TrainCharts& charts() const { return *charts_; }
   // Raw points held for (run, key), and the graphs drawn for them (null when not shown).
   int points(std::int64_t run, const std::string& key) const;
   QCPGraph* raw_graph(std::int64_t run, const std::string& key) const;
