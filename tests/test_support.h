@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace depthscope::test {
@@ -17,6 +18,14 @@ inline std::filesystem::path scratch_dir(const std::string& name) {
   std::filesystem::remove_all(p);
   std::filesystem::create_directories(p);
   return p;
+}
+
+// Writes `text` to `path` as bytes and returns the path. One definition for all tests: two
+// inline write_text of one signature but different return types once broke the core tests
+// (the linker kept one; only -O1 builds, which do not inline them, called the wrong one).
+inline std::string write_text(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+  return path.string();
 }
 
 }  // namespace depthscope::test

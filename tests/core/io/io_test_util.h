@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/test_support.h"
+
 namespace depthscope::test {
 
 // [8-byte LE length][json][data]
@@ -21,11 +23,6 @@ inline std::vector<std::uint8_t> safetensors_bytes(const std::string& json, std:
 inline void write_bytes(const std::filesystem::path& p, const std::vector<std::uint8_t>& b) {
   std::ofstream out(p, std::ios::binary);
   out.write(reinterpret_cast<const char*>(b.data()), static_cast<std::streamsize>(b.size()));
-}
-
-inline void write_text(const std::filesystem::path& p, const std::string& s) {
-  std::ofstream out(p, std::ios::binary);
-  out << s;
 }
 
 inline std::vector<std::uint8_t> read_bytes(const std::filesystem::path& p) {

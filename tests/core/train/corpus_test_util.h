@@ -10,11 +10,6 @@
 
 namespace depthscope::test {
 
-inline std::string write_text(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-  return path.string();
-}
-
 inline std::string write_gzip(const std::filesystem::path& path, const std::string& text) {
   gzFile f = gzopen(path.string().c_str(), "wb");
   gzwrite(f, text.data(), static_cast<unsigned>(text.size()));
