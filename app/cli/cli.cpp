@@ -26,6 +26,7 @@ int run_cli(int argc, char** argv) {
   add_stats_command(app);
   add_perplexity_command(app);
   add_prune_sweep_command(app);
+  add_multiple_choice_command(app);
   add_jacobian_command(app);
   add_bench_forward_command(app);
   add_inspect_command(app);

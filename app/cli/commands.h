@@ -14,6 +14,7 @@ void add_tokenize_command(CLI::App& app);          // tokenize_command.cpp
 void add_stats_command(CLI::App& app);             // stats_command.cpp
 void add_perplexity_command(CLI::App& app);        // perplexity_command.cpp
 void add_prune_sweep_command(CLI::App& app);       // prune_sweep_command.cpp
+void add_multiple_choice_command(CLI::App& app);   // multiple_choice_command.cpp
 void add_jacobian_command(CLI::App& app);          // jacobian_command.cpp
 void add_bench_forward_command(CLI::App& app);     // bench_forward_command.cpp
 void add_inspect_command(CLI::App& app);           // inspect_command.cpp

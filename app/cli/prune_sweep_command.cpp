@@ -11,6 +11,7 @@
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/multiple_choice.h"
 #include "app/cli/analysis_input.h"
+#include "app/cli/choice_options.h"
 #include "app/cli/commands.h"
 #include "core/io/json_numbers.h"
 #include "core/model/transformer.h"
@@ -20,9 +21,19 @@ namespace depthscope::cli {
 
 namespace {
 
+// Multiple choice of one configuration (with --choices): lm-eval's acc, acc_norm, stderr.
+void add_choice_scores(nlohmann::json& j, const RemovalScore& s) {
+  if (std::isnan(s.accuracy)) return;
+  j["accuracy"] = s.accuracy;  // = acc (the name before acc_norm existed)
+  j["acc"] = s.accuracy;
+  j["acc_stderr"] = s.acc_stderr;
+  j["acc_norm"] = s.acc_norm;
+  j["acc_norm_stderr"] = s.acc_norm_stderr;
+}
+
 nlohmann::json score_json(const RemovalScore& s) {
   nlohmann::json j = {{"loss", s.loss}, {"ppl", s.ppl}};
-  if (!std::isnan(s.accuracy)) j["accuracy"] = s.accuracy;
+  add_choice_scores(j, s);
   return j;
 }
 
@@ -36,7 +47,7 @@ void add_prune_sweep_command(CLI::App& app) {
     std::int64_t block = 0;
     bool greedy = false;
     std::int64_t greedy_steps = 0;
-    std::string choices;
+    ChoiceCliOptions choices;
     bool json = false;
     bool naive = false;
     std::string memory_budget;
@@ -50,7 +61,7 @@ void add_prune_sweep_command(CLI::App& app) {
   cmd->add_option("--block", o->block, "Also remove contiguous blocks of 1..N layers (heatmap start x n)");
   cmd->add_flag("--greedy", o->greedy, "Also compute the greedy pruning curve");
   cmd->add_option("--greedy-steps", o->greedy_steps, "Layers the greedy curve removes (default L-1)");
-  cmd->add_option("--choices", o->choices, "Multiple-choice JSONL {context, choices, answer}: accuracy per configuration");
+  add_choice_options(cmd, o->choices, false);  // acc, acc_norm and stderr per configuration
   cmd->add_flag("--json", o->json, "Print JSON");
   cmd->add_option("--memory-budget", o->memory_budget,
                   "Refuse when the estimated peak memory exceeds this (e.g. 8G; default 70% of physical memory)");
@@ -64,7 +75,7 @@ void add_prune_sweep_command(CLI::App& app) {
     if (!o->memory_budget.empty()) opt.memory_budget_bytes = parse_byte_size(o->memory_budget);
     const std::int64_t n_tokens = static_cast<std::int64_t>(in.tokens.size());
     check_removal_memory(in.model->config(), n_tokens, opt, o->greedy);  // before any work
-    if (!o->choices.empty()) opt.choices = load_multiple_choice_jsonl(o->choices, *in.tokenizer, in.tokenizer->bos_id());
+    if (!o->choices.file.empty()) opt.choices = load_choices(o->choices, *in.tokenizer, in.model->config().max_position);
     const bool text = !o->json;
 
     nlohmann::json j;
@@ -85,8 +96,9 @@ void add_prune_sweep_command(CLI::App& app) {
       nlohmann::json l = {{"layer", e.layer}, {"loss", e.score.loss}, {"ppl", e.score.ppl},
                           {"delta_loss", e.delta_loss}, {"delta_ppl", e.delta_ppl}};
       if (!std::isnan(e.score.accuracy)) {
-        l["accuracy"] = e.score.accuracy;
+        add_choice_scores(l, e.score);
         l["delta_accuracy"] = e.delta_accuracy;
+        l["delta_acc_norm"] = e.delta_acc_norm;
       }
       j["layers"].push_back(l);
     }
@@ -116,7 +128,7 @@ void add_prune_sweep_command(CLI::App& app) {
       for (const PruningStep& s : curve.steps) {
         nlohmann::json g = {{"removed_count", s.removed_count}, {"layer", s.layer}, {"removed", s.removed},
                             {"loss", s.score.loss}, {"ppl", s.score.ppl}};
-        if (!std::isnan(s.score.accuracy)) g["accuracy"] = s.score.accuracy;
+        add_choice_scores(g, s.score);
         j["greedy"].push_back(g);
         if (text) {
           std::printf("%-8lld %-6lld %12.4f  ", static_cast<long long>(s.removed_count),

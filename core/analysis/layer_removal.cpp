@@ -65,7 +65,13 @@ RemovalScore score(const Transformer& model, const States& final_states, const E
   RemovalScore r;
   r.loss = analysis::total(rows, 0, set.text_batches).mean();
   r.ppl = formulas::perplexity_from_nll(r.loss);
-  if (set.items) r.accuracy = analysis::multiple_choice_score(*set.items, rows, set.text_batches).accuracy;
+  if (set.items) {
+    const MultipleChoiceResult mc = analysis::multiple_choice_score(*set.items, rows, set.text_batches);
+    r.accuracy = mc.acc;
+    r.acc_norm = mc.acc_norm;
+    r.acc_stderr = mc.acc_stderr;
+    r.acc_norm_stderr = mc.acc_norm_stderr;
+  }
   return r;
 }
 
@@ -205,6 +211,7 @@ LayerRemovalSweep layer_removal_sweep(const Transformer& model, const std::vecto
                                  : run_config(model, set, {k}, 1, nullptr, m);
         fill_deltas(sweep.baseline, e.score, e.delta_loss, e.delta_ppl);
         e.delta_accuracy = e.score.accuracy - sweep.baseline.accuracy;
+        e.delta_acc_norm = e.score.acc_norm - sweep.baseline.acc_norm;
       },
       [&](std::int64_t i) {
         if (on_layer) on_layer(sweep.layers[static_cast<std::size_t>(i)]);

@@ -47,7 +47,11 @@ void check_removal_memory(const ModelConfig& config, std::int64_t tokens, const 
 struct RemovalScore {
   double loss = 0;  // mean NLL over the scored text tokens
   double ppl = 0;   // exp(loss)
-  double accuracy = std::numeric_limits<double>::quiet_NaN();  // NaN without choices
+  // Multiple choice (multiple_choice.h; NaN without choices): acc, acc_norm, their stderr.
+  double accuracy = std::numeric_limits<double>::quiet_NaN();  // acc
+  double acc_norm = std::numeric_limits<double>::quiet_NaN();
+  double acc_stderr = std::numeric_limits<double>::quiet_NaN();
+  double acc_norm_stderr = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct LayerRemovalEntry {
@@ -56,6 +60,7 @@ struct LayerRemovalEntry {
   double delta_loss = 0;   // score - baseline
   double delta_ppl = 0;
   double delta_accuracy = std::numeric_limits<double>::quiet_NaN();
+  double delta_acc_norm = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct LayerRemovalSweep {

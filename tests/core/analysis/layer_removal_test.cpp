@@ -228,7 +228,8 @@ TEST(LayerRemoval, GreedyPruningRemovesTheLeastHarmfulLayerEachStep) {
   EXPECT_LT(c.layer_passes, 4 + 4 * 4 + 3 * 4 + 2 * 4);
 }
 
-// Length-normalised log-likelihood of `choice` after `context`, through Transformer::forward.
+// Summed log-likelihood of `choice` after `context` (what lm-eval's acc compares), through
+// Transformer::forward.
 double forward_score(const Transformer& m, const std::vector<std::int64_t>& context,
                      const std::vector<std::int64_t>& choice, const std::set<std::int64_t>& skip) {
   std::vector<std::int64_t> ids = context;
@@ -238,7 +239,7 @@ double forward_score(const Transformer& m, const std::vector<std::int64_t>& cont
   double sum = 0;
   for (size_t i = 0; i < choice.size(); ++i)
     sum += lp[0][static_cast<std::int64_t>(context.size() + i - 1)][choice[i]].item<double>();
-  return sum / static_cast<double>(choice.size());
+  return sum;
 }
 
 TEST(LayerRemoval, MultipleChoiceAccuracyPerConfigurationMatchesForward) {
@@ -269,7 +270,7 @@ TEST(LayerRemoval, MultipleChoiceAccuracyPerConfigurationMatchesForward) {
     EXPECT_DOUBLE_EQ(e.score.accuracy, want) << "layer " << e.layer;
     EXPECT_DOUBLE_EQ(e.delta_accuracy, want - 0.5);
   }
-  EXPECT_DOUBLE_EQ(multiple_choice_accuracy(model, o.choices).accuracy, 0.5);
+  EXPECT_DOUBLE_EQ(multiple_choice_accuracy(model, o.choices).acc, 0.5);
 }
 
 // Layer 2 overflows: every configuration that keeps it scores NaN, including the first
