@@ -14,6 +14,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/run_json.h"
+#include "app/cli/scheme_comparison_json.h"
 #include "core/error.h"
 #include "core/jobs/job_options.h"
 #include "core/jobs/run_removal.h"
@@ -271,7 +272,8 @@ nlohmann::json summary_json(const store::RunSummary& s) {
           {"residual_variance_first", json_number(s.residual_variance_first)},
           {"residual_variance_last", json_number(s.residual_variance_last)},
           {"residual_variance_ratio", json_number(s.residual_variance_ratio)},
-          {"near_identity_layers", opt_int(s.near_identity_layers)}};
+          {"near_identity_layers", opt_int(s.near_identity_layers)},
+          {"mean_removal_delta_ppl", json_number(s.mean_removal_delta_ppl)}};
 }
 
 void add_compare(CLI::App* runs) {
@@ -292,6 +294,7 @@ void add_compare(CLI::App* runs) {
     if (a->json) {
       nlohmann::json j = {{"near_identity_threshold", a->identity_below}, {"runs", nlohmann::json::array()}};
       for (const store::RunSummary& s : rows) j["runs"].push_back(summary_json(s));
+      j.update(scheme_comparison_json(store::compare_schemes(rows)));
       std::cout << j.dump() << "\n";
       return;
     }
@@ -307,6 +310,7 @@ void add_compare(CLI::App* runs) {
                   table_number(s.residual_variance_ratio).c_str(), near.c_str());
     }
     std::printf("val/ppl at its last evaluation; layer columns at each run's last step with layer metrics\n");
+    print_scheme_comparison(store::compare_schemes(rows));
   });
 }
 

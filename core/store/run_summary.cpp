@@ -35,6 +35,7 @@ RunSummary summarize_run(RunDb& db, std::int64_t run, double threshold) {
     out.residual_variance_last.reset();
     out.residual_variance_ratio.reset();
     out.near_identity_layers.reset();
+    out.mean_removal_delta_ppl.reset();
 
     Statement last_step = conn.prepare("SELECT max(step) FROM metrics WHERE run_id = ?1");
     last_step.bind_int(1, run);
@@ -48,7 +49,15 @@ RunSummary summarize_run(RunDb& db, std::int64_t run, double threshold) {
       out.final_val_ppl = ppl.real(1);  // NULL is the store's NaN
     }
 
-    Statement layer_step = conn.prepare("SELECT max(step) FROM layer_metrics WHERE run_id = ?1");
+    Statement removal = conn.prepare(
+        "SELECT value FROM metrics WHERE run_id = ?1 AND key = 'removal/mean_delta_ppl' ORDER BY step DESC LIMIT 1");
+    removal.bind_int(1, run);
+    if (removal.step()) out.mean_removal_delta_ppl = removal.real(0);
+
+    // The last step of the per-layer statistics (other layer metrics, e.g. removal_delta_ppl,
+    // may be logged at other steps).
+    Statement layer_step = conn.prepare(
+        "SELECT max(step) FROM layer_metrics WHERE run_id = ?1 AND key = 'residual_variance'");
     layer_step.bind_int(1, run);
     if (!layer_step.step() || layer_step.is_null(0)) return;
     const std::int64_t step = layer_step.int64(0);

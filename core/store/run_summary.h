@@ -7,6 +7,9 @@
 //     Pre-LN grows with depth, LNS much less);
 //   - nearly-identity layers: at that step, the number of layers whose `angular_distance_next`
 //     is below a threshold (0.2 by default; NaN counts as not below);
+//   - the mean removal cost: `removal/mean_delta_ppl`, logged once at the end of training
+//     (docs/training.md, "removal_at_end"): the mean over layers of the validation PPL with
+//     that layer bypassed minus the full model's;
 //   - the furthest step the run reached.
 // Plain structs (no SQLite, torch or Qt), so the GUI can include it.
 #include <cstdint>
@@ -38,6 +41,7 @@ struct RunSummary {
   std::optional<double> residual_variance_first, residual_variance_last;  // layers 1 and L
   std::optional<double> residual_variance_ratio;  // last / first (NaN/Inf kept as computed)
   std::optional<int> near_identity_layers;    // angular_distance_next < threshold at layer_step
+  std::optional<double> mean_removal_delta_ppl;  // removal/mean_delta_ppl at its largest step
   double near_identity_threshold = kNearIdentityAngularDistance;
 };
 

@@ -56,12 +56,17 @@ CreatedExperiment create_experiment(const TrainSpec& spec, const std::string& db
 
   // The experiment and its runs are one transaction: a kill -9 never leaves a Pre-LN run
   // without its LNS sibling.
+  // Seeds outside, schemes inside: within a seed the schemes share initial weights (where they
+  // share parameters) and data order; each run's stored spec names its one seed.
   std::vector<store::NewRun> runs;
+  for (std::uint64_t seed : spec.seeds)
   for (NormScheme s : spec.schemes) {
     nlohmann::json run_spec = stored;
     run_spec["schemes"] = {to_string(s)};
+    run_spec.erase("seeds");
+    run_spec["seed"] = seed;
     store::NewRun r;
-    r.name = spec.name + "/" + to_string(s);
+    r.name = spec.name + "/" + to_string(s) + (spec.seeds.size() > 1 ? "/seed-" + std::to_string(seed) : "");
     r.scheme = to_string(s);
     r.kind = spec.init.empty() ? store::RunKind::train : store::RunKind::finetune;
     r.spec_json = run_spec.dump();

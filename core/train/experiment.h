@@ -2,7 +2,7 @@
 // From a spec to rows in the run database: the corpus is built or opened, everything that
 // can be checked is checked (corpus size against one window, the fine-tuning checkpoint's
 // vocabulary, every scheme's shape), and only then are the experiment and one queued run per
-// scheme created -- so bad input leaves the database untouched. Torch-free.
+// seed and scheme created -- so bad input leaves the database untouched. Torch-free.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,7 +15,7 @@ struct TrainSpec;
 
 struct CreatedExperiment {
   std::int64_t experiment = 0;
-  std::vector<std::int64_t> runs;  // one per scheme, in the spec's order
+  std::vector<std::int64_t> runs;  // one per seed and scheme: seed-major, the spec's order
   std::string corpus_dir;
   bool corpus_built = false;       // false: an existing (cached) corpus was used
 };

@@ -21,9 +21,9 @@ namespace {
 
 const std::vector<std::string> kFields = {
     "name", "model", "schemes", "corpus", "steps", "batch", "seq", "lr", "warmup", "min_lr_ratio",
-    "optimizer", "weight_decay", "clip", "accumulate", "seed", "eval_every", "eval_tokens",
+    "optimizer", "weight_decay", "clip", "accumulate", "seed", "seeds", "eval_every", "eval_tokens",
     "layer_metrics_every", "checkpoint_every", "divergence_margin", "divergence_patience", "threads", "device",
-    "dtype", "init", "data_format"};
+    "dtype", "init", "data_format", "removal_at_end"};
 const std::vector<std::string> kModelFields = {"preset", "family", "layers", "hidden", "ffn",
                                                "heads", "kv_heads", "head_dim", "rope_theta"};
 
@@ -47,6 +47,11 @@ class Fields {
     throw FileError(source_, prefix_.empty() ? key : (key.empty() ? prefix_ : prefix_ + "." + key), problem);
   }
   bool has(const char* key) const { return j_.contains(key); }
+  bool boolean(const char* key, bool def) const {
+    if (!has(key)) return def;
+    if (!j_.at(key).is_boolean()) fail(key, "must be true or false (got " + j_.at(key).dump() + ")");
+    return j_.at(key).get<bool>();
+  }
   const json& at(const char* key) const { return j_.at(key); }
 
   std::int64_t integer(const char* key, std::int64_t def, std::int64_t min, std::int64_t max = INT64_MAX) const {
@@ -221,6 +226,25 @@ TrainSpec parse_train_spec(const json& j, const std::string& source, const std::
   s.clip = f.number("clip", s.clip, 0.0, 1e12);
   s.accumulate = f.integer("accumulate", s.accumulate, 1, 1 << 16);
   s.seed = f.unsigned_integer("seed", 0);
+  s.seeds = {s.seed};
+  if (f.has("seeds")) {
+    // Each seed is one run per scheme: the seed sets the initial weights and the data order.
+    if (f.has("seed")) f.fail("seeds", "cannot be combined with \"seed\" (put every seed in the list)");
+    const json& v = f.at("seeds");
+    if (!v.is_array() || v.empty() || v.size() > 64)
+      f.fail("seeds", "must be a list of 1 to 64 whole numbers such as [1, 2, 3] (got " + v.dump() + ")");
+    s.seeds.clear();
+    for (const json& x : v) {
+      if (!(x.is_number_unsigned() || (x.is_number_integer() && x.get<std::int64_t>() >= 0)))
+        f.fail("seeds", "must hold whole numbers >= 0 (got " + x.dump() + ")");
+      const std::uint64_t seed = x.get<std::uint64_t>();
+      if (std::find(s.seeds.begin(), s.seeds.end(), seed) != s.seeds.end())
+        f.fail("seeds", "names " + std::to_string(seed) + " twice");
+      s.seeds.push_back(seed);
+    }
+    s.seed = s.seeds.front();
+  }
+  s.removal_at_end = f.boolean("removal_at_end", s.removal_at_end);
   s.eval_every = f.integer("eval_every", s.eval_every, 0);
   s.eval_tokens = f.integer("eval_tokens", s.eval_tokens, 1);
   s.layer_metrics_every = f.integer("layer_metrics_every", s.layer_metrics_every, 0);

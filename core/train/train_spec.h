@@ -35,13 +35,16 @@ struct TrainSpec {
   double weight_decay = 0;             // AdamW only
   double clip = 0;                     // max global gradient norm; 0: no clipping (the paper)
   std::int64_t accumulate = 1;         // micro-batches per optimiser step
-  std::uint64_t seed = 0;
+  std::uint64_t seed = 0;               // this run's seed: initial weights and data order
+  std::vector<std::uint64_t> seeds{0};  // "seeds" (or {seed}): one run per scheme and seed
   std::int64_t eval_every = 0;         // steps; 0: 10 evaluations per run
   std::int64_t eval_tokens = 16384;    // validation tokens per evaluation
   std::int64_t layer_metrics_every = 0;  // steps; 0: 20 samples per run
   std::int64_t checkpoint_every = 0;   // steps; 0: only at the end
   double divergence_margin = 2.0;      // nats above the running minimum ...
   std::int64_t divergence_patience = 100;  // ... for this many steps: diverged (0: off)
+  bool removal_at_end = true;          // after the last step: each layer's removal cost on the
+                                       // validation windows (removal_delta_ppl, removal/mean_delta_ppl)
   int threads = 0;                     // 0: every core
   std::string device = "cpu";          // cpu | cuda | cuda:N (validated: usable by this process)
   TrainDtype dtype = TrainDtype::f32;  // f32 | bf16 (mixed precision, CUDA only)

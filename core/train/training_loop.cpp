@@ -23,6 +23,7 @@
 #include "core/train/train_spec.h"
 #include "core/train/training_data.h"
 #include "core/train/training_probe.h"
+#include "core/train/validation_loss.h"
 
 namespace depthscope {
 
@@ -41,40 +42,6 @@ std::vector<double> layer_grad_norms(const NamedParams& params, std::int64_t L) 
   }
   for (double& v : sq) v = std::sqrt(v);
   return sq;
-}
-
-// Mean next-token NLL over the validation windows (the counted targets only). With a group,
-// rank r evaluates batches r, r+W, ... and the sums are added over the ranks. On the model's
-// device, in float32.
-double validation_loss(const Transformer& model, const TrainingData& data, const TrainSpec& spec, DistGroup* dist) {
-  at::NoGradGuard no_grad;
-  const at::Device device = model.weights().tok_embeddings.device();
-  double sum = 0, count = 0;
-  const std::vector<TrainingBatch> batches = data.validation_batches(spec.seq, spec.eval_tokens, spec.batch);
-  for (std::size_t k = 0; k < batches.size(); ++k) {
-    if (dist != nullptr && static_cast<int>(k % static_cast<std::size_t>(dist->world())) != dist->rank()) continue;
-    const TrainingBatch& b = batches[k];
-    const at::Tensor w = b.tokens.to(device);  // [n, T+1]
-    const std::int64_t T = w.size(1) - 1;
-    const at::Tensor logits = model.forward(w.slice(1, 0, T));  // [n, T, V]
-    at::Tensor nll = at::cross_entropy_loss(logits.reshape({-1, logits.size(-1)}), w.slice(1, 1, T + 1).reshape({-1}),
-                                            {}, at::Reduction::None);  // [n*T]
-    if (b.mask.defined()) {
-      const at::Tensor m = b.mask.reshape({-1}).to(device);
-      sum += (nll * m).sum().item<double>();
-      count += m.sum().item<double>();
-    } else {
-      sum += nll.sum().item<double>();
-      count += static_cast<double>(nll.numel());
-    }
-  }
-  if (dist != nullptr) {
-    std::vector<at::Tensor> v{at::tensor({sum, count}, at::kDouble)};  // [2]
-    dist->all_reduce_sum(v, "the validation loss");
-    sum = v[0][0].item<double>();
-    count = v[0][1].item<double>();
-  }
-  return count > 0 ? sum / count : std::nan("");
 }
 
 // One step's micro-batches, drawn once each (tokens and, for JSONL, the loss mask). With a
@@ -230,6 +197,14 @@ TrainRunResult run_training_loop(TrainingLoop& loop) {
       }
       report.val_loss = val;
       result.last_val_loss = val;
+      if (step == spec.steps && spec.removal_at_end) {
+        const RemovalAtEnd removal = removal_at_end(loop.model, loop.data, spec, g, val);
+        if (lead) {
+          for (std::size_t l = 0; l < removal.delta_ppl.size(); ++l)
+            metrics->log_layer(run, "removal_delta_ppl", step, static_cast<int>(l + 1), removal.delta_ppl[l]);
+          metrics->log(run, "removal/mean_delta_ppl", step, removal.mean_delta_ppl);
+        }
+      }
     }
     result.step = step;
     result.last_loss = loss;

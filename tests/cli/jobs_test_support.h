@@ -46,6 +46,7 @@ struct SpecShape {
   int steps = 30;
   std::string schemes = R"(["pre","lns"])";
   int eval_every = 10, layer_metrics_every = 5, checkpoint_every = 10;
+  std::string extra;  // more fields, e.g. R"(,"seeds":[1,2,3])"
 };
 
 // dir/text.txt and dir/<name>.json; returns the spec's path.
@@ -57,7 +58,7 @@ inline std::string write_spec(const fs::path& dir, const std::string& name, cons
                       << R"(,"corpus":{"text":["text.txt"],"tokenizer":"bytes"},"steps":)" << s.steps
                       << R"(,"batch":2,"seq":16,"eval_every":)" << s.eval_every
                       << R"(,"eval_tokens":256,"layer_metrics_every":)" << s.layer_metrics_every
-                      << R"(,"checkpoint_every":)" << s.checkpoint_every << "}";
+                      << R"(,"checkpoint_every":)" << s.checkpoint_every << s.extra << "}";
   return spec.string();
 }
 

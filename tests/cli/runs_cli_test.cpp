@@ -94,8 +94,9 @@ TEST_F(RunsCli, ExportWritesEveryRowAsCsvAndJson) {
   trained("runs_export");
   store::RunDb d = db();
   const std::size_t metrics = store::run_metrics(d, 1).size(), layers = store::run_layer_metrics(d, 1).size();
-  EXPECT_EQ(metrics, 30u * 5 + 3 * 2);  // 5 train/* keys every step; val/loss, val/ppl at 10, 20, 30
-  EXPECT_EQ(layers, 7u * 2 * 4);        // steps 1, 5, ..., 30; 2 layers; 4 keys
+  // 5 train/* keys every step; val/loss, val/ppl at 10, 20, 30; removal/mean_delta_ppl at 30.
+  EXPECT_EQ(metrics, 30u * 5 + 3 * 2 + 1);
+  EXPECT_EQ(layers, 7u * 2 * 4 + 2);    // steps 1, 5, ..., 30; 2 layers; 4 keys; removal_delta_ppl at 30
 
   const auto json = cli_json("runs export 1" + dbarg() + " --format json");
   EXPECT_EQ(json.at("metrics").size(), metrics);
@@ -229,7 +230,7 @@ TEST_F(RunsCli, DeleteRemovesRowsAndWithFilesTheCheckpoints) {
 
   // Without --files: the rows go, the checkpoint folders stay.
   const auto j = cli_json("runs delete 1" + dbarg() + " --json");
-  EXPECT_EQ(j.at("rows").at("metrics"), 156) << j;
+  EXPECT_EQ(j.at("rows").at("metrics"), 157) << j;
   EXPECT_EQ(j.at("rows").at("checkpoints"), 3) << j;
   EXPECT_TRUE(j.at("removed").empty()) << j;
   {
@@ -239,7 +240,7 @@ TEST_F(RunsCli, DeleteRemovesRowsAndWithFilesTheCheckpoints) {
     EXPECT_TRUE(store::run_layer_metrics(d, 1).empty());
     EXPECT_TRUE(d.checkpoints(1).empty());
     EXPECT_EQ(store::events_since(d, 1, 0).rows.size(), 0u);
-    EXPECT_EQ(store::run_metrics(d, 2).size(), 156u) << "run 2 must be untouched";
+    EXPECT_EQ(store::run_metrics(d, 2).size(), 157u) << "run 2 must be untouched";
   }
   for (const std::string& f : folders1) EXPECT_TRUE(fs::exists(f)) << f;
 
