@@ -123,7 +123,7 @@ class TestDifferenceTableModel : public QObject {
   void updates_reach_the_view() {
     CompareItem ck = checkpoint_item();
     M model;
-    DifferenceTableView view(&model);
+    DifferenceTableView view(&model, "difference_table", "tip");
     view.resize(900, 400);
     model.set_items({&ck}, "db");
     const int one_row = view.height();

@@ -3,6 +3,7 @@
 // example statistics they share (fed here by hand, no model computed), their summaries, their
 // errors and their restart; step 2's curves computed; step 6 waits for Start and refuses a
 // missing depthscope-cli; presenter scale on every step's charts.
+#include <cmath>
 #include <memory>
 #include <set>
 
@@ -18,6 +19,7 @@
 #include "ui/shell/app.h"
 #include "ui/tour/example_statistics.h"
 #include "ui/tour/steps/layer_removal_step.h"
+#include "ui/tour/steps/seed_spread.h"
 #include "ui/tour/steps/live_training_step.h"
 #include "ui/tour/steps/lns_step.h"
 #include "ui/tour/steps/paper_summary_step.h"
@@ -142,6 +144,21 @@ class TestTourSteps : public QObject {
     QCOMPARE(step.bars(NormScheme::pre)->dataCount(), 0);
     QCOMPARE(step.chart()->message(), QString("Loading the example models…"));
     QVERIFY(step.chart()->log_y());
+  }
+
+  void step_six_says_whether_the_difference_beats_the_seeds() {
+    // Means 12.0 and 11.0 (difference 1.0); seed spreads 0.4 and 0.2: larger.
+    const QString larger = seed_spread_words({11.8, 12.2}, {10.9, 11.1});
+    QVERIFY2(larger.contains("<b>larger</b>") && larger.contains("(1.00, lower with") && larger.contains("at most 0.40"),
+             qPrintable(larger));
+    QVERIFY(larger.contains("11.80 and 12.20"));
+    // Spread 1.5 > difference 0.25: not larger.
+    const QString not_larger = seed_spread_words({11.0, 12.5}, {11.5, 11.5});
+    QVERIFY2(not_larger.contains("<b>not larger</b>") && not_larger.contains("up to 1.50"), qPrintable(not_larger));
+    QVERIFY(not_larger.contains("cannot tell the schemes apart"));
+    QVERIFY(seed_spread_words({11.0}, {10.0}).contains("cannot be judged"));
+    QVERIFY(seed_spread_words({}, {10.0}).isEmpty());
+    QVERIFY(seed_spread_words({std::nan(""), 1.0}, {1.0, 2.0}).contains("nothing to compare"));
   }
 
   void step_six_waits_for_start_and_names_a_missing_cli() {

@@ -68,6 +68,7 @@ std::vector<CompareItem*> CompareItems::list_runs(const std::vector<store::RunRe
     }
     item->label = QString("#%1 %2").arg(r.id).arg(QString::fromStdString(r.name));
     item->scheme = scheme_of(r.scheme);
+    item->experiment = r.experiment_id.value_or(0);
     item->status = QString::fromStdString(std::string(store::to_string(r.status)));
     item->step = std::max(item->step, r.step);
     item->steps = r.steps;

@@ -14,12 +14,14 @@
 
 #include "core/model/config.h"
 #include "core/store/run_records.h"
+#include "core/store/run_summary.h"
 
 namespace depthscope::ui {
 
 struct CompareItem {
   enum Kind { run, checkpoint } kind = run;
   std::int64_t run_id = 0;
+  std::int64_t experiment = 0;  // runs: their experiment (runs of one experiment and scheme are seeds)
   QString path;
   QString label;
   std::optional<NormScheme> scheme;
@@ -36,6 +38,7 @@ struct CompareItem {
 
   // Run data.
   bool has_data = false;
+  store::RunSummary summary;  // as `runs compare` reports the run (the seeds table groups these)
   QVector<double> loss_steps, loss_values, ppl_steps, ppl_values;
   std::optional<std::int64_t> layer_step;
   std::vector<double> layer_variance;  // [l-1]

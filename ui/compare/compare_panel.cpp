@@ -24,6 +24,7 @@
 #include "ui/compare/comparison_export.h"
 #include "ui/compare/difference_table_model.h"
 #include "ui/compare/difference_table_view.h"
+#include "ui/compare/seed_statistics_model.h"
 #include "ui/compare/run_comparison_view.h"
 #include "ui/compare/run_reader.h"
 #include "ui/compare/section_heading.h"
@@ -39,7 +40,8 @@ ComparePanel::ComparePanel(JobList* jobs, QWidget* parent)
       jobs_(jobs),
       reader_(new RunReader(this)),
       analyses_(new CheckpointAnalyses(jobs, this)),
-      table_model_(new DifferenceTableModel(this)) {
+      table_model_(new DifferenceTableModel(this)),
+      seeds_model_(new SeedStatisticsModel(this)) {
   setAcceptDrops(true);
   QWidget* left_widget = make_controls();
 
@@ -54,7 +56,13 @@ ComparePanel::ComparePanel(JobList* jobs, QWidget* parent)
   empty_label_->setToolTip("Runs: tick them in the list. Checkpoints: drop folders or files here, or Add checkpoint…");
   runs_view_ = new RunComparisonView;
   grid_ = new CheckpointGrid;
-  table_ = new DifferenceTableView(table_model_);
+  table_ = new DifferenceTableView(table_model_, "difference_table",
+                                   "The numbers of `depthscope-cli runs compare`, one row per compared run or checkpoint");
+  seeds_table_ = new DifferenceTableView(
+      seeds_model_, "seeds_table",
+      "Ticked runs grouped by scheme (their seeds), as `depthscope-cli runs compare --json` gives them: mean ± sample "
+      "standard deviation, the difference of means with its 95% confidence interval and Welch's t-test p-value");
+  seeds_heading_ = section_heading("Seeds: per scheme mean ± sd, differences with 95% CI and Welch's t-test");
 
   auto* content = new QWidget;
   auto* right = new QVBoxLayout(content);
@@ -65,6 +73,8 @@ ComparePanel::ComparePanel(JobList* jobs, QWidget* parent)
   right->addWidget(grid_);
   right->addWidget(section_heading("Difference table (as `depthscope-cli runs compare`)"));
   right->addWidget(table_);
+  right->addWidget(seeds_heading_);
+  right->addWidget(seeds_table_);
   right->addStretch(1);
   auto* scroll = new QScrollArea;
   scroll->setWidgetResizable(true);
@@ -389,6 +399,9 @@ void ComparePanel::analysis_ended(CompareItem* item) {
 void ComparePanel::rebuild_table() {
   const std::vector<CompareItem*> compared = items_.compared();
   table_model_->set_items(std::vector<const CompareItem*>(compared.begin(), compared.end()), db_path_);
+  seeds_model_->set_items(std::vector<const CompareItem*>(compared.begin(), compared.end()));
+  seeds_heading_->setVisible(seeds_model_->rowCount() > 0);
+  seeds_table_->setVisible(seeds_model_->rowCount() > 0);
 }
 
 CsvTable ComparePanel::table_csv() const { return table_model_->csv(); }

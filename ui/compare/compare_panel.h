@@ -38,6 +38,7 @@ class CompareList;
 class DifferenceTableModel;
 class RunsModel;
 class DifferenceTableView;
+class SeedStatisticsModel;
 class JobList;
 class RunComparisonView;
 class RunReader;
@@ -102,6 +103,7 @@ class ComparePanel : public QWidget {
   QList<Chart*> checkpoint_angular_charts() const;
   QList<Chart*> checkpoint_removal_charts() const;
   DifferenceTableModel* difference_table() const { return table_model_; }
+  SeedStatisticsModel* seeds_table() const { return seeds_model_; }
   // The crosshair over the run charts (ui/shared/crosshair.h): set, hide, read out.
   Crosshair* crosshair() const;
 
@@ -173,7 +175,10 @@ class ComparePanel : public QWidget {
   RunComparisonView* runs_view_;
   CheckpointGrid* grid_;
   DifferenceTableModel* table_model_;
+  SeedStatisticsModel* seeds_model_;
   DifferenceTableView* table_;
+  DifferenceTableView* seeds_table_;
+  QWidget* seeds_heading_;
 };
 
 }  // namespace depthscope::ui

@@ -2,14 +2,15 @@
 
 #include <QHeaderView>
 
-#include "ui/compare/difference_table_model.h"
 
 namespace depthscope::ui {
 
-DifferenceTableView::DifferenceTableView(DifferenceTableModel* model, QWidget* parent) : QTableView(parent) {
+DifferenceTableView::DifferenceTableView(QAbstractItemModel* model, const QString& name, const QString& tooltip,
+                                         QWidget* parent)
+    : QTableView(parent) {
   setModel(model);
-  setObjectName("difference_table");
-  setToolTip("The numbers of `depthscope-cli runs compare`, one row per compared run or checkpoint");
+  setObjectName(name);
+  setToolTip(tooltip);
   verticalHeader()->setVisible(false);
   setEditTriggers(QAbstractItemView::NoEditTriggers);
   setSelectionMode(QAbstractItemView::NoSelection);

@@ -1,16 +1,16 @@
 #pragma once
-// The difference table on the Compare tab: a read-only QTableView over DifferenceTableModel,
-// as tall as its rows (the page scrolls, not the table), the item column stretched.
+// The tables on the Compare tab (the difference table, the seeds table): a read-only QTableView
+// as tall as its rows (the page scrolls, not the table), the first column stretched.
 #include <QTableView>
 
 namespace depthscope::ui {
 
-class DifferenceTableModel;
 
 class DifferenceTableView : public QTableView {
   Q_OBJECT
  public:
-  explicit DifferenceTableView(DifferenceTableModel* model, QWidget* parent = nullptr);
+  DifferenceTableView(QAbstractItemModel* model, const QString& name, const QString& tooltip,
+                      QWidget* parent = nullptr);
 
   // Columns to their contents, the height to the rows (after the model changed).
   void fit();

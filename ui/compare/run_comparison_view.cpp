@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QRegularExpression>
 #include <QVBoxLayout>
 
 #include "ui/compare/compare_item.h"
@@ -14,6 +16,7 @@
 #include "ui/shared/crosshair.h"
 #include "ui/shared/linked_axes.h"
 #include "ui/shared/palette.h"
+#include "ui/shared/seed_band.h"
 #include "ui/shared/wheel_policy.h"
 
 namespace depthscope::ui {
@@ -78,7 +81,10 @@ RunComparisonView::RunComparisonView(QWidget* parent)
   crosshair_->add_chart(loss_chart_, "train/loss", "loss");
   crosshair_->add_chart(ppl_chart_, "val/ppl", "val PPL");
   links_->link({loss_chart_->xAxis, ppl_chart_->xAxis});
-  connect(links_, &LinkedAxes::propagated, crosshair_, &Crosshair::refresh);
+  crosshair_->set_filter([](const QCPGraph* g) { return !is_band_edge(g); });
+  // A click (press and release without a drag) inside a band shows or hides its single runs.
+  for (Chart* c : {loss_chart_, ppl_chart_, variance_chart_})
+    on_band_click(c, this, [this](const QString& group) { toggle_single_runs(group); });
 
   readout_ = new QLabel;
   readout_->setObjectName("crosshair_readout");
@@ -86,7 +92,8 @@ RunComparisonView::RunComparisonView(QWidget* parent)
   readout_->setTextFormat(Qt::PlainText);
   readout_->setStyleSheet(QString("color: %1; font-family: monospace; padding: 2px 4px;").arg(chart_text_color().name()));
   readout_->setToolTip("Every curve read at the crosshair (move the mouse over a training chart; "
-                       "drag to pan, wheel to zoom both, double-click to reset)");
+                       "drag to pan, wheel to zoom both, double-click to reset). Seeds of one experiment and "
+                       "scheme are one mean curve with a ±1 sd band: click the band to show its single runs");
   readout_->setText("Move the mouse over a training chart to read every curve at that step.");
   connect(crosshair_, &Crosshair::moved, readout_, &QLabel::setText);
 
@@ -102,40 +109,87 @@ RunComparisonView::RunComparisonView(QWidget* parent)
 }
 
 void RunComparisonView::draw(const std::vector<CompareItem*>& compared, bool runs_ticked, bool loading) {
+  compared_ = compared;
+  runs_ticked_ = runs_ticked;
+  loading_ = loading;
+  draw_runs();
+}
+
+void RunComparisonView::toggle_single_runs(const QString& group) {
+  if (!expanded_.erase(group)) expanded_.insert(group);
+  draw_runs();
+}
+
+void RunComparisonView::draw_runs() {
   for (Chart* c : {loss_chart_, ppl_chart_, variance_chart_}) c->clearGraphs();
-  bool any_loss = false, any_ppl = false, any_var = false;
-  for (CompareItem* item : compared) {
+  // The seeds of one experiment and scheme: one group, drawn as a band when it has two runs.
+  std::map<QString, std::vector<const CompareItem*>> groups;
+  std::vector<QString> order;
+  for (const CompareItem* item : compared_) {
     if (item->kind != CompareItem::run || !item->has_data) continue;
-    const auto style = [&](QCPGraph* g, int points) {
-      QPen pen = g->pen();
-      pen.setStyle(item->style);
-      g->setPen(pen);
-      if (points > 60) g->setScatterStyle(QCPScatterStyle::ssNone);
-    };
-    if (!item->loss_steps.isEmpty()) {
-      QCPGraph* g = loss_chart_->add_line_series(item->label, item->color);
-      g->setData(item->loss_steps, item->loss_values, true);
-      style(g, item->loss_steps.size());
-      any_loss = true;
+    const QString key = QString("%1/%2").arg(item->experiment).arg(item->scheme_text());
+    if (groups[key].empty()) order.push_back(key);
+    groups[key].push_back(item);
+  }
+  bool any_loss = false, any_ppl = false, any_var = false;
+  for (const QString& key : order) {
+    const std::vector<const CompareItem*>& runs = groups[key];
+    const bool band = runs.size() >= 2;
+    if (band) {
+      const CompareItem* first = runs.front();
+      // "#3 seeds/pre/seed-2" -> "seeds/pre": the run name without its id and seed.
+      QString name = first->label;
+      name.remove(QRegularExpression("^#\\d+ ")).remove(QRegularExpression("/seed-\\d+$"));
+      std::vector<std::pair<QVector<double>, QVector<double>>> loss, ppl, var;
+      for (const CompareItem* r : runs) {
+        loss.emplace_back(r->loss_steps, r->loss_values);
+        ppl.emplace_back(r->ppl_steps, r->ppl_values);
+        QVector<double> layers, values;
+        for (std::size_t l = 0; l < r->layer_variance.size(); ++l) {
+          layers << double(l + 1);
+          values << r->layer_variance[l];
+        }
+        var.emplace_back(layers, values);
+      }
+      const SeedBand loss_band = seed_band(loss), ppl_band = seed_band(ppl), var_band = seed_band(var);
+      if (!loss_band.steps.isEmpty()) draw_seed_band(loss_chart_, loss_band, name, first->color, key), any_loss = true;
+      if (!ppl_band.steps.isEmpty()) draw_seed_band(ppl_chart_, ppl_band, name, first->color, key), any_ppl = true;
+      if (!var_band.steps.isEmpty()) draw_seed_band(variance_chart_, var_band, name, first->color, key), any_var = true;
+      if (!shows_single_runs(key)) continue;
     }
-    if (!item->ppl_steps.isEmpty()) {
-      QCPGraph* g = ppl_chart_->add_line_series(item->label, item->color);
-      g->setData(item->ppl_steps, item->ppl_values, true);
-      style(g, item->ppl_steps.size());
-      any_ppl = true;
-    }
-    if (!item->layer_variance.empty()) {
-      QCPGraph* g = variance_chart_->add_line_series(
-          QString("%1 (step %2)").arg(item->label).arg(item->layer_step.value_or(0)), item->color);
-      for (std::size_t l = 0; l < item->layer_variance.size(); ++l)
-        if (!std::isnan(item->layer_variance[l])) g->addData(double(l + 1), item->layer_variance[l]);
-      style(g, 0);
-      any_var = true;
+    for (const CompareItem* item : runs) {
+      const auto style = [&](QCPGraph* g, int points) {
+        QPen pen = g->pen();
+        pen.setStyle(band ? Qt::SolidLine : item->style);
+        if (band) pen.setWidthF(0.9);  // the single runs behind a band: thin
+        g->setPen(pen);
+        if (points > 60 || band) g->setScatterStyle(QCPScatterStyle::ssNone);
+      };
+      if (!item->loss_steps.isEmpty()) {
+        QCPGraph* g = loss_chart_->add_line_series(item->label, item->color);
+        g->setData(item->loss_steps, item->loss_values, true);
+        style(g, item->loss_steps.size());
+        any_loss = true;
+      }
+      if (!item->ppl_steps.isEmpty()) {
+        QCPGraph* g = ppl_chart_->add_line_series(item->label, item->color);
+        g->setData(item->ppl_steps, item->ppl_values, true);
+        style(g, item->ppl_steps.size());
+        any_ppl = true;
+      }
+      if (!item->layer_variance.empty()) {
+        QCPGraph* g = variance_chart_->add_line_series(
+            QString("%1 (step %2)").arg(item->label).arg(item->layer_step.value_or(0)), item->color);
+        for (std::size_t l = 0; l < item->layer_variance.size(); ++l)
+          if (!std::isnan(item->layer_variance[l])) g->addData(double(l + 1), item->layer_variance[l]);
+        style(g, 0);
+        any_var = true;
+      }
     }
   }
-  const QString waiting = loading ? "Reading the run database…" : QString();
+  const QString waiting = loading_ ? "Reading the run database…" : QString();
   const auto message = [&](bool any, const QString& none) {
-    return any ? QString() : (runs_ticked ? (waiting.isEmpty() ? none : waiting) : QString("Tick runs to compare"));
+    return any ? QString() : (runs_ticked_ ? (waiting.isEmpty() ? none : waiting) : QString("Tick runs to compare"));
   };
   loss_chart_->set_message(message(any_loss, "No train/loss rows yet"));
   ppl_chart_->set_message(message(any_ppl, "No evaluation yet (val/ppl)"));

@@ -18,6 +18,7 @@ void apply_curves(CompareItem* item, const RunCurves& d) {
   item->layer_step = d.layer_step;
   item->layer_variance = d.layer_variance;
   const store::RunSummary& s = d.summary;
+  item->summary = s;
   item->step = s.step;
   item->steps = s.steps;
   item->status = QString::fromStdString(std::string(store::to_string(s.status)));

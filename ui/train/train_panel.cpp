@@ -22,6 +22,7 @@
 #include "ui/train/runs_model.h"
 #include "ui/train/train_charts.h"
 #include "ui/train/train_csv.h"
+#include "ui/train/train_seed_bands.h"
 #include "ui/train/smoothing.h"
 
 namespace depthscope::ui {
@@ -176,6 +177,8 @@ TrainPanel::TrainPanel(RunsModel* runs, RunWatcher* watcher, JobList* jobs, QWid
   replot_timer_.setSingleShot(true);
   replot_timer_.setInterval(40);
   connect(&replot_timer_, &QTimer::timeout, this, &TrainPanel::replot);
+  bands_ = new TrainSeedBands(charts_, this);
+  connect(bands_, &TrainSeedBands::toggled, this, &TrainPanel::schedule_replot);
 
   connect(runs_, &RunsModel::batch_applied, this, &TrainPanel::on_batch);
   connect(new_button_, &QPushButton::clicked, jobs_, &JobList::request_new_experiment);
@@ -415,6 +418,13 @@ void TrainPanel::replot() {
   }
   update_heatmap();
   update_variance();
+  // Runs of one scheme in the experiment are its seeds: one band each (train_seed_bands.h).
+  std::map<QString, std::vector<TrainSeedBands::RunCurves>> seeds;
+  for (auto& [run, g] : graphs_)
+    seeds[g.label].push_back({g.color, {{charts_->loss, g.smooth[kLoss]}, {charts_->ppl, g.smooth[kPpl]},
+                                        {charts_->grad, g.smooth[kGrad]}, {charts_->variance, g.variance}},
+                              {g.raw[kLoss], g.raw[kPpl], g.raw[kGrad]}});
+  bands_->draw(seeds);
   update_empty_messages();
   charts_->fit();
   ++replots_;

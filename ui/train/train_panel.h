@@ -34,6 +34,7 @@ namespace depthscope::ui {
 class Chart;
 class Crosshair;
 class TrainCharts;
+class TrainSeedBands;
 class RunWatcher;
 class RunsModel;
 struct WatchBatch;
@@ -128,6 +129,7 @@ class TrainPanel : public QWidget {
   QLabel* step_label_;
   QCheckBox* log_box_;
   TrainCharts* charts_;
+  TrainSeedBands* bands_;
   QTimer replot_timer_;
 };
 

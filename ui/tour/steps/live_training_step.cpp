@@ -1,5 +1,7 @@
 #include "ui/tour/steps/live_training_step.h"
 
+#include "ui/tour/steps/seed_spread.h"
+
 #include <algorithm>
 #include <string>
 
@@ -25,7 +27,7 @@ namespace depthscope::ui {
 namespace {
 
 // The tour's live pair: 12 layers x 64, bytes, a short run of each scheme side by side, one
-// tensor thread each.
+// tensor thread each, for two seeds (four runs: the spread between seeds is seen).
 QString live_spec_json(int steps) {
   const bool small_text = QFileInfo::exists(QString::fromUtf8(kDefaultCorpus));
   const std::string text = small_text ? std::string("[\"") + kDefaultCorpus + "\"]" : "[]";
@@ -36,7 +38,7 @@ QString live_spec_json(int steps) {
       "  \"schemes\": [\"pre\", \"lns\"],\n"
       "  \"corpus\": {\"text\": " + text + ", \"tokenizer\": \"bytes\"},\n"
       "  \"steps\": " + std::to_string(steps) + ",\n"
-      "  \"batch\": 8,\n  \"seq\": 64,\n  \"lr\": 0.002,\n  \"seed\": 1,\n"
+      "  \"batch\": 8,\n  \"seq\": 64,\n  \"lr\": 0.002,\n  \"seeds\": [1, 2],\n"
       "  \"eval_every\": " + std::to_string(std::max(1, steps / 4)) + ",\n"
       "  \"eval_tokens\": 4096,\n"
       "  \"layer_metrics_every\": " + std::to_string(std::max(1, steps / 16)) + ",\n"
@@ -70,10 +72,13 @@ LiveTrainingStep::~LiveTrainingStep() {
 }
 
 QString LiveTrainingStep::text() const {
-  return "Train a small Pre-LN and LNS pair yourself (12 layers &times; 64, bytes, same seed and data). Two "
-         "<tt>depthscope-cli</tt> training processes write into a temporary run database while this page "
-         "reads their metrics and draws them: the training loss, and the residual-stream variance by layer "
-         "at the latest step. It takes a minute or two on two cores; leaving the tour stops it.";
+  return "Train a small Pre-LN and LNS pair yourself, twice (12 layers &times; 64, bytes; seeds 1 and 2, "
+         "each seed the same initial weights and data for both schemes). Four <tt>depthscope-cli</tt> "
+         "training processes, two at a time, write into a temporary run database while this page reads their "
+         "metrics and draws them: the training loss (seed 2 dashed), and the residual-stream variance by layer "
+         "at the latest step (seed 1). At the end the page says whether the difference between the schemes is "
+         "larger than the spread between the seeds. It takes two to four minutes on two cores; leaving the "
+         "tour stops it.";
 }
 
 QCPGraph* LiveTrainingStep::loss_graph(NormScheme s) const {
@@ -108,8 +113,11 @@ QWidget* LiveTrainingStep::make_figure() {
   variance_chart_->set_log_y(true);
   variance_chart_->set_integer_x();
   for (NormScheme s : kTourSchemes) {
-    loss_graphs_[s] = loss_chart_->add_line_series(scheme_label(s), scheme_color(s));
+    loss_graphs_[s] = loss_chart_->add_line_series(scheme_label(s) + " (seed 1)", scheme_color(s));
     loss_graphs_[s]->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssNone));
+    second_seed_graphs_[s] = loss_chart_->add_line_series(scheme_label(s) + " (seed 2)", scheme_color(s));
+    second_seed_graphs_[s]->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssNone));
+    second_seed_graphs_[s]->setPen(QPen(scheme_color(s), 1.6, Qt::DashLine));
     variance_graphs_[s] = variance_chart_->add_line_series(scheme_label(s), scheme_color(s));
   }
   loss_chart_->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
@@ -156,9 +164,10 @@ void LiveTrainingStep::start_training() {
   }
   db_ = dir->filePath("runs.sqlite");
   dirs_.push_back(std::move(dir));
-  for (auto* m : {&loss_graphs_, &variance_graphs_})
+  for (auto* m : {&loss_graphs_, &second_seed_graphs_, &variance_graphs_})
     for (auto& [s, g] : *m) g->data()->clear();
   runs_.clear();
+  seed_of_.clear();
   variance_step_.clear();
   val_ppl_.clear();
   loss_chart_->set_message(QString());
@@ -168,7 +177,8 @@ void LiveTrainingStep::start_training() {
   clock_.start();
   start_button_->setEnabled(false);
   stop_button_->setEnabled(true);
-  set_status("Starting two training processes…");
+  set_status("Starting four training processes (two seeds), two at a time…");
+  set_summary(QString());
   emit log("Tour: live training in " + db_);
   watcher_->set_database(QString());
   actions_->set_database(db_);
@@ -178,7 +188,11 @@ void LiveTrainingStep::start_training() {
 
 void LiveTrainingStep::on_launched(const QList<qint64>& runs) {
   if (actions_->database() != db_) return;
-  for (int i = 0; i < runs.size() && i < 2; ++i) runs_[runs[i]] = kTourSchemes[i];
+  // Seed-major: seed 1's Pre-LN and LNS, then seed 2's.
+  for (int i = 0; i < runs.size() && i < 4; ++i) {
+    runs_[runs[i]] = kTourSchemes[i % 2];
+    seed_of_[runs[i]] = i / 2 + 1;
+  }
   watcher_->set_database(db_);
   watcher_->watch(std::vector<std::int64_t>(runs.begin(), runs.end()));
   if (stop_requested_)
@@ -201,13 +215,15 @@ void LiveTrainingStep::on_batch(const WatchBatch& batch) {
     if (stop_requested_) break;
     auto it = runs_.find(row.run_id);
     if (it == runs_.end()) continue;
-    if (row.key == "train/loss") loss_graphs_.at(it->second)->addData(double(row.step), row.value);
-    if (row.key == "val/ppl") val_ppl_[it->second] = row.value;
+    const bool first_seed = seed_of_[row.run_id] == 1;
+    if (row.key == "train/loss")
+      (first_seed ? loss_graphs_ : second_seed_graphs_).at(it->second)->addData(double(row.step), row.value);
+    if (row.key == "val/ppl") val_ppl_[row.run_id] = row.value;
   }
   for (const store::LayerMetricRow& row : batch.layers) {
     if (stop_requested_) break;
     auto it = runs_.find(row.run_id);
-    if (it == runs_.end() || row.key != "residual_variance") continue;
+    if (it == runs_.end() || row.key != "residual_variance" || seed_of_[row.run_id] != 1) continue;
     QCPGraph* g = variance_graphs_.at(it->second);
     std::int64_t& shown = variance_step_[row.run_id];
     if (row.step > shown) {
@@ -222,22 +238,32 @@ void LiveTrainingStep::on_batch(const WatchBatch& batch) {
     auto it = runs_.find(r.run.id);
     if (it == runs_.end()) continue;
     if (!store::is_terminal(r.run.status)) all_done = false;
-    status << QString("%1 %2 %3/%4")
+    status << QString("%1 seed %2 %3 %4/%5")
                   .arg(scheme_label(it->second))
+                  .arg(seed_of_[r.run.id])
                   .arg(QString::fromStdString(std::string(store::to_string(r.run.status))))
                   .arg(r.run.step).arg(r.run.steps);
     if (r.run.status == store::RunStatus::failed || r.run.status == store::RunStatus::diverged)
       status.back() += ": " + QString::fromStdString(r.run.error);
   }
   QString text = status.join(" · ");
+  // The latest validation PPL of each run, per scheme in seed order.
+  std::map<NormScheme, std::vector<double>> ppl_by_scheme;
+  for (const auto& [run, scheme] : runs_)
+    if (val_ppl_.count(run)) ppl_by_scheme[scheme].push_back(val_ppl_[run]);
   QStringList ppl;
-  for (NormScheme s : kTourSchemes)
-    if (val_ppl_.count(s)) ppl << QString("%1 %2").arg(scheme_label(s)).arg(val_ppl_[s], 0, 'f', 2);
+  for (NormScheme s : kTourSchemes) {
+    QStringList v;
+    for (double x : ppl_by_scheme[s]) v << QString::number(x, 'f', 2);
+    if (!v.isEmpty()) ppl << QString("%1 %2").arg(scheme_label(s), v.join(" / "));
+  }
   if (!ppl.isEmpty()) text += " &nbsp;|&nbsp; validation PPL: " + ppl.join(", ");
   if (!text.isEmpty()) set_status(text);
   loss_chart_->fit_to_data();
   variance_chart_->fit_to_data();
   if (all_done) {
+    if (!stop_requested_)
+      set_summary(seed_spread_words(ppl_by_scheme[NormScheme::pre], ppl_by_scheme[NormScheme::lns]));
     ended(stop_requested_ ? "Stopped." : QString("Done in %1 s.").arg(clock_.elapsed() / 1000.0, 0, 'f', 0));
     emit finished();
   }
@@ -262,7 +288,7 @@ void LiveTrainingStep::stop_training() {
 
 void LiveTrainingStep::clear() {
   TourStep::clear();
-  for (auto* m : {&loss_graphs_, &variance_graphs_})
+  for (auto* m : {&loss_graphs_, &second_seed_graphs_, &variance_graphs_})
     for (auto& [s, g] : *m) g->data()->clear();
   loss_chart_->set_message("Press Start training.");
   variance_chart_->set_message("Press Start training.");

@@ -1,5 +1,6 @@
 #pragma once
-// Tour step 6, a tiny pair trained live: a 12 x 64 Pre-LN / LNS pair launched by Start into a
+// Tour step 6, a tiny pair trained live, for two seeds: a 12 x 64 Pre-LN / LNS pair (four runs:
+// seeds 1 and 2) launched by Start into a
 // temporary run database through the same job and watcher code as the Train tab (JobActions:
 // the job manager runs each run as its own `depthscope-cli train` process; RunWatcher: the
 // metric rows, read on its thread). Stopped when the tour is left (hidden), restarted or closed;
@@ -68,11 +69,12 @@ class LiveTrainingStep : public TourStep {
   QLabel* status_ = nullptr;
   Chart* loss_chart_ = nullptr;
   Chart* variance_chart_ = nullptr;
-  std::map<NormScheme, QCPGraph*> loss_graphs_, variance_graphs_;
-  std::map<NormScheme, double> val_ppl_;
+  std::map<NormScheme, QCPGraph*> loss_graphs_, second_seed_graphs_, variance_graphs_;
+  std::map<qint64, double> val_ppl_;           // run id -> its latest val/ppl
   std::vector<std::unique_ptr<QTemporaryDir>> dirs_;  // removed when the step goes
   QString db_;
   std::map<qint64, NormScheme> runs_;          // run id -> scheme
+  std::map<qint64, int> seed_of_;              // run id -> 1 or 2
   std::map<qint64, std::int64_t> variance_step_;  // run id -> step shown
   bool live_ = false;
   bool stop_requested_ = false;

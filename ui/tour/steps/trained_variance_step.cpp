@@ -80,10 +80,11 @@ void TrainedVarianceStep::update_summary() {
   const double rp = last_over_first(pre), rl = last_over_first(lns);
   if (!std::isfinite(rp) || !std::isfinite(rl) || pre->data()->size() != lns->data()->size()) return;
   set_summary(QString("Last/first-layer variance ratio: %1 <b>%2</b> &nbsp;&nbsp; %3 <b>%4</b>. "
-                      "With LNS the stream grows %5 from the first layer to the last.")
+                      "In these examples the stream grows %5 from the first layer to the last with LNS "
+                      "(the paper, LLaMA-130M after 10K steps: last layer ~175 with Pre-LN, ~25 with LNS).")
                   .arg(scheme_html(NormScheme::pre)).arg(rp, 0, 'f', 2)
                   .arg(scheme_html(NormScheme::lns)).arg(rl, 0, 'f', 2)
-                  .arg(rl < rp ? "less" : "no less"));
+                  .arg(rl < rp ? "less than with Pre-LN" : "no less than with Pre-LN"));
 }
 
 }  // namespace depthscope::ui
