@@ -60,6 +60,11 @@ const Transformer& ModelSession::model() const { return *model_; }
 const ModelConfig& ModelSession::config() const { return model_->config(); }
 std::string ModelSession::tokenizer_description() const { return tokenizer_->description(); }
 
+std::vector<MultipleChoiceItem> ModelSession::multiple_choice_set(const std::string& path, ChoiceOptions options) const {
+  if (options.max_tokens == 0) options.max_tokens = config().max_position;
+  return load_multiple_choice(path, *tokenizer_, options);
+}
+
 EvalSet ModelSession::evaluation_set(const std::string& text_path, const EvalSetOptions& options) const {
   if (text_path.empty() && !std::filesystem::exists(kDefaultCorpus)) {
     std::string text;

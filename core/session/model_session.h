@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/analysis/eval_set.h"
+#include "core/analysis/multiple_choice.h"
 #include "core/io/model_summary.h"
 #include "core/model/config.h"
 #include "core/runtime/device_choice.h"
@@ -42,6 +43,10 @@ class ModelSession {
   // default corpus when it is empty; when the default corpus is not installed, from a
   // built-in paragraph (said in EvalSet::source). Throws FileError with a sentence to act on.
   EvalSet evaluation_set(const std::string& text_path, const EvalSetOptions& options) const;
+  // A multiple-choice set read with this session's tokenizer, as `multiple-choice --choices`
+  // reads it (core/analysis/multiple_choice.h; max_tokens 0: the model's context). Throws
+  // FileError naming the file, the line and the field.
+  std::vector<MultipleChoiceItem> multiple_choice_set(const std::string& path, ChoiceOptions options = {}) const;
 
  private:
   ModelSession();

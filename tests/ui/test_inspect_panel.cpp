@@ -7,6 +7,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 #include <QComboBox>
+#include <QFile>
 #include <qcustomplot.h>
 
 #include <cmath>
@@ -20,6 +21,9 @@
 #include "ui/inspect/inspect_panel.h"
 #include "ui/shared/job_list.h"
 #include "core/session/model_session.h"
+#include "core/analysis/eval_set.h"
+#include "core/analysis/layer_removal.h"
+#include "ui/shared/removal_bars.h"
 
 using namespace depthscope;
 using namespace depthscope::ui;
@@ -66,6 +70,71 @@ class TestInspectPanel : public QObject {
     depthscope::test::use_own_settings();
     configure_application();
     set_threads(0);
+  }
+
+  // With a multiple-choice set the removal chart switches to Δacc / Δacc_norm with ±1 stderr
+  // error bars: the values of the core sweep over the same evaluation set and items.
+  void removal_chart_switches_to_accuracy_with_error_bars() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("choices.jsonl");
+    {
+      QFile f(path);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      const char* rows[] = {
+          R"({"context": "The cat sat on the", "choices": ["mat", "moon", "idea"], "answer": 0})",
+          R"({"context": "One, two,", "choices": ["three", "banana"], "answer": 0})",
+          R"({"context": "Salt and", "choices": ["pepper", "granite", "Tuesday"], "answer": 0})",
+          R"({"context": "Up and", "choices": ["down", "sideways"], "answer": 0})",
+          R"({"context": "Bread and", "choices": ["butter", "bolts"], "answer": 1})",
+          R"({"context": "Black and", "choices": ["white", "loud", "seven"], "answer": 0})"};
+      for (const char* r : rows) f.write(QByteArray(r) + "\n");
+    }
+    const auto session = small_model();
+    InspectPanel panel;
+    panel.resize(1200, 800);
+    panel.set_session(session);
+    panel.set_evaluation(512, 64, 1);
+    panel.set_choices_file(path);
+    QSignalSpy done(&panel, &InspectPanel::finished);
+    panel.analyse();
+    QVERIFY(done.wait(300000));
+    auto* metric = panel.findChild<QComboBox*>("removal_metric");
+    QVERIFY(metric && metric->isEnabled());
+
+    EvalSetOptions eo;
+    eo.max_tokens = 512;
+    eo.n_ctx = 64;
+    const EvalSet set = session->evaluation_set("", eo);
+    RemovalOptions ro;
+    ro.windows = set.windows;
+    ro.choices = session->multiple_choice_set(path.toStdString());
+    const LayerRemovalSweep ref = layer_removal_sweep(session->model(), set.tokens, ro);
+    panel.set_removal_metric(1);
+    const QCPBars* bars = panel.removal_bars();
+    const QCPErrorBars* errors = panel.removal().error_bars();
+    QCOMPARE(bars->dataCount(), kLayers);
+    QVERIFY(errors->visible());
+    for (int i = 0; i < kLayers; ++i) {
+      QCOMPARE(bars->data()->at(i)->value, ref.layers[i].delta_accuracy);
+      QCOMPARE(errors->data()->at(i).errorPlus, ref.layers[i].score.acc_stderr);
+    }
+    QVERIFY(panel.removal_chart()->yAxis->label().startsWith("Δacc"));
+    const QByteArray shot = qgetenv("DEPTHSCOPE_INSPECT_SCREENSHOT");  // the panel showing Δacc
+    if (!shot.isEmpty()) {
+      panel.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&panel));
+      panel.removal_chart()->replot(QCustomPlot::rpImmediateRefresh);
+      QVERIFY(panel.grab().save(QString::fromLocal8Bit(shot)));
+    }
+    panel.set_removal_metric(2);
+    for (int i = 0; i < kLayers; ++i) {
+      QCOMPARE(bars->data()->at(i)->value, ref.layers[i].delta_acc_norm);
+      QCOMPARE(errors->data()->at(i).errorPlus, ref.layers[i].score.acc_norm_stderr);
+    }
+    panel.set_removal_metric(0);
+    QVERIFY(!errors->visible());
+    QCOMPARE(panel.removal_chart()->csv().header.size(), 9);
+    QCOMPARE(panel.removal_chart()->csv().rows.size(), kLayers);
   }
 
   void sweep_fills_bars_live_then_cancel_keeps_partial() {

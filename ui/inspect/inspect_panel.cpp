@@ -9,6 +9,8 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QGridLayout>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QProgressBar>
@@ -22,6 +24,7 @@
 #include "core/runtime/progress.h"
 #include "ui/shared/background_task.h"
 #include "ui/shared/chart.h"
+#include "ui/shared/removal_bars.h"
 #include "ui/shared/job_list.h"
 #include "core/session/model_session.h"
 #include "ui/shared/palette.h"
@@ -61,6 +64,17 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   angular_mode_box_->addItems({"token mean", "last token"});
   angular_mode_box_->setToolTip("Angular distance averaged over every token, or of the last token of each window "
                                 "(as the paper's official code does)");
+  choices_button_ = new QPushButton("Choices…");
+  choices_button_->setObjectName("inspect_choices");
+  choices_button_->setToolTip("A multiple-choice set (JSONL: lm-eval, DepthScope, ARC, HellaSwag, PIQA or MMLU rows) "
+                              "scored with each layer removed, as lm-evaluation-harness scores it: then the removal "
+                              "chart can show Δacc and Δacc_norm with their standard errors");
+  removal_metric_box_ = new QComboBox;
+  removal_metric_box_->setObjectName("removal_metric");
+  removal_metric_box_->addItems({"ΔPPL", "Δacc", "Δacc_norm"});
+  removal_metric_box_->setEnabled(false);
+  removal_metric_box_->setToolTip("What the removal chart shows per removed layer: the perplexity change, or the "
+                                  "change of acc / acc_norm on the multiple-choice set (error bars: ±1 stderr)");
   log_box_ = new QCheckBox("Log variance");
   log_box_->setChecked(true);
   log_box_->setToolTip("Variance on a logarithmic axis: exponential growth with depth shows as a straight line");
@@ -92,6 +106,8 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   controls->addWidget(max_n_box_);
   controls->addWidget(angular_mode_box_);
   controls->addWidget(log_box_);
+  controls->addWidget(choices_button_);
+  controls->addWidget(removal_metric_box_);
   controls->addSpacing(8);
   controls->addWidget(analyse_button_);
   controls->addWidget(cancel_button_);
@@ -132,14 +148,8 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
     return QString("layer %1 output through the head\nloss = %2 nats (ppl %3)").arg(int(l)).arg(num(v, 5)).arg(num(std::exp(v), 5));
   });
   removal_chart_ = new Chart("layer-removal");
-  removal_chart_->set_axis_labels("removed layer l", "ΔPPL  (perplexity change)");
   removal_chart_->legend->setVisible(false);
-  removal_bars_ = new QCPBars(removal_chart_->xAxis, removal_chart_->yAxis);
-  removal_bars_->setName("ΔPPL");
-  removal_bars_->setWidth(0.7);
-  removal_chart_->set_tooltip([this](const QString&, double l, double d) {
-    return QString("without layer %1\nΔPPL = %2 (PPL %3)").arg(int(l)).arg(num(d, 5)).arg(num(baseline_ppl_ + d, 5));
-  });
+  removal_ = std::make_unique<RemovalBars>(removal_chart_);  // bars, error bars, tooltip
   pruning_chart_ = new Chart("greedy-pruning");
   pruning_chart_->set_axis_labels("layers removed", "perplexity");
   pruning_chart_->legend->setVisible(false);
@@ -160,12 +170,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
       t.rows << QStringList{QString::number(int(it->key)), num(it->value, 9)};
     return t;
   });
-  removal_chart_->set_csv_provider([this] {
-    CsvTable t{{"layer", "delta_ppl", "ppl"}, {}};
-    for (auto it = removal_bars_->data()->constBegin(); it != removal_bars_->data()->constEnd(); ++it)
-      t.rows << QStringList{QString::number(int(it->key)), num(it->value, 9), num(baseline_ppl_ + it->value, 9)};
-    return t;
-  });
+  removal_chart_->set_csv_provider([this] { return removal_->csv(); });
   pruning_chart_->set_csv_provider([this] {
     CsvTable t{{"layers_removed", "ppl", "removed"}, {}};
     for (auto it = pruning_graph_->data()->constBegin(); it != pruning_graph_->data()->constEnd(); ++it)
@@ -207,6 +212,12 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   connect(log_box_, &QCheckBox::toggled, variance_chart_, &Chart::set_log_y);
   connect(max_n_box_, qOverload<int>(&QSpinBox::valueChanged), this, &InspectPanel::apply_max_n);
   connect(angular_mode_box_, qOverload<int>(&QComboBox::currentIndexChanged), this, &InspectPanel::show_angular_mode);
+  connect(removal_metric_box_, qOverload<int>(&QComboBox::currentIndexChanged), this,
+          [this](int i) { removal_->set_metric(static_cast<RemovalBars::Metric>(i)); });
+  connect(choices_button_, &QPushButton::clicked, this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Multiple-choice set", QString(), "JSON lines (*.jsonl *.json);;All files (*)");
+    if (!f.isEmpty()) set_choices_file(f);
+  });
   connect(runner_, &TaskRunner::updated, this, &InspectPanel::refit);
   connect(runner_, &TaskRunner::progress, this, [this](int, double f, double eta, const QString& stage) {
     progress_bar_->setValue(int(f * 1000 + 0.5));
@@ -280,9 +291,9 @@ void InspectPanel::reset_charts() {
   pruning_chart_->clearGraphs();
   pruning_graph_ = pruning_chart_->add_line_series("greedy pruning", color);
   pruned_layers_.clear();
-  removal_bars_->data()->clear();
-  removal_bars_->setPen(QPen(color.darker(115), 1));
-  removal_bars_->setBrush(color);
+  removal_->reset(color);
+  removal_metric_box_->setCurrentIndex(0);
+  removal_metric_box_->setEnabled(false);
   const int L = std::max(1, layers_);
   angular_map_->data()->setSize(L, L);
   angular_map_->data()->setRange(QCPRange(1, L), QCPRange(1, L));
@@ -318,6 +329,7 @@ void InspectPanel::analyse() {
   eval.max_tokens = tokens_box_->value();
   eval.n_ctx = n_ctx_box_->value();
   const std::string text_path = text_path_;
+  const std::string choices_path = choices_path_;
   const std::int64_t max_pruned = std::min(prune_box_->value(), std::max(1, layers_ - 1));
   InspectPanel* self = this;  // closures run on the GUI thread, from the panel's own runner
   const int task = runner_->start([=](const TaskContext& ctx) {
@@ -328,6 +340,7 @@ void InspectPanel::analyse() {
     so.n_ctx = set.windows.n_ctx;
     RemovalOptions ro;
     ro.windows = set.windows;
+    if (!choices_path.empty()) ro.choices = session->multiple_choice_set(choices_path);
     // Peak memory of the three analyses (they run one after another), known before any
     // work; a request beyond the budget fails here with the estimate and what would fit.
     const std::int64_t n_tokens = static_cast<std::int64_t>(set.tokens.size());
@@ -393,13 +406,24 @@ void InspectPanel::show_angular_mode() {
 void InspectPanel::apply_removal(const LayerRemovalEntry& e) {
   // Until the sweep returns its baseline, the one implied by the first entry (equal up to rounding).
   if (baseline_ppl_ == 0) apply_baseline(RemovalScore{0, e.score.ppl - e.delta_ppl});
-  removal_bars_->addData(static_cast<double>(e.layer), e.delta_ppl);
+  removal_->add(e);
+  removal_metric_box_->setEnabled(removal_->has_accuracy());
 }
+
+void InspectPanel::set_choices_file(const QString& path) {
+  choices_path_ = path.toStdString();
+  choices_button_->setText(path.isEmpty() ? QString("Choices…") : QFileInfo(path).fileName());
+  emit log(path.isEmpty() ? QString("Inspect: no multiple-choice set")
+                          : QString("Inspect: multiple-choice set %1 (scored at the next Analyse)").arg(path));
+}
+
+void InspectPanel::set_removal_metric(int metric) { removal_metric_box_->setCurrentIndex(metric); }
+
+QCPBars* InspectPanel::removal_bars() const { return removal_->bars(); }
 
 void InspectPanel::apply_baseline(const RemovalScore& baseline) {
   baseline_ppl_ = baseline.ppl;
-  removal_chart_->set_title("Removal impact",
-                            QString("ΔPPL when one layer is bypassed · full model PPL %1").arg(num(baseline_ppl_, 5)));
+  removal_->set_baseline(baseline);  // and the subtitle
 }
 
 void InspectPanel::apply_pruning(const PruningStep& step) {
@@ -411,6 +435,7 @@ void InspectPanel::apply_pruning(const PruningStep& step) {
 
 void InspectPanel::refit() {
   for (Chart* c : {variance_chart_, logit_chart_, removal_chart_, pruning_chart_}) c->fit_to_data();
+  removal_->refit();
   removal_chart_->xAxis->setRange(0.5, layers_ + 0.5);
   pruning_chart_->xAxis->setRange(-0.5, std::max(prune_box_->value(), 1) + 0.5);
   angular_chart_->fit_to_data();

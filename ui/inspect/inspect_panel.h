@@ -2,7 +2,9 @@
 // "Inspect" tab: what each layer of an opened checkpoint does, from forward passes over an
 // evaluation text — variance by depth, angular distance d(l, l+n), logit lens, the
 // layer-removal sweep (bars that fill in as each layer finishes) and the greedy pruning
-// curve. One background task computes them in that order; every chart streams.
+// curve. One background task computes them in that order; every chart streams. With a
+// multiple-choice set (Choices…) the removal chart switches between ΔPPL, Δacc and Δacc_norm
+// with ±1 stderr error bars (ui/shared/removal_bars.h).
 // The evaluation set comes from core/analysis/eval_set.h, as in the CLI's `perplexity` and
 // `prune-sweep`, so the same model, text and settings give the same numbers there.
 // A new model abandons the running analysis: nothing it still sends reaches the charts.
@@ -38,6 +40,7 @@ namespace depthscope::ui {
 
 class Chart;
 class JobList;
+class RemovalBars;
 class TaskRunner;
 
 class InspectPanel : public QWidget {
@@ -60,7 +63,12 @@ class InspectPanel : public QWidget {
   Chart* logit_lens_chart() const { return logit_chart_; }
   Chart* removal_chart() const { return removal_chart_; }
   Chart* pruning_chart() const { return pruning_chart_; }
-  QCPBars* removal_bars() const { return removal_bars_; }
+  QCPBars* removal_bars() const;
+  // A multiple-choice set scored with each layer removed at the next Analyse ("": none); the
+  // removal chart then switches between ΔPPL (0), Δacc (1) and Δacc_norm (2).
+  void set_choices_file(const QString& path);
+  void set_removal_metric(int metric);
+  const RemovalBars& removal() const { return *removal_; }
   QCPGraph* pruning_graph() const { return pruning_graph_; }
   QCPColorMap* angular_map() const { return angular_map_; }
 
@@ -114,7 +122,10 @@ class InspectPanel : public QWidget {
   QCPGraph* variance_graph_ = nullptr;
   QCPGraph* logit_graph_ = nullptr;
   QCPGraph* pruning_graph_ = nullptr;
-  QCPBars* removal_bars_ = nullptr;
+  std::unique_ptr<RemovalBars> removal_;
+  std::string choices_path_;
+  QPushButton* choices_button_;
+  QComboBox* removal_metric_box_;
   QCPColorMap* angular_map_ = nullptr;
   QMap<int, QString> pruned_layers_;  // step -> "removed 3, 4, 7"
 };
