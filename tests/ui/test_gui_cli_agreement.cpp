@@ -10,6 +10,7 @@
 #include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QCheckBox>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -123,7 +124,8 @@ class TestGuiCliAgreement : public QObject {
     QCOMPARE(exact(panel.baseline_ppl()), exact(cli_baseline));
     QCOMPARE(exact(ppl["ppl"].toDouble()), exact(cli_baseline));
 
-    // Every ΔPPL bar, layer by layer.
+    // Every ΔPPL bar, layer by layer (on the linear axis: the log axis floors them at 0.001).
+    panel.findChild<QCheckBox*>("removal_log")->setChecked(false);
     const QJsonArray layers = sweep["layers"].toArray();
     QCOMPARE(layers.size(), 5);
     QCOMPARE(panel.removal_bars()->dataCount(), 5);

@@ -89,11 +89,12 @@ class TestInspectPanel : public QObject {
           R"({"context": "Black and", "choices": ["white", "loud", "seven"], "answer": 0})"};
       for (const char* r : rows) f.write(QByteArray(r) + "\n");
     }
-    const auto session = small_model();
+    constexpr int L = 4;
+    const auto session = small_model(L);
     InspectPanel panel;
     panel.resize(1200, 800);
     panel.set_session(session);
-    panel.set_evaluation(512, 64, 1);
+    panel.set_evaluation(256, 64, 1);
     panel.set_choices_file(path);
     QSignalSpy done(&panel, &InspectPanel::finished);
     panel.analyse();
@@ -102,7 +103,7 @@ class TestInspectPanel : public QObject {
     QVERIFY(metric && metric->isEnabled());
 
     EvalSetOptions eo;
-    eo.max_tokens = 512;
+    eo.max_tokens = 256;
     eo.n_ctx = 64;
     const EvalSet set = session->evaluation_set("", eo);
     RemovalOptions ro;
@@ -112,9 +113,9 @@ class TestInspectPanel : public QObject {
     panel.set_removal_metric(1);
     const QCPBars* bars = panel.removal_bars();
     const QCPErrorBars* errors = panel.removal().error_bars();
-    QCOMPARE(bars->dataCount(), kLayers);
+    QCOMPARE(bars->dataCount(), L);
     QVERIFY(errors->visible());
-    for (int i = 0; i < kLayers; ++i) {
+    for (int i = 0; i < L; ++i) {
       QCOMPARE(bars->data()->at(i)->value, ref.layers[i].delta_accuracy);
       QCOMPARE(errors->data()->at(i).errorPlus, ref.layers[i].score.acc_stderr);
     }
@@ -127,14 +128,14 @@ class TestInspectPanel : public QObject {
       QVERIFY(panel.grab().save(QString::fromLocal8Bit(shot)));
     }
     panel.set_removal_metric(2);
-    for (int i = 0; i < kLayers; ++i) {
+    for (int i = 0; i < L; ++i) {
       QCOMPARE(bars->data()->at(i)->value, ref.layers[i].delta_acc_norm);
       QCOMPARE(errors->data()->at(i).errorPlus, ref.layers[i].score.acc_norm_stderr);
     }
     panel.set_removal_metric(0);
     QVERIFY(!errors->visible());
     QCOMPARE(panel.removal_chart()->csv().header.size(), 9);
-    QCOMPARE(panel.removal_chart()->csv().rows.size(), kLayers);
+    QCOMPARE(panel.removal_chart()->csv().rows.size(), L);
   }
 
   void sweep_fills_bars_live_then_cancel_keeps_partial() {

@@ -89,10 +89,10 @@ DepthGlancePanel::DepthGlancePanel(JobList* jobs, QWidget* parent)
   chart_ = new Chart("depth-at-a-glance");
   chart_->set_title("Residual-stream variance by depth at initialisation",
                     model_description(48, 256));
-  chart_->set_axis_labels("layer l", "Var(x_l)  residual-stream variance");
+  chart_->set_axis_labels("layer l", "Var(x_l+1)  residual-stream variance");
   for (NormScheme s : schemes_) graphs_[s] = chart_->add_line_series(scheme_label(s), scheme_color(s));
   chart_->set_tooltip([](const QString& series, double key, double value) {
-    return QString("%1, layer %2\nVar(x_l) = %3").arg(series).arg(static_cast<int>(key)).arg(value, 0, 'g', 6);
+    return QString("%1, layer %2\nVar(x_l+1) = %3").arg(series).arg(static_cast<int>(key)).arg(value, 0, 'g', 6);
   });
   chart_->set_csv_provider([this] { return csv(); });
   chart_->set_log_y(true);

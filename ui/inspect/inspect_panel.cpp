@@ -69,6 +69,11 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   choices_button_->setToolTip("A multiple-choice set (JSONL: lm-eval, DepthScope, ARC, HellaSwag, PIQA or MMLU rows) "
                               "scored with each layer removed, as lm-evaluation-harness scores it: then the removal "
                               "chart can show Δacc and Δacc_norm with their standard errors");
+  removal_log_box_ = new QCheckBox("Log ΔPPL");
+  removal_log_box_->setObjectName("removal_log");
+  removal_log_box_->setChecked(true);
+  removal_log_box_->setToolTip("ΔPPL on a logarithmic axis (below 0.001 drawn at 0.001): a first layer that costs "
+                               "hundreds no longer flattens the other bars");
   removal_metric_box_ = new QComboBox;
   removal_metric_box_->setObjectName("removal_metric");
   removal_metric_box_->addItems({"ΔPPL", "Δacc", "Δacc_norm"});
@@ -106,6 +111,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   controls->addWidget(max_n_box_);
   controls->addWidget(angular_mode_box_);
   controls->addWidget(log_box_);
+  controls->addWidget(removal_log_box_);
   controls->addWidget(choices_button_);
   controls->addWidget(removal_metric_box_);
   controls->addSpacing(8);
@@ -116,7 +122,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
 
   // --- charts -----------------------------------------------------------------------------
   variance_chart_ = new Chart("variance-by-depth");
-  variance_chart_->set_axis_labels("layer l", "Var(x_l)  residual-stream variance");
+  variance_chart_->set_axis_labels("layer l", "Var(x_l+1)  residual-stream variance");
   variance_chart_->set_log_y(true);
   variance_chart_->set_tooltip([](const QString&, double l, double v) {
     return QString("layer %1 output\nVar = %2").arg(int(l)).arg(num(v));
@@ -150,6 +156,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   removal_chart_ = new Chart("layer-removal");
   removal_chart_->legend->setVisible(false);
   removal_ = std::make_unique<RemovalBars>(removal_chart_);  // bars, error bars, tooltip
+  removal_->set_log(true);
   pruning_chart_ = new Chart("greedy-pruning");
   pruning_chart_->set_axis_labels("layers removed", "perplexity");
   pruning_chart_->legend->setVisible(false);
@@ -214,6 +221,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   connect(angular_mode_box_, qOverload<int>(&QComboBox::currentIndexChanged), this, &InspectPanel::show_angular_mode);
   connect(removal_metric_box_, qOverload<int>(&QComboBox::currentIndexChanged), this,
           [this](int i) { removal_->set_metric(static_cast<RemovalBars::Metric>(i)); });
+  connect(removal_log_box_, &QCheckBox::toggled, this, [this](bool on) { removal_->set_log(on); });
   connect(choices_button_, &QPushButton::clicked, this, [this] {
     const QString f = QFileDialog::getOpenFileName(this, "Multiple-choice set", QString(), "JSON lines (*.jsonl *.json);;All files (*)");
     if (!f.isEmpty()) set_choices_file(f);

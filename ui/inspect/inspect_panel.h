@@ -126,6 +126,7 @@ class InspectPanel : public QWidget {
   std::string choices_path_;
   QPushButton* choices_button_;
   QComboBox* removal_metric_box_;
+  QCheckBox* removal_log_box_;
   QCPColorMap* angular_map_ = nullptr;
   QMap<int, QString> pruned_layers_;  // step -> "removed 3, 4, 7"
 };

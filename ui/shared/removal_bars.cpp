@@ -18,6 +18,8 @@ QString num(double v, int digits = 9) {
   return QString::number(v, 'g', digits);
 }
 
+constexpr double kLogFloor = 1e-3;  // ΔPPL drawn on a log axis: smaller values at this floor
+
 }  // namespace
 
 QString removal_metric_name(RemovalBars::Metric metric) {
@@ -42,7 +44,7 @@ RemovalBars::RemovalBars(Chart* chart) : chart_(chart) {
     for (const LayerRemovalEntry& e : entries_) {
       if (e.layer != static_cast<std::int64_t>(std::lround(l))) continue;
       if (metric_ == Metric::ppl)
-        return QString("without layer %1\nΔPPL = %2 (PPL %3)").arg(e.layer).arg(num(d, 5)).arg(num(e.score.ppl, 5));
+        return QString("without layer %1\nΔPPL = %2 (PPL %3)").arg(e.layer).arg(num(e.delta_ppl, 5)).arg(num(e.score.ppl, 5));
       const bool norm = metric_ == Metric::acc_norm;
       return QString("without layer %1\n%2 = %3 (%4 %5 ± %6 stderr)")
           .arg(e.layer)
@@ -104,8 +106,15 @@ void RemovalBars::fit_values() {
 
 bool RemovalBars::has_accuracy() const { return !entries_.empty() && !std::isnan(entries_.front().score.accuracy); }
 
+void RemovalBars::set_log(bool on) {
+  log_ = on;
+  set_metric(metric_);
+}
+
 void RemovalBars::set_metric(Metric metric) {
   metric_ = metric;
+  chart_->set_log_y(log_ && metric_ == Metric::ppl);
+  bars_->setBaseValue(log_ && metric_ == Metric::ppl ? kLogFloor : 0);
   bars_->data()->clear();
   errors_->data()->clear();
   for (const LayerRemovalEntry& e : entries_) draw(e);
@@ -119,7 +128,7 @@ void RemovalBars::draw(const LayerRemovalEntry& e) {
   const double l = static_cast<double>(e.layer);
   switch (metric_) {
     case Metric::ppl:
-      bars_->addData(l, e.delta_ppl);
+      bars_->addData(l, log_ ? std::max(e.delta_ppl, kLogFloor) : e.delta_ppl);
       errors_->addData(std::nan(""));
       break;
     case Metric::acc:
@@ -136,7 +145,8 @@ void RemovalBars::draw(const LayerRemovalEntry& e) {
 
 void RemovalBars::label_axes() {
   bars_->setName(removal_metric_name(metric_));
-  chart_->set_axis_labels("removed layer l", metric_ == Metric::ppl ? "ΔPPL  (perplexity change)"
+  chart_->set_axis_labels("removed layer l", metric_ == Metric::ppl ? (log_ ? "ΔPPL  (log scale; < 0.001 at 0.001)"
+                                                                          : "ΔPPL  (perplexity change)")
                                              : metric_ == Metric::acc
                                                  ? "Δacc  (± 1 stderr of acc)"
                                                  : "Δacc_norm  (± 1 stderr of acc_norm)");

@@ -30,6 +30,10 @@ class RemovalBars {
   void set_baseline(const RemovalScore& baseline);
   void set_metric(Metric metric);
   Metric metric() const { return metric_; }
+  // ΔPPL on a logarithmic axis (values below 0.001 drawn at 0.001, as the Tour draws them): layer
+  // 1's ΔPPL of ~300 no longer flattens every other bar. The accuracy metrics stay linear.
+  void set_log(bool on);
+  bool log() const { return log_; }
   // Whether the entries carry accuracies (a multiple-choice set was scored).
   bool has_accuracy() const;
   double baseline_ppl() const { return baseline_.ppl; }
@@ -54,6 +58,7 @@ class RemovalBars {
   std::vector<LayerRemovalEntry> entries_;
   RemovalScore baseline_;
   Metric metric_ = Metric::ppl;
+  bool log_ = false;
 };
 
 // "ΔPPL", "Δacc", "Δacc_norm".
