@@ -6,7 +6,9 @@
 #include <QAbstractButton>
 #include <QCheckBox>
 #include <QDropEvent>
+#include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QImage>
 #include <QListWidget>
 #include <QMimeData>
@@ -24,7 +26,11 @@
 #include <map>
 #include <memory>
 
+#include "core/analysis/eval_set.h"
+#include "core/analysis/layer_removal.h"
+#include "core/runtime/progress.h"
 #include "core/runtime/threads.h"
+#include "core/session/model_session.h"
 #include "core/store/metric_writer.h"
 #include "core/store/run_db.h"
 #include "core/store/run_summary.h"
@@ -336,6 +342,61 @@ class TestComparePanel : public QObject {
     }
     QCOMPARE(csv.rows[0][csv.header.indexOf("scheme")], QString("pre"));
     QCOMPARE(csv.rows[1][csv.header.indexOf("scheme")], QString("lns"));
+  }
+
+  // With a multiple-choice set, a checkpoint's removal chart switches to Δacc / Δacc_norm with
+  // ±1 stderr error bars: the values of the core sweep over the same evaluation set and items.
+  void checkpoint_removal_switches_to_accuracy() {
+    const QString model = QDir(QFileInfo(QString(__FILE__)).absolutePath()).filePath("../../resources/examples/lns");
+    if (!QFileInfo::exists(model + "/config.json")) QSKIP("the example model is missing");
+    const QString choices = dir_.filePath("choices.jsonl");
+    {
+      QFile f(choices);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      const char* rows[] = {R"({"context": "A fool and his money are soon", "choices": ["parted", "green"], "answer": 0})",
+                            R"({"context": "The early bird gets the", "choices": ["worm", "hacker", "kernel"], "answer": 0})",
+                            R"({"context": "All that glitters is not", "choices": ["gold", "jargon"], "answer": 0})",
+                            R"({"context": "Where there is smoke, there is", "choices": ["fire", "a bug"], "answer": 1})"};
+      for (const char* r : rows) f.write(QByteArray(r) + "\n");
+    }
+    ComparePanel p;
+    p.resize(1400, 1000);
+    p.show();
+    p.set_evaluation(256, 64);
+    p.set_choices_file(choices);
+    QVERIFY(p.add_checkpoint(model));
+    QTRY_VERIFY_WITH_TIMEOUT(!p.busy(), 240000);
+    Chart* chart = p.checkpoint_removal_charts().at(0);
+    auto* bars = qobject_cast<QCPBars*>(chart->plottable(0));
+    auto* errors = qobject_cast<QCPErrorBars*>(chart->plottable(1));
+    QVERIFY(bars && errors);
+    QCOMPARE(bars->dataCount(), 24);
+    QVERIFY(!errors->visible());  // ΔPPL first
+
+    const auto session = ModelSession::open(model.toStdString(), RunControl());
+    EvalSetOptions eo;
+    eo.max_tokens = 256;
+    eo.n_ctx = 64;
+    const EvalSet set = session->evaluation_set("", eo);
+    RemovalOptions ro;
+    ro.windows = set.windows;
+    ro.choices = session->multiple_choice_set(choices.toStdString());
+    const LayerRemovalSweep ref = layer_removal_sweep(session->model(), set.tokens, ro);
+    p.set_removal_metric(2);  // Δacc_norm
+    QVERIFY(errors->visible());
+    QCOMPARE(bars->dataCount(), 24);
+    for (int i = 0; i < 24; ++i) {
+      QCOMPARE(bars->data()->at(i)->value, ref.layers[i].delta_acc_norm);
+      QCOMPARE(errors->data()->at(i).errorPlus, ref.layers[i].score.acc_norm_stderr);
+    }
+    QVERIFY(chart->yAxis->label().startsWith("Δacc_norm"));
+    const QByteArray shot = qgetenv("DEPTHSCOPE_COMPARE_ACC_SCREENSHOT");
+    if (!shot.isEmpty()) {
+      for (Chart* c : p.findChildren<Chart*>()) c->replot(QCustomPlot::rpImmediateRefresh);
+      QVERIFY(p.grab().save(QString::fromLocal8Bit(shot)));
+    }
+    p.set_removal_metric(0);
+    QVERIFY(!errors->visible());
   }
 
   void export_whole_comparison() {

@@ -70,6 +70,7 @@ void CheckpointAnalyses::start(CompareItem* item, const AnalysisSettings& settin
 
   const std::string path = item->path.toStdString();
   const std::string text = settings.text.toStdString();
+  const std::string choices = settings.choices.toStdString();
   const std::int64_t tokens = settings.tokens, n_ctx = settings.n_ctx;
   CheckpointAnalyses* self = this;  // closures run on the GUI thread, from this item's runner
   item->status = "loading";
@@ -82,6 +83,7 @@ void CheckpointAnalyses::start(CompareItem* item, const AnalysisSettings& settin
       item->scheme = scheme;
       item->variance.assign(L, kNaN);
       item->removal.assign(L, kNaN);
+      item->removal_entries.clear();
       item->angular.assign(L, std::vector<double>(L, kNaN));
       emit self->layers_known(item);
     });
@@ -95,6 +97,7 @@ void CheckpointAnalyses::start(CompareItem* item, const AnalysisSettings& settin
     so.logit_lens = false;
     RemovalOptions ro;
     ro.windows = set.windows;
+    if (!choices.empty()) ro.choices = session->multiple_choice_set(choices);
     check_removal_memory(config, static_cast<std::int64_t>(set.tokens.size()), ro, /*greedy=*/false);
     layer_statistics(session->model(), set.tokens, so, ctx.phase(0.1, 0.4, "statistics"), [&](const LayerStats& s) {
       ctx.deliver([item, s] {
@@ -114,6 +117,7 @@ void CheckpointAnalyses::start(CompareItem* item, const AnalysisSettings& settin
           ctx.deliver([item, e] {
             if (item->baseline_ppl == 0) item->baseline_ppl = e.score.ppl - e.delta_ppl;
             if (e.layer >= 1 && e.layer <= item->layers) item->removal[e.layer - 1] = e.delta_ppl;
+            item->removal_entries.push_back(e);
           });
         });
     ctx.deliver([item, b = sweep.baseline.ppl, n = set.tokens.size()] {

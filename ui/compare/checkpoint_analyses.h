@@ -22,6 +22,7 @@ struct AnalysisSettings {
   int tokens = 4096;  // from the text (default: the Debian corpus fortunes-min)
   int n_ctx = 256;    // window length, clamped to each model's context
   QString text;       // "" for the default corpus
+  QString choices;    // a multiple-choice set scored per removed layer ("" none)
   ComputeDevice device;
 };
 

@@ -130,23 +130,8 @@ CheckpointGrid::Column CheckpointGrid::make_column(const CompareItem* item) {
     f.setPointSizeF(8.5);
     c.deep_label->setFont(f);
   }
-  c.removal_bars = new QCPBars(c.removal_chart->xAxis, c.removal_chart->yAxis);
-  c.removal_bars->setName("ΔPPL");
-  c.removal_bars->setWidth(0.7);
-  c.removal_chart->set_tooltip([item](const QString&, double l, double d) {
-    return QString("%1 without layer %2\nΔPPL = %3 (PPL %4)")
-        .arg(item->label)
-        .arg(int(l))
-        .arg(num(d, 5))
-        .arg(num(item->baseline_ppl + d, 5));
-  });
-  c.removal_chart->set_csv_provider([item] {
-    CsvTable t{{"layer", "delta_ppl", "ppl"}, {}};
-    for (std::size_t l = 0; l < item->removal.size(); ++l)
-      if (!std::isnan(item->removal[l]))
-        t.rows << QStringList{QString::number(l + 1), csv_num(item->removal[l]), csv_num(item->baseline_ppl + item->removal[l])};
-    return t;
-  });
+  c.removal = std::make_shared<RemovalBars>(c.removal_chart);  // bars, error bars, tooltip
+  c.removal_chart->set_csv_provider([bars = c.removal] { return bars->csv(); });
   for (Chart* chart : {c.variance_chart, c.angular_chart, c.removal_chart}) {
     chart->setMinimumHeight(270);
     WheelPolicy::install(chart);  // the wheel scrolls the page; Ctrl+wheel zooms, within the data
@@ -193,10 +178,12 @@ void CheckpointGrid::draw(const CompareItem* item) {
                               QString("%1 · residual stream after each layer").arg(scheme));
   c.angular_chart->set_title(QString("%1 · angular distance").arg(item->label),
                              QString("%1 · d(l, l+n) = arccos(cos)/π; < 0.2 nearly the identity").arg(scheme));
+  const QString what = removal_metric_name(metric_);
   c.removal_chart->set_title(
       QString("%1 · removal impact").arg(item->label),
-      item->baseline_ppl > 0 ? QString("%1 · ΔPPL when one layer is bypassed · full PPL %2").arg(scheme, num(item->baseline_ppl, 5))
-                             : QString("%1 · ΔPPL when one layer is bypassed").arg(scheme));
+      item->baseline_ppl > 0 && metric_ == RemovalBars::Metric::ppl
+          ? QString("%1 · ΔPPL when one layer is bypassed · full PPL %2").arg(scheme, num(item->baseline_ppl, 5))
+          : QString("%1 · %2 when one layer is bypassed").arg(scheme, what));
 
   c.variance_chart->clearGraphs();
   c.variance_graph = c.variance_chart->add_line_series(scheme, item->color);
@@ -216,11 +203,11 @@ void CheckpointGrid::draw(const CompareItem* item) {
       c.angular_map->data()->setCell(
           k, m, (k < int(item->angular.size()) && m < int(item->angular[k].size())) ? item->angular[k][m] : kNaN);
 
-  c.removal_bars->data()->clear();
-  c.removal_bars->setPen(QPen(item->color.darker(115), 1));
-  c.removal_bars->setBrush(item->color);
-  for (std::size_t l = 0; l < item->removal.size(); ++l)
-    if (!std::isnan(item->removal[l])) c.removal_bars->addData(double(l + 1), item->removal[l]);
+  c.removal->reset(item->color);
+  c.removal->set_metric(metric_);
+  const bool accuracy = metric_ != RemovalBars::Metric::ppl;
+  for (const LayerRemovalEntry& e : item->removal_entries)
+    if (!accuracy || !std::isnan(e.score.accuracy)) c.removal->add(e);
   if (L >= 2) {
     c.deep_band->topLeft->setCoords(item->deep_first() - 0.5, 0);
     c.deep_band->bottomRight->setCoords(L + 0.5, 1);
@@ -229,7 +216,7 @@ void CheckpointGrid::draw(const CompareItem* item) {
                                              : QString("deepest half"));
   }
   c.deep_band->setVisible(L >= 2);
-  c.deep_label->setVisible(L >= 2);
+  c.deep_label->setVisible(L >= 2 && !accuracy);
 
   QString message;
   if (!item->error.isEmpty()) {
@@ -239,8 +226,10 @@ void CheckpointGrid::draw(const CompareItem* item) {
   }
   c.variance_chart->set_message(message.isEmpty() && c.variance_graph->dataCount() == 0 ? "Computing…" : message);
   c.angular_chart->set_message(message.isEmpty() && c.variance_graph->dataCount() == 0 ? "Computing…" : message);
-  c.removal_chart->set_message(message.isEmpty() && c.removal_bars->dataCount() == 0 ? "Waiting for the statistics…"
-                                                                                      : message);
+  const bool no_choices = accuracy && c.removal->bars()->dataCount() == 0 && !item->removal_entries.empty();
+  c.removal_chart->set_message(no_choices ? "Analysed without a multiple-choice set:\nadd it again after Choices…"
+                               : message.isEmpty() && c.removal->bars()->dataCount() == 0 ? "Waiting for the statistics…"
+                                                                                          : message);
 }
 
 void CheckpointGrid::refit() {
@@ -264,6 +253,19 @@ void CheckpointGrid::refit() {
   };
   share(variance_charts());
   share(removal_charts());
+  if (metric_ != RemovalBars::Metric::ppl && !columns_.empty()) {
+    // Accuracy: one range for the row, every bar with its error bar and 0 (fitted per chart
+    // by RemovalBars, then united).
+    QList<QCPAxis*> ys;
+    for (const Column& c : columns_) {
+      c.removal->refit();
+      if (c.removal->bars()->dataCount() > 0) ys << c.removal_chart->yAxis;
+    }
+    if (!ys.isEmpty()) {
+      const QCPRange y = union_range(ys);
+      for (const Column& c : columns_) set_range_quietly(c.removal_chart->yAxis, y);
+    }
+  }
   // One colour range for every heatmap.
   double lo = std::numeric_limits<double>::max(), hi = -lo;
   for (const Column& c : columns_)
@@ -285,6 +287,18 @@ void CheckpointGrid::set_log_y(bool on) {
   log_y_ = on;
   for (Chart* c : variance_charts()) c->set_log_y(on);
   refit();
+}
+
+void CheckpointGrid::set_removal_metric(RemovalBars::Metric metric) {
+  metric_ = metric;
+  for (const Column& c : columns_) draw(c.item);
+  refit();
+}
+
+const RemovalBars* CheckpointGrid::removal_bars(const CompareItem* item) const {
+  for (const Column& c : columns_)
+    if (c.item == item) return c.removal.get();
+  return nullptr;
 }
 
 QList<Chart*> CheckpointGrid::variance_charts() const {

@@ -3,10 +3,13 @@
 // in its own column (variance by depth, angular distance d(l, l+n) as a heatmap, removal
 // impact with the deepest half shaded), with shared axes and one colour range per row, and
 // zoom and pan linked within each row (ui/shared/linked_axes.h).
+#include <memory>
 #include <vector>
 
 #include <QList>
 #include <QWidget>
+
+#include "ui/shared/removal_bars.h"
 
 class QCPBars;
 class QCPColorMap;
@@ -38,6 +41,11 @@ class CheckpointGrid : public QWidget {
   void refit();
   // Logarithmic y on every variance chart (the "Log variance axes" box).
   void set_log_y(bool on);
+  // What every removal chart shows: ΔPPL, or Δacc / Δacc_norm with ±1 stderr (checkpoints
+  // analysed with a multiple-choice set; the others show no bars).
+  void set_removal_metric(RemovalBars::Metric metric);
+  RemovalBars::Metric removal_metric() const { return metric_; }
+  const RemovalBars* removal_bars(const CompareItem* item) const;
 
   QList<Chart*> variance_charts() const;
   QList<Chart*> angular_charts() const;
@@ -52,7 +60,7 @@ class CheckpointGrid : public QWidget {
     QCPGraph* variance_graph = nullptr;
     QCPColorMap* angular_map = nullptr;
     QCPColorScale* angular_scale = nullptr;
-    QCPBars* removal_bars = nullptr;
+    std::shared_ptr<RemovalBars> removal;  // bars and error bars of removal_chart
     QCPItemRect* deep_band = nullptr;
     QCPItemText* deep_label = nullptr;
   };
@@ -63,6 +71,7 @@ class CheckpointGrid : public QWidget {
   QGridLayout* grid_;
   LinkedAxes* links_;
   bool log_y_ = true;
+  RemovalBars::Metric metric_ = RemovalBars::Metric::ppl;
 };
 
 }  // namespace depthscope::ui

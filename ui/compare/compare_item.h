@@ -12,6 +12,7 @@
 #include <QString>
 #include <QVector>
 
+#include "core/analysis/layer_removal.h"
 #include "core/model/config.h"
 #include "core/store/run_records.h"
 #include "core/store/run_summary.h"
@@ -49,6 +50,7 @@ struct CompareItem {
   std::vector<double> variance;              // [l-1], NaN until known
   std::vector<std::vector<double>> angular;  // [k-1][n-1] = d(k, k+n)
   std::vector<double> removal;               // [l-1] ΔPPL, NaN until known
+  std::vector<LayerRemovalEntry> removal_entries;  // as they arrive (accuracies with a choices set)
   double baseline_ppl = 0;
   QString error;
 

@@ -6,6 +6,7 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMimeData>
@@ -173,6 +174,16 @@ QWidget* ComparePanel::make_controls() {
   log_box_ = new QCheckBox("Log variance axes");
   log_box_->setChecked(true);
   log_box_->setToolTip("Logarithmic y axis on every variance-by-depth chart");
+  choices_button_ = new QPushButton("Choices…");
+  choices_button_->setObjectName("compare_choices");
+  choices_button_->setToolTip("A multiple-choice set (JSONL: lm-eval, DepthScope, ARC, HellaSwag, PIQA or MMLU rows) "
+                              "scored with each layer removed for checkpoints added from now on, as "
+                              "lm-evaluation-harness scores it");
+  removal_metric_box_ = new QComboBox;
+  removal_metric_box_->setObjectName("compare_removal_metric");
+  removal_metric_box_->addItems({"ΔPPL", "Δacc", "Δacc_norm"});
+  removal_metric_box_->setToolTip("What the checkpoints' removal charts show per removed layer: the perplexity "
+                                  "change, or the change of acc / acc_norm on the multiple-choice set (±1 stderr)");
   export_button_ = new QPushButton("Export comparison…");
   export_button_->setObjectName("export_comparison");
   export_button_->setToolTip("Write every chart shown and the difference table as one PNG, SVG or PDF");
@@ -200,6 +211,10 @@ QWidget* ComparePanel::make_controls() {
   row2->addWidget(tokens_box_, 1);
   left->addLayout(row2);
   left->addWidget(log_box_);
+  auto* row3 = new QHBoxLayout;
+  row3->addWidget(choices_button_, 1);
+  row3->addWidget(removal_metric_box_);
+  left->addLayout(row3);
   left->addSpacing(6);
   left->addWidget(export_button_);
   left->addWidget(csv_button_);
@@ -220,6 +235,12 @@ QWidget* ComparePanel::make_controls() {
     runs_view_->variance_chart()->set_log_y(on);
     grid_->set_log_y(on);
   });
+  connect(choices_button_, &QPushButton::clicked, this, [this] {
+    const QString f = QFileDialog::getOpenFileName(this, "Multiple-choice set", QString(), "JSON lines (*.jsonl *.json);;All files (*)");
+    if (!f.isEmpty()) set_choices_file(f);
+  });
+  connect(removal_metric_box_, qOverload<int>(&QComboBox::currentIndexChanged), this,
+          [this](int i) { grid_->set_removal_metric(static_cast<RemovalBars::Metric>(i)); });
   connect(export_button_, &QPushButton::clicked, this, &ComparePanel::export_dialog);
   connect(csv_button_, &QPushButton::clicked, this, &ComparePanel::export_table_dialog);
   return left_widget;
@@ -347,6 +368,7 @@ bool ComparePanel::add_checkpoint(const QString& path) {
   settings.tokens = eval_tokens_;
   settings.n_ctx = eval_n_ctx_;
   settings.text = eval_text_;
+  settings.choices = choices_file_;
   settings.device = device_;
   analyses_->start(item, settings);
   grid_->rebuild(items_.compared());
@@ -381,6 +403,14 @@ void ComparePanel::set_evaluation(int tokens, int n_ctx) {
 }
 
 void ComparePanel::set_evaluation_text(const QString& path) { eval_text_ = path; }
+
+void ComparePanel::set_choices_file(const QString& path) {
+  choices_file_ = path;
+  choices_button_->setText(path.isEmpty() ? QString("Choices…") : QFileInfo(path).fileName());
+  emit log(QString("Compare: multiple-choice set %1 for the checkpoints added from now on").arg(path));
+}
+
+void ComparePanel::set_removal_metric(int metric) { removal_metric_box_->setCurrentIndex(metric); }
 
 void ComparePanel::analysis_ended(CompareItem* item) {
   list_->refresh(item, db_path_);

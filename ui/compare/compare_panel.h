@@ -24,6 +24,7 @@
 #include "ui/shared/job_list.h"
 
 class QCheckBox;
+class QComboBox;
 class QLabel;
 class QPushButton;
 class QSpinBox;
@@ -82,6 +83,11 @@ class ComparePanel : public QWidget {
   // the window length (clamped to each model's context). Applies to checkpoints added later.
   void set_evaluation(int tokens, int n_ctx);
   void set_evaluation_text(const QString& path);
+  // A multiple-choice set scored per removed layer for checkpoints added from now on; the
+  // removal charts then switch between ΔPPL (0), Δacc (1) and Δacc_norm (2).
+  void set_choices_file(const QString& path);
+  void set_removal_metric(int metric);
+  CheckpointGrid* checkpoint_grid() const { return grid_; }
   // Where checkpoints added later are opened and analysed (the status bar's Device box).
   // A device core refuses fails the analysis with its reason and emits device_refused; when
   // the device has been set to cpu by then (the main window's fallback), the checkpoint is
@@ -159,6 +165,7 @@ class ComparePanel : public QWidget {
   int eval_tokens_ = 4096;
   int eval_n_ctx_ = 256;
   QString eval_text_;
+  QString choices_file_;
   ComputeDevice device_;
 
   CompareList* list_;
@@ -168,6 +175,8 @@ class ComparePanel : public QWidget {
   QPushButton* export_button_;
   QPushButton* csv_button_;
   QCheckBox* log_box_;
+  QPushButton* choices_button_;
+  QComboBox* removal_metric_box_;
   QSpinBox* tokens_box_;
   QLabel* status_label_;
   QLabel* empty_label_;
