@@ -5,6 +5,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cstdlib>
+
 #include "core/runtime/threads.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/shell/app.h"
@@ -72,6 +74,32 @@ class TestChartExport : public QObject {
     QVERIFY2(lns > 400, qPrintable(QString("LNS pixels: %1").arg(lns)));
     // Background is white.
     QCOMPARE(img.pixelColor(2, 2), QColor(Qt::white));
+  }
+
+  // A PNG at twice the size, with the chart's source printed under it (in grey, in the last
+  // rows above the bottom edge) and gone from the chart afterwards.
+  void png_at_a_scale_names_its_source() {
+    Chart* chart = panel_->chart();
+    chart->set_source("a 48-layer fresh model");
+    const int rows = chart->plotLayout()->rowCount();
+    const QString plain = dir_.filePath("glance-1x.png"), big = dir_.filePath("glance-2x.png");
+    QString error;
+    QVERIFY2(export_chart(chart, big, &error, QSize(800, 500), 2.0), qPrintable(error));
+    const QImage img(big);
+    QCOMPARE(img.size(), QSize(1600, 1000));
+    if (!qgetenv("DEPTHSCOPE_EXPORT_SHOT").isEmpty()) QFile::copy(big, QString::fromLocal8Bit(qgetenv("DEPTHSCOPE_EXPORT_SHOT")));
+    QCOMPARE(chart->plotLayout()->rowCount(), rows);  // the source line is gone again
+    // Grey text pixels in the bottom band, where the source line is.
+    int grey = 0;
+    for (int y = img.height() - 40; y < img.height(); ++y)
+      for (int x = 0; x < img.width(); ++x) {
+        const QColor c = img.pixelColor(x, y);
+        grey += std::abs(c.red() - c.blue()) < 20 && c.red() < 200;
+      }
+    QVERIFY2(grey > 100, qPrintable(QString("grey pixels in the bottom band: %1").arg(grey)));
+    chart->set_source(QString());
+    QVERIFY2(export_chart(chart, plain, &error, QSize(800, 500)), qPrintable(error));
+    QCOMPARE(QImage(plain).size(), QSize(800, 500));
   }
 
   void png_in_linear_scale_too() {

@@ -131,6 +131,7 @@ CheckpointGrid::Column CheckpointGrid::make_column(const CompareItem* item) {
     c.deep_label->setFont(f);
   }
   c.removal = std::make_shared<RemovalBars>(c.removal_chart);  // bars, error bars, tooltip
+  for (Chart* chart : {c.variance_chart, c.angular_chart, c.removal_chart}) chart->set_source(item->path);
   c.removal_chart->set_csv_provider([bars = c.removal] { return bars->csv(); });
   for (Chart* chart : {c.variance_chart, c.angular_chart, c.removal_chart}) {
     chart->setMinimumHeight(270);

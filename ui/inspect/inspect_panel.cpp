@@ -272,6 +272,8 @@ void InspectPanel::set_session(std::shared_ptr<const ModelSession> session) {
   set_running(false);
   session_ = std::move(session);
   layers_ = static_cast<int>(session_->config().num_layers);
+  const QString source = QString::fromStdString(session_->summary().path).section('/', -1);
+  for (Chart* c : {variance_chart_, angular_chart_, logit_chart_, removal_chart_, pruning_chart_}) c->set_source(source);
   n_ctx_box_->setValue(static_cast<int>(std::min<std::int64_t>(256, session_->config().max_position)));
   prune_box_->setValue(std::max(1, std::min(layers_ - 1, 12)));
   max_n_box_->setValue(layers_);

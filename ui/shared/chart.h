@@ -47,6 +47,10 @@ class Chart : public QCustomPlot {
   void set_csv_provider(std::function<CsvTable()> fn) { csv_ = std::move(fn); }
   CsvTable csv() const { return csv_ ? csv_() : CsvTable{}; }
   QString file_stem() const { return file_stem_; }
+  // What the chart shows data of — a model, a run, an experiment ("llama-pre", "run #3
+  // seeds/pre/seed-1"): printed under every exported image of the chart, not on screen.
+  void set_source(const QString& source) { source_ = source; }
+  QString source() const { return source_; }
 
   // Fits both axes to the data (log-y safe) and replots.
   void fit_to_data();
@@ -62,6 +66,7 @@ class Chart : public QCustomPlot {
   void apply_theme_colors();
 
   QString file_stem_;
+  QString source_;
   QCPTextElement* title_ = nullptr;
   QCPTextElement* subtitle_ = nullptr;
   QCPItemText* message_ = nullptr;

@@ -310,6 +310,7 @@ void TrainPanel::show_experiment(std::int64_t experiment) {
     experiment_box_->setCurrentIndex(i);
   }
   if (changed) follow_latest_step_ = true;
+  for (Chart* c : charts_->all()) c->set_source(experiment_box_->currentText());
   rebuild_graphs();
   if (changed) emit experiment_changed(experiment_);
 }
