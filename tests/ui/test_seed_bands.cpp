@@ -202,6 +202,7 @@ class TestSeedBands : public QObject {
     QVERIFY(!train->smooth_graph(runs_[0], "train/loss")->visible());
     QVERIFY(!train->raw_graph(runs_[0], "train/loss")->visible());
     QCOMPARE(loss->legend->itemCount(), 2);  // the two means
+    QCOMPARE(train->charts().lr->legend->itemCount(), 2);  // one learning-rate curve per scheme, not per seed
     QVERIFY(named(train->charts().variance, QString("%1 · mean ± 1 sd (n = 3)").arg(scheme_label(NormScheme::lns))));
     const QByteArray shot = qgetenv("DEPTHSCOPE_SEEDS_TRAIN_SCREENSHOT");
     if (!shot.isEmpty()) {

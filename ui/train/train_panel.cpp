@@ -424,7 +424,7 @@ void TrainPanel::replot() {
   for (auto& [run, g] : graphs_)
     seeds[g.label].push_back({g.color, {{charts_->loss, g.smooth[kLoss]}, {charts_->ppl, g.smooth[kPpl]},
                                         {charts_->grad, g.smooth[kGrad]}, {charts_->variance, g.variance}},
-                              {g.raw[kLoss], g.raw[kPpl], g.raw[kGrad]}});
+                              {g.raw[kLoss], g.raw[kPpl], g.raw[kGrad]}, g.raw[kLr]});
   bands_->draw(seeds);
   update_empty_messages();
   charts_->fit();

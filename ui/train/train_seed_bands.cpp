@@ -36,6 +36,12 @@ void TrainSeedBands::draw(const std::map<QString, std::vector<RunCurves>>& group
         else g->removeFromLegend();
       }
       for (QCPGraph* g : r.hidden_with) g->setVisible(!band);
+      if (r.shared) {
+        const bool first = &r == &runs.front();
+        r.shared->setVisible(!band || first);
+        if (!band || first) r.shared->addToLegend();
+        else r.shared->removeFromLegend();
+      }
     }
     if (!band) continue;
     std::map<Chart*, std::vector<std::pair<QVector<double>, QVector<double>>>> curves;

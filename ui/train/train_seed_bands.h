@@ -29,6 +29,7 @@ class TrainSeedBands : public QObject {
     QColor color;
     std::map<Chart*, QCPGraph*> curves;
     std::vector<QCPGraph*> hidden_with;
+    QCPGraph* shared = nullptr;  // a curve every seed has alike (the learning rate): shown once
   };
   // Redraws the bands of every group ("Pre-LN": its runs) after the panel set the runs' data.
   void draw(const std::map<QString, std::vector<RunCurves>>& groups);
