@@ -1,9 +1,11 @@
 // Chart export: PNG with both scheme colours, SVG, PDF, and CSV with one row per layer.
 #include <QFile>
+#include <QFontMetrics>
 #include <QImage>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <qcustomplot.h>
 
 #include <cstdlib>
 
@@ -100,6 +102,25 @@ class TestChartExport : public QObject {
     chart->set_source(QString());
     QVERIFY2(export_chart(chart, plain, &error, QSize(800, 500)), qPrintable(error));
     QCOMPARE(QImage(plain).size(), QSize(800, 500));
+  }
+
+  // A subtitle too long for the chart breaks at its " · " separators instead of being cut.
+  void a_long_subtitle_wraps_instead_of_clipping() {
+    Chart chart("wrap-test");
+    const QString subtitle = "Freshly initialised Llama-style model: 48 layers · d_model 256 · 4 heads · FFN 688 · "
+                             "38.48M parameters · 4×64 random tokens";
+    chart.resize(420, 300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    chart.set_title("Title", subtitle);
+    QCOMPARE(chart.subtitle(), subtitle);
+    auto* element = qobject_cast<QCPTextElement*>(chart.plotLayout()->element(1, 0));
+    QVERIFY(element);
+    QVERIFY2(element->text().contains('\n'), qPrintable(element->text()));
+    for (const QString& line : element->text().split('\n'))
+      QVERIFY2(QFontMetrics(element->font()).horizontalAdvance(line) <= 420 - 24, qPrintable(line));
+    chart.resize(2000, 300);
+    QTRY_COMPARE(element->text(), chart.subtitle());  // room enough: one line again
   }
 
   void png_in_linear_scale_too() {

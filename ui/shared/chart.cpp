@@ -1,5 +1,8 @@
 #include "ui/shared/chart.h"
 
+#include <QFontMetrics>
+#include <QResizeEvent>
+
 #include <cmath>
 #include <limits>
 
@@ -116,7 +119,35 @@ void Chart::changeEvent(QEvent* event) {
 
 void Chart::set_title(const QString& title, const QString& subtitle) {
   title_->setText(title);
-  subtitle_->setText(subtitle.isEmpty() ? QString(" ") : subtitle);
+  subtitle_text_ = subtitle.isEmpty() ? QString(" ") : subtitle;
+  wrap_subtitle(width());
+}
+
+void Chart::wrap_subtitle(int width) {
+  const QFontMetrics fm(subtitle_->font());
+  const int room = width - 24;  // the element's margins and a little air
+  if (room <= 0 || fm.horizontalAdvance(subtitle_text_) <= room || !subtitle_text_.contains(" · ")) {
+    subtitle_->setText(subtitle_text_);
+    return;
+  }
+  QStringList lines;
+  QString line;
+  for (const QString& part : subtitle_text_.split(" · ")) {
+    const QString longer = line.isEmpty() ? part : line + " · " + part;
+    if (!line.isEmpty() && fm.horizontalAdvance(longer) > room) {
+      lines << line;
+      line = part;
+    } else {
+      line = longer;
+    }
+  }
+  lines << line;
+  subtitle_->setText(lines.join("\n"));
+}
+
+void Chart::resizeEvent(QResizeEvent* event) {
+  wrap_subtitle(event->size().width());
+  QCustomPlot::resizeEvent(event);
 }
 
 QString Chart::title() const { return title_->text(); }

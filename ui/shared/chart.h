@@ -21,6 +21,10 @@ class Chart : public QCustomPlot {
 
   void set_title(const QString& title, const QString& subtitle = QString());
   QString title() const;
+  QString subtitle() const { return subtitle_text_; }
+  // Breaks the subtitle at its " · " separators into lines that fit `width` pixels (done on
+  // every resize for the widget's width, and by the export for the exported width).
+  void wrap_subtitle(int width);
   void set_axis_labels(const QString& x, const QString& y);
   void set_log_y(bool on);
   // x axis counts whole things (layers, steps): ticks on integers only.
@@ -61,12 +65,14 @@ class Chart : public QCustomPlot {
   void changeEvent(QEvent* event) override;
 
  private:
+  void resizeEvent(QResizeEvent* event) override;
   void on_mouse_move(QMouseEvent* event);
   // Background, axes, grid, title, legend and message in the current theme's colours.
   void apply_theme_colors();
 
   QString file_stem_;
   QString source_;
+  QString subtitle_text_;
   QCPTextElement* title_ = nullptr;
   QCPTextElement* subtitle_ = nullptr;
   QCPItemText* message_ = nullptr;

@@ -66,7 +66,9 @@ bool export_chart(Chart* chart, const QString& path, QString* error, QSize size,
 
   if (ext != "png" && ext != "pdf" && ext != "svg")
     return fail(QString("unknown format '.%1'; use .png, .svg, .pdf or .csv").arg(ext));
-  // Make sure the layout and data are current before rendering at a new size.
+  // The subtitle wrapped for the exported width (and back for the screen afterwards), the
+  // layout and data current before rendering at a new size.
+  chart->wrap_subtitle(size.width());
   const SourceLine source(chart);
   bool ok = false;
   if (ext == "png") {
@@ -89,6 +91,7 @@ bool export_chart(Chart* chart, const QString& path, QString* error, QSize size,
     }
     ok = ok && QFileInfo(path).size() > 0;
   }
+  chart->wrap_subtitle(chart->width());
   if (!ok) return fail("the file could not be created (check the folder exists and is writable)");
   return true;
 }
