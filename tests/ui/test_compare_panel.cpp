@@ -26,14 +26,13 @@
 #include <map>
 #include <memory>
 
-#include "core/analysis/eval_set.h"
-#include "core/analysis/layer_removal.h"
 #include "core/runtime/progress.h"
 #include "core/runtime/threads.h"
 #include "core/session/model_session.h"
 #include "core/store/metric_writer.h"
 #include "core/store/run_db.h"
 #include "core/store/run_summary.h"
+#include "tests/ui/removal_reference.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/compare/compare_panel.h"
 #include "ui/shared/chart.h"
@@ -374,14 +373,7 @@ class TestComparePanel : public QObject {
     QVERIFY(!errors->visible());  // ΔPPL first
 
     const auto session = ModelSession::open(model.toStdString(), RunControl());
-    EvalSetOptions eo;
-    eo.max_tokens = 256;
-    eo.n_ctx = 64;
-    const EvalSet set = session->evaluation_set("", eo);
-    RemovalOptions ro;
-    ro.windows = set.windows;
-    ro.choices = session->multiple_choice_set(choices.toStdString());
-    const LayerRemovalSweep ref = layer_removal_sweep(session->model(), set.tokens, ro);
+    const LayerRemovalSweep ref = test::reference_removal(*session, choices, 256, 64);
     p.set_removal_metric(2);  // Δacc_norm
     QVERIFY(errors->visible());
     QCOMPARE(bars->dataCount(), 24);

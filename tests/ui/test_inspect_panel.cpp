@@ -14,6 +14,7 @@
 
 #include "core/model/config.h"
 #include "core/runtime/threads.h"
+#include "tests/ui/removal_reference.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/shell/app.h"
 #include "ui/shared/chart.h"
@@ -21,8 +22,6 @@
 #include "ui/inspect/inspect_panel.h"
 #include "ui/shared/job_list.h"
 #include "core/session/model_session.h"
-#include "core/analysis/eval_set.h"
-#include "core/analysis/layer_removal.h"
 #include "ui/shared/removal_bars.h"
 
 using namespace depthscope;
@@ -102,14 +101,7 @@ class TestInspectPanel : public QObject {
     auto* metric = panel.findChild<QComboBox*>("removal_metric");
     QVERIFY(metric && metric->isEnabled());
 
-    EvalSetOptions eo;
-    eo.max_tokens = 256;
-    eo.n_ctx = 64;
-    const EvalSet set = session->evaluation_set("", eo);
-    RemovalOptions ro;
-    ro.windows = set.windows;
-    ro.choices = session->multiple_choice_set(path.toStdString());
-    const LayerRemovalSweep ref = layer_removal_sweep(session->model(), set.tokens, ro);
+    const LayerRemovalSweep ref = test::reference_removal(*session, path, 256, 64);
     panel.set_removal_metric(1);
     const QCPBars* bars = panel.removal_bars();
     const QCPErrorBars* errors = panel.removal().error_bars();

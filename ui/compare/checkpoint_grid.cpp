@@ -13,6 +13,7 @@
 #include "ui/shared/linked_axes.h"
 #include "ui/shared/palette.h"
 #include "ui/shared/wheel_policy.h"
+#include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
 namespace {
@@ -20,12 +21,6 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 QString num(double v, int digits = 6) { return QString::number(v, 'g', digits); }
-
-QString csv_num(double v) {  // the store's CSV spelling of NaN and infinities (docs/runs.md)
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return QString::number(v, 'g', 9);
-}
 
 }  // namespace
 
@@ -68,7 +63,7 @@ CheckpointGrid::Column CheckpointGrid::make_column(const CompareItem* item) {
   c.variance_chart->set_csv_provider([item] {
     CsvTable t{{"layer", "output_variance"}, {}};
     for (std::size_t l = 0; l < item->variance.size(); ++l)
-      if (!std::isnan(item->variance[l])) t.rows << QStringList{QString::number(l + 1), csv_num(item->variance[l])};
+      if (!std::isnan(item->variance[l])) t.rows << QStringList{QString::number(l + 1), store_number(item->variance[l])};
     return t;
   });
 
@@ -97,7 +92,7 @@ CheckpointGrid::Column CheckpointGrid::make_column(const CompareItem* item) {
     for (std::size_t k = 0; k < item->angular.size(); ++k)
       for (std::size_t n = 0; n < item->angular[k].size(); ++n)
         if (!std::isnan(item->angular[k][n]))
-          t.rows << QStringList{QString::number(k + 1), QString::number(n + 1), csv_num(item->angular[k][n])};
+          t.rows << QStringList{QString::number(k + 1), QString::number(n + 1), store_number(item->angular[k][n])};
     return t;
   });
   {

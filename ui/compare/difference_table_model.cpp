@@ -5,18 +5,13 @@
 #include <QIcon>
 
 #include "ui/compare/compare_item.h"
+#include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
 namespace {
 
 QString num(double v, int digits) { return QString::number(v, 'g', digits); }
 QString opt_num(const std::optional<double>& v, int digits = 4) { return v ? num(*v, digits) : QString("—"); }
-
-QString csv_num(double v) {  // the store's CSV spelling of NaN and infinities (docs/runs.md)
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return QString::number(v, 'g', 9);
-}
 
 const char* kHeaders[] = {"Item", "Kind", "Scheme", "Step", "Final val PPL", "PPL measured on",
                           "Var ratio L/1", "Nearly-identity layers", "Mean ΔPPL, deepest half"};
@@ -102,7 +97,7 @@ CsvTable DifferenceTableModel::csv() const {
   CsvTable t{{"item", "kind", "scheme", "step", "steps", "final_val_ppl", "ppl_measured_on", "residual_variance_ratio",
               "near_identity_layers", "layers", "deep_half_mean_delta_ppl"},
              {}};
-  const auto opt = [](const auto& v) { return v ? csv_num(double(*v)) : QString(); };
+  const auto opt = [](const auto& v) { return v ? store_number(double(*v)) : QString(); };
   for (const CompareItem* it : items_) {
     const bool run = it->kind == CompareItem::run;
     t.rows << QStringList{it->label,

@@ -18,22 +18,17 @@
 #include "ui/shared/palette.h"
 #include "ui/shared/seed_band.h"
 #include "ui/shared/wheel_policy.h"
+#include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
 namespace {
-
-QString csv_num(double v) {  // the store's CSV spelling of NaN and infinities (docs/runs.md)
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return QString::number(v, 'g', 9);
-}
 
 // Every point of every curve of a step chart: item, step, value.
 CsvTable step_csv(const Chart* chart, const QString& column) {
   CsvTable t{{"item", "step", column}, {}};
   for (int i = 0; i < chart->graphCount(); ++i)
     for (auto it = chart->graph(i)->data()->constBegin(); it != chart->graph(i)->data()->constEnd(); ++it)
-      t.rows << QStringList{chart->graph(i)->name(), QString::number(qint64(it->key)), csv_num(it->value)};
+      t.rows << QStringList{chart->graph(i)->name(), QString::number(qint64(it->key)), store_number(it->value)};
   return t;
 }
 
@@ -72,7 +67,7 @@ RunComparisonView::RunComparisonView(QWidget* parent)
     for (int i = 0; i < variance_chart_->graphCount(); ++i) {
       const QCPGraph* g = variance_chart_->graph(i);
       for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it)
-        t.rows << QStringList{g->name(), QString::number(int(it->key)), csv_num(it->value)};
+        t.rows << QStringList{g->name(), QString::number(int(it->key)), store_number(it->value)};
     }
     return t;
   });

@@ -3,22 +3,17 @@
 #include <cmath>
 
 #include "ui/compare/compare_item.h"
+#include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
 
 namespace {
 
-QString num(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return QString::number(v, 'g', 4);
-}
-
 // "11.59 ± 0.21 (n = 3)"
 QString group_cell(const store::SchemeGroup& g, const store::MetricGroup& m) {
   if (m.values.empty()) return QString("%1: no value").arg(QString::fromStdString(g.scheme));
-  const QString sd = m.values.size() > 1 ? " ± " + num(m.std) : QString();
-  return QString("%1: %2%3 (n = %4)").arg(QString::fromStdString(g.scheme), num(m.mean), sd).arg(m.values.size());
+  const QString sd = m.values.size() > 1 ? " ± " + store_number(m.std, 4) : QString();
+  return QString("%1: %2%3 (n = %4)").arg(QString::fromStdString(g.scheme), store_number(m.mean, 4), sd).arg(m.values.size());
 }
 
 }  // namespace
@@ -64,8 +59,8 @@ void SeedStatisticsModel::set_items(const std::vector<const CompareItem*>& items
       r.cells[metric] = comparison_metric_label(p.metric);
       r.cells[scheme_a] = group_cell(*a, a->metric(p.metric));
       r.cells[scheme_b] = group_cell(*b, b->metric(p.metric));
-      r.cells[difference] = std::isnan(p.difference) ? QString("—") : num(p.difference);
-      r.cells[ci95] = p.ci95 ? QString("[%1, %2]").arg(num(p.ci95->first), num(p.ci95->second)) : QString("—");
+      r.cells[difference] = std::isnan(p.difference) ? QString("—") : store_number(p.difference, 4);
+      r.cells[ci95] = p.ci95 ? QString("[%1, %2]").arg(store_number(p.ci95->first, 4), store_number(p.ci95->second, 4)) : QString("—");
       r.cells[p_value] = QString::fromStdString(store::p_value_words(p));
       r.tooltip = QString("%1 − %2 of the means of %3. 95% CI and p-value: Welch's t-test (unequal variances), "
                           "as `runs compare --json` gives them.")

@@ -7,16 +7,11 @@
 
 #include "ui/shared/chart.h"
 #include "ui/shared/palette.h"
+#include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
 
 namespace {
-
-QString num(double v, int digits = 9) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return QString::number(v, 'g', digits);
-}
 
 constexpr double kLogFloor = 1e-3;  // ΔPPL drawn on a log axis: smaller values at this floor
 
@@ -44,12 +39,12 @@ RemovalBars::RemovalBars(Chart* chart) : chart_(chart) {
     for (const LayerRemovalEntry& e : entries_) {
       if (e.layer != static_cast<std::int64_t>(std::lround(l))) continue;
       if (metric_ == Metric::ppl)
-        return QString("without layer %1\nΔPPL = %2 (PPL %3)").arg(e.layer).arg(num(e.delta_ppl, 5)).arg(num(e.score.ppl, 5));
+        return QString("without layer %1\nΔPPL = %2 (PPL %3)").arg(e.layer).arg(store_number(e.delta_ppl, 5)).arg(store_number(e.score.ppl, 5));
       const bool norm = metric_ == Metric::acc_norm;
       return QString("without layer %1\n%2 = %3 (%4 %5 ± %6 stderr)")
           .arg(e.layer)
-          .arg(removal_metric_name(metric_), num(d, 4), norm ? "acc_norm" : "acc")
-          .arg(num(norm ? e.score.acc_norm : e.score.accuracy, 4), num(norm ? e.score.acc_norm_stderr : e.score.acc_stderr, 3));
+          .arg(removal_metric_name(metric_), store_number(d, 4), norm ? "acc_norm" : "acc")
+          .arg(store_number(norm ? e.score.acc_norm : e.score.accuracy, 4), store_number(norm ? e.score.acc_norm_stderr : e.score.acc_stderr, 3));
     }
     return QString();
   });
@@ -77,13 +72,13 @@ void RemovalBars::set_baseline(const RemovalScore& baseline) {
 
 void RemovalBars::retitle() {
   if (baseline_.ppl == 0) return;  // not known yet: the caller's title stays
-  QString sub = QString("ΔPPL when one layer is bypassed · full model PPL %1").arg(num(baseline_.ppl, 5));
+  QString sub = QString("ΔPPL when one layer is bypassed · full model PPL %1").arg(store_number(baseline_.ppl, 5));
   if (metric_ != Metric::ppl) {
     const bool norm = metric_ == Metric::acc_norm;
     sub = QString("%1 when one layer is bypassed · full model %2 %3 ± %4 (lm-eval's definitions)")
               .arg(removal_metric_name(metric_), norm ? "acc_norm" : "acc",
-                   num(norm ? baseline_.acc_norm : baseline_.accuracy, 4),
-                   num(norm ? baseline_.acc_norm_stderr : baseline_.acc_stderr, 3));
+                   store_number(norm ? baseline_.acc_norm : baseline_.accuracy, 4),
+                   store_number(norm ? baseline_.acc_norm_stderr : baseline_.acc_stderr, 3));
   }
   chart_->set_title("Removal impact", sub);
 }
@@ -157,9 +152,9 @@ CsvTable RemovalBars::csv() const {
               "delta_acc_norm"},
              {}};
   for (const LayerRemovalEntry& e : entries_)
-    t.rows << QStringList{QString::number(e.layer),       num(e.delta_ppl),          num(e.score.ppl),
-                          num(e.score.accuracy),          num(e.score.acc_stderr),   num(e.delta_accuracy),
-                          num(e.score.acc_norm),          num(e.score.acc_norm_stderr), num(e.delta_acc_norm)};
+    t.rows << QStringList{QString::number(e.layer),       store_number(e.delta_ppl),          store_number(e.score.ppl),
+                          store_number(e.score.accuracy),          store_number(e.score.acc_stderr),   store_number(e.delta_accuracy),
+                          store_number(e.score.acc_norm),          store_number(e.score.acc_norm_stderr), store_number(e.delta_acc_norm)};
   return t;
 }
 
