@@ -79,5 +79,25 @@ TEST(Perplexity, BosReplacesTheFirstTokenOfEachWindow) {
   EXPECT_EQ(perplexity(model, a, o).ppl, plain);
 }
 
+// lm-eval users see results move with the batch size. Here each window is scored as its own
+// [1, n_ctx] row, so a window's NLL is bit for bit the same whether it is evaluated with four
+// others or alone: there is no batch size to change the result.
+TEST(Perplexity, EachWindowScoresTheSameAloneAsInTheSet) {
+  const Transformer model = test::small_random_model(2);
+  PerplexityOptions o;
+  o.n_ctx = 12;
+  const std::vector<std::int64_t> tokens = test::test_tokens(60);
+  std::vector<double> in_set;
+  perplexity(model, tokens, o, RunControl(), [&](const PerplexityWindow& w) { in_set.push_back(w.window_nll); });
+  const auto windows = perplexity_windows(static_cast<std::int64_t>(tokens.size()), o);
+  ASSERT_EQ(in_set.size(), windows.size());
+  for (std::size_t k = 0; k < windows.size(); ++k) {
+    const std::vector<std::int64_t> alone(tokens.begin() + windows[k].start, tokens.begin() + windows[k].start + o.n_ctx);
+    double nll = 0;
+    perplexity(model, alone, o, RunControl(), [&](const PerplexityWindow& w) { nll = w.window_nll; });
+    EXPECT_EQ(nll, in_set[k]) << "window " << k + 1;
+  }
+}
+
 }  // namespace
 }  // namespace depthscope
