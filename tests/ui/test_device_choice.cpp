@@ -19,7 +19,14 @@
 
 #include "core/runtime/device_choice.h"
 #include "core/runtime/threads.h"
+#include "ui/compare/compare_checkpoints.h"
+#include "ui/compare/compare_controls.h"
 #include "ui/compare/compare_panel.h"
+#include "ui/shared/crosshair.h"
+#include "ui/compare/compare_runs.h"
+#include "ui/compare/comparison_exporter.h"
+#include "ui/compare/run_comparison_view.h"
+#include "ui/compare/checkpoint_grid.h"
 #include "ui/glance/depth_glance_panel.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/device_options.h"
@@ -217,21 +224,21 @@ class TestDeviceChoice : public QObject {
     window.show();
     QVERIFY(window.parts().device_box->select(cuda0()));
     ComparePanel* compare = window.parts().compare;
-    QCOMPARE(compare->device(), cuda0());
-    compare->set_evaluation(512, 64);
-    QVERIFY(compare->add_checkpoint(stories()));
+    QCOMPARE(compare->checkpoints()->settings().device, cuda0());
+    compare->checkpoints()->set_evaluation(512, 64);
+    QVERIFY(compare->checkpoints()->add(stories()));
     QTRY_VERIFY_WITH_TIMEOUT(window.findChild<QMessageBox*>("device_error"), 60000);
     auto* box = window.findChild<QMessageBox*>("device_error");
     QVERIFY2(box->informativeText().contains(cuda_reason()), qPrintable(box->informativeText()));
     QVERIFY2(box->text().startsWith("Compare cannot run on cuda:0"), qPrintable(box->text()));
-    QCOMPARE(compare->device(), ComputeDevice{});
+    QCOMPARE(compare->checkpoints()->settings().device, ComputeDevice{});
     // Listed again and analysed on the CPU: every layer of the 5-layer model.
     const auto layers_drawn = [compare] {
-      const QList<Chart*> charts = compare->checkpoint_variance_charts();
+      const QList<Chart*> charts = compare->checkpoint_grid()->variance_charts();
       return charts.size() == 1 && charts.front()->graphCount() > 0 ? charts.front()->graph(0)->dataCount() : -1;
     };
     QTRY_VERIFY_WITH_TIMEOUT(layers_drawn() == 5 && !compare->busy(), 240000);
-    QCOMPARE(compare->checkpoints().size(), 1);
+    QCOMPARE(compare->checkpoints()->paths().size(), 1);
     QCOMPARE(window.findChildren<QMessageBox*>("device_error").size(), 1);
   }
 

@@ -35,7 +35,14 @@
 #include "core/runtime/threads.h"
 #include "tests/ui/ui_test_support.h"
 #include "core/store/run_db.h"
+#include "ui/compare/compare_checkpoints.h"
+#include "ui/compare/compare_controls.h"
 #include "ui/compare/compare_panel.h"
+#include "ui/shared/crosshair.h"
+#include "ui/compare/compare_runs.h"
+#include "ui/compare/comparison_exporter.h"
+#include "ui/compare/run_comparison_view.h"
+#include "ui/compare/checkpoint_grid.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/wheel_policy.h"
 #include "ui/shared/log_panel.h"
@@ -218,7 +225,7 @@ class TestNewUserFixes : public QObject {
     window.set_run_database(db);
     window.show();
     window.parts().tabs->setCurrentWidget(window.parts().compare);
-    QTRY_COMPARE(window.parts().compare->listed_runs().size(), 1);
+    QTRY_COMPARE(window.parts().compare->runs()->listed().size(), 1);
     {
       store::RunDb rdb(db.toStdString());
       store::NewRun r;
@@ -228,7 +235,7 @@ class TestNewUserFixes : public QObject {
       rdb.create_run(r);
     }
     // The watcher's next batch lists it; nobody presses Refresh.
-    QTRY_COMPARE_WITH_TIMEOUT(window.parts().compare->listed_runs().size(), 2, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.parts().compare->runs()->listed().size(), 2, 10000);
     shot(&window, "compare-list");
   }
 
@@ -265,7 +272,7 @@ class TestNewUserFixes : public QObject {
   void compare_wheel_scrolls_the_page_and_ctrl_wheel_zooms() {
     // Compare's charts leave the plain wheel to the page.
     ComparePanel panel;
-    Chart* loss = panel.loss_chart();
+    Chart* loss = panel.runs_view()->loss_chart();
     const QCPRange loss_before = loss->xAxis->range();
     QWheelEvent on_compare(QPointF(50, 50), QPointF(50, 50), QPoint(), QPoint(0, -240), Qt::NoButton, Qt::NoModifier,
                            Qt::NoScrollPhase, false);

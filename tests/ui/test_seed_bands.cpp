@@ -17,7 +17,13 @@
 #include "core/store/metric_writer.h"
 #include "core/store/run_db.h"
 #include "tests/ui/ui_test_support.h"
+#include "ui/compare/compare_checkpoints.h"
+#include "ui/compare/compare_controls.h"
 #include "ui/compare/compare_panel.h"
+#include "ui/compare/compare_runs.h"
+#include "ui/compare/comparison_exporter.h"
+#include "ui/compare/run_comparison_view.h"
+#include "ui/compare/checkpoint_grid.h"
 #include "ui/compare/seed_statistics_model.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/crosshair.h"
@@ -110,12 +116,12 @@ class TestSeedBands : public QObject {
     p.resize(1600, 1000);
     p.show();
     QVERIFY(QTest::qWaitForWindowExposed(&p));
-    QVERIFY(p.set_database(db_));
-    for (std::int64_t id : runs_) p.set_run_checked(id, true);
+    QVERIFY(p.runs()->set_database(db_));
+    for (std::int64_t id : runs_) p.runs()->set_checked(id, true);
     QTRY_VERIFY_WITH_TIMEOUT(!p.busy(), 30000);
-    QTRY_VERIFY_WITH_TIMEOUT(p.loss_chart()->graphCount() == 6, 10000);  // 2 x (lower edge, upper edge, mean)
+    QTRY_VERIFY_WITH_TIMEOUT(p.runs_view()->loss_chart()->graphCount() == 6, 10000);  // 2 x (lower edge, upper edge, mean)
 
-    Chart* loss = p.loss_chart();
+    Chart* loss = p.runs_view()->loss_chart();
     const QString pre = "seeds/pre · mean ± 1 sd (n = 3)", lns = "seeds/lns · mean ± 1 sd (n = 3)";
     const QCPGraph* pre_mean = named(loss, pre);
     QVERIFY2(pre_mean, qPrintable(loss->graph(2)->name()));
@@ -133,12 +139,12 @@ class TestSeedBands : public QObject {
     }
     // Only the means are in the legend and in the crosshair's read-out.
     QCOMPARE(loss->legend->itemCount(), 2);
-    p.crosshair()->set(17);
+    p.runs_view()->crosshair()->set(17);
     int loss_readings = 0;
-    for (const CrosshairReading& r : p.crosshair()->readings()) loss_readings += r.chart == "train/loss";
+    for (const CrosshairReading& r : p.runs_view()->crosshair()->readings()) loss_readings += r.chart == "train/loss";
     QCOMPARE(loss_readings, 2);
-    QCOMPARE(p.ppl_chart()->graphCount(), 6);
-    QCOMPARE(p.run_variance_chart()->graphCount(), 6);
+    QCOMPARE(p.runs_view()->ppl_chart()->graphCount(), 6);
+    QCOMPARE(p.runs_view()->variance_chart()->graphCount(), 6);
 
     // The seeds table: one row per metric for the pair (pre, lns), n = 3 each, a p-value.
     const SeedStatisticsModel* seeds = p.seeds_table();
@@ -152,7 +158,7 @@ class TestSeedBands : public QObject {
 
     // The band is drawn: a pixel halfway between the mean and the upper edge is tinted with the
     // scheme's colour, not the background.
-    p.crosshair()->hide();
+    p.runs_view()->crosshair()->hide();
     loss->replot(QCustomPlot::rpImmediateRefresh);
     const int step = 30;
     const double x = loss->xAxis->coordToPixel(step);

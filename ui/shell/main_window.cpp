@@ -35,7 +35,9 @@
 #include "ui/shell/help.h"
 #include "ui/shell/window_menus.h"
 #include "ui/shell/window_shortcuts.h"
+#include "ui/compare/compare_checkpoints.h"
 #include "ui/compare/compare_panel.h"
+#include "ui/compare/compare_runs.h"
 #include "ui/tour/tour_panel.h"
 #include "ui/shared/background_task.h"
 #include "ui/inspect/inspect_panel.h"
@@ -99,9 +101,9 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   add_tab(tour_, "Tour", "tab_tour");
   // The Compare tab lists the runs of the workspace's database once that file exists.
   connect(tabs_, &QTabWidget::currentChanged, this, [this] {
-    if (tabs_->currentWidget() == compare_ && !db_path_.isEmpty() && compare_->database() != db_path_ &&
+    if (tabs_->currentWidget() == compare_ && !db_path_.isEmpty() && compare_->runs()->database() != db_path_ &&
         QFileInfo::exists(db_path_))
-      compare_->set_database(db_path_);
+      compare_->runs()->set_database(db_path_);
   });
   setCentralWidget(tabs_);
 
@@ -157,7 +159,7 @@ MainWindow::MainWindow(bool start_default_work, QWidget* parent) : QMainWindow(p
   });
   // Training runs: the watcher reads the database; requests from the views go to the job manager.
   connect(runs_, &RunsModel::batch_applied, this, &MainWindow::on_runs);
-  compare_->follow_runs(runs_);
+  compare_->runs()->follow(runs_);
   connect(watcher_, &RunWatcher::failed, this, [this](const QString& message) {
     log_->append_error("run database: " + message);
     runs_label_->setText("run database: cannot read it (see the Log)");
@@ -271,7 +273,7 @@ void MainWindow::apply_device() {
                              .arg(threads())
                              .arg(QString::fromStdString(blas_name()), cuda_status()));
   depth_glance_->set_device(device);
-  compare_->set_device(device);
+  compare_->checkpoints()->set_device(device);
 }
 
 void MainWindow::fall_back_to_cpu(const QString& what, const QString& message) {
@@ -439,7 +441,7 @@ void MainWindow::set_run_database(const QString& path, bool persist) {
   actions_->set_database(abs);
   runs_->set_database(abs);
   watcher_->set_database(abs);
-  if (QFileInfo::exists(abs)) compare_->set_database(abs);
+  if (QFileInfo::exists(abs)) compare_->runs()->set_database(abs);
   runs_label_->setText("run database: " + QFileInfo(abs).fileName());
   runs_label_->setToolTip(abs);
   log_->append("Run database: " + abs);
