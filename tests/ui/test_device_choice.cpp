@@ -33,7 +33,10 @@
 #include "ui/shared/device_selector.h"
 #include "ui/shared/log_panel.h"
 #include "ui/shell/app.h"
+#include "ui/shell/checkpoint_opener.h"
 #include "ui/shell/main_window.h"
+#include "ui/shell/presenter_mode.h"
+#include "ui/shell/window_runs.h"
 #include "ui_test_support.h"
 #include "ui/train/new_experiment_dialog.h"
 
@@ -133,7 +136,7 @@ class TestDeviceChoice : public QObject {
     window.open_path(stories());
     QVERIFY(loaded.wait(120000));
     QCOMPARE(loaded.first().at(0).toBool(), true);
-    QCOMPARE(window.session_device(), ComputeDevice{});
+    QCOMPARE(window.parts().opener->session_device(), ComputeDevice{});
     QVERIFY(!window.findChild<QMessageBox*>("device_error"));
     QVERIFY(!window.parts().log_panel->text().contains(" on cuda"));
   }
@@ -191,8 +194,8 @@ class TestDeviceChoice : public QObject {
     box->close();
     if (loaded.count() < 2) QVERIFY(loaded.wait(120000));  // the same file, opened on the CPU
     QCOMPARE(loaded.at(1).at(0).toBool(), true);
-    QCOMPARE(window.session_device(), ComputeDevice{});
-    QVERIFY(window.session());
+    QCOMPARE(window.parts().opener->session_device(), ComputeDevice{});
+    QVERIFY(window.parts().opener->session());
   }
 
   // A checkpoint open on the CPU follows a change of device: opened again on cuda:0, refused
@@ -213,7 +216,7 @@ class TestDeviceChoice : public QObject {
     QCOMPARE(loaded.at(2).at(0).toBool(), true);
     QVERIFY(window.findChild<QMessageBox*>("device_error"));
     QCOMPARE(window.parts().device_box->device(), ComputeDevice{});
-    QCOMPARE(window.session_device(), ComputeDevice{});
+    QCOMPARE(window.parts().opener->session_device(), ComputeDevice{});
   }
 
   // A checkpoint added to Compare on the fake GPU: core's refusal once, then analysed on the CPU.

@@ -36,7 +36,10 @@
 #include "ui/shared/job_list.h"
 #include "ui/shared/log_panel.h"
 #include "ui/compare/compare_panel.h"
+#include "ui/shell/checkpoint_opener.h"
 #include "ui/shell/main_window.h"
+#include "ui/shell/presenter_mode.h"
+#include "ui/shell/window_runs.h"
 #include "ui/train/train_charts.h"
 #include "ui/shared/workspace_browser.h"
 #include "ui/shared/chart.h"
@@ -252,7 +255,7 @@ class TestMainWindow : public QObject {
       }
     };
     check_tooltips(&window);
-    QWidget* dialog = window.new_experiment_dialog();
+    QWidget* dialog = window.parts().run_database->new_experiment_dialog();
     QVERIFY(dialog);
     check_tooltips(dialog);
     dialog->close();
@@ -266,14 +269,14 @@ class TestMainWindow : public QObject {
     const QString db = dir_.filePath("ws/runs.sqlite");
     {
       MainWindow window(false);
-      window.set_run_database(db, true);
+      window.parts().run_database->set_database(db, true);
       window.show();
       window.resize(1234, 876);
       QTest::qWait(50);
       window.close();
     }
     MainWindow window(false);
-    QTRY_COMPARE_WITH_TIMEOUT(window.run_database(), db, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(window.parts().run_database->database(), db, 5000);
     // Restored, not the default 1400 x 900 (the offscreen platform may round a few pixels).
     QVERIFY2(std::abs(window.width() - 1234) < 20 && std::abs(window.height() - 876) < 20,
              qPrintable(QString("%1 x %2").arg(window.width()).arg(window.height())));
@@ -282,10 +285,10 @@ class TestMainWindow : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(window.parts().train->charts().loss->message().contains("New experiment"), 5000);
     // --db for one session does not change the remembered database.
     MainWindow other(false);
-    other.set_run_database(dir_.filePath("other.sqlite"), false);
+    other.parts().run_database->set_database(dir_.filePath("other.sqlite"), false);
     QTest::qWait(50);
     QCOMPARE(QSettings().value("workspace/run_db").toString(), db);
-    QCOMPARE(MainWindow::default_run_database().endsWith("/runs.sqlite"), true);
+    QCOMPARE(WindowRuns::default_database().endsWith("/runs.sqlite"), true);
   }
 
   void thread_option_precedence() {

@@ -48,7 +48,10 @@
 #include "ui/shared/log_panel.h"
 #include "ui/shared/workspace_browser.h"
 #include "ui/shell/app.h"
+#include "ui/shell/checkpoint_opener.h"
 #include "ui/shell/main_window.h"
+#include "ui/shell/presenter_mode.h"
+#include "ui/shell/window_runs.h"
 #include "ui/tour/tour_panel.h"
 #include "ui/train/new_experiment_dialog.h"
 
@@ -88,7 +91,7 @@ class TestNewUserFixes : public QObject {
 
   void tour_keys_belong_to_the_shown_tour() {
     MainWindow window(false);
-    window.set_run_database(dir_.filePath("tour.sqlite"));
+    window.parts().run_database->set_database(dir_.filePath("tour.sqlite"));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.activateWindow();
@@ -119,7 +122,7 @@ class TestNewUserFixes : public QObject {
 
   void tour_keys_wait_behind_an_open_menu() {
     MainWindow window(false);
-    window.set_run_database(dir_.filePath("menu.sqlite"));
+    window.parts().run_database->set_database(dir_.filePath("menu.sqlite"));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.parts().tabs->setCurrentWidget(window.parts().tour);
@@ -135,7 +138,7 @@ class TestNewUserFixes : public QObject {
 
   void presenter_mode_fills_the_screen_and_restores_the_layout() {
     MainWindow window(false);
-    window.set_run_database(dir_.filePath("presenter.sqlite"));
+    window.parts().run_database->set_database(dir_.filePath("presenter.sqlite"));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.parts().tabs->setCurrentWidget(window.parts().tour);
@@ -144,7 +147,7 @@ class TestNewUserFixes : public QObject {
     const QSize before = window.size();
     window.parts().tour->set_presenter_mode(true);
     QApplication::processEvents();
-    QVERIFY(window.presenting());
+    QVERIFY(window.parts().presenter->on());
     QVERIFY(window.isFullScreen());
     QVERIFY(!workspace->isVisible());
     QVERIFY(!window.findChild<QDockWidget*>("jobs_dock")->isVisible());
@@ -164,7 +167,7 @@ class TestNewUserFixes : public QObject {
 
   void ctrl_e_works_while_a_spin_box_has_the_focus() {
     MainWindow window(false);
-    window.set_run_database(dir_.filePath("export.sqlite"));
+    window.parts().run_database->set_database(dir_.filePath("export.sqlite"));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.activateWindow();
@@ -193,7 +196,7 @@ class TestNewUserFixes : public QObject {
 
   void the_log_follows_and_compare_logs() {
     MainWindow window(false);
-    window.set_run_database(dir_.filePath("log.sqlite"));
+    window.parts().run_database->set_database(dir_.filePath("log.sqlite"));
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     auto* view = window.parts().log_panel->findChild<QPlainTextEdit*>();
@@ -222,7 +225,7 @@ class TestNewUserFixes : public QObject {
       rdb.create_run(r);
     }
     MainWindow window(false);
-    window.set_run_database(db);
+    window.parts().run_database->set_database(db);
     window.show();
     window.parts().tabs->setCurrentWidget(window.parts().compare);
     QTRY_COMPARE(window.parts().compare->runs()->listed().size(), 1);
@@ -256,8 +259,8 @@ class TestNewUserFixes : public QObject {
       d.remember();
     }
     MainWindow window(false);
-    window.set_run_database(dir_.filePath("dialog.sqlite"));
-    NewExperimentDialog* d = window.new_experiment_dialog();
+    window.parts().run_database->set_database(dir_.filePath("dialog.sqlite"));
+    NewExperimentDialog* d = window.parts().run_database->new_experiment_dialog();
     QVERIFY(d);
     QCOMPARE(d->name(), QString("remembered"));
     QCOMPARE(d->threads(), 1);
@@ -318,7 +321,7 @@ class TestNewUserFixes : public QObject {
 
   void help_lists_every_shortcut() {
     MainWindow window(false);
-    window.set_run_database(dir_.filePath("help.sqlite"));
+    window.parts().run_database->set_database(dir_.filePath("help.sqlite"));
     window.show();
     QAction* keys = window.findChild<QAction*>("action_shortcuts");
     QVERIFY(keys && window.findChild<QAction*>("action_documentation"));

@@ -29,7 +29,10 @@
 #include "ui/shared/crosshair.h"
 #include "ui/shared/palette.h"
 #include "ui/shell/app.h"
+#include "ui/shell/checkpoint_opener.h"
 #include "ui/shell/main_window.h"
+#include "ui/shell/presenter_mode.h"
+#include "ui/shell/window_runs.h"
 #include "ui/train/run_watcher.h"
 #include "ui/train/train_charts.h"
 #include "ui/train/train_panel.h"
@@ -192,7 +195,7 @@ class TestSeedBands : public QObject {
   // is of the raw values), the runs' own curves hidden until a click inside the band.
   void train_tab_draws_the_same_bands() {
     MainWindow window(false);
-    window.set_run_database(db_, false);
+    window.parts().run_database->set_database(db_, false);
     window.parts().run_watcher->set_interval(100);
     window.resize(1500, 950);
     window.show();

@@ -35,7 +35,10 @@
 #include "ui/shared/log_panel.h"
 #include "ui/shared/workspace_browser.h"
 #include "ui/shell/app.h"
+#include "ui/shell/checkpoint_opener.h"
 #include "ui/shell/main_window.h"
+#include "ui/shell/presenter_mode.h"
+#include "ui/shell/window_runs.h"
 #include "ui/train/job_actions.h"
 #include "ui/train/new_experiment_dialog.h"
 #include "ui/train/run_watcher.h"
@@ -185,8 +188,8 @@ class TestTrainPanel : public QObject {
     const QString text = dir_.filePath("tiny.txt");
     write_text(text);
     MainWindow window(false);
-    window.set_cli_path(DEPTHSCOPE_CLI);
-    window.set_run_database(db_, true);
+    window.parts().run_database->set_cli_path(DEPTHSCOPE_CLI);
+    window.parts().run_database->set_database(db_, true);
     window.parts().run_watcher->set_interval(200);
     window.show();
     QCOMPARE(window.parts().tabs->currentWidget()->objectName(), QString("tab_glance"));
@@ -194,7 +197,7 @@ class TestTrainPanel : public QObject {
     // QCustomPlot's initial 10 x 10 zeros as one solid block.
     QVERIFY(!window.parts().train->charts().heatmap->visible());
 
-    NewExperimentDialog* dialog = window.new_experiment_dialog();
+    NewExperimentDialog* dialog = window.parts().run_database->new_experiment_dialog();
     QVERIFY(dialog);
     dialog->set_name("tiny pair");
     dialog->set_dimensions(2, 32, 2);
@@ -321,10 +324,10 @@ class TestTrainPanel : public QObject {
   void a_new_window_reattaches_to_the_running_job() {
     QVERIFY(!runs_.isEmpty());
     MainWindow window(false);  // the database comes from the settings
-    window.set_cli_path(DEPTHSCOPE_CLI);
+    window.parts().run_database->set_cli_path(DEPTHSCOPE_CLI);
     window.parts().run_watcher->set_interval(200);
     window.show();
-    QVERIFY(wait_for([&] { return window.run_database() == db_; }, 5000));
+    QVERIFY(wait_for([&] { return window.parts().run_database->database() == db_; }, 5000));
     TrainPanel* train = window.parts().train;
     QVERIFY(wait_for([&] { return train->experiment() == experiment_; }, 30000));
     QVERIFY(wait_for([&] { return train->points(runs_[1], kLoss) > 0; }, 30000));

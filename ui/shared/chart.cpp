@@ -13,6 +13,7 @@
 #include <QToolTip>
 
 #include "ui/shared/chart_export.h"
+#include "ui/shared/legend_placement.h"
 #include "ui/shared/palette.h"
 
 namespace depthscope::ui {
@@ -94,6 +95,7 @@ Chart::Chart(const QString& file_stem, QWidget* parent) : QCustomPlot(parent), f
   apply_theme_colors();
 
   connect(this, &QCustomPlot::mouseMove, this, &Chart::on_mouse_move);
+  connect(this, &QCustomPlot::beforeReplot, this, &Chart::place_legend);
   connect(this, &QCustomPlot::mouseDoubleClick, this, [this](QMouseEvent*) { fit_to_data(); });
 }
 
@@ -107,6 +109,18 @@ void Chart::apply_theme_colors() {
   legend->setBorderPen(QPen(chart_grid_color()));
   message_->setColor(hint_text_color());
   message_->setBrush(chart_overlay_color(230));
+}
+
+void Chart::place_legend() {
+  if (!legend_follows_data_ || !legend->visible() || axisRect()->insetLayout()->elementCount() == 0) return;
+  QCPLayoutInset* inset = axisRect()->insetLayout();
+  if (inset->elementAt(0) != legend || inset->insetPlacement(0) != QCPLayoutInset::ipBorderAligned) return;
+  if (!legend_preference_set_) {  // the corner the code put it in, kept as the preference
+    legend_preference_ = inset->insetAlignment(0);
+    legend_preference_set_ = true;
+  }
+  const Qt::Alignment corner = emptiest_legend_corner(*this, legend_preference_);
+  if (corner != inset->insetAlignment(0)) inset->setInsetAlignment(0, corner);
 }
 
 void Chart::changeEvent(QEvent* event) {

@@ -59,6 +59,10 @@ class Chart : public QCustomPlot {
   // Fits both axes to the data (log-y safe) and replots.
   void fit_to_data();
 
+  // On each replot the legend moves to the corner of the plot where it covers the least data
+  // (legend_placement.h), preferring the corner it was first put in. Off: it stays put.
+  void set_legend_follows_data(bool on) { legend_follows_data_ = on; }
+
  protected:
   void contextMenuEvent(QContextMenuEvent* event) override;
   // Re-colours the chart when the application switches between light and dark.
@@ -69,6 +73,7 @@ class Chart : public QCustomPlot {
   void on_mouse_move(QMouseEvent* event);
   // Background, axes, grid, title, legend and message in the current theme's colours.
   void apply_theme_colors();
+  void place_legend();
 
   QString file_stem_;
   QString source_;
@@ -77,6 +82,9 @@ class Chart : public QCustomPlot {
   QCPTextElement* subtitle_ = nullptr;
   QCPItemText* message_ = nullptr;
   bool log_y_ = false;
+  bool legend_follows_data_ = true;
+  bool legend_preference_set_ = false;
+  Qt::Alignment legend_preference_;
   TooltipFn tooltip_;
   CellTooltipFn cell_tooltip_;
   std::function<CsvTable()> csv_;

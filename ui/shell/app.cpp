@@ -11,7 +11,10 @@
 
 #include "core/runtime/threads.h"
 #include "core/version.h"
+#include "ui/shell/checkpoint_opener.h"
 #include "ui/shell/main_window.h"
+#include "ui/shell/presenter_mode.h"
+#include "ui/shell/window_runs.h"
 #include "ui/shell/theme.h"
 #include "ui/tour/tour_panel.h"
 
@@ -102,7 +105,7 @@ int run_gui(int argc, char** argv) {
   }
 
   MainWindow window;
-  if (parser.isSet(db_opt)) window.set_run_database(parser.value(db_opt), false);
+  if (parser.isSet(db_opt)) window.parts().run_database->set_database(parser.value(db_opt), false);
   window.show();
   for (const QString& path : parser.positionalArguments()) window.open_path(path);
 

@@ -9,8 +9,6 @@
 // ("workspace/run_db", default <AppDataLocation>/runs.sqlite), recent checkpoints, window
 // geometry and dock state; runs keep training in their own processes while the window is
 // closed, and a new window simply reads their rows again.
-#include <memory>
-
 #include <QMainWindow>
 #include <QList>
 #include <QStringList>
@@ -46,8 +44,9 @@ class RunWatcher;
 class JobActions;
 class NewExperimentDialog;
 class WindowMenus;
-struct WatchBatch;
-struct ActionResult;
+class WindowRuns;
+class CheckpointOpener;
+class PresenterMode;
 
 class MainWindow : public QMainWindow {
   Q_OBJECT
@@ -70,7 +69,21 @@ class MainWindow : public QMainWindow {
     TourPanel* tour;
     RunWatcher* run_watcher;
     JobActions* job_actions;
+    // The status bar's Device box (ui/shared/device_selector.h): where checkpoints are opened
+    // and the analyses run. Disabled on cpu when no GPU exists. Changing it reopens the open
+    // checkpoint on the new device (Compare uses it for checkpoints added later; the Tour
+    // keeps its small example models on the CPU); a device core refuses (its reason in a
+    // "device_error" dialog) falls back to cpu and the work is done there.
     DeviceSelector* device_box;
+    // The run database the window follows, the New experiment dialog, stop / resume
+    // (window_runs.h).
+    WindowRuns* run_database;
+    // The open checkpoint: its session, path and device, and whether one is loading
+    // (checkpoint_opener.h).
+    CheckpointOpener* opener;
+    // The Tour's presenter mode: full screen, docks, menu and status bar hidden; off
+    // restores the window's geometry and dock layout as they were (presenter_mode.h).
+    PresenterMode* presenter;
   };
   const Parts& parts() const { return parts_; }
 
@@ -80,29 +93,9 @@ class MainWindow : public QMainWindow {
   bool select_tab(const QString& name);
   // "glance", "train", ...: the names select_tab accepts for the tabs that exist now.
   QStringList tab_names() const;
-
-  // The run database this window follows. persist: remember it for the next start
-  // ("workspace/run_db"); --db PATH does not.
-  void set_run_database(const QString& path, bool persist = true);
-  QString run_database() const { return db_path_; }
-  // <AppDataLocation>/runs.sqlite
-  static QString default_run_database();
-  // The depthscope-cli that runs jobs (default: beside this program, or $DEPTHSCOPE_CLI_PATH).
-  void set_cli_path(const QString& path);
-  // The New experiment dialog (window-modal, not blocking); accepting it launches the spec.
-  NewExperimentDialog* new_experiment_dialog();
   // Created when the first checkpoint has loaded (no empty tabs before that).
   ModelSummaryPanel* model_summary() const { return model_summary_; }
   InspectPanel* inspect() const { return inspect_; }
-  std::shared_ptr<const ModelSession> session() const { return session_; }
-  bool loading() const;
-  // parts().device_box, the status bar's Device box (ui/shared/device_selector.h): where checkpoints are opened
-  // and the analyses run. Disabled on cpu when no GPU exists. Changing it reopens the open
-  // checkpoint on the new device (Compare uses it for checkpoints added later; the Tour keeps
-  // its small example models on the CPU); a device core refuses (its reason in a
-  // "device_error" dialog) falls back to cpu and the work is done there.
-  // The device the open checkpoint was loaded on (cpu before any).
-  const ComputeDevice& session_device() const { return session_device_; }
 
   // Once the default work is done, renders the window to `path` (PNG) and emits
   // screenshot_written. Used by `depthscope --screenshot FILE`.
@@ -112,17 +105,9 @@ class MainWindow : public QMainWindow {
   bool write_screenshot(const QString& path, QString* error);
 
  public slots:
-  void open_checkpoint_dialog();
+  // Opens a checkpoint on the Device box's device; the Model and Inspect tabs follow.
   void open_path(const QString& path);
   void export_current_chart();
-  void show_about();
-  void open_run_database_dialog();
-  void stop_runs();
-  void resume_runs();
-  // The Tour's presenter mode: full screen, docks, menu and status bar hidden; off restores
-  // the window's geometry and dock layout as they were.
-  void set_presenting(bool on);
-  bool presenting() const { return presenting_; }
 
  signals:
   void screenshot_written(bool ok, const QString& message);
@@ -137,56 +122,26 @@ class MainWindow : public QMainWindow {
   void closeEvent(QCloseEvent* event) override;
 
  private:
+  void build_docks();
   void build_status_bar();
+  void connect_parts();
   // The Device box's choice reaches the status bar text and the panels.
   void apply_device();
   // `what` could not run on the chosen device (`message`: core's reason): say so, select cpu.
   void fall_back_to_cpu(const QString& what, const QString& message);
-  void on_checkpoint_loaded(const QString& path, std::shared_ptr<const ModelSession> session);
-  void on_runs(const WatchBatch& batch);
-  void on_action(const ActionResult& result);
-  void save_workspace();
-  void open_run_folder(qint64 run);
-  void delete_run(qint64 run, bool files);
+  void on_checkpoint_loaded(const QString& path);
+  void on_load_failed(const QString& path, const QString& message, const ComputeDevice& device);
 
-  TaskRunner* loader_;
-  std::shared_ptr<std::shared_ptr<const ModelSession>> pending_;  // written by the loading task
-  QString loading_path_;
-  ComputeDevice loading_device_;
-  QString session_path_;        // the checkpoint session_ was opened from
-  ComputeDevice session_device_;
-  DeviceSelector* device_box_ = nullptr;
-  int load_job_ = 0;
-  std::shared_ptr<const ModelSession> session_;
   ModelSummaryPanel* model_summary_ = nullptr;
   InspectPanel* inspect_ = nullptr;
-
   Parts parts_{};
-  JobList* jobs_;
-  RunsModel* runs_;
-  QTabWidget* tabs_;
-  DepthGlancePanel* depth_glance_;
-  WorkspaceBrowser* workspace_;
-  JobsPanel* jobs_panel_;
-  LogPanel* log_;
   QDockWidget* workspace_dock_;
   QDockWidget* jobs_dock_;
   QDockWidget* log_dock_;
   QLabel* device_label_;
   QLabel* model_label_;
   QLabel* runs_label_;
-
   WindowMenus* menus_;  // the menu bar and its actions (window_menus.h)
-  TrainPanel* train_;
-  ComparePanel* compare_;
-  TourPanel* tour_;
-  RunWatcher* watcher_;
-  JobActions* actions_;
-  QString db_path_;
-  bool db_chosen_ = false;      // set_run_database was called (the settings' database is not opened)
-  bool first_listing_ = true;
-  bool presenting_ = false;
-  QByteArray saved_geometry_, saved_state_;  // the layout before presenter mode   // the first listing of this database: report runs that ended meanwhile
 };
 
 }  // namespace depthscope::ui

@@ -9,7 +9,9 @@
 #include "ui/inspect/inspect_panel.h"
 #include "ui/shared/background_task.h"
 #include "ui/shared/chart.h"
+#include "ui/shell/checkpoint_opener.h"
 #include "ui/shell/main_window.h"
+#include "ui/shell/window_runs.h"
 #include "ui/train/train_panel.h"
 
 namespace depthscope::ui {
@@ -26,7 +28,7 @@ bool MainWindow::write_screenshot(const QString& path, QString* error) {
 void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) {
   // The Model and Inspect tabs appear once a checkpoint given on the command line has loaded,
   // so a tab that is not there yet is looked for again when the work is done.
-  if (!tab.isEmpty() && !select_tab(tab) && !loader_->running()) {
+  if (!tab.isEmpty() && !select_tab(tab) && !parts_.opener->loading()) {
     QTimer::singleShot(0, this, [this, tab] {
       emit screenshot_written(false, QString("there is no tab '%1' (tabs: %2)").arg(tab, tab_names().join(", ")));
     });
@@ -37,14 +39,14 @@ void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) 
   auto* poll = new QTimer(this);
   poll->setInterval(100);
   connect(poll, &QTimer::timeout, this, [this, poll, path, tab] {
-    if (!tab.isEmpty() && tabs_->currentWidget()->objectName() != "tab_" + tab && tabs_->currentWidget()->objectName() != tab)
+    if (!tab.isEmpty() && parts_.tabs->currentWidget()->objectName() != "tab_" + tab && parts_.tabs->currentWidget()->objectName() != tab)
       select_tab(tab);  // the tab may have appeared since (a checkpoint loaded)
-    const bool glance_busy = depth_glance_->running() ||
-        (depth_glance_->graph(depth_glance_->schemes().front())->data()->isEmpty() &&
-         depth_glance_->chart()->message().isEmpty());
-    const bool train_busy = tabs_->currentWidget() == train_ && !db_path_.isEmpty() &&
-                            (!train_->has_data() || train_->replot_pending());
-    const bool busy = glance_busy || train_busy || loader_->running() || (inspect_ && inspect_->running());
+    const bool glance_busy = parts_.depth_glance->running() ||
+        (parts_.depth_glance->graph(parts_.depth_glance->schemes().front())->data()->isEmpty() &&
+         parts_.depth_glance->chart()->message().isEmpty());
+    const bool train_busy = parts_.tabs->currentWidget() == parts_.train && !parts_.run_database->database().isEmpty() &&
+                            (!parts_.train->has_data() || parts_.train->replot_pending());
+    const bool busy = glance_busy || train_busy || parts_.opener->loading() || (inspect_ && inspect_->running());
     if (busy) return;
     poll->stop();
     poll->deleteLater();
