@@ -19,7 +19,9 @@
 #include "core/runtime/threads.h"
 #include "core/session/model_session.h"
 #include "ui/shell/app.h"
+#include "ui/inspect/inspect_charts.h"
 #include "ui/inspect/inspect_panel.h"
+#include "ui/shared/removal_bars.h"
 #include "ui_test_support.h"
 
 using namespace depthscope;
@@ -121,28 +123,28 @@ class TestGuiCliAgreement : public QObject {
     // Baseline PPL.
     const double cli_baseline = sweep["baseline"].toObject()["ppl"].toDouble();
     QVERIFY(cli_baseline > 1.0);
-    QCOMPARE(exact(panel.baseline_ppl()), exact(cli_baseline));
+    QCOMPARE(exact(panel.charts().baseline_ppl()), exact(cli_baseline));
     QCOMPARE(exact(ppl["ppl"].toDouble()), exact(cli_baseline));
 
     // Every ΔPPL bar, layer by layer (on the linear axis: the log axis floors them at 0.001).
     panel.findChild<QCheckBox*>("removal_log")->setChecked(false);
     const QJsonArray layers = sweep["layers"].toArray();
     QCOMPARE(layers.size(), 5);
-    QCOMPARE(panel.removal_bars()->dataCount(), 5);
+    QCOMPARE(panel.charts().removal->bars()->dataCount(), 5);
     for (int i = 0; i < layers.size(); ++i) {
       const QJsonObject l = layers[i].toObject();
-      const auto bar = panel.removal_bars()->data()->at(i);
+      const auto bar = panel.charts().removal->bars()->data()->at(i);
       QCOMPARE(int(bar->key), l["layer"].toInt());
       QCOMPARE(exact(bar->value), exact(l["delta_ppl"].toDouble()));
     }
 
     // Every point of the greedy pruning curve (step 0 is the full model).
     const QJsonArray greedy = sweep["greedy"].toArray();
-    QCOMPARE(panel.pruning_graph()->dataCount(), kPruned + 1);
+    QCOMPARE(panel.charts().pruning_graph->dataCount(), kPruned + 1);
     QCOMPARE(greedy.size(), kPruned + 1);
     for (int k = 0; k < greedy.size(); ++k) {
       const QJsonObject g = greedy[k].toObject();
-      const auto point = panel.pruning_graph()->data()->at(k);
+      const auto point = panel.charts().pruning_graph->data()->at(k);
       QCOMPARE(int(point->key), g["removed_count"].toInt());
       QCOMPARE(exact(point->value), exact(g["ppl"].toDouble()));
     }

@@ -3,6 +3,9 @@
 // stays responsive. Loading another model mid-run never shows a point of the first one.
 #include <QPushButton>
 #include <QRegularExpression>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -13,12 +16,14 @@
 #include <cmath>
 
 #include "core/model/config.h"
+#include "core/runtime/progress.h"
 #include "core/runtime/threads.h"
 #include "tests/ui/removal_reference.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/shell/app.h"
 #include "ui/shared/chart.h"
 #include "ui/shared/chart_export.h"
+#include "ui/inspect/inspect_charts.h"
 #include "ui/inspect/inspect_panel.h"
 #include "ui/shared/job_list.h"
 #include "core/session/model_session.h"
@@ -49,12 +54,12 @@ QStringList chart_points(const InspectPanel& p) {
     for (auto it = g->data()->constBegin(); it != g->data()->constEnd(); ++it)
       out << QString("%1 %2 %3").arg(name).arg(it->key).arg(it->value, 0, 'g', 17);
   };
-  graph("variance", p.variance_chart()->graph(0));
-  graph("logit", p.logit_lens_chart()->graph(0));
-  graph("pruning", p.pruning_graph());
-  for (auto it = p.removal_bars()->data()->constBegin(); it != p.removal_bars()->data()->constEnd(); ++it)
+  graph("variance", p.charts().variance->graph(0));
+  graph("logit", p.charts().logit_lens->graph(0));
+  graph("pruning", p.charts().pruning_graph);
+  for (auto it = p.charts().removal->bars()->data()->constBegin(); it != p.charts().removal->bars()->data()->constEnd(); ++it)
     out << QString("removal %1 %2").arg(it->key).arg(it->value, 0, 'g', 17);
-  QCPColorMapData* d = p.angular_map()->data();
+  QCPColorMapData* d = p.charts().angular_map->data();
   for (int k = 0; k < d->keySize(); ++k)
     for (int n = 0; n < d->valueSize(); ++n)
       if (std::isfinite(d->cell(k, n))) out << QString("angular %1 %2 %3").arg(k).arg(n).arg(d->cell(k, n), 0, 'g', 17);
@@ -103,20 +108,20 @@ class TestInspectPanel : public QObject {
 
     const LayerRemovalSweep ref = test::reference_removal(*session, path, 256, 64);
     panel.set_removal_metric(1);
-    const QCPBars* bars = panel.removal_bars();
-    const QCPErrorBars* errors = panel.removal().error_bars();
+    const QCPBars* bars = panel.charts().removal->bars();
+    const QCPErrorBars* errors = (*panel.charts().removal).error_bars();
     QCOMPARE(bars->dataCount(), L);
     QVERIFY(errors->visible());
     for (int i = 0; i < L; ++i) {
       QCOMPARE(bars->data()->at(i)->value, ref.layers[i].delta_accuracy);
       QCOMPARE(errors->data()->at(i).errorPlus, ref.layers[i].score.acc_stderr);
     }
-    QVERIFY(panel.removal_chart()->yAxis->label().startsWith("Δacc"));
+    QVERIFY(panel.charts().removal_chart->yAxis->label().startsWith("Δacc"));
     const QByteArray shot = qgetenv("DEPTHSCOPE_INSPECT_SCREENSHOT");  // the panel showing Δacc
     if (!shot.isEmpty()) {
       panel.show();
       QVERIFY(QTest::qWaitForWindowExposed(&panel));
-      panel.removal_chart()->replot(QCustomPlot::rpImmediateRefresh);
+      panel.charts().removal_chart->replot(QCustomPlot::rpImmediateRefresh);
       QVERIFY(panel.grab().save(QString::fromLocal8Bit(shot)));
     }
     panel.set_removal_metric(2);
@@ -126,8 +131,62 @@ class TestInspectPanel : public QObject {
     }
     panel.set_removal_metric(0);
     QVERIFY(!errors->visible());
-    QCOMPARE(panel.removal_chart()->csv().header.size(), 9);
-    QCOMPARE(panel.removal_chart()->csv().rows.size(), L);
+    QCOMPARE(panel.charts().removal_chart->csv().header.size(), 9);
+    QCOMPARE(panel.charts().removal_chart->csv().rows.size(), L);
+  }
+
+  // A finished analysis is kept on disk (core/analysis/analysis_cache.h): the same checkpoint,
+  // text and settings opened again show it without computing, every point identical; other
+  // settings, or Analyse (reuse off), compute; a model with no file is never kept.
+  void kept_analysis_is_shown_again_without_computing() {
+    const QString model = QDir(QFileInfo(QString(__FILE__)).absolutePath()).filePath("../../resources/examples/lns");
+    if (!QFileInfo::exists(model + "/config.json")) QSKIP("resources/examples/lns is missing");
+    QTemporaryDir cache;
+    const auto session = ModelSession::open(model.toStdString(), RunControl());
+    const auto run = [&](InspectPanel& panel, bool reuse) {
+      QSignalSpy done(&panel, &InspectPanel::finished);
+      panel.analyse(reuse);
+      return done.wait(300000);
+    };
+    InspectPanel first;
+    first.set_cache_folder(cache.path());
+    first.set_session(session);
+    first.set_evaluation(256, 64, 2);
+    QVERIFY(run(first, true));  // nothing kept yet: computed
+    QVERIFY(!first.reused());
+    QCOMPARE(QDir(cache.path()).entryList({"inspect-*.json"}).size(), 1);
+    const QStringList computed = chart_points(first);
+    QVERIFY(computed.size() > 24 * 3);
+
+    InspectPanel again;  // the checkpoint opened again
+    again.set_cache_folder(cache.path());
+    again.set_session(session);
+    again.set_evaluation(256, 64, 2);
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(run(again, true));
+    QVERIFY(again.reused());
+    QCOMPARE(chart_points(again), computed);
+    QVERIFY2(clock.elapsed() < 2000, qPrintable(QString("replay took %1 ms").arg(clock.elapsed())));
+    QVERIFY(again.findChild<QPushButton*>("analyse")->isEnabled());
+
+    again.set_evaluation(320, 64, 2);  // other settings: computed, and kept beside the first
+    QVERIFY(run(again, true));
+    QVERIFY(!again.reused());
+    QCOMPARE(QDir(cache.path()).entryList({"inspect-*.json"}).size(), 2);
+    again.set_evaluation(256, 64, 2);
+    QVERIFY(run(again, false));  // Analyse computes even when kept
+    QVERIFY(!again.reused());
+    QCOMPARE(chart_points(again), computed);
+
+    InspectPanel random;  // no file: never kept
+    random.set_cache_folder(cache.path());
+    random.set_session(small_model(2));
+    random.set_evaluation(256, 64, 1);
+    QVERIFY(run(random, true));
+    QVERIFY(run(random, true));
+    QVERIFY(!random.reused());
+    QCOMPARE(QDir(cache.path()).entryList({"inspect-*.json"}).size(), 2);
   }
 
   void sweep_fills_bars_live_then_cancel_keeps_partial() {
@@ -138,8 +197,8 @@ class TestInspectPanel : public QObject {
     panel.set_evaluation(2048, 64, 3);
 
     QList<int> bars_while_running;
-    connect(panel.removal_chart(), &QCustomPlot::afterReplot, this, [&] {
-      if (panel.running()) bars_while_running << panel.removal_bars()->dataCount();
+    connect(panel.charts().removal_chart, &QCustomPlot::afterReplot, this, [&] {
+      if (panel.running()) bars_while_running << panel.charts().removal->bars()->dataCount();
     });
     QSignalSpy done(&panel, &InspectPanel::finished);
     QStringList logs;
@@ -150,19 +209,19 @@ class TestInspectPanel : public QObject {
     // The estimated peak memory is announced before the analyses run.
     QVERIFY2(logs.join("\n").contains(QRegularExpression("estimated peak memory [0-9.]+ (KiB|MiB)")),
              qPrintable(logs.join("\n")));
-    QCOMPARE(panel.removal_bars()->dataCount(), kLayers);
-    for (int i = 0; i < kLayers; ++i) QCOMPARE(panel.removal_bars()->data()->at(i)->key, double(i + 1));
+    QCOMPARE(panel.charts().removal->bars()->dataCount(), kLayers);
+    for (int i = 0; i < kLayers; ++i) QCOMPARE(panel.charts().removal->bars()->data()->at(i)->key, double(i + 1));
     bool partial = false;
     for (int n : bars_while_running) partial = partial || (n > 0 && n < kLayers);
     QVERIFY2(partial, "the removal bars never showed a partial sweep while it ran");
-    QCOMPARE(panel.variance_chart()->graph(0)->dataCount(), kLayers);
-    QCOMPARE(panel.logit_lens_chart()->graph(0)->dataCount(), kLayers);
-    QCOMPARE(panel.pruning_graph()->dataCount(), 4);  // step 0 (full model) + 3 removals
+    QCOMPARE(panel.charts().variance->graph(0)->dataCount(), kLayers);
+    QCOMPARE(panel.charts().logit_lens->graph(0)->dataCount(), kLayers);
+    QCOMPARE(panel.charts().pruning_graph->dataCount(), 4);  // step 0 (full model) + 3 removals
     // d(1, 2) is known and in [0, 1].
-    const double d12 = panel.angular_map()->data()->cell(0, 0);
+    const double d12 = panel.charts().angular_map->data()->cell(0, 0);
     QVERIFY(d12 >= 0 && d12 <= 1);
-    QCOMPARE(panel.removal_chart()->csv().rows.size(), kLayers);
-    QCOMPARE(panel.angular_chart()->csv().rows.size(), kLayers * (kLayers + 1) / 2);
+    QCOMPARE(panel.charts().removal_chart->csv().rows.size(), kLayers);
+    QCOMPARE(panel.charts().angular->csv().rows.size(), kLayers * (kLayers + 1) / 2);
     // The last-token mode shows the other matrix: every known cell in [0, 1], and not all equal.
     auto* mode = panel.findChild<QComboBox*>();
     QVERIFY(mode != nullptr);
@@ -170,19 +229,19 @@ class TestInspectPanel : public QObject {
     bool differs = false;
     for (int k = 0; k < kLayers; ++k)
       for (int n = 0; n + k < kLayers; ++n) {
-        const double v = panel.angular_map()->data()->cell(k, n);
+        const double v = panel.charts().angular_map->data()->cell(k, n);
         QVERIFY(v >= 0 && v <= 1);
       }
-    differs = panel.angular_map()->data()->cell(0, 0) != d12;
+    differs = panel.charts().angular_map->data()->cell(0, 0) != d12;
     QVERIFY2(differs, "last-token d(1,2) equals the token mean exactly");
-    QCOMPARE(panel.angular_chart()->csv().rows.size(), kLayers * (kLayers + 1) / 2);
+    QCOMPARE(panel.charts().angular->csv().rows.size(), kLayers * (kLayers + 1) / 2);
     mode->setCurrentIndex(0);
-    QCOMPARE(panel.angular_map()->data()->cell(0, 0), d12);
+    QCOMPARE(panel.charts().angular_map->data()->cell(0, 0), d12);
 
     // Second run: cancel as soon as two bars are shown.
     bool cancel_sent = false;
-    connect(panel.removal_chart(), &QCustomPlot::afterReplot, this, [&] {
-      if (!cancel_sent && panel.running() && panel.removal_bars()->dataCount() >= 2) {
+    connect(panel.charts().removal_chart, &QCustomPlot::afterReplot, this, [&] {
+      if (!cancel_sent && panel.running() && panel.charts().removal->bars()->dataCount() >= 2) {
         cancel_sent = true;
         panel.cancel();
       }
@@ -191,9 +250,9 @@ class TestInspectPanel : public QObject {
     panel.analyse();
     QVERIFY(done.wait(300000));
     QCOMPARE(done.first().first().toBool(), true);
-    const int shown = panel.removal_bars()->dataCount();
+    const int shown = panel.charts().removal->bars()->dataCount();
     QVERIFY2(shown >= 2 && shown < kLayers, qPrintable(QString("bars after cancel: %1").arg(shown)));
-    QCOMPARE(panel.pruning_graph()->dataCount(), 0);
+    QCOMPARE(panel.charts().pruning_graph->dataCount(), 0);
     QVERIFY(!panel.running());
     QCOMPARE(jobs.jobs().back().status, QString("cancelled"));
 
@@ -207,8 +266,8 @@ class TestInspectPanel : public QObject {
     QVERIFY(panel.findChild<QPushButton*>("analyse")->isEnabled());
     QTemporaryDir dir;
     QString error;
-    QVERIFY2(export_chart(panel.removal_chart(), dir.filePath("partial.csv"), &error), qPrintable(error));
-    QCOMPARE(panel.removal_chart()->csv().rows.size(), shown);
+    QVERIFY2(export_chart(panel.charts().removal_chart, dir.filePath("partial.csv"), &error), qPrintable(error));
+    QCOMPARE(panel.charts().removal_chart->csv().rows.size(), shown);
   }
 
   // A new model mid-run: the first model's analysis is abandoned, nothing it computed reaches
@@ -239,7 +298,7 @@ class TestInspectPanel : public QObject {
     panel.analyse();
     // Switch as soon as the first model's sweep shows two bars: statistics are drawn, more
     // results of the sweep are being computed or already queued.
-    QTRY_VERIFY_WITH_TIMEOUT(panel.removal_bars()->dataCount() >= 2, 300000);
+    QTRY_VERIFY_WITH_TIMEOUT(panel.charts().removal->bars()->dataCount() >= 2, 300000);
     QVERIFY(panel.running());
     // Keep the GUI thread busy meanwhile so more results of the first model are queued,
     // computed but not yet drawn, when the switch happens.
@@ -265,7 +324,7 @@ class TestInspectPanel : public QObject {
     QVERIFY(done.wait(300000));
     QCOMPARE(done.count(), 1);
     QCOMPARE(done.first().first().toBool(), false);
-    QCOMPARE(panel.removal_bars()->dataCount(), kSmall);
+    QCOMPARE(panel.charts().removal->bars()->dataCount(), kSmall);
     QCOMPARE(chart_points(panel), alone);
     QCOMPARE(jobs.jobs().back().status, QString("finished"));
   }

@@ -29,7 +29,9 @@
 #include "core/runtime/threads.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/shell/about_dialog.h"
+#include "ui/inspect/inspect_charts.h"
 #include "ui/inspect/inspect_panel.h"
+#include "ui/shared/removal_bars.h"
 #include "ui/inspect/model_summary_panel.h"
 #include "ui/shell/app.h"
 #include "ui/glance/depth_glance_panel.h"
@@ -153,7 +155,7 @@ class TestMainWindow : public QObject {
     QVERIFY(window.inspect()->running());  // analysis starts right away
     QSignalSpy analysed(window.inspect(), &InspectPanel::finished);
     QVERIFY(analysed.wait(240000));
-    QCOMPARE(window.inspect()->removal_bars()->dataCount(), 5);
+    QCOMPARE(window.inspect()->charts().removal->bars()->dataCount(), 5);
   }
 
   void failed_load_names_file_and_app_stays_usable() {

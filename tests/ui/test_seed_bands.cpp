@@ -208,8 +208,8 @@ class TestSeedBands : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(named(loss, pre) && named(loss, pre)->dataCount() == kSteps, 30000);
     for (int s : {1, 17, 40})
       QVERIFY(std::fabs(named(loss, pre)->data()->at(s - 1)->value - mean_loss(0, s)) < 1e-12);
-    QVERIFY(!train->smooth_graph(runs_[0], "train/loss")->visible());
-    QVERIFY(!train->raw_graph(runs_[0], "train/loss")->visible());
+    QVERIFY(!train->graph(runs_[0], "train/loss", true)->visible());
+    QVERIFY(!train->graph(runs_[0], "train/loss", false)->visible());
     QCOMPARE(loss->legend->itemCount(), 2);  // the two means
     QCOMPARE(train->charts().lr->legend->itemCount(), 2);  // one learning-rate curve per scheme, not per seed
     QVERIFY(named(train->charts().variance, QString("%1 · mean ± 1 sd (n = 3)").arg(scheme_label(NormScheme::lns))));
@@ -222,7 +222,7 @@ class TestSeedBands : public QObject {
     loss->replot(QCustomPlot::rpImmediateRefresh);
     const QPoint at(int(loss->xAxis->coordToPixel(30)), int(loss->yAxis->coordToPixel(mean_loss(0, 30) + 0.6 * sd_loss(0, 30))));
     QTest::mouseClick(loss, Qt::LeftButton, Qt::NoModifier, at);
-    QTRY_VERIFY(train->smooth_graph(runs_[0], "train/loss")->visible());
+    QTRY_VERIFY(train->graph(runs_[0], "train/loss", true)->visible());
     QCOMPARE(loss->legend->itemCount(), 5);
   }
 };

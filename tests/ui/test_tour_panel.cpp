@@ -103,7 +103,7 @@ class TestTourPanel : public QObject {
     for (int s = 2; s <= 7; ++s) {
       next->click();
       QCOMPARE(panel.step(), s);
-      QVERIFY(!panel.step_title(s).isEmpty());
+      QVERIFY(!panel.step_at(s)->title().isEmpty());
     }
     QVERIFY(!next->isEnabled());
     next->click();  // disabled: stays
@@ -211,8 +211,8 @@ class TestTourPanel : public QObject {
 
   void live_training_waits_for_start_and_restart_stops_it() {
     TourPanel panel;
-    panel.set_cli_path(DEPTHSCOPE_CLI);
-    panel.set_live_steps(40);
+    panel.step<LiveTrainingStep>()->set_cli_path(DEPTHSCOPE_CLI);
+    panel.step<LiveTrainingStep>()->set_steps(40);
     panel.resize(1280, 800);
     panel.show();
     panel.go_to(6);

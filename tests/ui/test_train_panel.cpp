@@ -27,7 +27,9 @@
 #include "core/store/run_db.h"
 #include "core/store/run_records.h"
 #include "core/train/train_spec.h"
+#include "ui/inspect/inspect_charts.h"
 #include "ui/inspect/inspect_panel.h"
+#include "ui/shared/removal_bars.h"
 #include "ui/shared/job_list.h"
 #include "ui/shared/jobs_panel.h"
 #include "ui/train/runs_model.h"
@@ -222,13 +224,13 @@ class TestTrainPanel : public QObject {
     // Both curves gain points while both runs train.
     QVERIFY2(wait_for([&] { return train->points(runs_[0], kLoss) > 50 && train->points(runs_[1], kLoss) > 50; }, 120000),
              "the loss curves never got points");
-    const int a0 = train->raw_graph(runs_[0], kLoss)->dataCount();
-    const int b0 = train->raw_graph(runs_[1], kLoss)->dataCount();
+    const int a0 = train->graph(runs_[0], kLoss, false)->dataCount();
+    const int b0 = train->graph(runs_[1], kLoss, false)->dataCount();
     QVERIFY(wait_for([&] {
-      return train->raw_graph(runs_[0], kLoss)->dataCount() > a0 + 50 &&
-             train->raw_graph(runs_[1], kLoss)->dataCount() > b0 + 50;
+      return train->graph(runs_[0], kLoss, false)->dataCount() > a0 + 50 &&
+             train->graph(runs_[1], kLoss, false)->dataCount() > b0 + 50;
     }, 60000));
-    QVERIFY(train->smooth_graph(runs_[0], kLoss)->dataCount() > 0);
+    QVERIFY(train->graph(runs_[0], kLoss, true)->dataCount() > 0);
     QVERIFY2(wait_for([&] { return train->charts().heatmap->visible() && train->charts().heatmap->data()->valueSize() > 1; }, 60000),
              "the heatmap never showed the layer metrics");
     QCOMPARE(window.parts().runs->find(runs_[0])->run.status, store::RunStatus::running);
@@ -260,7 +262,7 @@ class TestTrainPanel : public QObject {
       probe.stop();
       return lag;
     };
-    const int replots0 = train->replots();
+    const int replots0 = train->replot_stats().count;
     const int points0 = train->points(runs_[0], kLoss);
     // A window in which another process on the machine (a parallel test, a build) held both cores
     // is measured once more: the bound is on DepthScope's own stalls.
@@ -288,16 +290,16 @@ class TestTrainPanel : public QObject {
     inspect.resize(1200, 800);
     inspect.analyse();
     const Lag sweep = probe_twice("streaming + removal sweep");
-    const bool sweep_ran = inspect.running() || inspect.removal_bars()->dataCount() > 0;
+    const bool sweep_ran = inspect.running() || inspect.charts().removal->bars()->dataCount() > 0;
     inspect.cancel();
-    const int replots = train->replots() - replots0;
+    const int replots = train->replot_stats().count - replots0;
     qInfo("GUI timer-lag probe (10 ms timer): while 2 runs stream metrics, worst lag %lld ms (GUI thread busy at most "
           "%.1f ms between ticks) over %d ticks; with an Inspect removal sweep beside them, worst lag %lld ms (busy at "
           "most %.1f ms) over %d ticks (sweep ran: %s). %d replots, worst replot %.1f ms; worst poll %.1f ms (on the "
           "watcher's thread); run %lld at %d loss points",
           stream.worst_ms, stream.worst_busy_ms, stream.ticks, sweep.worst_ms, sweep.worst_busy_ms, sweep.ticks,
           sweep_ran ? "yes" : "no", replots,
-          train->worst_replot_ms(), window.parts().run_watcher->worst_query_ms(), runs_[0], train->points(runs_[0], kLoss));
+          train->replot_stats().worst_ms, window.parts().run_watcher->worst_query_ms(), runs_[0], train->points(runs_[0], kLoss));
     QVERIFY(replots > 5);
     QVERIFY(train->points(runs_[0], kLoss) > points0);
     // The GUI thread's own work between two ticks, and the wall-clock time between them, stay under
@@ -331,8 +333,8 @@ class TestTrainPanel : public QObject {
     TrainPanel* train = window.parts().train;
     QVERIFY(wait_for([&] { return train->experiment() == experiment_; }, 30000));
     QVERIFY(wait_for([&] { return train->points(runs_[1], kLoss) > 0; }, 30000));
-    const int n = train->raw_graph(runs_[1], kLoss)->dataCount();
-    QVERIFY2(wait_for([&] { return train->raw_graph(runs_[1], kLoss)->dataCount() > n + 50; }, 60000),
+    const int n = train->graph(runs_[1], kLoss, false)->dataCount();
+    QVERIFY2(wait_for([&] { return train->graph(runs_[1], kLoss, false)->dataCount() > n + 50; }, 60000),
              "the running job's curve stopped growing after re-attaching");
     QCOMPARE(window.parts().runs->find(runs_[0])->run.status, store::RunStatus::stopped);
     // The stopped run keeps its curve.

@@ -8,35 +8,31 @@
 // The evaluation set comes from core/analysis/eval_set.h, as in the CLI's `perplexity` and
 // `prune-sweep`, so the same model, text and settings give the same numbers there.
 // A new model abandons the running analysis: nothing it still sends reaches the charts.
+// Each finished analysis is kept on disk (core/analysis/analysis_cache.h), keyed by the
+// checkpoint's files, the text, the choices, the settings and the device: opening the same
+// checkpoint again shows it at once instead of computing it again (Analyse recomputes).
 #include <memory>
 #include <string>
 
-#include <QMap>
-#include <vector>
 #include <QWidget>
 
 class QCheckBox;
 class QComboBox;
-class QCPBars;
-class QCPColorMap;
-class QCPGraph;
+class QHBoxLayout;
 class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
 
 namespace depthscope {
-struct LayerStats;
-struct LayerRemovalEntry;
-struct PruningStep;
-struct RemovalScore;
+class ModelSession;
+struct AnalysisKey;
+struct AnalysisRecord;
 }  // namespace depthscope
 
-namespace depthscope {
-class ModelSession;
-}
-
 namespace depthscope::ui {
+
+class InspectCharts;
 
 class Chart;
 class JobList;
@@ -49,31 +45,28 @@ class InspectPanel : public QWidget {
   explicit InspectPanel(JobList* jobs = nullptr, QWidget* parent = nullptr);
   ~InspectPanel() override;  // cancels the running analysis and waits for it
 
-  void set_session(std::shared_ptr<const ModelSession> session);
+  // The open checkpoint, and the device it was opened on ("cpu", "cuda:0": part of the key
+  // of its kept analyses).
+  void set_session(std::shared_ptr<const ModelSession> session, const QString& device = "cpu");
   // Evaluation tokens taken from the corpus, window length, most layers the greedy curve removes.
   void set_evaluation(int tokens, int n_ctx, int max_pruned);
   // Evaluation text file; empty (the default): the Debian corpus fortunes-min, as the CLI.
   void set_evaluation_text(const QString& path);
-  bool running() const;
-  // Perplexity of the full model over the evaluation set of the last analysis (0 before).
-  double baseline_ppl() const { return baseline_ppl_; }
-
-  Chart* variance_chart() const { return variance_chart_; }
-  Chart* angular_chart() const { return angular_chart_; }
-  Chart* logit_lens_chart() const { return logit_chart_; }
-  Chart* removal_chart() const { return removal_chart_; }
-  Chart* pruning_chart() const { return pruning_chart_; }
-  QCPBars* removal_bars() const;
   // A multiple-choice set scored with each layer removed at the next Analyse ("": none); the
   // removal chart then switches between ΔPPL (0), Δacc (1) and Δacc_norm (2).
   void set_choices_file(const QString& path);
   void set_removal_metric(int metric);
-  const RemovalBars& removal() const { return *removal_; }
-  QCPGraph* pruning_graph() const { return pruning_graph_; }
-  QCPColorMap* angular_map() const { return angular_map_; }
+  // Where finished analyses are kept (default <CacheLocation>/analyses; "" keeps none).
+  void set_cache_folder(const QString& dir) { cache_dir_ = dir; }
+  bool running() const;
+  // The last analysis shown came from the cache.
+  bool reused() const { return reused_; }
+  const InspectCharts& charts() const { return *charts_; }
 
  public slots:
-  void analyse();
+  // Runs every analysis over the evaluation set. reuse: show the kept analysis of the same
+  // checkpoint, text, choices, settings and device instead, when there is one.
+  void analyse(bool reuse = false);
   void cancel();
 
  signals:
@@ -82,53 +75,42 @@ class InspectPanel : public QWidget {
   void log(const QString& message);
 
  private:
+  QHBoxLayout* make_controls();
+  AnalysisKey key() const;
+  void compute(const AnalysisKey& key);
+  void replay(const AnalysisRecord& record);
   void reset_charts();
-  void apply_stats(const LayerStats& s);
-  void apply_removal(const LayerRemovalEntry& e);
-  void apply_baseline(const RemovalScore& baseline);
-  void apply_pruning(const PruningStep& step);
   void refit();
   void set_running(bool on);
-  void apply_max_n();
-  void show_angular_mode();
 
   JobList* jobs_;
   std::shared_ptr<const ModelSession> session_;
+  QString device_ = "cpu";
   TaskRunner* runner_;  // child; drops whatever an abandoned analysis still sends
   std::string text_path_;
+  std::string choices_path_;
+  QString cache_dir_;
+  bool reused_ = false;
+  int replay_generation_ = 0;  // a replay queued for an older session or request is dropped
+  bool replaying_ = false;
   QString memory_text_;  // " · est. peak memory 12.3 MiB" once the run's estimate is known
   int job_id_ = 0;
   int layers_ = 0;
-  double baseline_ppl_ = 0;
 
   QSpinBox* tokens_box_;
   QSpinBox* n_ctx_box_;
   QSpinBox* prune_box_;
   QSpinBox* max_n_box_;
   QComboBox* angular_mode_box_;  // token mean | last token (the official code's mode)
-  // Both angular matrices as they arrive: [k-1][n-1] = d(k, k+n); NaN where not yet known.
-  std::vector<std::vector<double>> angular_token_mean_, angular_last_token_;
   QCheckBox* log_box_;
   QPushButton* analyse_button_;
   QPushButton* cancel_button_;
   QProgressBar* progress_bar_;
   QLabel* status_label_;
-
-  Chart* variance_chart_;
-  Chart* angular_chart_;
-  Chart* logit_chart_;
-  Chart* removal_chart_;
-  Chart* pruning_chart_;
-  QCPGraph* variance_graph_ = nullptr;
-  QCPGraph* logit_graph_ = nullptr;
-  QCPGraph* pruning_graph_ = nullptr;
-  std::unique_ptr<RemovalBars> removal_;
-  std::string choices_path_;
   QPushButton* choices_button_;
   QComboBox* removal_metric_box_;
   QCheckBox* removal_log_box_;
-  QCPColorMap* angular_map_ = nullptr;
-  QMap<int, QString> pruned_layers_;  // step -> "removed 3, 4, 7"
+  InspectCharts* charts_;
 };
 
 }  // namespace depthscope::ui

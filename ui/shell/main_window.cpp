@@ -309,14 +309,14 @@ void MainWindow::on_checkpoint_loaded(const QString& path) {
     add_tab(inspect_, "Inspect", "tab_inspect");
   }
   model_summary_->set_summary(s);
-  inspect_->set_session(p.opener->session());
+  inspect_->set_session(p.opener->session(), QString::fromStdString(p.opener->session_device().name()));
   p.workspace->add_recent(path);  // only what opened: a failed open is not offered again
   p.workspace->add_checkpoint(QString("%1 · %2").arg(QFileInfo(path).fileName(), QString::fromStdString(s.scheme)), path);
   model_label_->setText(QString("model: %1 %2×%3, %4 params, %5")
                             .arg(QString::fromStdString(s.family)).arg(s.num_layers).arg(s.hidden_size)
                             .arg(human_count(double(s.parameters.total())), QString::fromStdString(s.scheme)));
   p.tabs->setCurrentWidget(inspect_);
-  inspect_->analyse();
+  inspect_->analyse(/*reuse=*/true);  // a checkpoint opened before shows its kept analysis
   emit checkpoint_loaded(true, path);
 }
 

@@ -1,6 +1,7 @@
 #include "ui/tour/tour_panel.h"
 
 #include <algorithm>
+#include <functional>
 
 #include <QApplication>
 #include <QHBoxLayout>
@@ -75,20 +76,20 @@ TourPanel::TourPanel(QWidget* parent) : QWidget(parent), examples_(new ExampleSt
   // The keys belong to the tour while it is shown and has the focus (it takes the focus when
   // shown), never behind an open menu.
   setFocusPolicy(Qt::StrongFocus);
-  const auto shortcut = [this](const QKeySequence& keys, void (TourPanel::*slot)()) {
-    auto* s = new QShortcut(keys, this);
+  const auto shortcut = [this](Qt::Key key, std::function<void()> action) {
+    auto* s = new QShortcut(QKeySequence(key), this);
     s->setContext(Qt::WidgetWithChildrenShortcut);
-    connect(s, &QShortcut::activated, this, [this, slot] {
-      if (!QApplication::activePopupWidget()) (this->*slot)();
+    connect(s, &QShortcut::activated, this, [action] {
+      if (!QApplication::activePopupWidget()) action();
     });
   };
-  shortcut(QKeySequence(Qt::Key_Right), &TourPanel::next);
-  shortcut(QKeySequence(Qt::Key_PageDown), &TourPanel::next);
-  shortcut(QKeySequence(Qt::Key_Left), &TourPanel::back);
-  shortcut(QKeySequence(Qt::Key_PageUp), &TourPanel::back);
-  shortcut(QKeySequence(Qt::Key_Home), &TourPanel::restart);
-  shortcut(QKeySequence(Qt::Key_F5), &TourPanel::toggle_presenter_mode);
-  shortcut(QKeySequence(Qt::Key_Escape), &TourPanel::leave_presenter_mode);
+  shortcut(Qt::Key_Right, [this] { next(); });
+  shortcut(Qt::Key_PageDown, [this] { next(); });
+  shortcut(Qt::Key_Left, [this] { back(); });
+  shortcut(Qt::Key_PageUp, [this] { back(); });
+  shortcut(Qt::Key_Home, [this] { restart(); });
+  shortcut(Qt::Key_F5, [this] { set_presenter_mode(!presenter_); });
+  shortcut(Qt::Key_Escape, [this] { set_presenter_mode(false); });
 
   apply_fonts();
   go_to(1);
@@ -142,17 +143,6 @@ TourStep* TourPanel::step_at(int step) const {
 }
 
 
-LiveTrainingStep* TourPanel::live() const { return step<LiveTrainingStep>(); }
-
-QString TourPanel::step_title(int step) const { return step_at(step) ? step_at(step)->title() : QString(); }
-
-void TourPanel::set_cli_path(const QString& path) { live()->set_cli_path(path); }
-QString TourPanel::cli_path() const { return live()->cli_path(); }
-void TourPanel::set_live_steps(int steps) { live()->set_steps(steps); }
-
-void TourPanel::start_live_training() { live()->start_training(); }
-void TourPanel::stop_live_training() { live()->stop_training(); }
-
 bool TourPanel::step_done(int step) const {
   auto it = done_.find(step);
   return it != done_.end() && it->second;
@@ -197,7 +187,7 @@ void TourPanel::restart() {
 
 void TourPanel::update_nav() {
   header_->setText(QString("<span style='color:%1'>Step %2 of %3</span>&nbsp;&nbsp;<b>%4</b>")
-                       .arg(hint_text_color().name()).arg(step_).arg(step_count()).arg(step_title(step_).toHtmlEscaped()));
+                       .arg(hint_text_color().name()).arg(step_).arg(step_count()).arg(step_at(step_)->title().toHtmlEscaped()));
   QString dots;
   for (int i = 1; i <= step_count(); ++i)
     dots += QString("<span style='color:%1'>%2</span> ")

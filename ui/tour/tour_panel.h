@@ -41,19 +41,13 @@ class TourPanel : public QWidget {
 
   int step() const { return step_; }  // 1..step_count()
   int step_count() const { return static_cast<int>(steps_.size()); }
-  QString step_title(int step) const;
   bool presenter_mode() const { return presenter_; }
   // The step objects (1-based), for tests and the main window.
   TourStep* step_at(int step) const;
 
-  // depthscope-cli for the live training (step 6). Default: the one beside this executable.
-  void set_cli_path(const QString& path);
-  QString cli_path() const;
-  // Live training settings (tests shorten them).
-  void set_live_steps(int steps);
-
   // The step of type S (a class of ui/tour/steps/), null when the tour has none: its figure,
-  // graphs and state, for tests and screenshots.
+  // graphs and state, for tests and screenshots; step<LiveTrainingStep>() sets the live
+  // training's depthscope-cli and length.
   template <class S>
   S* step() const {
     for (const auto& s : steps_)
@@ -71,10 +65,6 @@ class TourPanel : public QWidget {
   void back();
   void restart();  // stops everything, clears the figures, step 1
   void set_presenter_mode(bool on);
-  void toggle_presenter_mode() { set_presenter_mode(!presenter_); }
-  void leave_presenter_mode() { set_presenter_mode(false); }
-  void start_live_training();
-  void stop_live_training();
 
  signals:
   void step_changed(int step);
@@ -90,7 +80,6 @@ class TourPanel : public QWidget {
 
  private:
   QWidget* make_page(int step, TourStep* s);
-  LiveTrainingStep* live() const;
   void update_nav();
   void apply_fonts();
 

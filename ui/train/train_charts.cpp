@@ -10,6 +10,7 @@
 #include "ui/shared/chart.h"
 #include "ui/shared/crosshair.h"
 #include "ui/shared/linked_axes.h"
+#include "ui/train/run_series.h"
 
 namespace depthscope::ui {
 namespace {
@@ -139,6 +140,37 @@ void TrainCharts::fit() {
   }
   for (Chart* c : step_charts()) c->replot(QCustomPlot::rpQueuedReplot);
   crosshair->refresh();
+}
+
+}  // namespace depthscope::ui
+
+namespace depthscope::ui {
+
+void TrainCharts::draw_heatmap(const RunSeries* run) {
+  QCPColorMapData* d = heatmap->data();
+  if (!run || run->residual.empty() || run->layers == 0) {
+    d->setSize(1, 1);
+    d->setCell(0, 0, std::nan(""));
+    heatmap->setVisible(false);  // the chart's message says why it is empty
+    return;
+  }
+  heatmap->setVisible(true);
+  const RunSeries& s = *run;
+  const int nsteps = static_cast<int>(s.residual.size());
+  d->setSize(nsteps, s.layers);
+  const double first = static_cast<double>(s.residual.begin()->first);
+  const double last = static_cast<double>(s.residual.rbegin()->first);
+  d->setRange(nsteps > 1 ? QCPRange(first, last) : QCPRange(first - 0.5, first + 0.5),
+              s.layers > 1 ? QCPRange(1, s.layers) : QCPRange(0.5, 1.5));
+  int i = 0;
+  for (const auto& [step, values] : s.residual) {
+    for (int l = 0; l < s.layers; ++l) {
+      const double v = l < static_cast<int>(values.size()) ? values[l] : std::nan("");
+      d->setCell(i, l, std::isfinite(v) && v > 0 ? std::log10(v) : std::nan(""));
+    }
+    ++i;
+  }
+  heatmap->rescaleDataRange(true);
 }
 
 }  // namespace depthscope::ui

@@ -16,6 +16,7 @@ namespace depthscope::ui {
 class Chart;
 class Crosshair;
 class LinkedAxes;
+struct RunSeries;
 
 class TrainCharts : public QObject {
   Q_OBJECT
@@ -26,6 +27,9 @@ class TrainCharts : public QObject {
   QGridLayout* make_grid();
   // Fits every chart to its data; one step range (the union) for the four step charts.
   void fit();
+  // The heatmap of one run's residual variance: log10 Var per (sampled step, layer); hidden
+  // (the chart's message says why) when the run has no layer metrics (null: none).
+  void draw_heatmap(const RunSeries* run);
 
   QList<Chart*> step_charts() const;  // loss, ppl, lr, grad
   QList<Chart*> all() const;          // the step charts, heatmap, variance

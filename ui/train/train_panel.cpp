@@ -194,7 +194,7 @@ TrainPanel::TrainPanel(RunsModel* runs, RunWatcher* watcher, JobList* jobs, QWid
     schedule_replot();
   });
   connect(heatmap_box_, &QComboBox::currentIndexChanged, this, [this] {
-    update_heatmap();
+    charts_->draw_heatmap(series_of(heatmap_run()));
     charts_->heatmap_chart->replot(QCustomPlot::rpQueuedReplot);
   });
   connect(step_slider_, &QSlider::valueChanged, this, [this](int v) {
@@ -417,7 +417,7 @@ void TrainPanel::replot() {
     step_slider_->setRange(0, std::max(0, static_cast<int>(layer_steps_.size()) - 1));
     if (follow_latest_step_) step_slider_->setValue(step_slider_->maximum());
   }
-  update_heatmap();
+  charts_->draw_heatmap(series_of(heatmap_run()));
   update_variance();
   // Runs of one scheme in the experiment are its seeds: one band each (train_seed_bands.h).
   std::map<QString, std::vector<TrainSeedBands::RunCurves>> seeds;
@@ -428,39 +428,10 @@ void TrainPanel::replot() {
   bands_->draw(seeds);
   update_empty_messages();
   charts_->fit();
-  ++replots_;
-  worst_replot_ms_ = std::max(worst_replot_ms_,
-                              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  ++replot_stats_.count;
+  replot_stats_.worst_ms = std::max(replot_stats_.worst_ms,
+                                    std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   emit replotted();
-}
-
-void TrainPanel::update_heatmap() {
-  const std::int64_t run = heatmap_run();
-  auto it = data_.find(run);
-  QCPColorMapData* d = charts_->heatmap->data();
-  if (it == data_.end() || it->second.residual.empty() || it->second.layers == 0) {
-    d->setSize(1, 1);
-    d->setCell(0, 0, std::nan(""));
-    charts_->heatmap->setVisible(false);  // the chart's message says why it is empty
-    return;
-  }
-  charts_->heatmap->setVisible(true);
-  const RunSeries& s = it->second;
-  const int nsteps = static_cast<int>(s.residual.size());
-  d->setSize(nsteps, s.layers);
-  const double first = static_cast<double>(s.residual.begin()->first);
-  const double last = static_cast<double>(s.residual.rbegin()->first);
-  d->setRange(nsteps > 1 ? QCPRange(first, last) : QCPRange(first - 0.5, first + 0.5),
-              s.layers > 1 ? QCPRange(1, s.layers) : QCPRange(0.5, 1.5));
-  int i = 0;
-  for (const auto& [step, values] : s.residual) {
-    for (int l = 0; l < s.layers; ++l) {
-      const double v = l < static_cast<int>(values.size()) ? values[l] : std::nan("");
-      d->setCell(i, l, std::isfinite(v) && v > 0 ? std::log10(v) : std::nan(""));
-    }
-    ++i;
-  }
-  charts_->heatmap->rescaleDataRange(true);
 }
 
 std::int64_t TrainPanel::layer_step() const {
@@ -566,23 +537,17 @@ int TrainPanel::points(std::int64_t run, const std::string& key) const {
   return it == data_.end() ? 0 : static_cast<int>(it->second.points(key));
 }
 
-QCPGraph* TrainPanel::raw_graph(std::int64_t run, const std::string& key) const {
+QCPGraph* TrainPanel::graph(std::int64_t run, const std::string& key, bool smoothed) const {
   auto it = graphs_.find(run);
   if (it == graphs_.end()) return nullptr;
-  auto g = it->second.raw.find(key);
-  return g == it->second.raw.end() ? nullptr : g->second;
+  const auto& graphs = smoothed ? it->second.smooth : it->second.raw;
+  auto g = graphs.find(key);
+  return g == graphs.end() ? nullptr : g->second;
 }
 
-QCPGraph* TrainPanel::smooth_graph(std::int64_t run, const std::string& key) const {
-  auto it = graphs_.find(run);
-  if (it == graphs_.end()) return nullptr;
-  auto g = it->second.smooth.find(key);
-  return g == it->second.smooth.end() ? nullptr : g->second;
-}
-
-QCPGraph* TrainPanel::variance_graph(std::int64_t run) const {
-  auto it = graphs_.find(run);
-  return it == graphs_.end() ? nullptr : it->second.variance;
+const RunSeries* TrainPanel::series_of(std::int64_t run) const {
+  auto it = data_.find(run);
+  return it == data_.end() ? nullptr : &it->second;
 }
 
 }  // namespace depthscope::ui

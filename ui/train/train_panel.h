@@ -65,15 +65,18 @@ class TrainPanel : public QWidget {
   // --- for tests and the screenshot -------------------------------------------------
   // The charts, the heatmap and the crosshair over the four step charts (train_charts.h).
   const TrainCharts& charts() const { return *charts_; }
-  // Raw points held for (run, key), and the graphs drawn for them (null when not shown).
+  // Raw points held for (run, key), and the graph drawn for them, raw or smoothed (null when
+  // not shown).
   int points(std::int64_t run, const std::string& key) const;
-  QCPGraph* raw_graph(std::int64_t run, const std::string& key) const;
-  QCPGraph* smooth_graph(std::int64_t run, const std::string& key) const;
-  QCPGraph* variance_graph(std::int64_t run) const;
+  QCPGraph* graph(std::int64_t run, const std::string& key, bool smoothed) const;
   bool has_data() const { return batches_ > 0; }
   bool replot_pending() const { return replot_timer_.isActive(); }
-  int replots() const { return replots_; }
-  double worst_replot_ms() const { return worst_replot_ms_; }
+  // Replots done, and the longest one (the GUI thread's time).
+  struct ReplotStats {
+    int count = 0;
+    double worst_ms = 0;
+  };
+  const ReplotStats& replot_stats() const { return replot_stats_; }
   QString status_text() const;
 
  public slots:
@@ -96,7 +99,7 @@ class TrainPanel : public QWidget {
   void rebuild_graphs();
   void schedule_replot();
   void replot();
-  void update_heatmap();
+  const RunSeries* series_of(std::int64_t run) const;
   void update_variance();
   void update_status();
   void update_empty_messages();
@@ -114,8 +117,7 @@ class TrainPanel : public QWidget {
   double smoothing_ = 0.6;
   bool follow_latest_step_ = true;
   int batches_ = 0;
-  int replots_ = 0;
-  double worst_replot_ms_ = 0;
+  ReplotStats replot_stats_;
 
   QComboBox* experiment_box_;
   QPushButton* new_button_;
