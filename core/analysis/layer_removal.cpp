@@ -192,7 +192,7 @@ LayerRemovalSweep layer_removal_sweep(const Transformer& model, const std::vecto
   const std::int64_t L = model.num_layers();
   c10::InferenceMode inference;
   const EvalSet set = build_set(model, tokens, options, /*greedy=*/false);
-  const double total = options.cached ? static_cast<double>(L * (L + 1) / 2) : static_cast<double>(L * L);
+  const double total = options.cached ? removal_sweep_passes(L) : static_cast<double>(L * L);
   PassMeter meter(control, total, options.cached ? "removal sweep" : "removal sweep (naive)");
 
   LayerRemovalSweep sweep;
@@ -295,6 +295,18 @@ bool ranks_before(double loss, double best_loss) {
 }
 }  // namespace
 
+double removal_sweep_passes(std::int64_t layers) { return static_cast<double>(layers * (layers + 1) / 2); }
+
+double greedy_pruning_passes(std::int64_t layers, std::int64_t max_removed) {
+  const std::int64_t L = layers;
+  if (max_removed <= 0 || max_removed > L - 1) max_removed = L - 1;
+  // The baseline, then with k layers removed the L - k candidates resume at their own layer:
+  // at most (L-k)(L-k-1)/2 passes per step (fewer when removed layers follow a candidate).
+  double total = static_cast<double>(L);
+  for (std::int64_t k = 0; k < max_removed; ++k) total += static_cast<double>((L - k) * (L - k - 1) / 2);
+  return total;
+}
+
 PruningCurve greedy_pruning_curve(const Transformer& model, const std::vector<std::int64_t>& tokens,
                                   const RemovalOptions& options, std::int64_t max_removed,
                                   const RunControl& control,
@@ -303,11 +315,7 @@ PruningCurve greedy_pruning_curve(const Transformer& model, const std::vector<st
   if (max_removed <= 0 || max_removed > L - 1) max_removed = L - 1;
   at::NoGradGuard no_grad;
   const EvalSet set = build_set(model, tokens, options, /*greedy=*/true);
-  // With k layers removed, the L - k candidates resume at their own layer: at most
-  // (L-k)(L-k-1)/2 passes per step (fewer when removed layers follow a candidate).
-  double total = static_cast<double>(L);
-  for (std::int64_t k = 0; k < max_removed; ++k) total += static_cast<double>((L - k) * (L - k - 1) / 2);
-  PassMeter meter(control, total, "greedy pruning");
+  PassMeter meter(control, greedy_pruning_passes(L, max_removed), "greedy pruning");
 
   PruningCurve curve;
   std::vector<States> cache;  // inputs of every layer for the current (pruned) model

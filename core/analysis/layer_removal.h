@@ -114,6 +114,13 @@ struct PruningCurve {
   std::int64_t layer_passes = 0;
 };
 
+// The layer passes (one block applied to the evaluation set) of the cached sweep of an
+// L-layer model, and at most those of its greedy curve removing max_removed layers (<= 0:
+// L - 1): the progress of each is counted in them, and a caller running several analyses
+// weights their phases by them.
+double removal_sweep_passes(std::int64_t layers);
+double greedy_pruning_passes(std::int64_t layers, std::int64_t max_removed);
+
 // max_removed <= 0 means L - 1 (all but one layer).
 PruningCurve greedy_pruning_curve(const Transformer& model, const std::vector<std::int64_t>& tokens,
                                   const RemovalOptions& options, std::int64_t max_removed = 0,

@@ -325,12 +325,20 @@ void InspectPanel::compute(const AnalysisKey& key) {
                          .arg(n)
                          .arg(QString::fromStdString(source), QString::fromStdString(format_bytes(estimate))));
     });
+    // The three phases weighted by their layer passes, so the ETA holds from the start: the
+    // statistics about two per layer (the forward and the logit lens), the sweep and the
+    // greedy curve their own counts (layer_removal.h).
+    const double L = static_cast<double>(session->config().num_layers);
+    const double passes[] = {2 * L, removal_sweep_passes(session->config().num_layers),
+                             greedy_pruning_passes(session->config().num_layers, key.max_pruned)};
+    const double total = passes[0] + passes[1] + passes[2];
+    const double a = passes[0] / total, b = (passes[0] + passes[1]) / total;
     AnalysisRecord record;
-    record.stats = layer_statistics(session->model(), set.tokens, so, ctx.phase(0.0, 0.2, "statistics"),
+    record.stats = layer_statistics(session->model(), set.tokens, so, ctx.phase(0.0, a, "statistics"),
                                     [&](const LayerStats& s) { ctx.deliver([self, s] { self->charts_->add_stats(s); }); })
                        .layers;
     const LayerRemovalSweep sweep =
-        layer_removal_sweep(session->model(), set.tokens, ro, ctx.phase(0.2, 0.55, "removal sweep"),
+        layer_removal_sweep(session->model(), set.tokens, ro, ctx.phase(a, b, "removal sweep"),
                             [&](const LayerRemovalEntry& e) {
                               ctx.deliver([self, e] {
                                 self->charts_->add_removal(e);
@@ -339,7 +347,7 @@ void InspectPanel::compute(const AnalysisKey& key) {
                             });
     ctx.deliver([self, b = sweep.baseline] { self->charts_->set_baseline(b); });
     record.pruning = greedy_pruning_curve(session->model(), set.tokens, ro, key.max_pruned,
-                                          ctx.phase(0.55, 1.0, "greedy pruning"),
+                                          ctx.phase(b, 1.0, "greedy pruning"),
                                           [&](const PruningStep& st) { ctx.deliver([self, st] { self->charts_->add_pruning(st); }); })
                          .steps;
     if (cache_dir.empty()) return;

@@ -1,5 +1,6 @@
 #include "ui/train/run_watcher.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -23,22 +24,26 @@ namespace {
 
 constexpr int kMaxBatchesPerPoll = 5;  // 5 x 100000 rows; the rest comes with the next poll
 
-void read_speed(store::RunDb& db, RunJob& job) {
+// A running run's step, speed and ETA from its newest metric rows. The runs table's step is
+// written by the run's heartbeat every 2 s and the metrics at every step, so the newest metric
+// step is the one the charts show: the Jobs dock says the same.
+void read_live_progress(store::RunDb& db, RunJob& job) {
   if (job.run.status != store::RunStatus::running) return;
   double tps = -1, tokens = -1;
-  std::int64_t tokens_step = 0;
+  std::int64_t tokens_step = 0, newest = 0;
   for (const store::MetricRow& m : store::last_values(db, job.run.id)) {
+    newest = std::max(newest, m.step);
     if (m.key == "train/tokens_per_s") tps = m.value;
     if (m.key == "train/tokens") {
       tokens = m.value;
       tokens_step = m.step;
     }
   }
+  job.run.step = std::max(job.run.step, job.run.steps > 0 ? std::min(newest, job.run.steps) : newest);
   if (std::isfinite(tps) && tps > 0) job.tokens_per_s = tps;
   if (job.tokens_per_s > 0 && tokens > 0 && tokens_step > 0 && job.run.steps > job.run.step)
     job.eta_s = double(job.run.steps - job.run.step) * (tokens / double(tokens_step)) / job.tokens_per_s;
 }
-
 
 }  // namespace
 
@@ -117,7 +122,7 @@ void RunWatcher::poll() {
       RunJob job;
       job.run = std::move(r);
       if (job.run.experiment_id) job.experiment = experiment_names[*job.run.experiment_id];
-      read_speed(db, job);
+      read_live_progress(db, job);
       batch->runs.push_back(std::move(job));
     }
     for (std::int64_t run : watched) {
