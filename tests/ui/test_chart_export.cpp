@@ -123,6 +123,24 @@ class TestChartExport : public QObject {
     QTRY_COMPARE(element->text(), chart.subtitle());  // room enough: one line again
   }
 
+  // A title too long for the chart (Tour step 1's on a narrow figure) breaks at its spaces.
+  void a_long_title_wraps_instead_of_clipping() {
+    Chart chart("wrap-test");
+    const QString title = "How much each block adds, relative to the stream";
+    chart.resize(300, 300);
+    chart.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&chart));
+    chart.set_title(title, "sub");
+    QCOMPARE(chart.title(), title);
+    auto* element = qobject_cast<QCPTextElement*>(chart.plotLayout()->element(0, 0));
+    QVERIFY(element);
+    QVERIFY2(element->text().contains('\n'), qPrintable(element->text()));
+    for (const QString& line : element->text().split('\n'))
+      QVERIFY2(QFontMetrics(element->font()).horizontalAdvance(line) <= 300 - 24, qPrintable(line));
+    chart.resize(1200, 300);
+    QTRY_COMPARE(element->text(), title);
+  }
+
   void png_in_linear_scale_too() {
     panel_->set_log_y(false);
     const QString path = dir_.filePath("glance-linear.png");

@@ -68,6 +68,18 @@ class TestLegendPlacement : public QObject {
     QVERIFY(corner_of(c) & Qt::AlignBottom);
   }
 
+  void bars_count_too() {
+    Chart c("c");
+    c.resize(480, 320);
+    // Tall bars over the right half, a line along the top: the only free corner is bottom left
+    // (bottom right is free only to a placement that ignores bars).
+    auto* bars = new QCPBars(c.xAxis, c.yAxis);
+    bars->setWidth(0.8);
+    bars->setData({6, 7, 8, 9, 10}, {6, 6, 6, 6, 6});
+    draw(c, {-5, 15}, {9.5, 9.5});
+    QCOMPARE(corner_of(c), Qt::AlignBottom | Qt::AlignLeft);
+  }
+
   void stays_put_when_told() {
     Chart c("c");
     c.resize(480, 320);

@@ -132,22 +132,22 @@ void Chart::changeEvent(QEvent* event) {
 }
 
 void Chart::set_title(const QString& title, const QString& subtitle) {
-  title_->setText(title);
+  title_text_ = title;
   subtitle_text_ = subtitle.isEmpty() ? QString(" ") : subtitle;
   wrap_subtitle(width());
 }
 
-void Chart::wrap_subtitle(int width) {
-  const QFontMetrics fm(subtitle_->font());
-  const int room = width - 24;  // the element's margins and a little air
-  if (room <= 0 || fm.horizontalAdvance(subtitle_text_) <= room || !subtitle_text_.contains(" · ")) {
-    subtitle_->setText(subtitle_text_);
-    return;
-  }
+namespace {
+
+// `text` in lines that fit `room` pixels, broken at `separator` (kept at the end of a line
+// when it is a word separator, dropped when it is " · "); a part wider than the room keeps
+// its own line.
+QString wrap_at(const QString& text, const QString& separator, const QFontMetrics& fm, int room) {
+  if (room <= 0 || fm.horizontalAdvance(text) <= room || !text.contains(separator)) return text;
   QStringList lines;
   QString line;
-  for (const QString& part : subtitle_text_.split(" · ")) {
-    const QString longer = line.isEmpty() ? part : line + " · " + part;
+  for (const QString& part : text.split(separator)) {
+    const QString longer = line.isEmpty() ? part : line + separator + part;
     if (!line.isEmpty() && fm.horizontalAdvance(longer) > room) {
       lines << line;
       line = part;
@@ -156,7 +156,15 @@ void Chart::wrap_subtitle(int width) {
     }
   }
   lines << line;
-  subtitle_->setText(lines.join("\n"));
+  return lines.join("\n");
+}
+
+}  // namespace
+
+void Chart::wrap_subtitle(int width) {
+  const int room = width - 24;  // the element's margins and a little air
+  title_->setText(wrap_at(title_text_, " ", QFontMetrics(title_->font()), room));
+  subtitle_->setText(wrap_at(subtitle_text_, " · ", QFontMetrics(subtitle_->font()), room));
 }
 
 void Chart::resizeEvent(QResizeEvent* event) {
@@ -164,7 +172,7 @@ void Chart::resizeEvent(QResizeEvent* event) {
   QCustomPlot::resizeEvent(event);
 }
 
-QString Chart::title() const { return title_->text(); }
+QString Chart::title() const { return title_text_; }
 
 void Chart::set_axis_labels(const QString& x, const QString& y) {
   xAxis->setLabel(x);

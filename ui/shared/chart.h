@@ -22,8 +22,9 @@ class Chart : public QCustomPlot {
   void set_title(const QString& title, const QString& subtitle = QString());
   QString title() const;
   QString subtitle() const { return subtitle_text_; }
-  // Breaks the subtitle at its " · " separators into lines that fit `width` pixels (done on
-  // every resize for the widget's width, and by the export for the exported width).
+  // Breaks the title at its spaces and the subtitle at its " · " separators into lines that
+  // fit `width` pixels (done on every resize for the widget's width, and by the export for
+  // the exported width).
   void wrap_subtitle(int width);
   void set_axis_labels(const QString& x, const QString& y);
   void set_log_y(bool on);
@@ -77,6 +78,7 @@ class Chart : public QCustomPlot {
 
   QString file_stem_;
   QString source_;
+  QString title_text_;
   QString subtitle_text_;
   QCPTextElement* title_ = nullptr;
   QCPTextElement* subtitle_ = nullptr;

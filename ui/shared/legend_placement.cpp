@@ -14,9 +14,23 @@ namespace {
 constexpr int kMaxPointsPerSeries = 4000;  // longer series are sampled with a stride
 constexpr int kSamplesPerSegment = 3;
 
-// The visible samples of every visible graph, in pixels.
+// A bar's samples: a grid of 3 x 5 points over its area, in pixels.
+void add_bar_samples(const QCPBars& bars, std::vector<QPointF>& out) {
+  const QCPRange keys = bars.keyAxis()->range();
+  const double half = bars.width() / 2;  // plot coordinates (the default width type)
+  for (auto it = bars.data()->constBegin(); it != bars.data()->constEnd(); ++it) {
+    if (!std::isfinite(it->value) || it->key + half < keys.lower || it->key - half > keys.upper) continue;
+    const double base = bars.valueAxis()->scaleType() == QCPAxis::stLogarithmic ? bars.valueAxis()->range().lower : 0.0;
+    for (double dk : {-0.8 * half, 0.0, 0.8 * half})
+      for (int s = 0; s <= 4; ++s) out.push_back(bars.coordsToPixels(it->key + dk, base + (it->value - base) * s / 4.0));
+  }
+}
+
+// The visible samples of every visible graph and bar chart, in pixels.
 std::vector<QPointF> visible_samples(const QCustomPlot& plot) {
   std::vector<QPointF> out;
+  for (const QCPAbstractPlottable* p : plot.axisRect()->plottables())
+    if (const auto* bars = qobject_cast<const QCPBars*>(p); bars && bars->visible()) add_bar_samples(*bars, out);
   for (int g = 0; g < plot.graphCount(); ++g) {
     const QCPGraph* graph = plot.graph(g);
     if (!graph->visible() || graph->data()->isEmpty()) continue;

@@ -1,7 +1,8 @@
 #pragma once
 // Where a chart's legend covers the least data. Of the four corners of the axis rect, the one
-// whose legend-sized box holds the fewest samples of the visible line series (their points,
-// and three points along each segment between them, so a line crossing the box counts).
+// whose legend-sized box holds the fewest samples of the visible data: a line series' points
+// and three points along each segment between them (a line crossing the box counts), and a
+// grid of points over each bar.
 // Ties go to `preferred`, then top right, top left, bottom right, bottom left.
 #include <Qt>
 

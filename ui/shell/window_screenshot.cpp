@@ -12,6 +12,8 @@
 #include "ui/shell/checkpoint_opener.h"
 #include "ui/shell/main_window.h"
 #include "ui/shell/window_runs.h"
+#include "ui/tour/steps/live_training_step.h"
+#include "ui/tour/tour_panel.h"
 #include "ui/train/train_panel.h"
 
 namespace depthscope::ui {
@@ -46,7 +48,12 @@ void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) 
          parts_.depth_glance->chart()->message().isEmpty());
     const bool train_busy = parts_.tabs->currentWidget() == parts_.train && !parts_.run_database->database().isEmpty() &&
                             (!parts_.train->has_data() || parts_.train->replot_pending());
-    const bool busy = glance_busy || train_busy || parts_.opener->loading() || (inspect_ && inspect_->running());
+    // The Tour's shown step has filled its figure (step 6 trains only on Start).
+    const TourPanel* tour = parts_.tour;
+    const bool tour_busy = parts_.tabs->currentWidget() == tour &&
+                           tour->step_at(tour->step()) != tour->step<LiveTrainingStep>() &&
+                           !tour->step_done(tour->step()) && tour->step_error(tour->step()).isEmpty();
+    const bool busy = glance_busy || train_busy || tour_busy || parts_.opener->loading() || (inspect_ && inspect_->running());
     if (busy) return;
     poll->stop();
     poll->deleteLater();
