@@ -179,6 +179,10 @@ class TestMainWindow : public QObject {
     QVERIFY2(box->detailedText().contains("24 bytes") && box->detailedText().contains("LibTorch"),
              qPrintable(box->detailedText()));
     QVERIFY(window.parts().log_panel->text().contains("error:"));
+    // Wide enough for its whole title (a window manager elides a wider one).
+    QTRY_VERIFY(box->isVisible());
+    QVERIFY2(box->width() >= box->fontMetrics().horizontalAdvance(box->windowTitle()) + 150,
+             qPrintable(QString("%1 px for \"%2\"").arg(box->width()).arg(box->windowTitle())));
     box->close();
     // Still usable: the default panel computes.
     QSignalSpy done(window.parts().depth_glance, &DepthGlancePanel::finished);

@@ -1,11 +1,20 @@
 #include "ui/shared/error_dialog.h"
 
+#include <algorithm>
+
+#include <QFontMetrics>
+#include <QGridLayout>
 #include <QMessageBox>
+#include <QSpacerItem>
 
 #include "core/runtime/threads.h"
 #include "core/version.h"
 
 namespace depthscope::ui {
+
+namespace {
+constexpr int kTitleBarButtons = 180;  // the title bar's icon and buttons, and some air
+}  // namespace
 
 QMessageBox* show_error(QWidget* parent, const QString& title, const QString& summary, const QString& message,
                         const QString& details, const QString& object_name) {
@@ -15,6 +24,13 @@ QMessageBox* show_error(QWidget* parent, const QString& title, const QString& su
   box->setDetailedText(message + "\n\n" + (details.isEmpty() ? QString() : details + "\n") + environment_details());
   box->setTextInteractionFlags(Qt::TextSelectableByMouse);
   box->setAttribute(Qt::WA_DeleteOnClose);
+  // Wide enough for its title: a window manager elides a title wider than the window
+  // ("Could not o… checkpoint"). QMessageBox sizes itself to its layout, so a spacer says so.
+  if (auto* grid = qobject_cast<QGridLayout*>(box->layout())) {
+    const int width = std::max(420, QFontMetrics(box->font()).horizontalAdvance(title) + kTitleBarButtons);
+    grid->addItem(new QSpacerItem(width, 0, QSizePolicy::Minimum, QSizePolicy::Fixed), grid->rowCount(), 0, 1,
+                  grid->columnCount());
+  }
   box->open();
   return box;
 }
