@@ -24,9 +24,11 @@ constexpr std::int64_t kMaxRows = 256;
 constexpr std::int64_t kMinRows = 512;
 constexpr std::int64_t kMinChunkRows = 64;
 
-// Runs f(r0, r1) over row ranges covering [0, N), spread over the tensor threads. A row's
-// numbers do not depend on its chunk, so a removal sweep running its configurations side by
-// side (one thread each, one chunk below kMinRows) gets the numbers of the sequential sweep.
+// Runs f(r0, r1) over row ranges covering [0, N), spread over the tensor threads. On the
+// packed path a row's numbers do not depend on its chunk, so a removal sweep running its
+// configurations side by side (one thread each, one chunk below kMinRows) gets the numbers of
+// the sequential sweep. On the at::mm path they can move with the chunk (OpenBLAS sums a GEMM
+// of another height in another order), within the bound DEVELOPERS.md states.
 template <class F>
 void for_row_chunks(std::int64_t N, const F& f) {
   const std::int64_t threads = at::in_parallel_region() ? 1 : at::get_num_threads();
@@ -52,13 +54,16 @@ void for_row_chunks(std::int64_t N, const F& f) {
 // the tensor threads.
 void linear_out(at::Tensor out, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                 const PackedWeight* packed) {
-  // The shape checks at::mm would make: x [n, K], W [N, K], out [n, N].
+  // The shape checks at::mm (and addmm) would make: x [n, K], W [N, K], out [n, N], b [N]; the
+  // packed kernel reads N biases, so a shorter b is refused here, not read past its end.
   if (x.dim() != 2 || out.dim() != 2 || w.dim() != 2 || x.size(1) != w.size(1) || out.size(0) != x.size(0) ||
-      out.size(1) != w.size(0) || (packed != nullptr && (packed->k != x.size(1) || packed->n != out.size(1))))
+      out.size(1) != w.size(0) || (packed != nullptr && (packed->k != x.size(1) || packed->n != out.size(1))) ||
+      (b.defined() && (b.dim() != 1 || b.size(0) != w.size(0))))
     throw UsageError("linear_out: x [" + std::to_string(x.size(0)) + ", " + std::to_string(x.size(-1)) + "], W [" +
                      std::to_string(w.size(0)) + ", " + std::to_string(w.size(-1)) + "]" +
                      (packed != nullptr ? " (packed [" + std::to_string(packed->n) + ", " + std::to_string(packed->k) + "])" : "") +
-                     " and out [" + std::to_string(out.size(0)) + ", " + std::to_string(out.size(-1)) + "] do not fit out = x W^T");
+                     " and out [" + std::to_string(out.size(0)) + ", " + std::to_string(out.size(-1)) + "]" +
+                     (b.defined() ? " with b [" + std::to_string(b.numel()) + "]" : "") + " do not fit out = x W^T + b");
   if (packed != nullptr && x.stride(1) == 1 && out.stride(1) == 1) {
     const at::Tensor bias = b.defined() ? b.contiguous() : b;
     packed_linear(x.data_ptr<float>(), x.size(0), x.stride(0), *packed, bias.defined() ? bias.data_ptr<float>() : nullptr,

@@ -26,7 +26,8 @@ namespace {
 // k mod 32, 2^(r/32) by its cubic Taylor polynomial (relative error under 1e-9). Rounded once
 // to float, the result is within 1 ulp of exp(x): the nearest float, or its neighbour where
 // exp(x) lies within that 1e-9 of a halfway point between two floats -- not correctly rounded
-// in every case (tests/core/model/packed_gemm_test.cpp measures it against float64's exp). A
+// in every case (PackedWeightCache.SoftmaxExpIsWithinOneUlp in
+// tests/core/model/packed_weight_cache_test.cpp measures it against float64's exp). A
 // faster, coarser exp flipped a 2e-6 near-tie of stories260K's greedy pick.
 struct ExpTable {
   __m512d t[4];  // 2^(i/32) for i = 0..31, each less i << 47 in its bits (the exponent added back)

@@ -153,7 +153,9 @@ TEST(PackedWeightCache, APartlyPackedModelGivesTheFullyPackedLogitsWithinTheBoun
 // thread count).
 TEST(RowKernels, LogitsDoNotDependOnTheThreadCount) {
   Transformer m = Transformer::random(small_llama(), 28);
-  for (auto shape : {std::vector<std::int64_t>{2, 300}, {1, 40}}) {
+  // 1 x 256 is cut into one row chunk per thread (128 <= rows < 512, block_rows.cpp): the
+  // shape where at::mm's results move with the thread count.
+  for (auto shape : {std::vector<std::int64_t>{2, 300}, {1, 40}, {1, 256}}) {
     const at::Tensor tokens = tokens_of(shape[0], shape[1], 97, 29);
     at::Tensor one, two;
     {
@@ -173,6 +175,22 @@ TEST(RowKernels, LogitsDoNotDependOnTheThreadCount) {
     std::printf("[ measured ] %s tokens, %s: 1 vs 2 threads differ by at most %.3g (%.3g of max |logit|)\n",
                 where.c_str(), packed_gemm_enabled() ? "packed GEMM" : "at::mm", difference, difference / scale);
   }
+}
+
+// On either path: a bias of another length than W's rows is refused with the shapes named (the
+// packed kernel would read past its end).
+TEST(RowKernels, LinearOutChecksTheBiasLength) {
+  at::manual_seed(31);
+  const at::Tensor w = at::randn({96, 64}), x = at::randn({4, 64});
+  at::Tensor out = at::empty({4, 96});
+  linear_out(out, x, w, at::randn({96}));
+  try {
+    linear_out(out, x, w, at::randn({95}));
+    FAIL() << "a 95-long bias for 96 outputs was accepted";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("b [95]"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(linear_out(out, x, w, at::randn({2, 48})), UsageError);
 }
 
 TEST(PackedWeightCache, LinearOutChecksThePackedShapes) {
