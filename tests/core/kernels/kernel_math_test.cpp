@@ -178,6 +178,26 @@ TEST(KernelMath, RmsNormLnsForwardOfHugeValuesIsTheCpuReferences) {
   for (int j = 0; j < 4; ++j) EXPECT_EQ(y[static_cast<std::size_t>(j)], ref.y[0][j].item<float>()) << j;
 }
 
+// Rows holding Inf or NaN: the kernel's r and y fall in the same non-finite class (NaN, +Inf,
+// -Inf, finite) as the CPU reference's, element by element, at every pack width.
+TEST(KernelMath, RmsNormLnsForwardOfNonFiniteRowsIsTheCpuReferences) {
+  const std::vector<std::vector<float>> rows = {{kInf, 1.0f, 2.0f, 3.0f},   {1.0f, -kInf, 0.0f, 2.0f},
+                                                {kNaN, 1.0f, 2.0f, 3.0f},   {kInf, -kInf, 1.0f, 1.0f},
+                                                {0.0f, 0.0f, 0.0f, kNaN},   {0.0f, 0.0f, 0.0f, 0.0f}};
+  const std::vector<float> w = {1.0f, -2.0f, 0.5f, 0.0f};
+  for (const std::vector<float>& x : rows) {
+    const RmsNormLnsForward ref = rms_norm_lns_forward_reference(at::tensor(x).view({1, 4}), at::tensor(w), 1e-5, 0.5);
+    for (int pack : kPacks) {
+      std::vector<float> y(4);
+      const float r = km::rms_forward_row(x.data(), w.data(), 4, 1e-5f, 0.5f, pack, y.data());
+      const std::string where = "row " + std::to_string(&x - rows.data()) + " pack " + std::to_string(pack);
+      EXPECT_TRUE(same_class(r, ref.inv_rms[0].item<double>(), where + " r"));
+      for (int j = 0; j < 4; ++j)
+        EXPECT_TRUE(same_class(y[static_cast<std::size_t>(j)], ref.y[0][j].item<double>(), where + " y" + std::to_string(j)));
+    }
+  }
+}
+
 TEST(KernelMath, RmsNormLnsBackwardMatchesFloat64) {
   at::manual_seed(7);
   // 600 rows: three dw chunks of 256 (the last short), Kahan-summed.
