@@ -20,15 +20,15 @@
 #      and MFU of the llama-130m preset at sequence 256 in bf16
 #   5. a summary of every figure; exit 0 only when every step passed
 # Usage:   tests/gpu/check.sh
-# Output:  DIR/gpu-check/ (DIR: $OUT, else the build folder): gpu-check.log (the whole log, ending
+# Output:  DIR/gpu-check/ (DIR: $DEPTHSCOPE_CHECK_OUT, else the build folder): gpu-check.log (the whole log, ending
 #          with the summary of every figure), summary.txt, each benchmark's JSON, and the
 #          configure, build and ctest outputs. Bring that folder back; exit 0 only when every step passed.
-# Env:     OUT=DIR                       where gpu-check/ goes (default: the build folder)
+# Env:     DEPTHSCOPE_CHECK_OUT=DIR      where gpu-check/ goes (default: the build folder)
 #          DEPTHSCOPE_CHECK_BUILD=DIR    build folder (default <repo>/build-gpu)
 #          DEPTHSCOPE_CHECK_DRY=1        no GPU needed: preflight as far as it goes, every command
 #                                        printed, the CLI's and the peers' options checked against an
 #                                        existing build (DEPTHSCOPE_CHECK_CLI, default <repo>/build/app/depthscope-cli)
-#          DEPTHSCOPE_CHECK_SUMMARY=1    only the summary of an earlier run's JSON (in $OUT/gpu-check)
+#          DEPTHSCOPE_CHECK_SUMMARY=1    only the summary of an earlier run's JSON (in $DEPTHSCOPE_CHECK_OUT/gpu-check)
 #          DEPTHSCOPE_CHECK_BUDGET=S     seconds for the whole check (default 450)
 #          DEPTHSCOPE_CHECK_SHARED_DATA=DIR  the reference data of the parity tests (default
 #                                        <repo>/../shared/data, else <repo>/shared/data, which
@@ -45,7 +45,7 @@ py=${PYTHON:-python3}
 train_batch=${DEPTHSCOPE_CHECK_TRAIN_BATCH:-32}
 forward_batch=${DEPTHSCOPE_CHECK_FORWARD_BATCH:-16}
 budget=${DEPTHSCOPE_CHECK_BUDGET:-450}
-results=${OUT:-$build}/gpu-check
+results=${DEPTHSCOPE_CHECK_OUT:-$build}/gpu-check
 mkdir -p "$results" || { echo "CHECK FAILED: cannot create $results"; exit 1; }
 log=$results/gpu-check.log
 if [[ ${DEPTHSCOPE_CHECK_SUMMARY:-0} == 1 ]]; then

@@ -50,7 +50,7 @@ done
 rm -rf "$deps" "$data"
 mkdir -p "$deps/include" "$deps/lib" "$deps/share/cmake" "$deps/src"
 
-# A shared library twice, as plain files (no symbolic links, which a copy to the device machine
+# A shared library twice, as plain files (no symbolic links, which a copy to the GPU machine
 # might not keep): under its SONAME (what the loader asks for) and as lib<name>.so (what CMake's
 # find_library and the linker take).
 stage_lib() {
