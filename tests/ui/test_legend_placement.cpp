@@ -80,6 +80,22 @@ class TestLegendPlacement : public QObject {
     QCOMPARE(corner_of(c), Qt::AlignBottom | Qt::AlignLeft);
   }
 
+  // The place is decided for the size the chart has when it is replotted: after a resize, not
+  // on the axis rect of the size before (Inspect's variance chart kept its legend over the
+  // first layers when the window grew after the data came).
+  void decided_for_the_new_size_after_a_resize() {
+    Chart c("c");
+    c.resize(900, 600);
+    c.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&c));
+    // A line rising from 70% of the height at the left: clear of a small top-left box in a
+    // large chart, through it in a small one.
+    draw(c, {0, 10}, {7, 10});
+    QCOMPARE(corner_of(c), Qt::AlignTop | Qt::AlignLeft);
+    c.resize(260, 200);  // the resize replots once
+    QTRY_VERIFY2(corner_of(c) & Qt::AlignBottom, qPrintable(QString("corner %1").arg(int(corner_of(c)))));
+  }
+
   void stays_put_when_told() {
     Chart c("c");
     c.resize(480, 320);

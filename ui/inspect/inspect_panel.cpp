@@ -56,7 +56,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
       runner_(new TaskRunner(this)),
       cache_dir_(QDir(QStandardPaths::writableLocation(QStandardPaths::CacheLocation)).filePath("analyses")),
       charts_(new InspectCharts(this)) {
-  QHBoxLayout* controls = make_controls();
+  QVBoxLayout* controls = make_controls();
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(10, 8, 10, 6);
   layout->addLayout(controls);
@@ -106,7 +106,7 @@ InspectPanel::InspectPanel(JobList* jobs, QWidget* parent)
   });
 }
 
-QHBoxLayout* InspectPanel::make_controls() {
+QVBoxLayout* InspectPanel::make_controls() {
   tokens_box_ = new QSpinBox;
   tokens_box_->setRange(64, 1 << 20);
   tokens_box_->setSingleStep(1024);
@@ -164,26 +164,36 @@ QHBoxLayout* InspectPanel::make_controls() {
   status_label_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
   status_label_->setStyleSheet(QString("color: %1").arg(hint_text_color().name()));
 
-  auto* controls = new QHBoxLayout;
-  controls->addWidget(new QLabel("Tokens"));
-  controls->addWidget(tokens_box_);
-  controls->addWidget(new QLabel("n_ctx"));
-  controls->addWidget(n_ctx_box_);
-  controls->addWidget(new QLabel("Prune up to"));
-  controls->addWidget(prune_box_);
-  controls->addWidget(new QLabel("max n"));
-  controls->addWidget(max_n_box_);
-  controls->addWidget(angular_mode_box_);
-  controls->addWidget(log_box_);
-  controls->addWidget(removal_log_box_);
-  controls->addWidget(choices_button_);
-  controls->addWidget(removal_metric_box_);
-  controls->addSpacing(8);
-  controls->addWidget(analyse_button_);
-  controls->addWidget(cancel_button_);
-  controls->addWidget(status_label_, 1);
-  controls->addWidget(progress_bar_);
-
+  // Two rows, so the tab fits a 1366-pixel screen: what is computed (and the run), then how
+  // it is shown.
+  auto* compute = new QHBoxLayout;
+  compute->addWidget(new QLabel("Tokens"));
+  compute->addWidget(tokens_box_);
+  compute->addWidget(new QLabel("n_ctx"));
+  compute->addWidget(n_ctx_box_);
+  compute->addWidget(new QLabel("Prune up to"));
+  compute->addWidget(prune_box_);
+  compute->addWidget(choices_button_);
+  compute->addSpacing(8);
+  compute->addWidget(analyse_button_);
+  compute->addWidget(cancel_button_);
+  compute->addWidget(status_label_, 1);
+  compute->addWidget(progress_bar_);
+  auto* show = new QHBoxLayout;
+  show->addWidget(new QLabel("Angular: max n"));
+  show->addWidget(max_n_box_);
+  show->addWidget(angular_mode_box_);
+  show->addSpacing(12);
+  show->addWidget(log_box_);
+  show->addSpacing(12);
+  show->addWidget(new QLabel("Removal:"));
+  show->addWidget(removal_metric_box_);
+  show->addWidget(removal_log_box_);
+  show->addStretch(1);
+  auto* controls = new QVBoxLayout;
+  controls->setSpacing(4);
+  controls->addLayout(compute);
+  controls->addLayout(show);
   return controls;
 }
 

@@ -18,7 +18,7 @@
 
 class QCheckBox;
 class QComboBox;
-class QHBoxLayout;
+class QVBoxLayout;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -75,7 +75,7 @@ class InspectPanel : public QWidget {
   void log(const QString& message);
 
  private:
-  QHBoxLayout* make_controls();
+  QVBoxLayout* make_controls();
   AnalysisKey key() const;
   void compute(const AnalysisKey& key);
   void replay(const AnalysisRecord& record);

@@ -119,6 +119,9 @@ void Chart::place_legend() {
     legend_preference_ = inset->insetAlignment(0);
     legend_preference_set_ = true;
   }
+  // Laid out for the size the chart has now: a replot after a resize would otherwise decide
+  // on the axis rect of the old size (the replot lays out only after this signal).
+  updateLayout();
   const Qt::Alignment corner = emptiest_legend_corner(*this, legend_preference_);
   if (corner != inset->insetAlignment(0)) inset->setInsetAlignment(0, corner);
 }
