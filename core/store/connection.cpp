@@ -17,6 +17,20 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// A rollback journal beside the file that stays for a second: another program stopped
+// mid-write. One that goes sooner belonged to a DepthScope process creating the file at that
+// moment (switching a new file to WAL writes once through a journal): a window opening its
+// new run database from two threads saw it and refused the file.
+bool lasting_journal(const std::string& path) {
+  using namespace std::chrono_literals;
+  for (int i = 0; i < 20; ++i) {
+    std::error_code ec;
+    if (!(fs::file_size(path + "-journal", ec) > 0 && !ec)) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+  return true;
+}
+
 // A -wal file no longer than its header holds no transaction.
 constexpr std::uintmax_t kWalHeaderBytes = 32;
 
@@ -179,8 +193,7 @@ std::string Statement::text(int col) const {
 Connection::Connection(std::string path, const StoreOptions& options)
     : path_(std::move(path)), read_only_(options.read_only) {
   const bool in_memory = path_ == ":memory:";
-  std::error_code ec;
-  if (!in_memory && fs::file_size(path_ + "-journal", ec) > 0 && !ec)
+  if (!in_memory && lasting_journal(path_))
     throw DatabaseError(path_, "open",
                         "beside it is a rollback journal, " + path_ +
                             "-journal, that another program left when it stopped mid-write; reading "
@@ -205,6 +218,7 @@ Connection::Connection(std::string path, const StoreOptions& options)
   // A WAL file that SQLite cannot read without creating <file>-shm: a read-only folder.
   // immutable=1 reads the file alone, which is exact only when <file>-wal holds nothing.
   close();
+  std::error_code ec;
   const std::uintmax_t wal = fs::file_size(path_ + "-wal", ec);
   if (!ec && wal > kWalHeaderBytes)
     throw DatabaseError(path_, "open read-only",

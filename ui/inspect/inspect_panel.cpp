@@ -290,8 +290,10 @@ void InspectPanel::replay(const AnalysisRecord& r) {
   reused_ = true;
   set_running(false);
   progress_bar_->setValue(1000);
-  status_label_->setText(QString("Kept analysis, computed %1 in %2 · Analyse recomputes")
-                             .arg(QString::fromStdString(r.computed_at), QString::fromStdString(format_duration(r.seconds))));
+  status_label_->setText(QString("Kept analysis · took %1").arg(QString::fromStdString(format_duration(r.seconds))));
+  status_label_->setToolTip(QString("Computed %1 in %2 over %3 tokens and kept; Analyse computes it again")
+                                .arg(QString::fromStdString(r.computed_at), QString::fromStdString(format_duration(r.seconds)))
+                                .arg(r.tokens));
   emit log(QString("Inspect: shown from the kept analysis of %1 (%2 tokens from %3, computed %4 in %5 s); "
                    "Analyse computes it again")
                .arg(QString::fromStdString(session_->summary().path)).arg(r.tokens)
@@ -302,6 +304,7 @@ void InspectPanel::replay(const AnalysisRecord& r) {
 
 void InspectPanel::compute(const AnalysisKey& key) {
   reused_ = false;
+  status_label_->setToolTip(QString());
   replaying_ = false;
   reset_charts();
   memory_text_.clear();

@@ -5,10 +5,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "core/store/connection.h"
 #include "core/store/run_db.h"
@@ -96,6 +98,20 @@ TEST(UntrustedDb, LeftoverRollbackJournalIsRefusedBeforeReading) {
   const std::string m = open_error(path);
   expect_has(m, "-journal");
   EXPECT_EQ(bytes_of(path), before);
+}
+
+// A journal that goes within a second is another DepthScope connection creating the file at
+// that moment, not a program that stopped mid-write: the open waits for it and succeeds.
+TEST(UntrustedDb, AJournalThatGoesAtOnceIsAFileBeingCreated) {
+  const std::string path = fresh_db_path();
+  { RunDb db(path); }
+  std::ofstream(path + "-journal", std::ios::binary) << std::string(512, '\x7f');
+  std::thread creator([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    fs::remove(path + "-journal");
+  });
+  EXPECT_NO_THROW(RunDb{path});
+  creator.join();
 }
 
 TEST(UntrustedDb, EmptyFileBecomesARunDatabaseButOneMarkedByAnotherProgramDoesNot) {
