@@ -18,6 +18,7 @@
 #include <QTemporaryDir>
 #include <QTreeWidget>
 #include <QUrl>
+#include <QLabel>
 #include <QtTest>
 #include <qcustomplot.h>
 
@@ -149,6 +150,9 @@ class TestComparePanel : public QObject {
     QVERIFY(panel.runs()->set_database(db_));
     QCOMPARE(panel.empty_message(), QString("Tick two runs or drop checkpoints here"));
     QCOMPARE(panel.runs()->listed().size(), 2);
+    // Nothing compared: no heading of a table that is not there.
+    for (QLabel* l : panel.findChildren<QLabel*>())
+      if (l->text().startsWith("Difference table")) QVERIFY(l->isHidden());
     QVERIFY(panel.runs()->checked().isEmpty());
     // Every control explains itself.
     for (QWidget* w : panel.findChildren<QWidget*>()) {

@@ -63,7 +63,8 @@ ComparePanel::ComparePanel(JobList* jobs, QWidget* parent)
   right->addWidget(empty_label_);
   right->addWidget(runs_view_);
   right->addWidget(grid_);
-  right->addWidget(section_heading("Difference table (as `depthscope-cli runs compare`)"));
+  table_heading_ = section_heading("Difference table (as `depthscope-cli runs compare`)");
+  right->addWidget(table_heading_);
   right->addWidget(table_);
   right->addWidget(seeds_heading_);
   right->addWidget(seeds_table_);
@@ -234,6 +235,7 @@ void ComparePanel::update_visibility() {
   empty_label_->setVisible(items.empty());
   runs_view_->setVisible(runs);
   grid_->setVisible(ckpts);
+  table_heading_->setVisible(!items.empty());
   table_->setVisible(!items.empty());
   controls_->set_something_shown(!items.empty());
 }

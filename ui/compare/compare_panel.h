@@ -98,6 +98,7 @@ class ComparePanel : public QWidget {
   CheckpointGrid* grid_;
   DifferenceTableModel* table_model_;
   SeedStatisticsModel* seeds_model_;
+  QWidget* table_heading_;
   DifferenceTableView* table_;
   DifferenceTableView* seeds_table_;
   QWidget* seeds_heading_;
