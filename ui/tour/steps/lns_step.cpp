@@ -62,7 +62,7 @@ QWidget* LnsStep::make_figure() {
   pre->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssNone));
   chart->set_integer_x();
   chart->fit_to_data();
-  chart->yAxis->setRange(0, 1.4);  // headroom: the legend sits above the Pre-LN line at 1
+  chart->yAxis->setRange(0, 1.6);  // headroom: the legend sits above the Pre-LN line at 1
   chart->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
 
   auto* layout = new QVBoxLayout(w);
