@@ -137,8 +137,21 @@ class TestChartExport : public QObject {
     QVERIFY2(element->text().contains('\n'), qPrintable(element->text()));
     for (const QString& line : element->text().split('\n'))
       QVERIFY2(QFontMetrics(element->font()).horizontalAdvance(line) <= 300 - 24, qPrintable(line));
+    // The centred message wraps too (Train's "Waiting for the first steps…" ran off narrow
+    // charts); message() is the text as set.
+    const QString message = "Waiting for the first steps…\n(queued runs start when the job worker reaches them)";
+    chart.set_message(message);
+    QCOMPARE(chart.message(), message);
+    QCPItemText* shown = nullptr;
+    for (int i = 0; i < chart.itemCount(); ++i)
+      if (auto* t = qobject_cast<QCPItemText*>(chart.item(i)); t && t->visible()) shown = t;
+    QVERIFY(shown);
+    QVERIFY2(shown->text().count('\n') >= 2, qPrintable(shown->text()));
+    for (const QString& line : shown->text().split('\n'))
+      QVERIFY2(QFontMetrics(shown->font()).horizontalAdvance(line) <= 300 - 24 - 120, qPrintable(line));
     chart.resize(1200, 300);
     QTRY_COMPARE(element->text(), title);
+    QTRY_COMPARE(shown->text(), message);
   }
 
   void png_in_linear_scale_too() {

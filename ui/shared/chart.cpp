@@ -105,13 +105,20 @@ void Chart::apply_theme_colors() {
   title_->setTextColor(chart_text_color());
   subtitle_->setTextColor(hint_text_color());
   legend->setTextColor(chart_text_color());
-  legend->setBrush(chart_overlay_color(225));
-  legend->setBorderPen(QPen(chart_grid_color()));
+  style_legend_box();
   message_->setColor(hint_text_color());
   message_->setBrush(chart_overlay_color(230));
 }
 
+void Chart::style_legend_box() {
+  // A legend with no item (every curve left out of it) draws no empty box.
+  const bool empty = legend->itemCount() == 0;
+  legend->setBrush(empty ? QBrush(Qt::NoBrush) : QBrush(chart_overlay_color(225)));
+  legend->setBorderPen(empty ? QPen(Qt::NoPen) : QPen(chart_grid_color()));
+}
+
 void Chart::place_legend() {
+  style_legend_box();
   if (!legend_follows_data_ || !legend->visible() || axisRect()->insetLayout()->elementCount() == 0) return;
   QCPLayoutInset* inset = axisRect()->insetLayout();
   if (inset->elementAt(0) != legend || inset->insetPlacement(0) != QCPLayoutInset::ipBorderAligned) return;
@@ -168,6 +175,10 @@ void Chart::wrap_subtitle(int width) {
   const int room = width - 24;  // the element's margins and a little air
   title_->setText(wrap_at(title_text_, " ", QFontMetrics(title_->font()), room));
   subtitle_->setText(wrap_at(subtitle_text_, " · ", QFontMetrics(subtitle_->font()), room));
+  // The message box's own padding and the axes' margins: about 120 pixels narrower.
+  QStringList lines;
+  for (const QString& line : message_text_.split('\n')) lines << wrap_at(line, " ", QFontMetrics(message_->font()), room - 120);
+  message_->setText(lines.join('\n'));
 }
 
 void Chart::resizeEvent(QResizeEvent* event) {
@@ -220,12 +231,13 @@ QCPGraph* Chart::add_line_series(const QString& name, const QColor& color) {
 }
 
 void Chart::set_message(const QString& text) {
-  message_->setText(text);
+  message_text_ = text;
   message_->setVisible(!text.isEmpty());
+  wrap_subtitle(width());
   replot(QCustomPlot::rpQueuedReplot);
 }
 
-QString Chart::message() const { return message_->visible() ? message_->text() : QString(); }
+QString Chart::message() const { return message_->visible() ? message_text_ : QString(); }
 
 void Chart::fit_to_data() {
   bool any = false;

@@ -22,8 +22,8 @@ class Chart : public QCustomPlot {
   void set_title(const QString& title, const QString& subtitle = QString());
   QString title() const;
   QString subtitle() const { return subtitle_text_; }
-  // Breaks the title at its spaces and the subtitle at its " · " separators into lines that
-  // fit `width` pixels (done on every resize for the widget's width, and by the export for
+  // Breaks the title and the message at their spaces and the subtitle at its " · " separators
+  // into lines that fit `width` pixels (done on every resize for the widget's width, and by the export for
   // the exported width).
   void wrap_subtitle(int width);
   void set_axis_labels(const QString& x, const QString& y);
@@ -75,10 +75,12 @@ class Chart : public QCustomPlot {
   // Background, axes, grid, title, legend and message in the current theme's colours.
   void apply_theme_colors();
   void place_legend();
+  void style_legend_box();
 
   QString file_stem_;
   QString source_;
   QString title_text_;
+  QString message_text_;
   QString subtitle_text_;
   QCPTextElement* title_ = nullptr;
   QCPTextElement* subtitle_ = nullptr;

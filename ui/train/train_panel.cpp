@@ -498,12 +498,32 @@ void TrainPanel::update_empty_messages() {
 }
 
 void TrainPanel::update_status() {
-  QStringList parts;
+  // One entry per scheme: its runs (seeds) counted by status, so six runs still fit the row.
+  std::vector<QString> schemes;
+  std::map<QString, std::vector<const RunJob*>> by_scheme;
   for (const RunJob* r : experiment_runs()) {
-    QString s = QString("<span style='color:%1'>●</span> %2 %3").arg(run_status_color(r->run.status).name(), run_label(*r),
-                                                                    run_status_text(*r).toHtmlEscaped());
-    if (r->run.status == store::RunStatus::running) s += QString(" %1/%2").arg(r->run.step).arg(r->run.steps);
-    parts << s;
+    const QString label = run_label(*r);
+    if (!by_scheme.count(label)) schemes.push_back(label);
+    by_scheme[label].push_back(r);
+  }
+  QStringList parts;
+  for (const QString& label : schemes) {
+    const std::vector<const RunJob*>& runs = by_scheme[label];
+    const RunJob* shown = runs.front();  // the dot: a running seed's colour, else the first's
+    std::vector<QString> order;
+    std::map<QString, int> count;
+    for (const RunJob* r : runs) {
+      if (r->run.status == store::RunStatus::running && shown->run.status != store::RunStatus::running) shown = r;
+      QString s = run_status_text(*r);
+      if (r->run.status == store::RunStatus::running) s += QString(" %1/%2").arg(r->run.step).arg(r->run.steps);
+      if (!count.count(s)) order.push_back(s);
+      ++count[s];
+    }
+    QStringList states;
+    for (const QString& s : order) states << (count[s] > 1 ? QString("%1 %2").arg(count[s]).arg(s) : s);
+    parts << QString("<span style='color:%1'>●</span> %2%3 %4")
+                 .arg(run_status_color(shown->run.status).name(), label,
+                      runs.size() > 1 ? QString(" ×%1:").arg(runs.size()) : QString(), states.join(", ").toHtmlEscaped());
   }
   status_label_->setText(parts.join(" &nbsp; "));
   bool stoppable = false, resumable = false;
