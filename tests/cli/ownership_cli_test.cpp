@@ -58,6 +58,9 @@ TEST_F(OwnershipCli, AFrozenTrainerThatLostItsRunWritesNothingMoreAfterAResume) 
   setenv("DEPTHSCOPE_STALE_AFTER_MS", "3000", 1);
   const auto lost = cli_json("jobs wait " + std::to_string(run) + dbarg() + " --timeout 60 --json", 1);
   EXPECT_EQ(lost.at("error"), "process lost") << lost;
+  // Back to the default timeout: a busy machine (CI, a build beside the tests) can hold the new
+  // attempt's 2-second heartbeat past 3 s, and the wait below would reap it too.
+  unsetenv("DEPTHSCOPE_STALE_AFTER_MS");
 
   // A plain resume is refused while the frozen process is alive, naming its pid.
   const CliResult refused = run_cli("jobs resume " + std::to_string(run) + dbarg());
