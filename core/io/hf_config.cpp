@@ -208,6 +208,7 @@ ModelConfig parse_hf_config(const json& j, const std::string& file) {
       k.fail("depthscope_norm_scheme", e.what());
     }
   }
+  c.gpas = k.boolean("depthscope_gpas", c.gpas);
   c.mix_alpha = k.number("depthscope_mix_alpha", c.mix_alpha);
   c.layerscale_init = k.number("depthscope_layerscale_init", c.layerscale_init);
   c.norm_kind = parse_enum(k, "depthscope_norm_kind", c.norm_kind, kNormKinds);
@@ -290,7 +291,9 @@ nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
   j["eos_token_id"] = c.eos_id;
   j["torch_dtype"] = "float32";
 
-  if (c.norm_scheme != NormScheme::pre) j["depthscope_norm_scheme"] = to_string(c.norm_scheme);
+  if (checkpoint_scheme_name(c.norm_scheme) != to_string(NormScheme::pre))
+    j["depthscope_norm_scheme"] = checkpoint_scheme_name(c.norm_scheme);
+  if (c.gpas) j["depthscope_gpas"] = true;
   if (c.norm_scheme == NormScheme::mix) j["depthscope_mix_alpha"] = c.mix_alpha;
   if (c.norm_scheme == NormScheme::layerscale && c.layerscale_init > 0)
     j["depthscope_layerscale_init"] = c.layerscale_init;

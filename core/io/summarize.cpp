@@ -37,7 +37,7 @@ ModelSummary summarize(const LoadedCheckpoint& ck) {
   const ModelWeights& w = ck.weights;
   ModelSummary s;
   s.family = to_string(c.family);
-  s.scheme = display_name(c.norm_scheme);
+  s.scheme = display_name(SchemeChoice{c.norm_scheme, c.gpas});
   s.path = ck.path;
   s.format = ck.format;
   s.source_dtype = ck.source_dtype;

@@ -20,7 +20,9 @@ const std::vector<LayerSlot>& layer_slots() {
       {&L::b_down, C::mlp},            {&L::attn_out_norm_w, C::norms},
       {&L::attn_out_norm_b, C::norms}, {&L::mlp_out_norm_w, C::norms},
       {&L::mlp_out_norm_b, C::norms},  {&L::attn_scale, C::attention},
-      {&L::mlp_scale, C::mlp},
+      {&L::mlp_scale, C::mlp},         {&L::v_norm_w, C::norms},
+      {&L::attn_norm_alpha, C::norms}, {&L::mlp_norm_alpha, C::norms},
+      {&L::gpas_gate, C::norms},
   };
   return slots;
 }
@@ -31,7 +33,8 @@ const std::vector<ModelSlot>& model_slots() {
   static const std::vector<ModelSlot> slots = {
       {&M::tok_embeddings, C::embeddings}, {&M::pos_embeddings, C::embeddings},
       {&M::final_norm_w, C::norms},        {&M::final_norm_b, C::norms},
-      {&M::lm_head, C::head},
+      {&M::lm_head, C::head},              {&M::embed_norm_w, C::norms},
+      {&M::embed_scale, C::embeddings},    {&M::final_norm_alpha, C::norms},
   };
   return slots;
 }

@@ -8,6 +8,8 @@
 
 #include "core/error.h"
 #include "core/model/causal_attention.h"
+#include "core/model/dyt.h"
+#include "core/model/gpas.h"
 #include "core/model/packed_gemm.h"
 
 namespace depthscope {
@@ -131,6 +133,29 @@ void rope_rows(float* q, std::int64_t r0, std::int64_t r1, std::int64_t heads, s
 
 at::Tensor contiguous_float(const at::Tensor& t) { return t.defined() ? t.contiguous() : t; }
 
+// A norm site's weights: w [d], b [d] (LayerNorm), DyT's alpha (as a float; used when dyt).
+struct NormSite {
+  at::Tensor w, b;
+  bool dyt = false;
+  float alpha = 0;
+};
+
+NormSite norm_site(const at::Tensor& w, const at::Tensor& b, const at::Tensor& alpha, bool dyt) {
+  return {contiguous_float(w), b, dyt, dyt ? alpha.item<float>() : 0.0f};
+}
+
+// A Pre-LN-family input norm of rows [n, d] into out: DyT, or the block's norm times s.
+void input_norm_rows(const ModelConfig& c, const at::Tensor& x, at::Tensor out, const NormSite& n, double s) {
+  if (n.dyt) {
+    dyt_rows(x.data_ptr<float>(), out.data_ptr<float>(), x.size(0), x.size(1), x.size(1), n.w.data_ptr<float>(), n.alpha);
+    return;
+  }
+  norm_rows(c, x, out, n.w, n.b, s);
+}
+
+// GPAS in place on rows [n, d] (contiguous): x -= SiLU(g) x.
+void gpas_in_place(at::Tensor x, float silu_g) { gpas_rows(x.data_ptr<float>(), x.size(0), x.size(1), x.size(1), silu_g); }
+
 void record(LayerProbe* probe, std::int64_t layer, ProbeSite site, const at::Tensor& x) {
   if (probe != nullptr && probe->wants(layer, site)) probe->record(layer, site, x);
 }
@@ -147,40 +172,49 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
   const at::Tensor x = x_in.contiguous();
   const std::int64_t B = x.size(0), T = x.size(1), d = x.size(2), N = B * T;
   const std::int64_t H = c.num_heads, KV = c.num_kv_heads, hd = c.resolved_head_dim();
-  const bool post = is_post_norm_layer(c, layer);
-  const double s = post ? 1.0 : lns_scale(c, layer);
+  const BlockLayout bl = block_layout(c, layer);
+  const bool post = bl.post;
+  const double s = bl.lns;
   const double alpha = post && c.norm_scheme == NormScheme::deepnorm ? deepnorm_alpha(c) : 1.0;
   const at::Tensor cos = contiguous_float(cos_in), sin = contiguous_float(sin_in);
   const at::Tensor q_norm = contiguous_float(lw.q_norm_w), k_norm = contiguous_float(lw.k_norm_w);
-  const at::Tensor attn_norm_w = contiguous_float(lw.attn_norm_w), mlp_norm_w = contiguous_float(lw.mlp_norm_w);
+  const at::Tensor v_norm = contiguous_float(lw.v_norm_w);
+  const NormSite attn_norm = norm_site(lw.attn_norm_w, lw.attn_norm_b, lw.attn_norm_alpha, bl.dyt);
+  const NormSite mlp_norm = norm_site(lw.mlp_norm_w, lw.mlp_norm_b, lw.mlp_norm_alpha, bl.dyt);
   const at::Tensor attn_out_norm_w = contiguous_float(lw.attn_out_norm_w);
   const at::Tensor mlp_out_norm_w = contiguous_float(lw.mlp_out_norm_w);
+  const float silu_g = bl.gpas ? gpas_factor(lw.gpas_gate) : 0.0f;
   const auto opt = x.options();
   // The packed copies of the weights (packed_gemm.h), packed on first use before the stages.
   auto packed = [&](const at::Tensor& w) { return pack_weights ? cached_packed_weight(w) : nullptr; };
   const auto pq = packed(lw.wq), pk = packed(lw.wk), pv = packed(lw.wv), po = packed(lw.wo);
   const auto pg = packed(lw.w_gate), pu = packed(lw.w_up), pd = packed(lw.w_down);
 
-  const at::Tensor xf = x.view({N, d});               // [N, d]
-  at::Tensor attn_in = post ? xf : at::empty({N, d}, opt);  // Post-LN: the attention reads x itself
+  const at::Tensor xf = x.view({N, d});  // [N, d]
+  // Post-LN, output, HybridNorm, SkipInit: the attention reads x itself.
+  at::Tensor attn_in = bl.attn_in_norm ? at::empty({N, d}, opt) : xf;
   at::Tensor q = at::empty({N, H * hd}, opt);         // [N, H*hd]
   at::Tensor k = at::empty({N, KV * hd}, opt);        // [N, KV*hd]
   at::Tensor v = at::empty({N, KV * hd}, opt);
 
-  // A: norm, projections, q/k norm, RoPE.
+  // A: norm, projections, q/k/v norm, RoPE.
   for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
     const at::Tensor in = attn_in.slice(0, r0, r1);  // [n, d]
-    if (!post) norm_rows(c, xf.slice(0, r0, r1), in, attn_norm_w, lw.attn_norm_b, s);
+    if (bl.attn_in_norm) input_norm_rows(c, xf.slice(0, r0, r1), in, attn_norm, s);
     linear_out(q.slice(0, r0, r1), in, lw.wq, lw.bq, pq.get());
     linear_out(k.slice(0, r0, r1), in, lw.wk, lw.bk, pk.get());
     linear_out(v.slice(0, r0, r1), in, lw.wv, lw.bv, pv.get());
     const std::int64_t n = r1 - r0;
     const float eps = static_cast<float>(c.norm_eps);
-    if (c.qk_norm) {  // Qwen3: per-head RMSNorm, rows of hd
+    if (bl.qk_norm) {  // Qwen3, HybridNorm: per-head RMSNorm, rows of hd
       float* qp = q.data_ptr<float>() + r0 * H * hd;
       float* kp = k.data_ptr<float>() + r0 * KV * hd;
       rms_rows(qp, qp, n * H, hd, hd, q_norm.data_ptr<float>(), eps, 1.0f);
       rms_rows(kp, kp, n * KV, hd, hd, k_norm.data_ptr<float>(), eps, 1.0f);
+    }
+    if (bl.v_norm) {
+      float* vp = v.data_ptr<float>() + r0 * KV * hd;
+      rms_rows(vp, vp, n * KV, hd, hd, v_norm.data_ptr<float>(), eps, 1.0f);
     }
     if (cos.defined()) {
       rope_rows(q.data_ptr<float>(), r0, r1, H, hd, T, cos.data_ptr<float>(), sin.data_ptr<float>());
@@ -196,9 +230,10 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
                              .view({N, H * hd});  // [N, H*hd]
 
   // C: output projection, residual, norm, MLP, residual.
+  const bool mlp_norm_rows = bl.mlp_in_norm || bl.ffn_from_norm;  // Post-LN: the MLP reads h itself
   at::Tensor a = at::empty({N, d}, opt);        // attn_out
   at::Tensor h = at::empty({N, d}, opt);        // resid_mid
-  at::Tensor mlp_in = post ? h : at::empty({N, d}, opt);
+  at::Tensor mlp_in = mlp_norm_rows ? at::empty({N, d}, opt) : h;
   at::Tensor m = at::empty({N, d}, opt);        // mlp_out
   at::Tensor y = at::empty({N, d}, opt);        // resid_post
   const std::int64_t ff = c.intermediate_size;
@@ -206,14 +241,17 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
     at::Tensor xr = xf.slice(0, r0, r1), ar = a.slice(0, r0, r1), hr = h.slice(0, r0, r1);
     at::Tensor ir = mlp_in.slice(0, r0, r1), mr = m.slice(0, r0, r1), yr = y.slice(0, r0, r1);
     linear_out(ar, att.slice(0, r0, r1), lw.wo, lw.bo, po.get());
-    if (attn_out_norm_w.defined()) norm_rows(c, ar, ar, attn_out_norm_w, lw.attn_out_norm_b, 1.0);  // sandwich
-    if (lw.attn_scale.defined()) ar.mul_(lw.attn_scale);                                            // layerscale
+    if (bl.out_norms) norm_rows(c, ar, ar, attn_out_norm_w, lw.attn_out_norm_b, 1.0);  // sandwich, Peri-LN, output
+    if (lw.attn_scale.defined()) ar.mul_(lw.attn_scale);                                // LayerScale [d], SkipInit [1]
     if (post) {  // h = LN(a x + Attn(x))
       if (alpha == 1.0) at::add_out(hr, xr, ar); else hr.copy_(xr).mul_(alpha).add_(ar);
-      norm_rows(c, hr, hr, attn_norm_w, lw.attn_norm_b, 1.0);
-    } else {  // h = x + Attn(LN(x) s); mlp_in = LN(h) s
+      norm_rows(c, hr, hr, attn_norm.w, attn_norm.b, 1.0);
+      if (bl.gpas) gpas_in_place(hr, silu_g);
+    } else {  // h = x + Attn(N(x)); mlp_in = N(h), or LN(h) under HybridNorm
       at::add_out(hr, xr, ar);
-      norm_rows(c, hr, ir, mlp_norm_w, lw.mlp_norm_b, s);
+      if (bl.gpas) gpas_in_place(hr, silu_g);
+      if (bl.mlp_in_norm) input_norm_rows(c, hr, ir, mlp_norm, s);
+      else if (bl.ffn_from_norm) norm_rows(c, hr, ir, mlp_norm.w, mlp_norm.b, 1.0);
     }
     if (c.gated_mlp) {  // SwiGLU: down(silu(gate x) * up x)
       at::Tensor gate = at::empty({r1 - r0, ff}, opt), up = at::empty({r1 - r0, ff}, opt);  // [n, ff]
@@ -227,14 +265,15 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
       if (c.activation == Activation::gelu_new) at::gelu_(hidden, "tanh"); else at::silu_(hidden);
       linear_out(mr, hidden, lw.w_down, lw.b_down, pd.get());
     }
-    if (mlp_out_norm_w.defined()) norm_rows(c, mr, mr, mlp_out_norm_w, lw.mlp_out_norm_b, 1.0);
+    if (bl.out_norms) norm_rows(c, mr, mr, mlp_out_norm_w, lw.mlp_out_norm_b, 1.0);
     if (lw.mlp_scale.defined()) mr.mul_(lw.mlp_scale);
     if (post) {  // y = LN(a h + FFN(h))
       if (alpha == 1.0) at::add_out(yr, hr, mr); else yr.copy_(hr).mul_(alpha).add_(mr);
-      norm_rows(c, yr, yr, mlp_norm_w, lw.mlp_norm_b, 1.0);
-    } else {
-      at::add_out(yr, hr, mr);
+      norm_rows(c, yr, yr, mlp_norm.w, mlp_norm.b, 1.0);
+    } else {  // y = h + FFN(.), or m + FFN(m) under HybridNorm
+      at::add_out(yr, bl.ffn_from_norm ? ir : hr, mr);
     }
+    if (bl.gpas) gpas_in_place(yr, silu_g);
   });
   record(probe, layer, ProbeSite::attn_out, a.view({B, T, d}));
   record(probe, layer, ProbeSite::resid_mid, h.view({B, T, d}));
@@ -245,15 +284,15 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
 }
 
 at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x_in, const at::Tensor& norm_w, const at::Tensor& norm_b,
-                     const at::Tensor& lm_head, bool pack_weights) {
+                     const at::Tensor& norm_alpha, const at::Tensor& lm_head, bool pack_weights) {
   const at::Tensor x = x_in.contiguous();
   const std::int64_t B = x.size(0), T = x.size(1), d = x.size(2), N = B * T, V = lm_head.size(0);
-  const at::Tensor w = contiguous_float(norm_w);
+  const NormSite final_norm = norm_site(norm_w, norm_b, norm_alpha, norm_alpha.defined());
   const at::Tensor xf = x.view({N, d});
   at::Tensor logits = at::empty({N, V}, x.options());  // [N, V]
   at::Tensor normed = at::empty({N, d}, x.options());  // [N, d]
   for_row_chunks(N, [&](std::int64_t r0, std::int64_t r1) {
-    norm_rows(c, xf.slice(0, r0, r1), normed.slice(0, r0, r1), w, norm_b, 1.0);
+    input_norm_rows(c, xf.slice(0, r0, r1), normed.slice(0, r0, r1), final_norm, 1.0);
   });
   const std::shared_ptr<const PackedWeight> packed = pack_weights ? cached_packed_weight(lm_head) : nullptr;
   if (packed) {  // split by vocabulary columns over the tensor threads

@@ -5,9 +5,10 @@
 //
 // Everything but attention is row-local (a token's row needs only its own row), so each
 // layer runs in three parallel stages over the flattened [B*T, d] rows:
-//   A  rows:          attn_in = norm(x) * s; q, k, v = projections; q/k norm; RoPE
+//   A  rows:          attn_in = norm(x) * s; q, k, v = projections; q/k/v norm; RoPE
 //   B  (seq, head):   causal attention in query blocks (causal_attention, no [T, T] scores)
-//   C  rows:          o-projection, residual, norm, MLP, residual
+//   C  rows:          o-projection, out-norm / scale, residual (GPAS), norm, MLP, residual (GPAS)
+// Every scheme's placement comes from block_layout() (core/model/config.h).
 // Weights stored as float32 are packed once for an AVX-512 GEMM kernel (packed_gemm.h), and
 // attention runs fused per query block (causal_attention.cpp), where the CPU has AVX-512.
 // A row chunk runs its GEMMs single-threaded on one core, so there is one fork/join per stage
@@ -41,8 +42,9 @@ struct PackedWeight;
 void linear_out(at::Tensor out, const at::Tensor& x, const at::Tensor& w, const at::Tensor& b,
                 const PackedWeight* packed = nullptr);
 
-// Final norm then the LM head, row chunks in parallel: [B, T, d] -> [B, T, V].
+// Final norm (DyT when norm_alpha is defined) then the LM head, row chunks in parallel:
+// [B, T, d] -> [B, T, V].
 at::Tensor head_rows(const ModelConfig& c, const at::Tensor& x, const at::Tensor& norm_w, const at::Tensor& norm_b,
-                     const at::Tensor& lm_head, bool pack_weights);
+                     const at::Tensor& norm_alpha, const at::Tensor& lm_head, bool pack_weights);
 
 }  // namespace depthscope

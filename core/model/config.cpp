@@ -18,7 +18,13 @@ constexpr SchemeName kSchemes[] = {
     {NormScheme::deepnorm, "deepnorm", "DeepNorm"}, {NormScheme::sandwich, "sandwich", "Sandwich-LN"},
     {NormScheme::layerscale, "layerscale", "LayerScale"},
     {NormScheme::scaled_init, "scaled_init", "Scaled Init"},
+    {NormScheme::peri, "peri", "Peri-LN"},       {NormScheme::output, "output", "Output-LN"},
+    {NormScheme::dyt, "dyt", "DyT"},             {NormScheme::hybrid, "hybrid", "HybridNorm"},
+    {NormScheme::hybrid_star, "hybrid_star", "HybridNorm*"},
+    {NormScheme::skipinit, "skipinit", "SkipInit"},
+    {NormScheme::lns_gamma, "lns_gamma", "LNS-\u03B3"},
 };
+constexpr const char* kGpasSuffix = "+gpas";
 struct FamilyName {
   ModelFamily family;
   const char* name;
@@ -39,6 +45,30 @@ std::string display_name(NormScheme s) {
   for (const auto& e : kSchemes)
     if (e.scheme == s) return e.display;
   return "unknown";
+}
+
+std::string checkpoint_scheme_name(NormScheme s) {
+  return s == NormScheme::lns_gamma ? to_string(NormScheme::pre) : to_string(s);
+}
+
+std::string to_string(const SchemeChoice& s) { return to_string(s.scheme) + (s.gpas ? kGpasSuffix : ""); }
+
+std::string display_name(const SchemeChoice& s) { return display_name(s.scheme) + (s.gpas ? " + GPAS" : ""); }
+
+SchemeChoice parse_scheme_choice(const std::string& word) {
+  const std::string suffix = kGpasSuffix;
+  const bool gpas = word.size() > suffix.size() && word.compare(word.size() - suffix.size(), suffix.size(), suffix) == 0;
+  try {
+    return {parse_norm_scheme(gpas ? word.substr(0, word.size() - suffix.size()) : word), gpas};
+  } catch (const UsageError& e) {
+    throw UsageError(std::string(e.what()) + "; add +gpas for the GPAS add-on (pre+gpas)");
+  }
+}
+
+bool scheme_defined_for(NormScheme s, NormKind kind) {
+  const bool rms_only = s == NormScheme::peri || s == NormScheme::output || s == NormScheme::dyt ||
+                        s == NormScheme::hybrid || s == NormScheme::hybrid_star;
+  return !rms_only || kind == NormKind::rms;
 }
 
 std::string to_string(ModelFamily f) {
@@ -93,6 +123,8 @@ void ModelConfig::validate() const {
   if (!(norm_eps > 0)) fail("norm_eps", "must be positive");
   if (norm_scheme == NormScheme::mix && !(mix_alpha >= 0 && mix_alpha <= 1))
     fail("mix_alpha", "must be in [0, 1]");
+  if (!scheme_defined_for(norm_scheme, norm_kind))
+    fail("norm_scheme", display_name(norm_scheme) + " is defined on RMSNorm models (Llama family) only");
 }
 
 std::int64_t ModelConfig::parameter_count() const {
@@ -101,13 +133,26 @@ std::int64_t ModelConfig::parameter_count() const {
   std::int64_t attn = d * num_heads * hd + 2 * d * num_kv_heads * hd + num_heads * hd * d;
   if (qkv_bias) attn += num_heads * hd + 2 * num_kv_heads * hd;
   if (out_bias) attn += d;
-  if (qk_norm) attn += 2 * hd;
   std::int64_t mlp = (gated_mlp ? 3 : 2) * d * ff;
   if (mlp_bias) mlp += ff + d;
-  std::int64_t per_layer = attn + mlp + 2 * norm;
-  if (norm_scheme == NormScheme::sandwich) per_layer += 2 * norm;
-  if (norm_scheme == NormScheme::layerscale) per_layer += 2 * d;
-  std::int64_t total = vocab_size * d + num_layers * per_layer + norm;
+  std::int64_t total = vocab_size * d + norm;
+  for (std::int64_t l = 1; l <= num_layers; ++l) {
+    const BlockLayout b = block_layout(*this, l);
+    std::int64_t per_layer = attn + mlp;
+    const std::int64_t alpha = b.dyt ? 1 : 0;  // DyT's scalar alpha beside each norm weight
+    if (b.has_attn_norm()) per_layer += norm + alpha;
+    if (b.has_mlp_norm()) per_layer += norm + alpha;
+    if (b.qk_norm) per_layer += 2 * hd;
+    if (b.v_norm) per_layer += hd;
+    if (b.out_norms) per_layer += 2 * norm;
+    if (b.layerscale) per_layer += 2 * d;
+    if (b.residual_scale) per_layer += 2;
+    if (b.gpas) per_layer += 1;
+    total += per_layer;
+  }
+  if (has_embed_norm(*this)) total += d;
+  if (has_embed_scale(*this)) total += 1;
+  if (is_dyt(*this)) total += 1;  // model.norm.alpha
   if (positions == PositionKind::learned) total += max_position * d;
   if (!tie_word_embeddings) total += vocab_size * d;
   return total;
@@ -121,6 +166,63 @@ void check_tokens_fit(const ModelConfig& c, const std::vector<std::int64_t>& tok
   if (c.positions == PositionKind::learned && n_ctx > c.max_position)
     throw UsageError("a context of " + std::to_string(n_ctx) + " tokens exceeds the model's " +
                      std::to_string(c.max_position) + " learned positions (lower --ctx)");
+}
+
+BlockLayout block_layout(const ModelConfig& c, std::int64_t layer) {
+  BlockLayout b;
+  b.qk_norm = c.qk_norm;
+  b.gpas = c.gpas;
+  switch (c.norm_scheme) {
+    case NormScheme::post:
+    case NormScheme::deepnorm:
+    case NormScheme::mix:
+      b.post = is_post_norm_layer(c, layer);
+      b.attn_in_norm = b.mlp_in_norm = !b.post;
+      break;
+    case NormScheme::pre:
+    case NormScheme::scaled_init:
+    case NormScheme::lns_gamma:
+      b.attn_in_norm = b.mlp_in_norm = true;
+      break;
+    case NormScheme::lns:
+      b.attn_in_norm = b.mlp_in_norm = true;
+      b.lns = lns_scale(c, layer);
+      break;
+    case NormScheme::sandwich:
+    case NormScheme::peri:
+      b.attn_in_norm = b.mlp_in_norm = b.out_norms = true;
+      break;
+    case NormScheme::layerscale:
+      b.attn_in_norm = b.mlp_in_norm = b.layerscale = true;
+      break;
+    case NormScheme::output:
+      b.out_norms = true;
+      break;
+    case NormScheme::dyt:
+      b.attn_in_norm = b.mlp_in_norm = b.dyt = true;
+      break;
+    case NormScheme::hybrid_star:
+      if (layer == 1) {  // Pre-LN with the q/k/v norms kept
+        b.attn_in_norm = b.mlp_in_norm = b.qk_norm = b.v_norm = true;
+        break;
+      }
+      [[fallthrough]];
+    case NormScheme::hybrid:
+      b.qk_norm = b.v_norm = b.ffn_from_norm = true;
+      break;
+    case NormScheme::skipinit:
+      b.residual_scale = true;
+      break;
+  }
+  return b;
+}
+
+bool has_embed_norm(const ModelConfig& c) { return c.norm_scheme == NormScheme::peri; }
+bool has_embed_scale(const ModelConfig& c) { return c.norm_scheme == NormScheme::dyt; }
+bool is_dyt(const ModelConfig& c) { return c.norm_scheme == NormScheme::dyt; }
+
+double initial_norm_gain(const ModelConfig& c, std::int64_t layer) {
+  return c.norm_scheme == NormScheme::lns_gamma ? 1.0 / std::sqrt(static_cast<double>(layer)) : 1.0;
 }
 
 double layerscale_lambda(const ModelConfig& c) {

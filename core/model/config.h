@@ -17,6 +17,14 @@ enum class NormScheme {
   sandwich,     // x + LN_out(F(LN_in(x)))   (Peri-LN)
   layerscale,   // x + diag(lambda) F(LN(x))
   scaled_init,  // pre, with o_proj/down_proj init std 0.02 / sqrt(2L)
+  // 2019-2026 placements (docs/model.md, "Later placements"):
+  peri,         // Peri-LN: sandwich blocks on a normalised embedding, x_1 = LN(embed)
+  output,       // x + LN_out(F(x)): output norms only, no input norms (OLMo 2)
+  dyt,          // Pre-LN with every norm DyT(x) = w * tanh(alpha x); embeddings * embed_scale
+  hybrid,       // HybridNorm: h = x + Attn_qkvnorm(x); m = LN(h); y = m + FFN(m)
+  hybrid_star,  // HybridNorm*: as hybrid, block 1 Pre-LN (q/k/v norms kept)
+  skipinit,     // no block norms: x + a F(x), scalar a starting at 0
+  lns_gamma,    // Pre-LN whose norm weights start at 1/sqrt(l) and are learned; saved as pre
 };
 
 enum class ModelFamily { llama, qwen2, qwen3, gpt2 };
@@ -32,6 +40,23 @@ ModelFamily parse_model_family(const std::string& name);
 const std::vector<NormScheme>& all_norm_schemes();
 // Human label used in charts and tables: "Pre-LN", "LNS", "Post-LN", "Mix-LN", ...
 std::string display_name(NormScheme s);
+// The scheme word config.json stores: every scheme's own, except lns_gamma, which is a Pre-LN
+// model once trained (its gain lives in the norm weights) and is written as "pre".
+std::string checkpoint_scheme_name(NormScheme s);
+
+// A run's scheme word: the scheme's name, with "+gpas" when the GPAS add-on is on ("pre+gpas").
+struct SchemeChoice {
+  NormScheme scheme = NormScheme::pre;
+  bool gpas = false;
+};
+std::string to_string(const SchemeChoice& s);
+// "Pre-LN + GPAS"
+std::string display_name(const SchemeChoice& s);
+// Whether a scheme is defined for a norm kind: peri, output, dyt, hybrid and hybrid_star are
+// written for RMSNorm (Llama-family) models only; every other scheme for both kinds.
+bool scheme_defined_for(NormScheme s, NormKind kind);
+// Parse "lns" or "lns+gpas"; throws UsageError listing the valid names.
+SchemeChoice parse_scheme_choice(const std::string& word);
 
 struct ModelConfig {
   ModelFamily family = ModelFamily::llama;
@@ -60,6 +85,14 @@ struct ModelConfig {
   double mix_alpha = 0.25;               // Mix-LN: fraction of Post-LN layers
   double layerscale_init = 0;            // LayerScale: initial lambda; 0: CaiT's depth rule
   double init_std = 0.02;                // normal(0, init_std) for linear and embedding weights
+  // GPAS (an add-on to any scheme): after each residual addition x <- x - SiLU(g_l) x, one
+  // scalar gate per block (config.json "depthscope_gpas").
+  bool gpas = false;
+  // DyT's initial alpha per site (init only; the checkpoint stores alpha): attention input,
+  // FFN input, final norm. The LLaMA defaults of the DyT code.
+  double dyt_alpha_attn = 0.8;
+  double dyt_alpha_ffn = 0.2;
+  double dyt_alpha_final = 0.2;
 
   std::int64_t bos_id = 1;
   std::int64_t eos_id = 2;
@@ -81,6 +114,34 @@ struct ModelConfig {
 // UsageError naming the first id outside the vocabulary (1-based position), or a window
 // longer than the model's learned positions.
 void check_tokens_fit(const ModelConfig& c, const std::vector<std::int64_t>& tokens, std::int64_t n_ctx);
+
+// Where block l's norms and scales sit under the config's scheme: the one place the placements
+// are written down. The weights check, the initialisation and both forwards read it.
+struct BlockLayout {
+  bool post = false;            // Post-LN: attn_norm after x + Attn(x), mlp_norm after h + FFN(h)
+  bool attn_in_norm = false;    // input_layernorm on the attention input (Pre-LN family)
+  bool mlp_in_norm = false;     // post_attention_layernorm on the FFN input (Pre-LN family)
+  bool ffn_from_norm = false;   // HybridNorm: m = LN(h; post_attention_layernorm) is both the
+                                //   FFN input and the residual it is added to: y = m + FFN(m)
+  bool out_norms = false;       // attn_out_norm / mlp_out_norm on each sublayer's output
+  bool qk_norm = false;         // per-head RMSNorm on q and k before RoPE (Qwen3, HybridNorm)
+  bool v_norm = false;          // per-head RMSNorm on v (HybridNorm)
+  bool layerscale = false;      // diag(lambda) on each sublayer output, lambda [d]
+  bool residual_scale = false;  // SkipInit: scalar a [1] on each sublayer output
+  bool dyt = false;             // the norms are DyT(x) = w * tanh(alpha x) with a scalar alpha
+  bool gpas = false;            // x <- x - SiLU(g) x after each residual addition
+  double lns = 1.0;             // LNS factor on the pre-norm outputs: 1/sqrt(l) under LNS
+  bool has_attn_norm() const { return post || attn_in_norm; }
+  bool has_mlp_norm() const { return post || mlp_in_norm || ffn_from_norm; }
+};
+BlockLayout block_layout(const ModelConfig& c, std::int64_t layer);
+// Peri-LN normalises the embedding output (model.embed_norm); DyT multiplies the embeddings by a
+// learned scalar (model.embed_scale) and its final norm is DyT (model.norm.alpha).
+bool has_embed_norm(const ModelConfig& c);
+bool has_embed_scale(const ModelConfig& c);
+bool is_dyt(const ModelConfig& c);
+// lns_gamma's initial norm weight 1/sqrt(l) (l = 1..L); 1 under every other scheme.
+double initial_norm_gain(const ModelConfig& c, std::int64_t layer);
 
 // Number of Post-LN layers in Mix-LN: floor(alpha * L).
 std::int64_t mix_post_layers(const ModelConfig& c);

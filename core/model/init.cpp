@@ -1,4 +1,5 @@
-// Transformer::random — the paper's initialisation for every NormScheme.
+// Transformer::random — the paper's initialisation for every NormScheme (for the later
+// placements, each one's published initialisation: docs/model.md).
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -35,16 +36,28 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
     return normal({out, in}, gain * std::sqrt(2.0 / static_cast<double>(in + out)));
   };
 
+  // A scalar [1] holding v (DyT's alpha and embed_scale, SkipInit's a, the GPAS gate).
+  auto scalar = [&](double v) { return at::full({1}, v, at::kFloat); };
+
   ModelWeights w;
   w.tok_embeddings = normal({c.vocab_size, d}, c.init_std);
   if (c.positions == PositionKind::learned) w.pos_embeddings = normal({c.max_position, d}, c.init_std);
+  if (has_embed_norm(c)) w.embed_norm_w = ones(d);                                      // Peri-LN
+  if (has_embed_scale(c)) w.embed_scale = scalar(std::sqrt(static_cast<double>(d)));  // DyT: sqrt(d)
   for (std::int64_t l = 0; l < c.num_layers; ++l) {
+    const BlockLayout b = block_layout(c, l + 1);
     LayerWeights lw;
-    lw.attn_norm_w = ones(d);
-    lw.mlp_norm_w = ones(d);
-    if (layer_norm) {
-      lw.attn_norm_b = zeros(d);
-      lw.mlp_norm_b = zeros(d);
+    // Norm weights 1; lns_gamma: 1/sqrt(l), learned from there (LNS with a learnable gain).
+    const double gain = initial_norm_gain(c, l + 1);
+    if (b.has_attn_norm()) {
+      lw.attn_norm_w = at::full({d}, gain, at::kFloat);
+      if (layer_norm) lw.attn_norm_b = zeros(d);
+      if (b.dyt) lw.attn_norm_alpha = scalar(c.dyt_alpha_attn);
+    }
+    if (b.has_mlp_norm()) {
+      lw.mlp_norm_w = at::full({d}, gain, at::kFloat);
+      if (layer_norm) lw.mlp_norm_b = zeros(d);
+      if (b.dyt) lw.mlp_norm_alpha = scalar(c.dyt_alpha_ffn);
     }
     lw.wq = projection(q, d, c.init_std, 1.0);
     lw.wk = projection(kv, d, c.init_std, 1.0);
@@ -56,10 +69,11 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
       lw.bv = zeros(kv);
     }
     if (c.out_bias) lw.bo = zeros(d);
-    if (c.qk_norm) {
+    if (b.qk_norm) {
       lw.q_norm_w = ones(hd);
       lw.k_norm_w = ones(hd);
     }
+    if (b.v_norm) lw.v_norm_w = ones(hd);  // HybridNorm
     if (c.gated_mlp) lw.w_gate = projection(ff, d, c.init_std, beta);
     lw.w_up = projection(ff, d, c.init_std, beta);
     lw.w_down = projection(d, ff, out_std, beta);
@@ -67,7 +81,7 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
       lw.b_up = zeros(ff);
       lw.b_down = zeros(d);
     }
-    if (c.norm_scheme == NormScheme::sandwich) {
+    if (b.out_norms) {  // sandwich, Peri-LN, output
       lw.attn_out_norm_w = ones(d);
       lw.mlp_out_norm_w = ones(d);
       if (layer_norm) {
@@ -75,14 +89,20 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
         lw.mlp_out_norm_b = zeros(d);
       }
     }
-    if (c.norm_scheme == NormScheme::layerscale) {
+    if (b.layerscale) {
       lw.attn_scale = at::full({d}, layerscale_lambda(c), at::kFloat);
       lw.mlp_scale = at::full({d}, layerscale_lambda(c), at::kFloat);
     }
+    if (b.residual_scale) {  // SkipInit: every block starts as the identity
+      lw.attn_scale = scalar(0.0);
+      lw.mlp_scale = scalar(0.0);
+    }
+    if (b.gpas) lw.gpas_gate = scalar(0.0);  // GPAS: SiLU(0) = 0, no shrinking at the start
     w.layers.push_back(std::move(lw));
   }
   w.final_norm_w = ones(d);
   if (layer_norm) w.final_norm_b = zeros(d);
+  if (is_dyt(c)) w.final_norm_alpha = scalar(c.dyt_alpha_final);
   w.lm_head = c.tie_word_embeddings ? w.tok_embeddings : normal({c.vocab_size, d}, c.init_std);
   return Transformer(c, std::move(w));
 }

@@ -8,7 +8,9 @@
 #include "core/model/block_rows.h"
 #include "core/model/causal_attention.h"
 #include "core/model/compute_weights.h"
+#include "core/model/dyt.h"
 #include "core/model/fused_attention.h"
+#include "core/model/gpas.h"
 #include "core/model/packed_gemm.h"
 #include "core/model/resident_weights.h"
 #include "core/model/rms_norm_lns.h"
@@ -88,6 +90,8 @@ at::Tensor Transformer::embed(const at::Tensor& tokens, std::int64_t pos_offset)
   at::Tensor x = at::embedding(weights_.tok_embeddings, ids).to(at::kFloat);  // [B, T, d]
   if (config_.positions == PositionKind::learned)
     x = x + weights_.pos_embeddings.narrow(0, pos_offset, T).to(at::kFloat);  // + [T, d]
+  if (has_embed_scale(config_)) x = x * compute_weight(weights_.embed_scale);                        // DyT: * a [1]
+  if (has_embed_norm(config_)) x = rms_norm(x, compute_weight(weights_.embed_norm_w), config_.norm_eps);  // Peri-LN
   return x;
 }
 
@@ -106,7 +110,14 @@ Transformer::RopeTables Transformer::rope_tables(std::int64_t T, std::int64_t po
   return {emb.cos().to(like.scalar_type()).to(like.device()), emb.sin().to(like.scalar_type()).to(like.device())};
 }
 
-at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, const RopeTables& rope) const {
+at::Tensor Transformer::input_norm(const BlockLayout& b, const at::Tensor& x, const at::Tensor& w,
+                                   const at::Tensor& bias, const at::Tensor& alpha) const {
+  if (b.dyt) return dyt(x, w, alpha);
+  return pre_norm_lns(config_, x, w, bias, b.lns);  // LN(x) * s, fused on CUDA  [B, T, d]
+}
+
+at::Tensor Transformer::attention(const LayerWeights& lw, const BlockLayout& b, const at::Tensor& x,
+                                  const RopeTables& rope) const {
   const std::int64_t B = x.size(0), T = x.size(1);
   const std::int64_t H = config_.num_heads, KV = config_.num_kv_heads;
   const std::int64_t hd = config_.resolved_head_dim();
@@ -115,10 +126,11 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const at::Tensor& x, c
   at::Tensor k = linear_f32(x, lw.wk, lw.bk).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
   at::Tensor v = linear_f32(x, lw.wv, lw.bv).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
 
-  if (config_.qk_norm) {  // Qwen3: per-head RMSNorm before RoPE
+  if (b.qk_norm) {  // Qwen3, HybridNorm: per-head RMSNorm before RoPE
     q = rms_norm(q, lw.q_norm_w, config_.norm_eps);
     k = rms_norm(k, lw.k_norm_w, config_.norm_eps);
   }
+  if (b.v_norm) v = rms_norm(v, lw.v_norm_w, config_.norm_eps);  // HybridNorm
   if (rope.cos.defined()) {
     q = apply_rope(q, rope.cos, rope.sin);
     k = apply_rope(k, rope.cos, rope.sin);
@@ -161,41 +173,49 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   const bool resident = weights_.layers[static_cast<size_t>(layer - 1)].wq.scalar_type() == at::kFloat;
   if (use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin, resident);
 
-  if (is_post_norm_layer(config_, layer)) {
+  const BlockLayout b = block_layout(config_, layer);
+  if (b.post) {
     // Post-LN: h = LN(a x + Attn(x)), y = LN(a h + FFN(h)); a = 1, or (2N)^(1/4) for DeepNorm.
     const double alpha =
         config_.norm_scheme == NormScheme::deepnorm ? deepnorm_alpha(config_) : 1.0;
     record(probe, layer, ProbeSite::attn_in, x);
-    at::Tensor a = attention(lw, x, rope);
+    at::Tensor a = attention(lw, b, x, rope);
     record(probe, layer, ProbeSite::attn_out, a);
     at::Tensor h = norm(alpha == 1.0 ? x + a : x * alpha + a, lw.attn_norm_w, lw.attn_norm_b);
+    if (b.gpas) h = gpas(h, lw.gpas_gate);
     record(probe, layer, ProbeSite::resid_mid, h);
     record(probe, layer, ProbeSite::mlp_in, h);
     at::Tensor m = mlp(lw, h);
     record(probe, layer, ProbeSite::mlp_out, m);
     at::Tensor y = norm(alpha == 1.0 ? h + m : h * alpha + m, lw.mlp_norm_w, lw.mlp_norm_b);
+    if (b.gpas) y = gpas(y, lw.gpas_gate);
     record(probe, layer, ProbeSite::resid_post, y);
     return y;
   }
 
-  // Pre-LN family: h = x + F(LN(x) * s), s = 1/sqrt(l) under LNS (after the norm's weight).
-  const double s = lns_scale(config_, layer);
-  at::Tensor attn_in = pre_norm_lns(config_, x, lw.attn_norm_w, lw.attn_norm_b, s);  // LN(x) * s, fused on CUDA  [B, T, d]
+  // Pre-LN family: h = x + F(N(x)), N(x) = LN(x) * s (s = 1/sqrt(l) under LNS, after the norm's
+  // weight) or DyT; no input norm under output, hybrid and skipinit.
+  at::Tensor attn_in = b.attn_in_norm ? input_norm(b, x, lw.attn_norm_w, lw.attn_norm_b, lw.attn_norm_alpha) : x;  // [B, T, d]
   record(probe, layer, ProbeSite::attn_in, attn_in);
-  at::Tensor a = attention(lw, attn_in, rope);
-  if (lw.attn_out_norm_w.defined()) a = norm(a, lw.attn_out_norm_w, lw.attn_out_norm_b);  // sandwich
-  if (lw.attn_scale.defined()) a = a * lw.attn_scale;                                     // layerscale
+  at::Tensor a = attention(lw, b, attn_in, rope);
+  if (b.out_norms) a = norm(a, lw.attn_out_norm_w, lw.attn_out_norm_b);  // sandwich, Peri-LN, output
+  if (lw.attn_scale.defined()) a = a * lw.attn_scale;                      // LayerScale [d], SkipInit [1]
   record(probe, layer, ProbeSite::attn_out, a);
   at::Tensor h = x + a;
+  if (b.gpas) h = gpas(h, lw.gpas_gate);
   record(probe, layer, ProbeSite::resid_mid, h);
 
-  at::Tensor mlp_in = pre_norm_lns(config_, h, lw.mlp_norm_w, lw.mlp_norm_b, s);  // LN(h) * s  [B, T, d]
+  // HybridNorm: m = LN(h) is the FFN's input and the residual: y = m + FFN(m).
+  at::Tensor mlp_in = b.mlp_in_norm     ? input_norm(b, h, lw.mlp_norm_w, lw.mlp_norm_b, lw.mlp_norm_alpha)
+                      : b.ffn_from_norm ? norm(h, lw.mlp_norm_w, lw.mlp_norm_b)
+                                        : h;  // [B, T, d]
   record(probe, layer, ProbeSite::mlp_in, mlp_in);
   at::Tensor m = mlp(lw, mlp_in);
-  if (lw.mlp_out_norm_w.defined()) m = norm(m, lw.mlp_out_norm_w, lw.mlp_out_norm_b);
+  if (b.out_norms) m = norm(m, lw.mlp_out_norm_w, lw.mlp_out_norm_b);
   if (lw.mlp_scale.defined()) m = m * lw.mlp_scale;
   record(probe, layer, ProbeSite::mlp_out, m);
-  at::Tensor y = h + m;
+  at::Tensor y = (b.ffn_from_norm ? mlp_in : h) + m;
+  if (b.gpas) y = gpas(y, lw.gpas_gate);
   record(probe, layer, ProbeSite::resid_post, y);
   return y;
 }
@@ -205,9 +225,11 @@ at::Tensor Transformer::head(const at::Tensor& x) const {
   const ModelWeights& w = weights_;  // CPU: widened to float32 for this call only when F16/BF16
   if (use_row_kernels(x))
     return head_rows(config_, x, float32_weight(w.final_norm_w), float32_weight(w.final_norm_b),
-                     float32_weight(w.lm_head), w.lm_head.scalar_type() == at::kFloat);  // [B, T, V]
-  return linear_f32(norm(x, compute_weight(w.final_norm_w), compute_weight(w.final_norm_b)),
-                    compute_weight(w.lm_head));  // [B, T, V]
+                     float32_weight(w.final_norm_alpha), float32_weight(w.lm_head),
+                     w.lm_head.scalar_type() == at::kFloat);  // [B, T, V]
+  const at::Tensor normed = is_dyt(config_) ? dyt(x, compute_weight(w.final_norm_w), compute_weight(w.final_norm_alpha))
+                                            : norm(x, compute_weight(w.final_norm_w), compute_weight(w.final_norm_b));
+  return linear_f32(normed, compute_weight(w.lm_head));  // [B, T, V]
 }
 
 at::Tensor Transformer::forward(const at::Tensor& tokens, LayerProbe* probe,

@@ -48,7 +48,7 @@ class Transformer {
   // x_l [B, T, d] -> x_{l+1} [B, T, d] for layer l in 1..L.
   at::Tensor block(std::int64_t layer, const at::Tensor& x, LayerProbe* probe = nullptr,
                    std::int64_t pos_offset = 0) const;
-  // Final norm (never LNS-scaled) then the LM head: [B, T, d] -> [B, T, V].
+  // Final norm (never LNS-scaled; DyT under dyt) then the LM head: [B, T, d] -> [B, T, V].
   at::Tensor head(const at::Tensor& x) const;
 
  private:
@@ -60,7 +60,10 @@ class Transformer {
   RopeTables rope_tables(std::int64_t T, std::int64_t pos_offset, const at::Tensor& like) const;
   at::Tensor block(std::int64_t layer, const at::Tensor& x, LayerProbe* probe, const RopeTables& rope) const;
   at::Tensor norm(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) const;
-  at::Tensor attention(const LayerWeights& lw, const at::Tensor& x, const RopeTables& rope) const;
+  // The input norm of a Pre-LN-family sublayer: LN(x) * s (LNS), or DyT under dyt.
+  at::Tensor input_norm(const BlockLayout& b, const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias,
+                        const at::Tensor& alpha) const;
+  at::Tensor attention(const LayerWeights& lw, const BlockLayout& b, const at::Tensor& x, const RopeTables& rope) const;
   at::Tensor mlp(const LayerWeights& lw, const at::Tensor& x) const;
 
   ModelConfig config_;

@@ -21,11 +21,14 @@ std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, 
   };
   add("model.embed_tokens.weight", w.tok_embeddings);
   add("model.embed_positions.weight", w.pos_embeddings);
+  add("model.embed_scale", w.embed_scale);
+  add("model.embed_norm.weight", w.embed_norm_w);
   for (size_t i = 0; i < w.layers.size(); ++i) {
     LayerWeights& l = w.layers[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
     add(p + "input_layernorm.weight", l.attn_norm_w);
     add(p + "input_layernorm.bias", l.attn_norm_b);
+    add(p + "input_layernorm.alpha", l.attn_norm_alpha);
     add(p + "self_attn.q_proj.weight", l.wq);
     add(p + "self_attn.q_proj.bias", l.bq);
     add(p + "self_attn.k_proj.weight", l.wk);
@@ -36,8 +39,10 @@ std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, 
     add(p + "self_attn.o_proj.bias", l.bo);
     add(p + "self_attn.q_norm.weight", l.q_norm_w);
     add(p + "self_attn.k_norm.weight", l.k_norm_w);
+    add(p + "self_attn.v_norm.weight", l.v_norm_w);
     add(p + "post_attention_layernorm.weight", l.mlp_norm_w);
     add(p + "post_attention_layernorm.bias", l.mlp_norm_b);
+    add(p + "post_attention_layernorm.alpha", l.mlp_norm_alpha);
     add(p + "mlp.gate_proj.weight", l.w_gate);
     add(p + "mlp.up_proj.weight", l.w_up);
     add(p + "mlp.up_proj.bias", l.b_up);
@@ -47,11 +52,14 @@ std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, 
     add(p + "attn_out_norm.bias", l.attn_out_norm_b);
     add(p + "mlp_out_norm.weight", l.mlp_out_norm_w);
     add(p + "mlp_out_norm.bias", l.mlp_out_norm_b);
-    add(p + "attn_layerscale", l.attn_scale);
-    add(p + "mlp_layerscale", l.mlp_scale);
+    const bool skipinit = c.norm_scheme == NormScheme::skipinit;  // the same slots, SkipInit's names
+    add(p + (skipinit ? "attn_residual_scale" : "attn_layerscale"), l.attn_scale);
+    add(p + (skipinit ? "mlp_residual_scale" : "mlp_layerscale"), l.mlp_scale);
+    add(p + "gpas_gate", l.gpas_gate);
   }
   add("model.norm.weight", w.final_norm_w);
   add("model.norm.bias", w.final_norm_b);
+  add("model.norm.alpha", w.final_norm_alpha);
   if (!c.tie_word_embeddings) add("lm_head.weight", w.lm_head);
   return out;
 }
@@ -166,11 +174,15 @@ void check_weights(const ModelWeights& w, const ModelConfig& c, const std::strin
     throw FileError(source, "layers",
                     "has " + std::to_string(w.layers.size()) + " layers but the config says " +
                         std::to_string(c.num_layers));
+  expect(w.embed_norm_w, {d}, source, "model.embed_norm.weight", has_embed_norm(c));
+  expect(w.embed_scale, {1}, source, "model.embed_scale", has_embed_scale(c));
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const LayerWeights& l = w.layers[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
-    expect(l.attn_norm_w, {d}, source, p + "input_layernorm.weight");
-    expect(l.attn_norm_b, {d}, source, p + "input_layernorm.bias", layer_norm);
+    const BlockLayout b = block_layout(c, static_cast<std::int64_t>(i) + 1);
+    expect(l.attn_norm_w, {d}, source, p + "input_layernorm.weight", b.has_attn_norm());
+    expect(l.attn_norm_b, {d}, source, p + "input_layernorm.bias", b.has_attn_norm() && layer_norm);
+    expect(l.attn_norm_alpha, {1}, source, p + "input_layernorm.alpha", b.has_attn_norm() && b.dyt);
     expect(l.wq, {q, d}, source, p + "self_attn.q_proj.weight");
     expect(l.wk, {kv, d}, source, p + "self_attn.k_proj.weight");
     expect(l.wv, {kv, d}, source, p + "self_attn.v_proj.weight");
@@ -179,26 +191,33 @@ void check_weights(const ModelWeights& w, const ModelConfig& c, const std::strin
     expect(l.bk, {kv}, source, p + "self_attn.k_proj.bias", c.qkv_bias);
     expect(l.bv, {kv}, source, p + "self_attn.v_proj.bias", c.qkv_bias);
     expect(l.bo, {d}, source, p + "self_attn.o_proj.bias", c.out_bias);
-    expect(l.q_norm_w, {hd}, source, p + "self_attn.q_norm.weight", c.qk_norm);
-    expect(l.k_norm_w, {hd}, source, p + "self_attn.k_norm.weight", c.qk_norm);
-    expect(l.mlp_norm_w, {d}, source, p + "post_attention_layernorm.weight");
-    expect(l.mlp_norm_b, {d}, source, p + "post_attention_layernorm.bias", layer_norm);
+    expect(l.q_norm_w, {hd}, source, p + "self_attn.q_norm.weight", b.qk_norm);
+    expect(l.k_norm_w, {hd}, source, p + "self_attn.k_norm.weight", b.qk_norm);
+    expect(l.v_norm_w, {hd}, source, p + "self_attn.v_norm.weight", b.v_norm);
+    expect(l.mlp_norm_w, {d}, source, p + "post_attention_layernorm.weight", b.has_mlp_norm());
+    expect(l.mlp_norm_b, {d}, source, p + "post_attention_layernorm.bias", b.has_mlp_norm() && layer_norm);
+    expect(l.mlp_norm_alpha, {1}, source, p + "post_attention_layernorm.alpha", b.has_mlp_norm() && b.dyt);
     if (c.gated_mlp) expect(l.w_gate, {ff, d}, source, p + "mlp.gate_proj.weight");
     expect(l.w_up, {ff, d}, source, p + "mlp.up_proj.weight");
     expect(l.w_down, {d, ff}, source, p + "mlp.down_proj.weight");
     expect(l.b_up, {ff}, source, p + "mlp.up_proj.bias", c.mlp_bias);
     expect(l.b_down, {d}, source, p + "mlp.down_proj.bias", c.mlp_bias);
-    const bool sandwich = c.norm_scheme == NormScheme::sandwich;
-    expect(l.attn_out_norm_w, {d}, source, p + "attn_out_norm.weight", sandwich);
-    expect(l.mlp_out_norm_w, {d}, source, p + "mlp_out_norm.weight", sandwich);
-    expect(l.attn_out_norm_b, {d}, source, p + "attn_out_norm.bias", sandwich && layer_norm);
-    expect(l.mlp_out_norm_b, {d}, source, p + "mlp_out_norm.bias", sandwich && layer_norm);
-    const bool layerscale = c.norm_scheme == NormScheme::layerscale;
-    expect(l.attn_scale, {d}, source, p + "attn_layerscale", layerscale);
-    expect(l.mlp_scale, {d}, source, p + "mlp_layerscale", layerscale);
+    expect(l.attn_out_norm_w, {d}, source, p + "attn_out_norm.weight", b.out_norms);
+    expect(l.mlp_out_norm_w, {d}, source, p + "mlp_out_norm.weight", b.out_norms);
+    expect(l.attn_out_norm_b, {d}, source, p + "attn_out_norm.bias", b.out_norms && layer_norm);
+    expect(l.mlp_out_norm_b, {d}, source, p + "mlp_out_norm.bias", b.out_norms && layer_norm);
+    if (b.residual_scale) {
+      expect(l.attn_scale, {1}, source, p + "attn_residual_scale");
+      expect(l.mlp_scale, {1}, source, p + "mlp_residual_scale");
+    } else {
+      expect(l.attn_scale, {d}, source, p + "attn_layerscale", b.layerscale);
+      expect(l.mlp_scale, {d}, source, p + "mlp_layerscale", b.layerscale);
+    }
+    expect(l.gpas_gate, {1}, source, p + "gpas_gate", b.gpas);
   }
   expect(w.final_norm_w, {d}, source, "model.norm.weight");
   expect(w.final_norm_b, {d}, source, "model.norm.bias", layer_norm);
+  expect(w.final_norm_alpha, {1}, source, "model.norm.alpha", is_dyt(c));
   expect(w.lm_head, {c.vocab_size, d}, source, "lm_head.weight");
 }
 

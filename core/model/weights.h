@@ -23,7 +23,10 @@ struct LayerWeights {
   at::Tensor b_up, b_down;              // [ff], [d]  (GPT-2)
   at::Tensor attn_out_norm_w, attn_out_norm_b;  // sandwich: norm on the attention output [d]
   at::Tensor mlp_out_norm_w, mlp_out_norm_b;    // sandwich: norm on the MLP output [d]
-  at::Tensor attn_scale, mlp_scale;             // layerscale: lambda [d]
+  at::Tensor attn_scale, mlp_scale;             // residual scales: LayerScale lambda [d], SkipInit a [1]
+  at::Tensor v_norm_w;                          // [hd] per-head RMSNorm on v (HybridNorm)
+  at::Tensor attn_norm_alpha, mlp_norm_alpha;   // DyT: alpha [1] beside attn_norm_w / mlp_norm_w
+  at::Tensor gpas_gate;                         // GPAS: g_l [1]
 };
 
 struct ModelWeights {
@@ -32,6 +35,9 @@ struct ModelWeights {
   std::vector<LayerWeights> layers;     // L entries; layers[l-1] is paper layer l
   at::Tensor final_norm_w, final_norm_b;  // [d]
   at::Tensor lm_head;                   // [V, d]; aliases tok_embeddings when tied
+  at::Tensor embed_norm_w;              // Peri-LN: RMSNorm weight on the embedding output [d]
+  at::Tensor embed_scale;               // DyT: the embeddings' scalar multiplier [1]
+  at::Tensor final_norm_alpha;          // DyT: alpha [1] of the final norm
 };
 
 // Every defined tensor with its canonical DepthScope name, which is the Hugging Face Llama

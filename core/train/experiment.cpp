@@ -66,8 +66,8 @@ CreatedExperiment create_experiment(const TrainSpec& spec, const std::string& db
     run_spec.erase("seeds");
     run_spec["seed"] = seed;
     store::NewRun r;
-    r.name = spec.name + "/" + to_string(s) + (spec.seeds.size() > 1 ? "/seed-" + std::to_string(seed) : "");
-    r.scheme = to_string(s);
+    r.name = spec.name + "/" + spec.run_scheme(s) + (spec.seeds.size() > 1 ? "/seed-" + std::to_string(seed) : "");
+    r.scheme = spec.run_scheme(s);
     r.kind = spec.init.empty() ? store::RunKind::train : store::RunKind::finetune;
     r.spec_json = run_spec.dump();
     r.steps = spec.steps;

@@ -23,9 +23,10 @@ const std::vector<std::string> kFields = {
     "name", "model", "schemes", "corpus", "steps", "batch", "seq", "lr", "warmup", "min_lr_ratio",
     "optimizer", "weight_decay", "clip", "accumulate", "seed", "seeds", "eval_every", "eval_tokens",
     "layer_metrics_every", "checkpoint_every", "divergence_margin", "divergence_patience", "threads", "device",
-    "dtype", "init", "data_format", "removal_at_end"};
+    "dtype", "init", "data_format", "removal_at_end", "gpas"};
 const std::vector<std::string> kModelFields = {"preset", "family", "layers", "hidden", "ffn",
-                                               "heads", "kv_heads", "head_dim", "rope_theta"};
+                                               "heads", "kv_heads", "head_dim", "rope_theta",
+                                               "dyt_alpha_attn", "dyt_alpha_ffn", "dyt_alpha_final"};
 
 std::string joined(const std::vector<std::string>& v) {
   std::string s;
@@ -134,6 +135,10 @@ ModelConfig model_from(const json& j, const std::string& source, std::string& pr
     c.tie_word_embeddings = false;
   }
   c.rope_theta = f.number("rope_theta", c.rope_theta, 1.0, 1e9);
+  // DyT's initial alpha per site (used by the dyt scheme only).
+  c.dyt_alpha_attn = f.number("dyt_alpha_attn", c.dyt_alpha_attn, 0.0, 1e3);
+  c.dyt_alpha_ffn = f.number("dyt_alpha_ffn", c.dyt_alpha_ffn, 0.0, 1e3);
+  c.dyt_alpha_final = f.number("dyt_alpha_final", c.dyt_alpha_final, 0.0, 1e3);
   try {
     c.validate();
   } catch (const UsageError& e) {
@@ -155,6 +160,7 @@ std::int64_t TrainSpec::resolved_layer_metrics_every() const {
 ModelConfig TrainSpec::run_config(NormScheme scheme, std::int64_t vocab_size) const {
   ModelConfig c = model;
   c.norm_scheme = scheme;
+  c.gpas = gpas;
   c.vocab_size = vocab_size;
   c.max_position = std::max<std::int64_t>(seq, 1);
   c.bos_id = -1;
@@ -193,6 +199,11 @@ TrainSpec parse_train_spec(const json& j, const std::string& source, const std::
         f.fail("schemes", e.what());
       }
     }
+  }
+
+  if (f.has("gpas")) {
+    if (!f.at("gpas").is_boolean()) f.fail("gpas", "must be true or false");
+    s.gpas = f.at("gpas").get<bool>();
   }
 
   if (!f.has("corpus")) f.fail("corpus", "is required ({\"dir\": CORPUS_DIR} or {\"text\": [FILES], \"tokenizer\": ...})");

@@ -22,6 +22,7 @@ struct TrainSpec {
   ModelConfig model;                   // the shape; vocab_size comes from the corpus (unused
                                        // when fine-tuning: the init checkpoint's shape)
   std::vector<NormScheme> schemes{NormScheme::pre, NormScheme::lns};
+  bool gpas = false;                   // the GPAS add-on on every scheme's run ("gpas": true)
   std::string corpus_dir;              // corpus.dir (from `corpus build`), or
   bool corpus_from_text = false;       // corpus.text + corpus.tokenizer, built and cached
   CorpusOptions corpus_text;
@@ -57,11 +58,13 @@ struct TrainSpec {
   std::int64_t resolved_warmup() const;
   std::int64_t resolved_eval_every() const;
   std::int64_t resolved_layer_metrics_every() const;
-  // The model shape of one run from scratch: the spec's shape, the scheme, the vocabulary
-  // and the context.
+  // The model shape of one run from scratch: the spec's shape, the scheme (with GPAS when the
+  // spec asks for it), the vocabulary and the context.
   ModelConfig run_config(NormScheme scheme, std::int64_t vocab_size) const;
   // The validated "device" (parse_device: "cuda" stays without an index, the current GPU).
   ComputeDevice compute_device() const { return parse_device(device, "device"); }
+  // A run's scheme word ("pre", "pre+gpas"), as stored in the run database.
+  std::string run_scheme(NormScheme scheme) const { return to_string(SchemeChoice{scheme, gpas}); }
 };
 
 // Parses and validates. Every problem throws FileError(source, field, problem): an unknown

@@ -74,7 +74,7 @@ std::string check_before_claim(const RunPlan& plan, const TrainSpec& spec, const
                      " sequences per micro-batch, all ranks together) does not split evenly over " +
                      std::to_string(g->world()) + " ranks");
   check_checkpoint_folder(o.out_dir, plan.run);
-  const ModelConfig shape = initial_config(spec, parse_norm_scheme(plan.scheme), data.vocab_size());
+  const ModelConfig shape = initial_config(spec, parse_scheme_choice(plan.scheme).scheme, data.vocab_size());
   const std::int64_t per_rank = g != nullptr ? spec.batch / g->world() : spec.batch;
   check_training_memory("training run " + std::to_string(plan.run), shape, per_rank, spec.seq, o.memory_budget);
   const std::string sha = data_identity_sha256(spec);
@@ -101,6 +101,10 @@ ModelConfig initial_config(const TrainSpec& spec, NormScheme scheme, std::int64_
                         "; build the corpus with the checkpoint's tokenizer (\"tokenizer\": its path)");
   ModelConfig c = ck.config;
   c.norm_scheme = scheme;
+  c.gpas = spec.gpas;
+  c.dyt_alpha_attn = spec.model.dyt_alpha_attn;
+  c.dyt_alpha_ffn = spec.model.dyt_alpha_ffn;
+  c.dyt_alpha_final = spec.model.dyt_alpha_final;
   c.max_position = std::max(c.max_position, spec.seq);
   c.validate();
   return c;
@@ -166,7 +170,7 @@ TrainRunResult train_run(std::int64_t run, const TrainRunOptions& o) {
       divergence.restore(read_trainer_state(last.path).divergence);
       start = last.step;
     } else {
-      config = initial_config(spec, parse_norm_scheme(plan.scheme), data->vocab_size());
+      config = initial_config(spec, parse_scheme_choice(plan.scheme).scheme, data->vocab_size());
       weights = initial_weights(spec, config);
     }
     // The run's device: weights (and with them Adam's moments), resumed state and batches.

@@ -94,7 +94,7 @@ TEST_P(HfRoundTrip, SaveLoadGivesIdenticalTensorsAndLogits) {
   const LoadedCheckpoint ck = load_checkpoint(dir.string());
   EXPECT_EQ(ck.format, "hf-safetensors");
   EXPECT_EQ(ck.source_dtype, "F32");
-  EXPECT_EQ(ck.config.norm_scheme, scheme);
+  EXPECT_EQ(ck.config.norm_scheme, scheme == NormScheme::lns_gamma ? NormScheme::pre : scheme);  // saved as pre
   EXPECT_EQ(ck.config.family, family);
   expect_same_tensors(c, model.weights(), ck.weights, what);
   expect_same_logits(model, ck, what);
@@ -107,10 +107,17 @@ TEST_P(HfRoundTrip, SaveLoadGivesIdenticalTensorsAndLogits) {
   expect_same_tensors(c, model.weights(), ck2.weights, what + " (single file)");
 }
 
+// Every family with every scheme defined for its norm (the RMSNorm-only placements skip GPT-2).
+std::vector<std::tuple<ModelFamily, NormScheme>> families_and_schemes() {
+  std::vector<std::tuple<ModelFamily, NormScheme>> v;
+  for (ModelFamily f : {ModelFamily::llama, ModelFamily::qwen2, ModelFamily::qwen3, ModelFamily::gpt2})
+    for (NormScheme s : all_norm_schemes())
+      if (scheme_defined_for(s, tiny(f).norm_kind)) v.emplace_back(f, s);
+  return v;
+}
+
 INSTANTIATE_TEST_SUITE_P(
-    EveryFamilyAndScheme, HfRoundTrip,
-    ::testing::Combine(::testing::Values(ModelFamily::llama, ModelFamily::qwen2, ModelFamily::qwen3, ModelFamily::gpt2),
-                       ::testing::ValuesIn(all_norm_schemes())),
+    EveryFamilyAndScheme, HfRoundTrip, ::testing::ValuesIn(families_and_schemes()),
     [](const auto& info) {
       return to_string(std::get<0>(info.param)) + "_" + to_string(std::get<1>(info.param));
     });

@@ -7,9 +7,12 @@
 #include <ATen/Parallel.h>
 #include <ATen/core/grad_mode.h>
 
+#include <algorithm>
 #include <fstream>
 
+#include "core/error.h"
 #include "core/io/checkpoint.h"
+#include "core/io/safetensors.h"
 #include "core/model/transformer.h"
 #include "tests/test_support.h"
 
@@ -43,14 +46,15 @@ at::Tensor logits_of(const LoadedCheckpoint& ck, const std::vector<std::int64_t>
   return model.forward(tokens).squeeze(0);                            // [T, V]
 }
 
-void expect_matches_reference(const at::Tensor& got, const at::Tensor& ref, const std::string& what) {
+void expect_matches_reference(const at::Tensor& got, const at::Tensor& ref, const std::string& what,
+                              double tolerance = kTolerance) {
   ASSERT_EQ(got.sizes(), ref.sizes()) << what;
   const at::Tensor diff = (got - ref).abs();  // [T, V]
   const double max_diff = diff.max().item<double>();
-  EXPECT_LT(max_diff, kTolerance) << what << ": max abs diff " << max_diff << " at flat index "
-                                  << diff.argmax().item<std::int64_t>();
+  EXPECT_LT(max_diff, tolerance) << what << ": max abs diff " << max_diff << " at flat index "
+                                 << diff.argmax().item<std::int64_t>();
   const at::Tensor row_max = std::get<0>(diff.max(1));  // [T]
-  EXPECT_LT(row_max.max().item<double>(), kTolerance) << what;
+  EXPECT_LT(row_max.max().item<double>(), tolerance) << what;
   // The same greedy top-1 token at every position. (stories260K has a near-tie of 1.9e-6 at
   // position 94; RoPE angles computed in float32, as Hugging Face and run.c do, keep even that
   // one: with float64 angles the pick flipped there.)
@@ -175,6 +179,121 @@ INSTANTIATE_TEST_SUITE_P(Schemes, ReferenceScheme,
                              if (ch == '-') ch = '_';
                            return n;
                          });
+
+// The 2019-2026 placements (README "schemes/, 2025-26 placements"): Peri-LN, output-only norms,
+// DyT, HybridNorm, HybridNorm*, SkipInit and GPAS on Pre-LN and on LNS, each against the logits
+// of an independent PyTorch implementation, through both forwards: the autograd composition
+// (training) and the row kernels (every analysis).
+struct Placement {
+  std::string folder;  // under schemes/
+  std::string scheme;  // depthscope_norm_scheme
+  bool gpas;
+  double tolerance;    // DyT's logits are small (|z| < 0.6): 5e-5 there
+};
+
+class ReferencePlacement : public ::testing::TestWithParam<Placement> {};
+
+TEST_P(ReferencePlacement, MatchesIndependentLogitsInBothForwards) {
+  const Placement& p = GetParam();
+  const std::string folder = "schemes/" + p.folder;
+  DS_REQUIRE_SHARED(folder + "/config.json");
+  DS_REQUIRE_SHARED(folder + "/ref.logits.f32");
+  const LoadedCheckpoint ck = load_checkpoint(test::shared_data(folder));
+  EXPECT_EQ(to_string(ck.config.norm_scheme), p.scheme) << "the checkpoint's depthscope_norm_scheme";
+  EXPECT_EQ(ck.config.gpas, p.gpas) << "the checkpoint's depthscope_gpas";
+  const std::vector<std::int64_t> ids = read_tokens(test::shared_data(folder + "/ref.tokens.txt"));
+  ASSERT_EQ(ids.size(), 40u);
+  const at::Tensor ref = read_logits(test::shared_data(folder + "/ref.logits.f32"), 40);
+  EXPECT_EQ(ref.size(1), ck.config.vocab_size);
+  expect_matches_reference(logits_of(ck, ids), ref, p.folder + ", autograd forward", p.tolerance);
+  at::NoGradGuard no_grad;
+  expect_matches_reference(logits_of(ck, ids), ref, p.folder + ", inference forward", p.tolerance);
+  // The parameter count the config implies is the one the file holds.
+  std::int64_t stored = 0;
+  ModelWeights w = ck.weights;  // shares the tensors
+  for (const auto& [name, t] : named_tensors(w, ck.config)) stored += t->numel();
+  EXPECT_EQ(ck.config.parameter_count(), stored);
+}
+
+INSTANTIATE_TEST_SUITE_P(Placements, ReferencePlacement,
+                         ::testing::Values(Placement{"llama-peri", "peri", false, kTolerance},
+                                           Placement{"llama-output", "output", false, kTolerance},
+                                           Placement{"llama-dyt", "dyt", false, 5e-5},
+                                           Placement{"llama-hybrid", "hybrid", false, kTolerance},
+                                           Placement{"llama-hybrid_star", "hybrid_star", false, kTolerance},
+                                           Placement{"llama-skipinit", "skipinit", false, kTolerance},
+                                           Placement{"llama-pre-gpas", "pre", true, kTolerance},
+                                           Placement{"llama-lns-gpas", "lns", true, kTolerance}),
+                         [](const auto& info) {
+                           std::string n = info.param.folder;
+                           for (char& ch : n)
+                             if (ch == '-') ch = '_';
+                           return n;
+                         });
+
+// A checkpoint missing a tensor its scheme needs, or carrying one it does not use, is refused
+// with the tensor named. Each case rewrites a reference checkpoint with one tensor taken out or
+// one added.
+struct Tampered {
+  std::string folder;  // under schemes/
+  std::string tensor;  // taken out, or added with `shape`
+  std::vector<std::int64_t> shape;  // empty: taken out
+};
+
+class RefusedPlacement : public ::testing::TestWithParam<Tampered> {};
+
+TEST_P(RefusedPlacement, NamesTheTensor) {
+  const Tampered& t = GetParam();
+  const std::string folder = "schemes/" + t.folder;
+  DS_REQUIRE_SHARED(folder + "/model.safetensors");
+  NamedTensors tensors = load_safetensors(test::shared_data(folder + "/model.safetensors"));
+  const std::size_t before = tensors.size();
+  if (t.shape.empty())
+    tensors.erase(std::remove_if(tensors.begin(), tensors.end(), [&](const auto& e) { return e.first == t.tensor; }),
+                  tensors.end());
+  else
+    tensors.emplace_back(t.tensor, at::ones(t.shape, at::kFloat));
+  ASSERT_EQ(tensors.size(), t.shape.empty() ? before - 1 : before + 1) << t.tensor;
+  std::string name = t.folder + "_" + t.tensor;
+  for (char& ch : name)
+    if (ch == '.' || ch == '-') ch = '_';
+  const fs::path dir = test::scratch_dir("refused_" + name);
+  fs::copy_file(test::shared_data(folder + "/config.json"), dir / "config.json", fs::copy_options::overwrite_existing);
+  save_safetensors((dir / "model.safetensors").string(), tensors);
+  try {
+    load_checkpoint(dir.string());
+    FAIL() << t.folder << " with " << t.tensor << (t.shape.empty() ? " taken out" : " added") << " was accepted";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find(t.tensor), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(t.shape.empty() ? "missing" : "not used"), std::string::npos) << e.what();
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Placements, RefusedPlacement,
+    ::testing::Values(Tampered{"llama-peri", "model.embed_norm.weight", {}},
+                      Tampered{"llama-peri", "model.embed_scale", {1}},
+                      Tampered{"llama-output", "model.layers.3.mlp_out_norm.weight", {}},
+                      Tampered{"llama-output", "model.layers.0.input_layernorm.weight", {64}},
+                      Tampered{"llama-dyt", "model.norm.alpha", {}},
+                      Tampered{"llama-dyt", "model.layers.4.post_attention_layernorm.alpha", {}},
+                      Tampered{"llama-dyt", "model.embed_norm.weight", {64}},
+                      Tampered{"llama-hybrid", "model.layers.2.self_attn.v_norm.weight", {}},
+                      Tampered{"llama-hybrid", "model.layers.2.input_layernorm.weight", {64}},
+                      Tampered{"llama-hybrid_star", "model.layers.0.input_layernorm.weight", {}},
+                      Tampered{"llama-hybrid_star", "model.layers.1.input_layernorm.weight", {64}},
+                      Tampered{"llama-skipinit", "model.layers.5.attn_residual_scale", {}},
+                      Tampered{"llama-skipinit", "model.layers.0.post_attention_layernorm.weight", {64}},
+                      Tampered{"llama-pre-gpas", "model.layers.7.gpas_gate", {}},
+                      Tampered{"llama-pre-gpas", "model.layers.0.attn_out_norm.weight", {64}},
+                      Tampered{"llama-lns-gpas", "model.layers.0.gpas_gate", {}},
+                      Tampered{"llama-pre", "model.layers.0.gpas_gate", {1}}),
+    [](const auto& info) {
+      std::string n = info.param.folder + "_" + info.param.tensor + (info.param.shape.empty() ? "_missing" : "_extra");
+      for (char& ch : n)
+        if (ch == '-' || ch == '.') ch = '_';
+      return n;
+    });
 
 TEST(ReferenceCheckpoint, FamilyFormatsAndDtypes) {
   DS_REQUIRE_SHARED("families/qwen2-tiny-bf16-sharded/model.safetensors.index.json");

@@ -80,7 +80,9 @@ void check_family(ModelFamily family) {
   const std::vector<std::vector<std::int64_t>> shapes = {{2, 300}, {1, 40}};
   for (NormScheme scheme : all_norm_schemes())
     for (const std::vector<std::int64_t>& shape : shapes) {
-      const ModelConfig c = config_of(family, scheme);
+      ModelConfig c = config_of(family, scheme);
+      if (!scheme_defined_for(scheme, c.norm_kind)) continue;  // RMSNorm-only placements on GPT-2
+      c.gpas = scheme == NormScheme::lns || scheme == NormScheme::post;  // the add-on, on a Pre-LN and a Post-LN scheme
       const Transformer model = noisy(c, 3);
       const at::Tensor tokens =
           at::arange(0, shape[0] * shape[1], at::kLong).mul(13).remainder(c.vocab_size).view(shape);
