@@ -49,11 +49,13 @@ struct TrainCall {
   bool json = false;
   bool explicit_threads = false;  // --threads given: it wins over the spec's "threads"
   std::int64_t memory_budget = 0;
+  std::int64_t stop_after = 0;  // > 0: stop after that step with a checkpoint, as SIGTERM does
 };
 
 int train_one(std::int64_t run, const TrainCall& call, bool resume, DistGroup* group = nullptr,
               bool* stopped = nullptr) {
   const bool json = call.json;
+  const std::int64_t stop_after = call.stop_after;
   TrainRunOptions o;
   o.db_path = call.db;
   o.out_dir = call.out;
@@ -71,6 +73,7 @@ int train_one(std::int64_t run, const TrainCall& call, bool resume, DistGroup* g
   o.memory_budget = call.memory_budget;
   const bool tty = isatty(STDERR_FILENO) != 0;
   o.on_step = [&](const TrainRunOptions::StepReport& r) {
+    if (stop_after > 0 && r.step >= stop_after) g_stop = true;
     if (json) {
       nlohmann::json j = {{"run", r.run}, {"step", r.step}, {"steps", r.steps}, {"loss", r.loss}, {"lr", r.lr},
                           {"grad_norm", r.grad_norm}, {"tokens_per_s", r.tokens_per_s}, {"eta_s", r.eta_s}};
@@ -131,7 +134,7 @@ int train_runs_in_turn(const std::vector<std::int64_t>& runs, const TrainCall& c
 void add_train_command(CLI::App& app) {
   struct Options {
     std::string spec, db, out;
-    std::int64_t resume = 0, run = 0;
+    std::int64_t resume = 0, run = 0, stop_after = 0;
     std::string device, dtype;  // replace the spec's "device" / "dtype"
     std::string memory_budget;
     bool json = false;
@@ -148,6 +151,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--db", o->db, "Run database (SQLite; created when missing)")->required();
   cmd->add_option("--out", o->out, "Checkpoint folder (default: <db name>-runs beside the database)");
   cmd->add_flag("--json", o->json, "Print one JSON object per step on stdout instead of a progress line");
+  cmd->add_option("--stop-after", o->stop_after,
+                  "Stop after step N with a checkpoint, as SIGTERM does (train --resume RUN continues)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--device", o->device, "Train on cpu, cuda or cuda:N (replaces the spec's \"device\")");
   cmd->add_option("--dtype", o->dtype, "f32, or bf16 mixed precision on CUDA (replaces the spec's \"dtype\")");
   cmd->add_option("--memory-budget", o->memory_budget,
@@ -162,6 +168,7 @@ void add_train_command(CLI::App& app) {
     call.db = o->db;
     call.out = o->out.empty() ? default_run_dir(o->db) : o->out;
     call.json = o->json;
+    call.stop_after = o->stop_after;
     call.explicit_threads = cmd->get_parent()->get_option("--threads")->count() > 0;
     if (!o->memory_budget.empty()) call.memory_budget = parse_byte_size(o->memory_budget);
     std::signal(SIGINT, on_stop_signal);

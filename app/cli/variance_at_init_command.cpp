@@ -24,8 +24,9 @@ void add_variance_at_init_command(CLI::App& app) {
       "variance-at-init", "Per-layer residual-stream variance of a random model (paper init)");
   cmd->add_option("--layers", o->request.layers, "Number of layers L")->capture_default_str();
   cmd->add_option("--width", o->request.width, "Hidden size d")->capture_default_str();
-  cmd->add_option("--scheme", o->scheme, "Norm scheme: pre, lns, post, mix, deepnorm, sandwich, layerscale, scaled_init")
-      ->capture_default_str();
+  std::string names;
+  for (NormScheme s : all_norm_schemes()) names += (names.empty() ? "" : ", ") + to_string(s);
+  cmd->add_option("--scheme", o->scheme, "Norm scheme: " + names)->capture_default_str();
   cmd->add_option("--seq", o->request.seq_len, "Tokens per sequence")->capture_default_str();
   cmd->add_option("--batch", o->request.batch, "Sequences")->capture_default_str();
   cmd->add_option("--seed", o->request.seed, "Random seed")->capture_default_str();
@@ -39,6 +40,7 @@ void add_variance_at_init_command(CLI::App& app) {
     if (o->json) {
       nlohmann::json j;
       j["scheme"] = o->scheme;
+      j["display_name"] = display_name(o->request.scheme);
       j["device"] = o->request.device.name();
       j["model"] = {{"layers", config.num_layers},       {"width", config.hidden_size},
                     {"heads", config.num_heads},         {"head_size", config.resolved_head_dim()},
@@ -51,7 +53,7 @@ void add_variance_at_init_command(CLI::App& app) {
       std::cout << faithful_json(j).dump(2) << "\n";
       return;
     }
-    std::printf("model: %lld layers x %lld, %lld heads of %lld, FFN %lld\n",
+    std::printf("%s, model: %lld layers x %lld, %lld heads of %lld, FFN %lld\n", display_name(o->request.scheme).c_str(),
                 static_cast<long long>(config.num_layers), static_cast<long long>(config.hidden_size),
                 static_cast<long long>(config.num_heads), static_cast<long long>(config.resolved_head_dim()),
                 static_cast<long long>(config.intermediate_size));
