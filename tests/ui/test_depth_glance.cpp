@@ -1,6 +1,8 @@
 // "Depth at a glance" panel: curves fill in layer by layer on a worker thread, end with one
 // point per layer for Pre-LN and LNS, and cancel leaves the partial curves and a usable panel.
+#include <QMenu>
 #include <QPushButton>
+#include <QToolButton>
 #include <QSignalSpy>
 #include <QtTest>
 #include <qcustomplot.h>
@@ -114,6 +116,36 @@ class TestDepthGlance : public QObject {
     QCOMPARE(panel.graph(NormScheme::lns)->dataCount(), 3);
     QCOMPARE(panel.csv().rows.size(), 3);
     QVERIFY(panel.chart()->title().contains("variance"));
+  }
+
+  // Every placement can be put on the chart: the Schemes menu lists each one by its display
+  // name; ticking one draws its curve, with one point per layer.
+  void schemes_menu_lists_every_placement_and_draws_the_ticked_ones() {
+    DepthGlancePanel panel;
+    panel.set_model_size(4, 64);
+    auto* button = panel.findChild<QToolButton*>("glance_schemes");
+    QVERIFY(button && button->menu());
+    const QList<QAction*> actions = button->menu()->actions();
+    QCOMPARE(actions.size(), static_cast<int>(all_norm_schemes().size()));
+    for (NormScheme s : all_norm_schemes()) {
+      auto* a = panel.findChild<QAction*>(QString::fromStdString("glance_scheme_" + to_string(s)));
+      QVERIFY2(a, to_string(s).c_str());
+      QCOMPARE(a->text(), QString::fromStdString(display_name(s)));
+    }
+    QSignalSpy done(&panel, &DepthGlancePanel::finished);
+    panel.findChild<QAction*>("glance_scheme_dyt")->setChecked(true);  // recomputes
+    QVERIFY(done.wait(120000));
+    QCOMPARE(panel.schemes().size(), std::size_t(3));
+    QCOMPARE(panel.graph(NormScheme::dyt)->dataCount(), 4);
+    QCOMPARE(panel.graph(NormScheme::dyt)->name(), QString("DyT"));
+    panel.set_schemes({NormScheme::peri, NormScheme::output, NormScheme::hybrid, NormScheme::skipinit});
+    panel.recompute();
+    QVERIFY(done.wait(120000));
+    QVERIFY(!panel.graph(NormScheme::pre));
+    for (NormScheme s : panel.schemes()) QCOMPARE(panel.graph(s)->dataCount(), 4);
+    // SkipInit starts every block as the identity: a flat curve.
+    const auto skip = panel.graph(NormScheme::skipinit)->data();
+    QCOMPARE(skip->at(0)->value, skip->at(3)->value);
   }
 };
 

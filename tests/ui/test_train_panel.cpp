@@ -7,6 +7,7 @@
 #include <cmath>
 #include <ctime>
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QElapsedTimer>
 #include <QFile>
@@ -184,6 +185,33 @@ class TestTrainPanel : public QObject {
     d.set_schemes({});
     QVERIFY(!ok->isEnabled());
     QVERIFY(d.error_text().contains("scheme"));
+  }
+
+  // Every scheme has its box, labelled with its display name, and the GPAS add-on goes into
+  // the spec. DEPTHSCOPE_DIALOG_SCREENSHOT=FILE writes the dialog as a PNG.
+  void dialog_lists_every_scheme_and_the_gpas_add_on() {
+    NewExperimentDialog d;
+    for (NormScheme s : all_norm_schemes()) {
+      auto* box = d.findChild<QCheckBox*>(QString::fromStdString("scheme_" + to_string(s)));
+      QVERIFY2(box, to_string(s).c_str());
+      QCOMPARE(box->text(), QString::fromStdString(display_name(s)));
+    }
+    d.set_schemes({NormScheme::peri, NormScheme::dyt, NormScheme::hybrid_star});
+    d.findChild<QCheckBox*>("exp_gpas")->setChecked(true);
+    QString error;
+    auto spec = d.spec(&error);
+    QVERIFY2(spec, qPrintable(error));
+    QCOMPARE(spec->schemes.size(), std::size_t(3));
+    QCOMPARE(spec->schemes[2], NormScheme::hybrid_star);
+    QVERIFY(spec->gpas);
+    QCOMPARE(spec->run_scheme(NormScheme::dyt), std::string("dyt+gpas"));
+    const QByteArray shot = qgetenv("DEPTHSCOPE_DIALOG_SCREENSHOT");
+    if (!shot.isEmpty()) {
+      d.set_schemes(all_norm_schemes());
+      d.show();
+      QApplication::processEvents();
+      QVERIFY(d.grab().save(QString::fromLocal8Bit(shot)));
+    }
   }
 
   void tiny_pair_streams_live_and_the_gui_stays_responsive() {

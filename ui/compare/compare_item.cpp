@@ -161,7 +161,7 @@ QString checkpoint_label(const QString& path) {
 
 std::optional<NormScheme> scheme_of(const std::string& word) {
   try {
-    return parse_norm_scheme(word);
+    return parse_scheme_choice(word).scheme;  // a run's "pre+gpas": Pre-LN's colour
   } catch (...) {
     return std::nullopt;
   }

@@ -1,13 +1,17 @@
 #include "ui/glance/depth_glance_panel.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include <QAction>
 #include <QCheckBox>
 #include <QHBoxLayout>
 #include <QLabel>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 #include "core/analysis/variance_at_init.h"
@@ -50,6 +54,27 @@ DepthGlancePanel::DepthGlancePanel(JobList* jobs, QWidget* parent)
   width_box_->setSingleStep(64);
   width_box_->setValue(256);
   width_box_->setToolTip("d_model of the fresh model (one attention head per 64 channels)");
+  schemes_button_ = new QToolButton;
+  schemes_button_->setText("Schemes");
+  schemes_button_->setObjectName("glance_schemes");
+  schemes_button_->setPopupMode(QToolButton::InstantPopup);
+  schemes_button_->setToolTip("Norm schemes on the chart (every placement DepthScope implements)");
+  auto* schemes_menu = new QMenu(schemes_button_);
+  for (NormScheme s : all_norm_schemes()) {
+    QAction* a = schemes_menu->addAction(status_dot(scheme_color(s)), scheme_label(s));
+    a->setObjectName(QString::fromStdString("glance_scheme_" + to_string(s)));
+    a->setCheckable(true);
+    a->setChecked(std::find(schemes_.begin(), schemes_.end(), s) != schemes_.end());
+    connect(a, &QAction::toggled, this, [this, schemes_menu] {
+      std::vector<NormScheme> chosen;
+      for (QAction* x : schemes_menu->actions())
+        if (x->isChecked()) chosen.push_back(parse_norm_scheme(x->objectName().mid(14).toStdString()));
+      if (chosen.empty()) return;  // at least one curve
+      set_schemes(chosen);
+      recompute();
+    });
+  }
+  schemes_button_->setMenu(schemes_menu);
   log_box_ = new QCheckBox("Log scale");
   log_box_->setChecked(true);
   log_box_->setToolTip("Logarithmic y axis: exponential growth shows as a straight line");
@@ -78,6 +103,7 @@ DepthGlancePanel::DepthGlancePanel(JobList* jobs, QWidget* parent)
   controls->addWidget(new QLabel("Width"));
   controls->addWidget(width_box_);
   controls->addSpacing(10);
+  controls->addWidget(schemes_button_);
   controls->addWidget(log_box_);
   controls->addSpacing(10);
   controls->addWidget(recompute_button_);
@@ -134,6 +160,16 @@ bool DepthGlancePanel::running() const { return runner_->running(); }
 QCPGraph* DepthGlancePanel::graph(NormScheme s) const {
   auto it = graphs_.find(s);
   return it == graphs_.end() ? nullptr : it->second;
+}
+
+void DepthGlancePanel::set_schemes(const std::vector<NormScheme>& schemes) {
+  if (runner_->running()) cancel();
+  for (auto& [scheme, g] : graphs_) chart_->removeGraph(g);
+  graphs_.clear();
+  schemes_ = schemes;
+  for (NormScheme s : schemes_) graphs_[s] = chart_->add_line_series(scheme_label(s), scheme_color(s));
+  chart_->replot(QCustomPlot::rpQueuedReplot);
+  update_summary();
 }
 
 void DepthGlancePanel::set_model_size(int layers, int width) {
@@ -196,8 +232,10 @@ void DepthGlancePanel::recompute() {
   set_running(true);
   progress_bar_->setValue(0);
   status_label_->setText("starting…");
-  emit log(QString("Depth at a glance: computing %1 layers × width %2 for Pre-LN and LNS%3")
-               .arg(run_layers_).arg(run_width_)
+  QStringList names;
+  for (const std::string& l : labels) names << QString::fromStdString(l);
+  emit log(QString("Depth at a glance: computing %1 layers × width %2 for %3%4")
+               .arg(run_layers_).arg(run_width_).arg(names.join(", "))
                .arg(device_.is_cuda() ? QString(" on %1").arg(QString::fromStdString(device_.name())) : QString()));
 }
 

@@ -17,6 +17,7 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
+class QToolButton;
 
 namespace depthscope::ui {
 
@@ -34,6 +35,9 @@ class DepthGlancePanel : public QWidget {
   Chart* chart() const { return chart_; }
   QCPGraph* graph(NormScheme s) const;
   const std::vector<NormScheme>& schemes() const { return schemes_; }
+  // The schemes on the chart (Pre-LN and LNS by default; the Schemes menu lists every one).
+  // Clears the curves; the next recompute() draws the new ones.
+  void set_schemes(const std::vector<NormScheme>& schemes);
   bool running() const;
   void set_model_size(int layers, int width);
   void set_log_y(bool on);
@@ -71,6 +75,7 @@ class DepthGlancePanel : public QWidget {
   QSpinBox* layers_box_;
   QSpinBox* width_box_;
   QCheckBox* log_box_;
+  QToolButton* schemes_button_;
   QPushButton* recompute_button_;
   QPushButton* cancel_button_;
   QProgressBar* progress_bar_;

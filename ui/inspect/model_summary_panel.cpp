@@ -20,7 +20,7 @@ constexpr int kGap = 3;
 
 QColor scheme_color_for(const std::string& display) {
   for (NormScheme s : all_norm_schemes())
-    if (display_name(s) == display) return scheme_color(s);
+    if (display_name(s) == display || display_name(SchemeChoice{s, true}) == display) return scheme_color(s);
   return chart_axis_color();
 }
 }  // namespace

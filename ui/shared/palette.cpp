@@ -17,6 +17,14 @@ QColor scheme_color(NormScheme s) {
     case NormScheme::sandwich: return QColor(0x56, 0xB4, 0xE9);     // sky blue
     case NormScheme::layerscale: return QColor(0x8C, 0x7A, 0x00);   // dark yellow (readable on white)
     case NormScheme::scaled_init: return QColor(0x59, 0x59, 0x59);  // grey
+    // The later placements: Paul Tol's muted palette (also colour-blind safe).
+    case NormScheme::peri: return QColor(0x11, 0x77, 0x33);         // green
+    case NormScheme::output: return QColor(0x88, 0x22, 0x55);       // wine
+    case NormScheme::dyt: return QColor(0x44, 0xAA, 0x99);          // teal
+    case NormScheme::hybrid: return QColor(0x33, 0x22, 0x88);       // indigo
+    case NormScheme::hybrid_star: return QColor(0xAA, 0x44, 0x99);  // purple
+    case NormScheme::skipinit: return QColor(0x99, 0x99, 0x33);     // olive
+    case NormScheme::lns_gamma: return QColor(0xCC, 0x66, 0x77);    // rose
   }
   return QColor(Qt::black);
 }

@@ -132,6 +132,11 @@ NewExperimentDialog::NewExperimentDialog(QWidget* parent, DeviceOptions devices)
     scheme_grid->addWidget(box, i / 4, i % 4);
     ++i;
   }
+  gpas_ = new QCheckBox("+ GPAS on every run");
+  gpas_->setObjectName("exp_gpas");
+  gpas_->setToolTip("The GPAS add-on (x ← x − SiLU(g)·x after each residual addition, gate g = 0 at the start) "
+                    "on every scheme's run: runs pre+gpas, lns+gpas, … (spec \"gpas\": true)");
+  scheme_grid->addWidget(gpas_, (i + 3) / 4, 0, 1, 4);
 
   // --- training ---------------------------------------------------------------------
   steps_ = spin(1, 100000000, 600, "Optimiser steps per run", "exp_steps", 100);
@@ -330,6 +335,7 @@ QString NewExperimentDialog::spec_json() const {
   for (NormScheme s : all_norm_schemes())
     if (schemes_[s]->isChecked()) schemes.append(scheme_word(s));
   j["schemes"] = schemes;
+  if (gpas_->isChecked()) j["gpas"] = true;
   QJsonObject corpus;
   if (corpus_->currentData().toString() == "files") {
     QJsonArray files;

@@ -88,6 +88,7 @@ class NewExperimentDialog : public QDialog {
   QComboBox* tokenizer_;
   QSpinBox* vocab_;
   QMap<NormScheme, QCheckBox*> schemes_;
+  QCheckBox* gpas_ = nullptr;  // the GPAS add-on on every run (spec "gpas": true)
   QSpinBox* steps_;
   QSpinBox* batch_;
   QSpinBox* seq_;

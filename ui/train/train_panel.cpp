@@ -33,7 +33,7 @@ const char* kNoRuns = "No training runs yet.\nRun ▸ New experiment… (Ctrl+N)
 
 QColor run_color(const std::string& scheme) {
   try {
-    return scheme_color(parse_norm_scheme(scheme));
+    return scheme_color(parse_scheme_choice(scheme).scheme);  // "pre+gpas": Pre-LN's colour
   } catch (...) {
     return QColor(Qt::darkGray);
   }
@@ -41,7 +41,7 @@ QColor run_color(const std::string& scheme) {
 
 QString run_label(const RunJob& job) {
   try {
-    return scheme_label(parse_norm_scheme(job.run.scheme));
+    return QString::fromStdString(display_name(parse_scheme_choice(job.run.scheme)));
   } catch (...) {
     return QString::fromStdString(job.run.scheme);
   }
