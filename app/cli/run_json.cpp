@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/io/json_numbers.h"
+#include "core/model/config.h"
 
 namespace depthscope::cli {
 
@@ -56,6 +57,14 @@ std::string local_time(std::int64_t wall_ms) {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
   return buf;
+}
+
+std::string scheme_display(const std::string& word) {
+  try {
+    return display_name(parse_scheme_choice(word));
+  } catch (const std::exception&) {
+    return word;
+  }
 }
 
 std::string table_number(const std::optional<double>& v) {

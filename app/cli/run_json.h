@@ -24,6 +24,9 @@ nlohmann::json run_json(const store::RunRecord& r);
 
 // "2026-12-01 14:03:12" in local time; "-" for 0.
 std::string local_time(std::int64_t wall_ms);
+// A run's scheme word as people read it: "pre+gpas" -> "Pre-LN + GPAS"; a word DepthScope does
+// not know is shown as stored.
+std::string scheme_display(const std::string& word);
 // A double for a table: "nan", "inf", "-" for none, else %.4g.
 std::string table_number(const std::optional<double>& v);
 

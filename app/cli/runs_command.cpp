@@ -262,6 +262,7 @@ nlohmann::json summary_json(const store::RunSummary& s) {
   return {{"id", s.run},
           {"name", s.name},
           {"scheme", s.scheme},
+          {"scheme_name", scheme_display(s.scheme)},
           {"status", store::to_string(s.status)},
           {"step", s.step},
           {"steps", s.steps},
@@ -298,15 +299,15 @@ void add_compare(CLI::App* runs) {
       std::cout << j.dump() << "\n";
       return;
     }
-    std::printf("%5s  %-24s %-9s %11s  %10s  %12s  %s\n", "id", "name", "status", "step", "val/ppl", "var L/var 1",
-                ("layers d<" + table_number(a->identity_below)).c_str());
+    std::printf("%5s  %-28s %-20s %-9s %11s  %10s  %12s  %s\n", "id", "name", "scheme", "status", "step", "val/ppl",
+                "var L/var 1", ("layers d<" + table_number(a->identity_below)).c_str());
     for (const store::RunSummary& s : rows) {
       const std::string step = std::to_string(s.step) + "/" + std::to_string(s.steps);
       const std::string near = s.near_identity_layers
                                    ? std::to_string(*s.near_identity_layers) + " of " + std::to_string(s.layers)
                                    : "-";
-      std::printf("%5lld  %-24s %-9s %11s  %10s  %12s  %s\n", static_cast<long long>(s.run), s.name.c_str(),
-                  std::string(store::to_string(s.status)).c_str(), step.c_str(), table_number(s.final_val_ppl).c_str(),
+      std::printf("%5lld  %-28s %-20s %-9s %11s  %10s  %12s  %s\n", static_cast<long long>(s.run), s.name.c_str(),
+                  scheme_display(s.scheme).c_str(), std::string(store::to_string(s.status)).c_str(), step.c_str(), table_number(s.final_val_ppl).c_str(),
                   table_number(s.residual_variance_ratio).c_str(), near.c_str());
     }
     std::printf("val/ppl at its last evaluation; layer columns at each run's last step with layer metrics\n");

@@ -16,7 +16,7 @@ nlohmann::json scheme_comparison_json(const store::SchemeComparison& c) {
       metrics[m.metric] = {{"n", m.values.size()}, {"mean", json_number(m.mean)}, {"std", json_number(m.std)},
                            {"values", values},     {"runs", m.runs},            {"missing", m.missing}};
     }
-    groups.push_back({{"scheme", g.scheme}, {"n", g.runs.size()}, {"runs", g.runs}, {"metrics", metrics}});
+    groups.push_back({{"scheme", g.scheme}, {"scheme_name", scheme_display(g.scheme)}, {"n", g.runs.size()}, {"runs", g.runs}, {"metrics", metrics}});
   }
   nlohmann::json pairs = nlohmann::json::array();
   for (const store::SchemePair& p : c.pairs) {
@@ -35,16 +35,16 @@ nlohmann::json scheme_comparison_json(const store::SchemeComparison& c) {
 
 void print_scheme_comparison(const store::SchemeComparison& c) {
   std::printf("\nper scheme (mean +- sample std over its runs, n = runs with a value):\n");
-  std::printf("%-12s %-24s %4s %12s %12s\n", "scheme", "metric", "n", "mean", "std");
+  std::printf("%-20s %-24s %4s %12s %12s\n", "scheme", "metric", "n", "mean", "std");
   for (const store::SchemeGroup& g : c.groups)
     for (const store::MetricGroup& m : g.metrics)
-      std::printf("%-12s %-24s %4zu %12s %12s\n", g.scheme.c_str(), m.metric.c_str(), m.values.size(),
+      std::printf("%-20s %-24s %4zu %12s %12s\n", scheme_display(g.scheme).c_str(), m.metric.c_str(), m.values.size(),
                   table_number(m.mean).c_str(), table_number(m.std).c_str());
   if (c.pairs.empty()) return;
   std::printf("\ndifferences (a - b; 95%% CI and p-value of Welch's t-test):\n");
   for (const store::SchemePair& p : c.pairs) {
     const std::string ci = p.ci95 ? "[" + table_number(p.ci95->first) + ", " + table_number(p.ci95->second) + "]" : "-";
-    std::printf("%s - %s  %-24s %12s  %-24s %s\n", p.a.c_str(), p.b.c_str(), p.metric.c_str(),
+    std::printf("%s - %s  %-24s %12s  %-24s %s\n", scheme_display(p.a).c_str(), scheme_display(p.b).c_str(), p.metric.c_str(),
                 table_number(p.difference).c_str(), ci.c_str(), store::p_value_words(p).c_str());
   }
 }

@@ -68,6 +68,14 @@ TEST_P(PlacementCli, TrainsStopsResumesExactlyAndReopens) {
     store::RunDb db(a);
     EXPECT_EQ(db.get_run(1)->scheme, GetParam());
   }
+  // The run table names the scheme as people read it ("Peri-LN", "LNS + GPAS").
+  const auto compare = run_cli("runs compare 1 --json --db " + a, true);
+  ASSERT_EQ(compare.exit_code, 0) << compare.output;
+  const nlohmann::json cj = nlohmann::json::parse(compare.output);
+  EXPECT_EQ(cj["runs"][0]["scheme_name"], display_name(choice));
+  EXPECT_EQ(cj["groups"][0]["scheme_name"], display_name(choice));
+  const auto compare_text = run_cli("runs compare 1 --db " + a, true);
+  EXPECT_NE(compare_text.output.find(display_name(choice)), std::string::npos) << compare_text.output;
 
   // Stopped after step 3 with a checkpoint, then resumed: the same losses, bit for bit.
   const std::string b = (dir / "b.sqlite").string();

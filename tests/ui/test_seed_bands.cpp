@@ -149,11 +149,11 @@ class TestSeedBands : public QObject {
     QCOMPARE(p.runs_view()->ppl_chart()->graphCount(), 6);
     QCOMPARE(p.runs_view()->variance_chart()->graphCount(), 6);
 
-    // The seeds table: one row per metric for the pair (pre, lns), n = 3 each, a p-value.
+    // The seeds table: one row per metric for the pair (Pre-LN, LNS), named as people read them, n = 3 each, a p-value.
     const SeedStatisticsModel* seeds = p.seeds_table();
     QCOMPARE(seeds->rowCount(), 3);
     const QString a = seeds->index(0, SeedStatisticsModel::scheme_a).data().toString();
-    QVERIFY2(a.startsWith("pre: ") && a.endsWith("(n = 3)"), qPrintable(a));
+    QVERIFY2(a.startsWith("Pre-LN: ") && a.endsWith("(n = 3)"), qPrintable(a));
     QCOMPARE(seeds->index(0, SeedStatisticsModel::metric).data().toString(), QString("final val PPL"));
     QVERIFY2(seeds->index(0, SeedStatisticsModel::p_value).data().toString().startsWith("p = "),
              qPrintable(seeds->index(0, SeedStatisticsModel::p_value).data().toString()));

@@ -78,9 +78,10 @@ void CheckpointAnalyses::start(CompareItem* item, const AnalysisSettings& settin
     const auto session = ModelSession::open(path, ctx.phase(0.0, 0.1, "loading"), device);
     const ModelConfig config = session->config();
     const int L = static_cast<int>(config.num_layers);
-    ctx.deliver([self, item, L, scheme = config.norm_scheme] {
+    ctx.deliver([self, item, L, scheme = config.norm_scheme, gpas = config.gpas] {
       item->layers = L;
       item->scheme = scheme;
+      item->gpas = gpas;
       item->variance.assign(L, kNaN);
       item->removal.assign(L, kNaN);
       item->removal_entries.clear();

@@ -73,17 +73,7 @@ CheckpointGrid::Column CheckpointGrid::make_column(const CompareItem* item) {
   c.angular_map = new QCPColorMap(c.angular_chart->xAxis, c.angular_chart->yAxis);
   c.angular_map->setName("d(l, l+n)");
   c.angular_map->setInterpolate(false);
-  c.angular_scale = new QCPColorScale(c.angular_chart);
-  c.angular_chart->plotLayout()->addElement(2, 1, c.angular_scale);
-  c.angular_scale->setType(QCPAxis::atRight);
-  c.angular_scale->setLabel("d(l, l+n)");
-  c.angular_scale->setBarWidth(10);
-  c.angular_map->setColorScale(c.angular_scale);
-  c.angular_scale->setGradient(viridis_gradient());
-  c.angular_map->setGradient(viridis_gradient());
-  auto* group = new QCPMarginGroup(c.angular_chart);
-  c.angular_chart->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-  c.angular_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  c.angular_scale = attach_colour_scale(c.angular_chart, c.angular_map, "d(l, l+n)", viridis_gradient(), 10);
   c.angular_chart->set_cell_tooltip([label = item->label](double l, double n, double d) {
     return QString("%1\nd(%2, %3) = %4").arg(label).arg(int(l)).arg(int(l + n)).arg(num(d, 4));
   });

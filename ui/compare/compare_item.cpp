@@ -13,7 +13,9 @@
 
 namespace depthscope::ui {
 
-QString CompareItem::scheme_text() const { return scheme ? scheme_label(*scheme) : QString("?"); }
+QString CompareItem::scheme_text() const {
+  return scheme ? QString::fromStdString(display_name(SchemeChoice{*scheme, gpas})) : QString("?");
+}
 
 void CompareItem::update_checkpoint_numbers() {
   const int L = layers;
@@ -67,7 +69,9 @@ std::vector<CompareItem*> CompareItems::list_runs(const std::vector<store::RunRe
       added.push_back(item);
     }
     item->label = QString("#%1 %2").arg(r.id).arg(QString::fromStdString(r.name));
-    item->scheme = scheme_of(r.scheme);
+    const std::optional<SchemeChoice> choice = scheme_of(r.scheme);
+    item->scheme = choice ? std::optional<NormScheme>(choice->scheme) : std::nullopt;
+    item->gpas = choice && choice->gpas;
     item->experiment = r.experiment_id.value_or(0);
     item->status = QString::fromStdString(std::string(store::to_string(r.status)));
     item->step = std::max(item->step, r.step);
@@ -159,9 +163,9 @@ QString checkpoint_label(const QString& path) {
   return name;
 }
 
-std::optional<NormScheme> scheme_of(const std::string& word) {
+std::optional<SchemeChoice> scheme_of(const std::string& word) {
   try {
-    return parse_scheme_choice(word).scheme;  // a run's "pre+gpas": Pre-LN's colour
+    return parse_scheme_choice(word);
   } catch (...) {
     return std::nullopt;
   }

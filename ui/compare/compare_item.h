@@ -54,6 +54,7 @@ struct CompareItem {
   double baseline_ppl = 0;
   QString error;
 
+  bool gpas = false;  // with the GPAS add-on: "Pre-LN + GPAS"
   QString scheme_text() const;
   // Layers of the deepest half: the last floor(L/2).
   int deep_first() const { return layers - layers / 2 + 1; }
@@ -92,7 +93,8 @@ QPixmap swatch(const QColor& color, Qt::PenStyle style);
 QString normalise_checkpoint(const QString& path);
 // "llama-pre", or "run-3/step-100" for a step folder.
 QString checkpoint_label(const QString& path);
-// The scheme a run was written with; none for a word this build does not know.
-std::optional<NormScheme> scheme_of(const std::string& word);
+// The scheme a run was written with ("pre+gpas": Pre-LN with GPAS); none for a word this build
+// does not know.
+std::optional<SchemeChoice> scheme_of(const std::string& word);
 
 }  // namespace depthscope::ui

@@ -102,7 +102,7 @@ CsvTable DifferenceTableModel::csv() const {
     const bool run = it->kind == CompareItem::run;
     t.rows << QStringList{it->label,
                           run ? "run" : "checkpoint",
-                          it->scheme ? QString::fromStdString(to_string(*it->scheme)) : QString(),
+                          it->scheme ? QString::fromStdString(to_string(SchemeChoice{*it->scheme, it->gpas})) : QString(),
                           run ? QString::number(it->step) : QString(),
                           run ? QString::number(it->steps) : QString(),
                           opt(it->final_ppl),

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "ui/compare/compare_item.h"
+#include "ui/shared/palette.h"
 #include "ui/shared/text_format.h"
 
 namespace depthscope::ui {
@@ -11,9 +12,9 @@ namespace {
 
 // "11.59 ± 0.21 (n = 3)"
 QString group_cell(const store::SchemeGroup& g, const store::MetricGroup& m) {
-  if (m.values.empty()) return QString("%1: no value").arg(QString::fromStdString(g.scheme));
+  if (m.values.empty()) return QString("%1: no value").arg(scheme_word_label(g.scheme));
   const QString sd = m.values.size() > 1 ? " ± " + store_number(m.std, 4) : QString();
-  return QString("%1: %2%3 (n = %4)").arg(QString::fromStdString(g.scheme), store_number(m.mean, 4), sd).arg(m.values.size());
+  return QString("%1: %2%3 (n = %4)").arg(scheme_word_label(g.scheme), store_number(m.mean, 4), sd).arg(m.values.size());
 }
 
 }  // namespace
@@ -64,7 +65,7 @@ void SeedStatisticsModel::set_items(const std::vector<const CompareItem*>& items
       r.cells[p_value] = QString::fromStdString(store::p_value_words(p));
       r.tooltip = QString("%1 − %2 of the means of %3. 95% CI and p-value: Welch's t-test (unequal variances), "
                           "as `runs compare --json` gives them.")
-                      .arg(QString::fromStdString(p.a), QString::fromStdString(p.b), r.cells[metric]);
+                      .arg(scheme_word_label(p.a), scheme_word_label(p.b), r.cells[metric]);
       rows_.push_back(r);
     }
   }

@@ -32,19 +32,8 @@ InspectCharts::InspectCharts(QObject* parent) : QObject(parent) {
   angular->legend->setVisible(false);
   angular_map = new QCPColorMap(angular->xAxis, angular->yAxis);
   angular_map->setName("d(l, l+n)");
-  angular_map->setGradient(viridis_gradient());
   angular_map->setInterpolate(false);
-  auto* scale = new QCPColorScale(angular);
-  angular->plotLayout()->addElement(2, 1, scale);
-  scale->setType(QCPAxis::atRight);
-  scale->setLabel("d(l, l+n)");
-  scale->setBarWidth(12);
-  angular_map->setColorScale(scale);  // takes the scale's gradient, so set it afterwards
-  scale->setGradient(viridis_gradient());
-  angular_map->setGradient(viridis_gradient());
-  auto* group = new QCPMarginGroup(angular);
-  angular->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-  scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  attach_colour_scale(angular, angular_map, "d(l, l+n)", viridis_gradient());
   angular->set_cell_tooltip([](double l, double n, double d) {
     return QString("d(%1, %2) = %3\nlayer %1 input vs layer %2 input").arg(int(l)).arg(int(l + n)).arg(num(d, 4));
   });

@@ -59,6 +59,22 @@ QCPColorGradient viridis_gradient() {
   return g;
 }
 
+QCPColorScale* attach_colour_scale(QCustomPlot* chart, QCPColorMap* map, const QString& label,
+                                   const QCPColorGradient& gradient, int bar_width) {
+  auto* scale = new QCPColorScale(chart);
+  chart->plotLayout()->addElement(2, 1, scale);  // beside the plot (rows 0 and 1: title, subtitle)
+  scale->setType(QCPAxis::atRight);
+  scale->setLabel(label);
+  scale->setBarWidth(bar_width);
+  map->setColorScale(scale);  // takes the scale's gradient, so both are set afterwards
+  scale->setGradient(gradient);
+  map->setGradient(gradient);
+  auto* group = new QCPMarginGroup(chart);
+  chart->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  return scale;
+}
+
 Chart::Chart(const QString& file_stem, QWidget* parent) : QCustomPlot(parent), file_stem_(file_stem) {
   setAntialiasedElements(QCP::aeAll);
   setNoAntialiasingOnDrag(true);

@@ -12,6 +12,10 @@ namespace depthscope::ui {
 
 // Viridis: perceptually uniform, readable in grey; NaN cells transparent. For colour maps.
 QCPColorGradient viridis_gradient();
+// A colour scale for `map` right of `chart`'s plot, aligned with it top and bottom, both in
+// `gradient`. Returns the scale (owned by the chart).
+QCPColorScale* attach_colour_scale(QCustomPlot* chart, QCPColorMap* map, const QString& label,
+                                   const QCPColorGradient& gradient, int bar_width = 12);
 
 class Chart : public QCustomPlot {
   Q_OBJECT

@@ -31,6 +31,14 @@ QColor scheme_color(NormScheme s) {
 
 QString scheme_label(NormScheme s) { return QString::fromStdString(display_name(s)); }
 
+QString scheme_word_label(const std::string& word) {
+  try {
+    return QString::fromStdString(display_name(parse_scheme_choice(word)));
+  } catch (const std::exception&) {
+    return QString::fromStdString(word);
+  }
+}
+
 bool dark_theme() { return QGuiApplication::palette().color(QPalette::Window).lightness() < 128; }
 
 QColor chart_background_color() { return dark_theme() ? QColor(0x1E, 0x21, 0x26) : QColor(Qt::white); }

@@ -12,6 +12,9 @@ namespace depthscope::ui {
 QColor scheme_color(NormScheme s);
 // display_name(s) as a QString: "Pre-LN", "LNS", ...
 QString scheme_label(NormScheme s);
+// A run's stored scheme word as people read it: "pre+gpas" -> "Pre-LN + GPAS"; a word this
+// build does not know is shown as stored.
+QString scheme_word_label(const std::string& word);
 
 // Light or dark: true when the application palette (the desktop's, or the one --theme and
 // View > Theme chose; ui/shell/theme.h) has a dark window colour. The neutral colours below

@@ -58,17 +58,7 @@ TrainCharts::TrainCharts(QObject* parent)
   heatmap->setName("log10 residual variance");
   heatmap->setInterpolate(false);
   heatmap->setVisible(false);  // until a run has layer metrics (QCustomPlot starts it as 10 x 10 zeros)
-  heatmap_scale = new QCPColorScale(heatmap_chart);
-  heatmap_chart->plotLayout()->addElement(2, 1, heatmap_scale);
-  heatmap_scale->setType(QCPAxis::atRight);
-  heatmap_scale->setLabel("log₁₀ σ²");
-  heatmap_scale->setBarWidth(12);
-  heatmap->setColorScale(heatmap_scale);
-  heatmap_scale->setGradient(variance_gradient());
-  heatmap->setGradient(variance_gradient());
-  auto* group = new QCPMarginGroup(heatmap_chart);
-  heatmap_chart->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-  heatmap_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+  heatmap_scale = attach_colour_scale(heatmap_chart, heatmap, "log₁₀ σ²", variance_gradient());
   heatmap_chart->set_cell_tooltip([](double step, double layer, double lv) {
     return QString("step %1 · layer %2\nVar = %3 (log₁₀ %4)").arg(step, 0, 'f', 0).arg(int(std::lround(layer)))
         .arg(num(std::pow(10.0, lv))).arg(num(lv, 3));

@@ -39,13 +39,7 @@ QColor run_color(const std::string& scheme) {
   }
 }
 
-QString run_label(const RunJob& job) {
-  try {
-    return QString::fromStdString(display_name(parse_scheme_choice(job.run.scheme)));
-  } catch (...) {
-    return QString::fromStdString(job.run.scheme);
-  }
-}
+QString run_label(const RunJob& job) { return scheme_word_label(job.run.scheme); }
 
 QColor faint(QColor c) {
   c.setAlpha(70);
