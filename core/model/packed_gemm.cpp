@@ -4,6 +4,8 @@
 #include <c10/util/intrusive_ptr.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <future>
@@ -33,6 +35,46 @@ std::int64_t panels_of(std::int64_t n) { return (n + kNR - 1) / kNR; }
 std::int64_t k_block_of(std::int64_t k) {
   const std::int64_t blocks = std::max<std::int64_t>(1, (k + kMaxKC - 1) / kMaxKC);
   return (k + blocks - 1) / blocks;
+}
+
+// kernel_8x32's arithmetic in plain C++, for `cols` <= 32 columns: per element one fused
+// multiply-add per k in increasing k from 0, then alpha, the value already in c, the bias, in
+// that order. The same bits as the AVX-512 kernel (an FMA lane is std::fma).
+void kernel_8x32_portable(std::int64_t kc, const float* x, std::int64_t ldx, const float* wp, std::int64_t ldw,
+                          float* c, std::int64_t ldc, bool accumulate, float alpha, std::int64_t rows,
+                          std::int64_t cols, const float* b) {
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * ldx;
+    float* cr = c + r * ldc;
+    for (std::int64_t j = 0; j < cols; ++j) {
+      float acc = 0.0f;
+      for (std::int64_t k = 0; k < kc; ++k) acc = std::fma(xr[k], wp[k * ldw + j], acc);
+      float y = alpha != 1.0f ? acc * alpha : acc;
+      if (accumulate) y = cr[j] + y;
+      if (b != nullptr) y = y + b[j];
+      cr[j] = y;
+    }
+  }
+}
+
+bool cpu_has_avx512() {
+#ifdef DEPTHSCOPE_PACKED_GEMM_X86
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+RowKernels kernels_from_environment() {
+  const char* env = std::getenv("DEPTHSCOPE_PACKED_GEMM");
+  if (env != nullptr && std::strcmp(env, "0") == 0) return RowKernels::none;
+  if (env != nullptr && std::strcmp(env, "portable") == 0) return RowKernels::portable;
+  return cpu_has_avx512() ? RowKernels::avx512 : RowKernels::none;
+}
+
+std::atomic<RowKernels>& kernels_in_use() {
+  static std::atomic<RowKernels> k{kernels_from_environment()};
+  return k;
 }
 
 #ifdef DEPTHSCOPE_PACKED_GEMM_X86
@@ -92,9 +134,28 @@ __mmask16 low_mask(std::int64_t n) {
 
 #endif
 
+// Column panels [p0, p1) of y for every row of x, with the portable kernel.
+void panel_range_portable(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b,
+                          float* y, std::int64_t ldy, std::int64_t p0, std::int64_t p1) {
+  const std::int64_t K = w.k, P = panels_of(w.n), I = (M + kMR - 1) / kMR;
+  const float* panels = w.panels.data_ptr<float>();
+  for (std::int64_t k0 = 0; k0 < K; k0 += w.kc) {
+    const std::int64_t kc = std::min(w.kc, K - k0);
+    const bool last = k0 + kc >= K;
+    const float* block = panels + k0 * P * kNR;  // this k-block's panels, [P][kc][32]
+    for (std::int64_t p = p0; p < p1; ++p) {
+      const std::int64_t n0 = p * kNR, cols = std::min(kNR, w.n - n0);
+      for (std::int64_t i = 0; i < I; ++i)
+        kernel_8x32_portable(kc, x + i * kMR * ldx + k0, ldx, block + p * kc * kNR, kNR, y + i * kMR * ldy + n0, ldy,
+                             k0 > 0, 1.0f, std::min(kMR, M - i * kMR), cols, last && b != nullptr ? b + n0 : nullptr);
+    }
+  }
+}
+
 // Column panels [p0, p1) of y for every row of x.
 void panel_range(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b, float* y, std::int64_t ldy,
                  std::int64_t p0, std::int64_t p1) {
+  if (row_kernels() == RowKernels::portable) return panel_range_portable(x, M, ldx, w, b, y, ldy, p0, p1);
 #ifdef DEPTHSCOPE_PACKED_GEMM_X86
   const std::int64_t K = w.k, P = panels_of(w.n), I = (M + kMR - 1) / kMR;
   const float* panels = w.panels.data_ptr<float>();
@@ -173,17 +234,15 @@ void require_enabled(const char* what) {
 
 }  // namespace
 
-bool packed_gemm_enabled() {
-#ifdef DEPTHSCOPE_PACKED_GEMM_X86
-  static const bool enabled = [] {
-    const char* env = std::getenv("DEPTHSCOPE_PACKED_GEMM");
-    return __builtin_cpu_supports("avx512f") && !(env != nullptr && std::strcmp(env, "0") == 0);
-  }();
-  return enabled;
-#else
-  return false;
-#endif
+RowKernels row_kernels() { return kernels_in_use().load(std::memory_order_relaxed); }
+
+bool set_row_kernels(RowKernels k) {
+  if (k == RowKernels::avx512 && !cpu_has_avx512()) return false;
+  kernels_in_use().store(k);
+  return true;
 }
+
+bool packed_gemm_enabled() { return row_kernels() != RowKernels::none; }
 
 PackedWeight pack_weight(const at::Tensor& w_in) {
   if (w_in.dim() != 2 || w_in.scalar_type() != at::kFloat || !w_in.device().is_cpu())
@@ -288,6 +347,13 @@ void gemm_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx,
                std::int64_t N, float alpha, float* y, std::int64_t ldy) {
   require_enabled("gemm_rows");
   if (M <= 0 || N <= 0) return;
+  if (row_kernels() == RowKernels::portable) {
+    for (std::int64_t n0 = 0; n0 < N; n0 += kNR)
+      for (std::int64_t i = 0; i < M; i += kMR)
+        kernel_8x32_portable(K, x + i * ldx, ldx, wt + n0, ldw, y + i * ldy + n0, ldy, false, alpha,
+                             std::min(kMR, M - i), std::min(kNR, N - n0), nullptr);
+    return;
+  }
 #ifdef DEPTHSCOPE_PACKED_GEMM_X86
   const std::int64_t I = (M + kMR - 1) / kMR;
   for (std::int64_t n0 = 0; n0 < N; n0 += kNR) {

@@ -17,9 +17,14 @@
 //
 // Used only where it is safe and pays: CPU with AVX-512F, float32 weights that stay in
 // memory unchanged (not widened per forward, not trained), grad mode off. Everything else,
-// and DEPTHSCOPE_PACKED_GEMM=0, takes at::mm as before. The entry points that run AVX-512
-// code (packed_linear, gemm_rows, softmax_rows.h) throw UsageError when packed_gemm_enabled()
-// is false, instead of faulting on a CPU without it.
+// and DEPTHSCOPE_PACKED_GEMM=0, takes at::mm as before. The entry points that run these
+// kernels (packed_linear, gemm_rows, softmax_rows.h) throw UsageError when packed_gemm_enabled()
+// is false, instead of faulting on a CPU without AVX-512.
+//
+// DEPTHSCOPE_PACKED_GEMM=portable runs the same arithmetic in plain C++ on any CPU (std::fma
+// per k in the same order, the same exp and reductions): the same bits as the AVX-512 kernels
+// (test PackedGemm.ThePortableKernelsGiveTheAvx512Bits), many times slower. It exists so that
+// the packed-weight cache and the row paths are tested on machines without AVX-512.
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
@@ -34,7 +39,16 @@ struct PackedWeight {
   std::int64_t n = 0, k = 0, kc = 0;  // kc: the k-block length (the last block may be shorter)
 };
 
-// True when this CPU has AVX-512F and DEPTHSCOPE_PACKED_GEMM is not "0".
+// The kernels behind packed_linear, gemm_rows and softmax_rows.h: none (at::mm and ATen's
+// softmax), avx512, or portable (see above). From DEPTHSCOPE_PACKED_GEMM, read once: "0" none,
+// "portable" portable, otherwise avx512 where the CPU has AVX-512F, else none.
+enum class RowKernels { none, avx512, portable };
+RowKernels row_kernels();
+// Tests: switches the kernels for this process (avx512 only where the CPU has AVX-512F; false
+// otherwise, nothing changed).
+bool set_row_kernels(RowKernels k);
+
+// True when row_kernels() is not none.
 bool packed_gemm_enabled();
 
 // Packs a contiguous float32 matrix [N, K].

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 
 #include "core/error.h"
@@ -17,6 +18,83 @@
 #endif
 
 namespace depthscope {
+
+namespace {
+
+// The AVX-512 code below, one lane at a time (DEPTHSCOPE_PACKED_GEMM=portable): the same
+// operations in the same order, so the same bits.
+namespace portable {
+
+// _mm512_max_ps / _mm_max_ps: the second operand when either is NaN (or both are zeros).
+float max_ps(float a, float b) { return a > b ? a : b; }
+float min_ps(float a, float b) { return a < b ? a : b; }
+
+// 2^(i/32) for i = 0..31, each less i << 47 in its bits (exp8's table).
+const std::int64_t* exp_table() {
+  static const struct Table {
+    std::int64_t bits[32];
+    Table() {
+      for (int i = 0; i < 32; ++i) {
+        const double v = static_cast<double>(std::exp2(static_cast<long double>(i) / 32.0L));
+        std::memcpy(&bits[i], &v, sizeof v);
+        bits[i] -= static_cast<std::int64_t>(i) << 47;
+      }
+    }
+  } table;
+  return table.bits;
+}
+
+// One lane of exp16.
+float exp1(float xf) {
+  constexpr double kLn2 = 0.693147180559945309417232121458176568;
+  xf = min_ps(0.0f, max_ps(-150.0f, xf));
+  const double x = xf;
+  const double z = x * (32.0 / kLn2);
+  const double shifted = z + 0x1.8p52;
+  std::uint64_t k;
+  std::memcpy(&k, &shifted, sizeof k);
+  const double r = z - (shifted - 0x1.8p52);
+  const std::uint64_t entry = static_cast<std::uint64_t>(exp_table()[k & 31]);
+  const std::uint64_t scale_bits = entry + (k << 47);
+  double scale;
+  std::memcpy(&scale, &scale_bits, sizeof scale);
+  const double c1 = kLn2 / 32, c2 = c1 * c1 / 2, c3 = c2 * c1 / 3;
+  double p = std::fma(c3, r, c2);
+  p = std::fma(p, r, c1);
+  p = std::fma(p, r, 1.0);
+  return static_cast<float>(p * scale);
+}
+
+// GCC's _mm512_reduce_{max,add}_ps: halves of 8, of 4, then pairs (avx512fintrin.h).
+template <class Op>
+float reduce16(const float* v, Op op) {
+  float t3[8], t6[4];
+  for (int i = 0; i < 8; ++i) t3[i] = op(v[8 + i], v[i]);
+  for (int i = 0; i < 4; ++i) t6[i] = op(t3[4 + i], t3[i]);
+  const float t8_0 = op(t6[0], t6[2]), t8_1 = op(t6[1], t6[3]);
+  return op(t8_0, t8_1);
+}
+
+void softmax_row(float* s, std::int64_t n, std::int64_t width) {
+  float m[16], sum[16];
+  for (int l = 0; l < 16; ++l) m[l] = -__builtin_inff(), sum[l] = 0.0f;
+  // Every lane of each block of 16 takes part; lanes past n read -inf (a NaN lane meeting one
+  // becomes -inf, as with the masked load).
+  for (std::int64_t j0 = 0; j0 < n; j0 += 16)
+    for (int l = 0; l < 16; ++l) m[l] = max_ps(m[l], j0 + l < n ? s[j0 + l] : -__builtin_inff());
+  const float max = reduce16(m, max_ps);
+  for (std::int64_t j = 0; j < n; ++j) {
+    s[j] = exp1(s[j] - max);
+    sum[j % 16] = sum[j % 16] + s[j];
+  }
+  const float inv = 1.0f / reduce16(sum, [](float a, float b) { return a + b; });
+  for (std::int64_t j = 0; j < n; ++j) s[j] = s[j] * inv;
+  if (width > n) std::memset(s + n, 0, static_cast<size_t>(width - n) * sizeof(float));
+}
+
+}  // namespace portable
+
+}  // namespace
 
 #ifdef DEPTHSCOPE_SOFTMAX_X86
 namespace {
@@ -107,6 +185,10 @@ __attribute__((target("avx512f"))) void exp_range(const float* x, float* y, std:
 void softmax_exp(const float* x, float* y, std::int64_t n) {
   if (!packed_gemm_enabled())
     throw UsageError("softmax_exp: the AVX-512 kernels are off (no AVX-512F on this CPU, or DEPTHSCOPE_PACKED_GEMM=0)");
+  if (row_kernels() == RowKernels::portable) {
+    for (std::int64_t j = 0; j < n; ++j) y[j] = portable::exp1(x[j]);
+    return;
+  }
 #ifdef DEPTHSCOPE_SOFTMAX_X86
   exp_range(x, y, n);
 #else
@@ -118,6 +200,10 @@ void causal_softmax_rows(float* s, std::int64_t rows, std::int64_t ld, std::int6
   if (!packed_gemm_enabled())
     throw UsageError("causal_softmax_rows: the AVX-512 kernels are off (no AVX-512F on this CPU, or "
                      "DEPTHSCOPE_PACKED_GEMM=0); callers check packed_gemm_enabled() and take ATen's softmax");
+  if (row_kernels() == RowKernels::portable) {
+    for (std::int64_t i = 0; i < rows; ++i) portable::softmax_row(s + i * ld, std::min(width, seen_0 + i), width);
+    return;
+  }
 #ifdef DEPTHSCOPE_SOFTMAX_X86
   for (std::int64_t i = 0; i < rows; ++i) softmax_row(s + i * ld, std::min(width, seen_0 + i), width);
 #else

@@ -1,12 +1,15 @@
 // The packed-weight GEMM kernel, its weight cache and the fused attention's causal softmax
 // (core/model/packed_gemm.h, softmax_rows.h) against float64 references. Skipped on a CPU
-// without AVX-512, where the forward keeps at::mm and ATen's softmax.
+// without AVX-512, where the forward keeps at::mm and ATen's softmax, unless
+// DEPTHSCOPE_PACKED_GEMM=portable runs the same arithmetic in plain C++ (ctest label
+// core-portable).
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "core/model/packed_gemm.h"
@@ -16,7 +19,7 @@ namespace depthscope {
 namespace {
 
 #define REQUIRE_PACKED_GEMM()                                                        \
-  if (!packed_gemm_enabled()) GTEST_SKIP() << "no AVX-512 (or DEPTHSCOPE_PACKED_GEMM=0)"
+  if (!packed_gemm_enabled()) GTEST_SKIP() << "no AVX-512 (or DEPTHSCOPE_PACKED_GEMM=0; =portable runs it anywhere)"
 
 at::Tensor randn(std::vector<std::int64_t> shape, std::uint64_t seed) {
   at::Generator gen = at::detail::createCPUGenerator(seed);
@@ -140,6 +143,83 @@ TEST(PackedGemm, CausalSoftmaxRowsMatchFloat64) {
   float nan_row[4] = {0.0f, std::numeric_limits<float>::quiet_NaN(), 1.0f, 2.0f};
   causal_softmax_rows(nan_row, 1, 4, 4, 4);
   EXPECT_TRUE(std::isnan(nan_row[0]) && std::isnan(nan_row[3])) << "a NaN score makes its row NaN";
+}
+
+// The portable kernels (DEPTHSCOPE_PACKED_GEMM=portable) give the AVX-512 kernels' bits: the
+// packed GEMM at edge shapes (k-blocks, tails of 8 rows and 32 columns, a bias), gemm_rows with a
+// scale, the causal softmax (with NaN, -inf and huge scores) and its exp over its whole domain.
+class RowKernelsSwitch {
+ public:
+  explicit RowKernelsSwitch(RowKernels k) : before_(row_kernels()) { ok_ = set_row_kernels(k); }
+  ~RowKernelsSwitch() { set_row_kernels(before_); }
+  bool ok() const { return ok_; }
+
+ private:
+  RowKernels before_;
+  bool ok_ = false;
+};
+
+template <class F>
+std::vector<float> with_kernels(RowKernels k, F f) {
+  const RowKernelsSwitch use(k);
+  EXPECT_TRUE(use.ok());
+  return f();
+}
+
+void expect_same_bits(const std::vector<float>& a, const std::vector<float>& b, const std::string& what) {
+  ASSERT_EQ(a.size(), b.size()) << what;
+  std::size_t differ = 0, first = a.size();
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0 && ++differ == 1) first = i;
+  EXPECT_EQ(differ, 0u) << what << ": first at " << first << ": " << a[first] << " vs " << b[first];
+}
+
+std::vector<float> values(const at::Tensor& t) {
+  const at::Tensor c = t.contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+TEST(PackedGemm, ThePortableKernelsGiveTheAvx512Bits) {
+  if (!RowKernelsSwitch(RowKernels::avx512).ok()) GTEST_SKIP() << "no AVX-512: nothing to compare the portable kernels with";
+  struct Shape { std::int64_t M, K, N; };
+  for (const Shape sh : {Shape{1, 1, 1}, Shape{9, 64, 33}, Shape{17, 4100, 70}, Shape{8, 300, 32}}) {
+    const at::Tensor x = randn({sh.M, sh.K}, 20), w = randn({sh.N, sh.K}, 21), b = randn({sh.N}, 22);
+    const PackedWeight pw = pack_weight(w);
+    const auto run = [&] { return values(packed_linear_of(x, pw, b, 2)); };
+    expect_same_bits(with_kernels(RowKernels::avx512, run), with_kernels(RowKernels::portable, run),
+                     "packed_linear " + std::to_string(sh.M) + "x" + std::to_string(sh.K) + "x" + std::to_string(sh.N));
+  }
+  const std::int64_t M = 19, K = 45, N = 50;
+  const at::Tensor x = randn({M, K}, 23), wt = randn({K, N}, 24);
+  const auto rows = [&] {
+    at::Tensor y = at::empty({M, N});
+    gemm_rows(x.data_ptr<float>(), M, K, K, wt.data_ptr<float>(), N, N, 0.3f, y.data_ptr<float>(), N);
+    return values(y);
+  };
+  expect_same_bits(with_kernels(RowKernels::avx512, rows), with_kernels(RowKernels::portable, rows), "gemm_rows");
+
+  at::Tensor scores = randn({23, 77}, 25) * 12.0;
+  scores[3][5] = std::numeric_limits<float>::quiet_NaN();
+  scores[4][0] = -std::numeric_limits<float>::infinity();
+  scores[5][2] = 3e38f;
+  const auto softmax = [&] {
+    at::Tensor s = scores.clone();
+    causal_softmax_rows(s.data_ptr<float>(), 23, 77, 40, 77);
+    return values(s);
+  };
+  expect_same_bits(with_kernels(RowKernels::avx512, softmax), with_kernels(RowKernels::portable, softmax),
+                   "causal_softmax_rows");
+
+  std::vector<float> xs;
+  for (float v = -160.0f; v < 1.0f; v += 0.0037f) xs.push_back(v);
+  xs.push_back(std::numeric_limits<float>::quiet_NaN());
+  xs.push_back(-0.0f);
+  const auto exps = [&] {
+    std::vector<float> y(xs.size());
+    softmax_exp(xs.data(), y.data(), static_cast<std::int64_t>(xs.size()));
+    return y;
+  };
+  expect_same_bits(with_kernels(RowKernels::avx512, exps), with_kernels(RowKernels::portable, exps), "softmax_exp");
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ namespace depthscope {
 namespace {
 
 #define REQUIRE_PACKED_GEMM()                                                        \
-  if (!packed_gemm_enabled()) GTEST_SKIP() << "no AVX-512 (or DEPTHSCOPE_PACKED_GEMM=0)"
+  if (!packed_gemm_enabled()) GTEST_SKIP() << "no AVX-512 (or DEPTHSCOPE_PACKED_GEMM=0; =portable runs it anywhere)"
 
 ModelConfig small_llama() {
   ModelConfig c;
