@@ -9,9 +9,12 @@
 #include <ATen/Parallel.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <thread>
 
 #include "core/error.h"
 #include "core/model/block_rows.h"
@@ -206,6 +209,36 @@ TEST(PackedWeightCache, LinearOutChecksThePackedShapes) {
   EXPECT_THROW(linear_out(wide, x, at::randn({128, 64}), at::Tensor(), packed.get()), UsageError);  // N
   EXPECT_THROW(linear_out(out, at::randn({4, 48}), w, at::Tensor(), packed.get()), UsageError);    // K
   EXPECT_THROW(linear_out(at::empty({3, 96}), x, w, at::Tensor(), packed.get()), UsageError);     // rows
+}
+
+// A weight is packed outside the cache's lock: while one thread packs a 128 MiB weight, a
+// lookup of a weight already packed returns at once, long before that packing ends. (Were the
+// packing done under the lock, the lookup would return only as the packing ended.)
+TEST(PackedWeightCache, PackingOneWeightDoesNotStallLookupsOfOthers) {
+  REQUIRE_PACKED_GEMM();
+  using Clock = std::chrono::steady_clock;
+  const at::Tensor small = at::randn({64, 64});
+  const auto held = cached_packed_weight(small);
+  ASSERT_NE(held, nullptr);
+  const at::Tensor big = at::ones({8192, 4096});  // [N, K], 128 MiB
+  const std::int64_t before = packed_weight_bytes();
+  std::atomic<bool> packed{false};
+  Clock::time_point packed_at;
+  std::thread packer([&] {
+    EXPECT_NE(cached_packed_weight(big), nullptr);
+    packed_at = Clock::now();
+    packed = true;
+  });
+  while (packed_weight_bytes() == before && !packed) std::this_thread::yield();  // its packing has begun
+  const auto again = cached_packed_weight(small);
+  const Clock::time_point looked_up = Clock::now();
+  const bool packing_went_on = !packed;
+  packer.join();
+  EXPECT_EQ(again.get(), held.get());
+  ASSERT_TRUE(packing_went_on) << "the lookup returned only once the other weight was packed";
+  const double after_ms = std::chrono::duration<double, std::milli>(packed_at - looked_up).count();
+  std::printf("[ measured ] the 128 MiB packing went on %.1f ms after the other lookup returned\n", after_ms);
+  EXPECT_GT(after_ms, 2.0);
 }
 
 TEST(PackedWeightCache, TheAvx512EntryPointsRefuseWhenOff) {
