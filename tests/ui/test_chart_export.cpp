@@ -121,6 +121,14 @@ class TestChartExport : public QObject {
       QVERIFY2(QFontMetrics(element->font()).horizontalAdvance(line) <= 420 - 24, qPrintable(line));
     chart.resize(2000, 300);
     QTRY_COMPARE(element->text(), chart.subtitle());  // room enough: one line again
+
+    // A part with no separator that is still too wide breaks at its spaces (Compare's
+    // "residual_variance at each run's last layer-metrics step" on a third of the window).
+    chart.resize(260, 300);
+    chart.set_title("Title", "residual_variance at each run's last layer-metrics step");
+    QTRY_VERIFY(element->text().contains('\n'));
+    for (const QString& line : element->text().split('\n'))
+      QVERIFY2(QFontMetrics(element->font()).horizontalAdvance(line) <= chart.width() - 24, qPrintable(line));
   }
 
   // A title too long for the chart (Tour step 1's on a narrow figure) breaks at its spaces.

@@ -190,7 +190,11 @@ QString wrap_at(const QString& text, const QString& separator, const QFontMetric
 void Chart::wrap_subtitle(int width) {
   const int room = width - 24;  // the element's margins and a little air
   title_->setText(wrap_at(title_text_, " ", QFontMetrics(title_->font()), room));
-  subtitle_->setText(wrap_at(subtitle_text_, " · ", QFontMetrics(subtitle_->font()), room));
+  // The subtitle breaks at its " · " separators first, then a part still too wide at its spaces.
+  QStringList parts;
+  const QFontMetrics sub(subtitle_->font());
+  for (const QString& part : wrap_at(subtitle_text_, " · ", sub, room).split('\n')) parts << wrap_at(part, " ", sub, room);
+  subtitle_->setText(parts.join('\n'));
   // The message box's own padding and the axes' margins: about 120 pixels narrower.
   QStringList lines;
   for (const QString& line : message_text_.split('\n')) lines << wrap_at(line, " ", QFontMetrics(message_->font()), room - 120);

@@ -11,6 +11,8 @@
 
 #include "core/runtime/threads.h"
 #include "core/version.h"
+#include "ui/compare/compare_panel.h"
+#include "ui/compare/compare_runs.h"
 #include "ui/shell/checkpoint_opener.h"
 #include "ui/shell/main_window.h"
 #include "ui/shell/presenter_mode.h"
@@ -68,6 +70,9 @@ int run_gui(int argc, char** argv) {
   const QCommandLineOption tour_step_opt("tour-step", "With --tab tour: show step N (1..7) of the tour.", "N");
   parser.addOption(tour_step_opt);
   parser.addOption(db_opt);
+  const QCommandLineOption compare_opt(
+      "compare", "Tick these runs of the run database in Compare (ids, comma-separated: 1,2,5).", "RUNS");
+  parser.addOption(compare_opt);
   parser.addOption(threads_opt);
   const QCommandLineOption theme_opt(
       "theme", "system (follow the desktop; the default), light or dark (env DEPTHSCOPE_THEME; View > Theme).", "NAME");
@@ -104,8 +109,20 @@ int run_gui(int argc, char** argv) {
     }
   }
 
+  QList<qint64> compared;
+  for (const QString& word : parser.value(compare_opt).split(',', Qt::SkipEmptyParts)) {
+    bool ok = false;
+    compared << word.trimmed().toLongLong(&ok);
+    if (!ok || compared.back() <= 0) {
+      std::fprintf(stderr, "depthscope: --compare takes run ids separated by commas, got '%s'\n",
+                   qPrintable(parser.value(compare_opt)));
+      return 2;
+    }
+  }
+
   MainWindow window;
   if (parser.isSet(db_opt)) window.parts().run_database->set_database(parser.value(db_opt), false);
+  if (!compared.isEmpty()) window.parts().compare->runs()->add(compared);
   window.show();
   for (const QString& path : parser.positionalArguments()) window.open_path(path);
 
