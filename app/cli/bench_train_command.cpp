@@ -56,7 +56,7 @@ double median(std::vector<double> v) {
 
 void add_bench_train_command(CLI::App& app) {
   struct Options {
-    std::string preset;
+    std::string preset, scheme = "pre";
     std::int64_t layers = 12, hidden = 256, heads = 4, ffn = 688, vocab = 256;
     std::int64_t batch = 4, seq = 256;
     int steps = 10, warmup = 2;
@@ -69,6 +69,8 @@ void add_bench_train_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("bench-train", "Benchmark: tokens/s of a training step (train_step + Adam)");
   cmd->add_option("--preset", o->preset, "Model preset (depthscope-cli presets); its vocabulary unless --vocab");
+  cmd->add_option("--scheme", o->scheme, "Norm scheme, with +gpas for the GPAS add-on (pre, lns, dyt, peri, pre+gpas, ...)")
+      ->capture_default_str();
   auto* layers = cmd->add_option("--layers", o->layers)->capture_default_str();
   auto* hidden = cmd->add_option("--hidden", o->hidden)->capture_default_str();
   auto* heads = cmd->add_option("--heads", o->heads)->capture_default_str();
@@ -106,6 +108,9 @@ void add_bench_train_command(CLI::App& app) {
     if (o->preset.empty() || ffn->count() > 0) c.intermediate_size = o->ffn;
     if (o->preset.empty() || vocab->count() > 0) c.vocab_size = o->vocab;
     c.max_position = o->seq;
+    const SchemeChoice scheme = parse_scheme_choice(o->scheme);
+    c.norm_scheme = scheme.scheme;
+    c.gpas = scheme.gpas;
     c.validate();
 
     // Initialised and drawn on the CPU (the same weights and batches on every device), then moved.
@@ -151,7 +156,7 @@ void add_bench_train_command(CLI::App& app) {
     const double flops_per_token = training_flops_per_token(c, o->seq);
     nlohmann::json j = {{"impl", "depthscope"}, {"threads", threads()}, {"blas", blas_name()},
                         {"blas_kernels", openblas_kernels()}, {"libtorch", torch_version()},
-                        {"preset", o->preset}, {"layers", c.num_layers}, {"hidden", c.hidden_size},
+                        {"preset", o->preset}, {"scheme", to_string(scheme)}, {"layers", c.num_layers}, {"hidden", c.hidden_size},
                         {"heads", c.num_heads}, {"ffn", c.intermediate_size}, {"vocab", c.vocab_size},
                         {"parameters", c.parameter_count()}, {"batch", o->batch}, {"seq", o->seq},
                         {"steps", o->steps}, {"warmup_steps", o->warmup}, {"step_seconds", wall},

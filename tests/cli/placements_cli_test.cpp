@@ -124,6 +124,21 @@ INSTANTIATE_TEST_SUITE_P(Schemes, PlacementCli,
                            return n;
                          });
 
+// bench-train times a step of any scheme (the scheme zoo's per-scheme step times).
+TEST(PlacementCli, BenchTrainTakesTheScheme) {
+  const std::string shape = " --layers 2 --hidden 32 --heads 2 --ffn 64 --batch 1 --seq 16 --steps 1 --warmup-steps 0 --json";
+  for (const std::string scheme : {"dyt", "lns+gpas"}) {
+    const auto r = run_cli("--threads 1 bench-train --scheme " + scheme + shape, true);
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const nlohmann::json j = nlohmann::json::parse(r.output);
+    EXPECT_EQ(j["scheme"], scheme);
+    EXPECT_TRUE(std::isfinite(j["first_loss"].get<double>())) << r.output;
+  }
+  const auto bad = run_cli("--threads 1 bench-train --scheme nope" + shape);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("nope"), std::string::npos) << bad.output;
+}
+
 TEST(PlacementCli, ConvertFoldLnsWritesAPlainPreLnCheckpointWithTheSameLogits) {
   DS_REQUIRE_SHARED("schemes/llama-lns/config.json");
   const std::string src = test::shared_data("schemes/llama-lns");
