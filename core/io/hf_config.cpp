@@ -153,12 +153,20 @@ ModelConfig read_standard(const Keys& k) {
     read_llama_like(k, c);
     c.qk_norm = true;
     c.head_dim = k.integer("head_dim", 128);  // Qwen3Config's default
+  } else if (type == "olmo2") {
+    // OLMo 2: output norms only (post_attention_layernorm / post_feedforward_layernorm on each
+    // sublayer's output) and RMSNorm over the whole q and k projections.
+    c.family = ModelFamily::olmo2;
+    read_llama_like(k, c);
+    c.norm_eps = k.number("rms_norm_eps", 1e-5);  // Olmo2Config's default
+    c.qk_norm_full = true;
   } else if (type == "gpt2") {
     read_gpt2(k, c);
   } else {
     k.fail("model_type", "'" + type + "' is not supported (supported: " + join(supported_model_types()) + ")");
   }
   c.init_std = k.number("initializer_range", 0.02);
+  c.norm_scheme = default_norm_scheme(c.family);
   return c;
 }
 
@@ -191,7 +199,7 @@ const char* enum_name(E value, const std::vector<std::pair<const char*, E>>& nam
 }  // namespace
 
 const std::vector<std::string>& supported_model_types() {
-  static const std::vector<std::string> types = {"llama", "mistral", "qwen2", "qwen3", "gpt2"};
+  static const std::vector<std::string> types = {"llama", "mistral", "qwen2", "qwen3", "gpt2", "olmo2"};
   return types;
 }
 
@@ -219,6 +227,7 @@ ModelConfig parse_hf_config(const json& j, const std::string& file) {
   c.out_bias = k.boolean("depthscope_out_bias", c.out_bias);
   c.mlp_bias = k.boolean("depthscope_mlp_bias", c.mlp_bias);
   c.qk_norm = k.boolean("depthscope_qk_norm", c.qk_norm);
+  c.qk_norm_full = k.boolean("depthscope_qk_norm_full", c.qk_norm_full);
 
   for (const char* key : {"vocab_size", "hidden_size", "n_embd", "intermediate_size", "n_inner",
                           "num_hidden_layers", "n_layer", "num_attention_heads", "n_head",
@@ -257,6 +266,7 @@ nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
     case ModelFamily::qwen2: j["architectures"] = {"Qwen2ForCausalLM"}; j["model_type"] = "qwen2"; break;
     case ModelFamily::qwen3: j["architectures"] = {"Qwen3ForCausalLM"}; j["model_type"] = "qwen3"; break;
     case ModelFamily::gpt2: j["architectures"] = {"GPT2LMHeadModel"}; j["model_type"] = "gpt2"; break;
+    case ModelFamily::olmo2: j["architectures"] = {"Olmo2ForCausalLM"}; j["model_type"] = "olmo2"; break;
   }
   if (c.family == ModelFamily::gpt2) {
     j["n_embd"] = c.hidden_size;
@@ -281,7 +291,7 @@ nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
     j["rms_norm_eps"] = c.norm_eps;
     j["rope_theta"] = c.rope_theta;
     j["hidden_act"] = "silu";
-    if (c.family == ModelFamily::llama || c.family == ModelFamily::qwen3)
+    if (c.family == ModelFamily::llama || c.family == ModelFamily::qwen3 || c.family == ModelFamily::olmo2)
       j["attention_bias"] = c.qkv_bias && c.out_bias;
     if (c.family == ModelFamily::qwen2) j["use_sliding_window"] = false;
   }
@@ -291,7 +301,10 @@ nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
   j["eos_token_id"] = c.eos_id;
   j["torch_dtype"] = "float32";
 
-  if (checkpoint_scheme_name(c.norm_scheme) != to_string(NormScheme::pre))
+  // What the family's standard keys alone would read as (their norm scheme included: output for
+  // OLMo 2, pre for the others); anything else gets DepthScope keys.
+  const ModelConfig standard = read_standard(Keys(json::parse(j.dump()), "<config>"));
+  if (checkpoint_scheme_name(c.norm_scheme) != to_string(standard.norm_scheme))
     j["depthscope_norm_scheme"] = checkpoint_scheme_name(c.norm_scheme);
   if (c.gpas) j["depthscope_gpas"] = true;
   if (c.norm_scheme == NormScheme::mix) j["depthscope_mix_alpha"] = c.mix_alpha;
@@ -299,7 +312,6 @@ nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
     j["depthscope_layerscale_init"] = c.layerscale_init;
 
   // Structural choices the family's keys cannot express get explicit DepthScope keys.
-  const ModelConfig standard = read_standard(Keys(json::parse(j.dump()), "<config>"));
   if (standard.norm_kind != c.norm_kind) j["depthscope_norm_kind"] = enum_name(c.norm_kind, kNormKinds);
   if (standard.activation != c.activation) j["depthscope_activation"] = enum_name(c.activation, kActivations);
   if (standard.positions != c.positions) j["depthscope_positions"] = enum_name(c.positions, kPositions);
@@ -308,6 +320,7 @@ nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
   if (standard.out_bias != c.out_bias) j["depthscope_out_bias"] = c.out_bias;
   if (standard.mlp_bias != c.mlp_bias) j["depthscope_mlp_bias"] = c.mlp_bias;
   if (standard.qk_norm != c.qk_norm) j["depthscope_qk_norm"] = c.qk_norm;
+  if (standard.qk_norm_full != c.qk_norm_full) j["depthscope_qk_norm_full"] = c.qk_norm_full;
   return j;
 }
 

@@ -1,11 +1,12 @@
 #pragma once
 // Hugging Face config.json <-> ModelConfig. Torch-free.
 //
-// Reads model_type llama, mistral, qwen2, qwen3 and gpt2 with the keys their Hugging Face
+// Reads model_type llama, mistral, qwen2, qwen3, gpt2 and olmo2 with the keys their Hugging Face
 // configuration classes use (and the same defaults where a key may be absent), plus
 // DepthScope's own keys ("depthscope_norm_scheme", "depthscope_mix_alpha", ...; see
 // docs/checkpoints.md). Writing produces the family's standard keys and adds DepthScope keys
-// only for what the standard keys cannot say, so a Pre-LN Llama is a plain Llama config.
+// only for what the standard keys cannot say, so a Pre-LN Llama is a plain Llama config (and an
+// OLMo 2 with its own output-norm placement a plain OLMo 2 config).
 #include <nlohmann/json_fwd.hpp>
 
 #include <string>

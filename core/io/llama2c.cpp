@@ -79,12 +79,13 @@ void check_representable(const ModelConfig& c) {
     throw UsageError("cannot export to llama2.c: " + why +
                      " (llama2.c's run.c implements only a Pre-LN Llama with RMSNorm, SwiGLU and plain RoPE)");
   };
+  if (c.family == ModelFamily::olmo2) refuse("OLMo 2 (olmo2) models are not supported");
   if (c.norm_scheme != NormScheme::pre && c.norm_scheme != NormScheme::scaled_init &&
       c.norm_scheme != NormScheme::lns_gamma)
     refuse("norm scheme " + display_name(c.norm_scheme) + " is not Pre-LN");
   if (c.gpas) refuse("the model has GPAS gates");
   if (c.qkv_bias || c.out_bias || c.mlp_bias) refuse("the model has biases");
-  if (c.qk_norm) refuse("the model has q/k norms");
+  if (c.qk_norm || c.qk_norm_full) refuse("the model has q/k norms");
   if (c.norm_kind != NormKind::rms) refuse("the model uses LayerNorm, not RMSNorm");
   if (c.activation != Activation::silu || !c.gated_mlp) refuse("the MLP is not SwiGLU");
   if (c.positions != PositionKind::rope) refuse("the model uses learned positions, not RoPE");

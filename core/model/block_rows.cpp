@@ -206,6 +206,12 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
     linear_out(v.slice(0, r0, r1), in, lw.wv, lw.bv, pv.get());
     const std::int64_t n = r1 - r0;
     const float eps = static_cast<float>(c.norm_eps);
+    if (bl.qk_norm_full) {  // OLMo 2: RMSNorm over each row's whole projection, q [n, H*hd], k [n, KV*hd]
+      float* qp = q.data_ptr<float>() + r0 * H * hd;
+      float* kp = k.data_ptr<float>() + r0 * KV * hd;
+      rms_rows(qp, qp, n, H * hd, H * hd, q_norm.data_ptr<float>(), eps, 1.0f);
+      rms_rows(kp, kp, n, KV * hd, KV * hd, k_norm.data_ptr<float>(), eps, 1.0f);
+    }
     if (bl.qk_norm) {  // Qwen3, HybridNorm: per-head RMSNorm, rows of hd
       float* qp = q.data_ptr<float>() + r0 * H * hd;
       float* kp = k.data_ptr<float>() + r0 * KV * hd;

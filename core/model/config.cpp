@@ -32,7 +32,8 @@ struct FamilyName {
 constexpr FamilyName kFamilies[] = {{ModelFamily::llama, "llama"},
                                     {ModelFamily::qwen2, "qwen2"},
                                     {ModelFamily::qwen3, "qwen3"},
-                                    {ModelFamily::gpt2, "gpt2"}};
+                                    {ModelFamily::gpt2, "gpt2"},
+                                    {ModelFamily::olmo2, "olmo2"}};
 }  // namespace
 
 std::string to_string(NormScheme s) {
@@ -75,6 +76,10 @@ std::string to_string(ModelFamily f) {
   for (const auto& e : kFamilies)
     if (e.family == f) return e.name;
   return "unknown";
+}
+
+NormScheme default_norm_scheme(ModelFamily f) {
+  return f == ModelFamily::olmo2 ? NormScheme::output : NormScheme::pre;
 }
 
 NormScheme parse_norm_scheme(const std::string& name) {
@@ -125,6 +130,10 @@ void ModelConfig::validate() const {
     fail("mix_alpha", "must be in [0, 1]");
   if (!scheme_defined_for(norm_scheme, norm_kind))
     fail("norm_scheme", display_name(norm_scheme) + " is defined on RMSNorm models (Llama family) only");
+  if (qk_norm_full && qk_norm) fail("qk_norm_full", "and qk_norm (per head) exclude each other");
+  if (qk_norm_full && (norm_scheme == NormScheme::hybrid || norm_scheme == NormScheme::hybrid_star))
+    fail("qk_norm_full", "cannot be combined with " + display_name(norm_scheme) + ", which has per-head q/k norms");
+  if (qk_norm_full && norm_kind != NormKind::rms) fail("qk_norm_full", "is an RMSNorm (needs norm_kind rms)");
 }
 
 std::int64_t ModelConfig::parameter_count() const {
@@ -143,6 +152,7 @@ std::int64_t ModelConfig::parameter_count() const {
     if (b.has_attn_norm()) per_layer += norm + alpha;
     if (b.has_mlp_norm()) per_layer += norm + alpha;
     if (b.qk_norm) per_layer += 2 * hd;
+    if (b.qk_norm_full) per_layer += (num_heads + num_kv_heads) * hd;
     if (b.v_norm) per_layer += hd;
     if (b.out_norms) per_layer += 2 * norm;
     if (b.layerscale) per_layer += 2 * d;
@@ -171,6 +181,7 @@ void check_tokens_fit(const ModelConfig& c, const std::vector<std::int64_t>& tok
 BlockLayout block_layout(const ModelConfig& c, std::int64_t layer) {
   BlockLayout b;
   b.qk_norm = c.qk_norm;
+  b.qk_norm_full = c.qk_norm_full;
   b.gpas = c.gpas;
   switch (c.norm_scheme) {
     case NormScheme::post:

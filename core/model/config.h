@@ -27,13 +27,18 @@ enum class NormScheme {
   lns_gamma,    // Pre-LN whose norm weights start at 1/sqrt(l) and are learned; saved as pre
 };
 
-enum class ModelFamily { llama, qwen2, qwen3, gpt2 };
+// olmo2: OLMo 2 (Olmo2ForCausalLM): output norms only (NormScheme::output by default), its
+// out-norms named post_attention_layernorm / post_feedforward_layernorm, and q/k norms over the
+// whole projections (qk_norm_full).
+enum class ModelFamily { llama, qwen2, qwen3, gpt2, olmo2 };
 enum class NormKind { rms, layer };          // RMSNorm (Llama) or LayerNorm with bias (GPT-2)
 enum class Activation { silu, gelu_new };    // SwiGLU gate activation or GPT-2's tanh GELU
 enum class PositionKind { rope, learned };   // RoPE (rotate-halves, HF layout) or learned table
 
 std::string to_string(NormScheme s);
 std::string to_string(ModelFamily f);
+// The norm placement a family's own config.json implies: output for olmo2, pre for the others.
+NormScheme default_norm_scheme(ModelFamily f);
 // Parse; throw UsageError listing the valid names.
 NormScheme parse_norm_scheme(const std::string& name);
 ModelFamily parse_model_family(const std::string& name);
@@ -79,6 +84,8 @@ struct ModelConfig {
   bool out_bias = false;                 // GPT-2 (attention out and MLP biases)
   bool mlp_bias = false;                 // GPT-2
   bool qk_norm = false;                  // Qwen3: per-head RMSNorm on q and k before RoPE
+  bool qk_norm_full = false;             // OLMo 2: RMSNorm over the whole q [H*hd] and k [KV*hd]
+                                         //   projections, before the head split and RoPE
   bool tie_word_embeddings = false;
 
   NormScheme norm_scheme = NormScheme::pre;
@@ -125,6 +132,7 @@ struct BlockLayout {
                                 //   FFN input and the residual it is added to: y = m + FFN(m)
   bool out_norms = false;       // attn_out_norm / mlp_out_norm on each sublayer's output
   bool qk_norm = false;         // per-head RMSNorm on q and k before RoPE (Qwen3, HybridNorm)
+  bool qk_norm_full = false;    // RMSNorm over the whole q [H*hd] and k [KV*hd] before RoPE (OLMo 2)
   bool v_norm = false;          // per-head RMSNorm on v (HybridNorm)
   bool layerscale = false;      // diag(lambda) on each sublayer output, lambda [d]
   bool residual_scale = false;  // SkipInit: scalar a [1] on each sublayer output

@@ -73,6 +73,10 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
       lw.q_norm_w = ones(hd);
       lw.k_norm_w = ones(hd);
     }
+    if (b.qk_norm_full) {  // OLMo 2: over the whole projections
+      lw.q_norm_w = ones(q);
+      lw.k_norm_w = ones(kv);
+    }
     if (b.v_norm) lw.v_norm_w = ones(hd);  // HybridNorm
     if (c.gated_mlp) lw.w_gate = projection(ff, d, c.init_std, beta);
     lw.w_up = projection(ff, d, c.init_std, beta);

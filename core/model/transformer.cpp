@@ -122,8 +122,14 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const BlockLayout& b, 
   const std::int64_t H = config_.num_heads, KV = config_.num_kv_heads;
   const std::int64_t hd = config_.resolved_head_dim();
 
-  at::Tensor q = linear_f32(x, lw.wq, lw.bq).view({B, T, H, hd}).transpose(1, 2);   // [B, H, T, hd]
-  at::Tensor k = linear_f32(x, lw.wk, lw.bk).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
+  at::Tensor q = linear_f32(x, lw.wq, lw.bq);  // [B, T, H*hd]
+  at::Tensor k = linear_f32(x, lw.wk, lw.bk);  // [B, T, KV*hd]
+  if (b.qk_norm_full) {  // OLMo 2: RMSNorm over the whole projections, before the head split
+    q = rms_norm(q, lw.q_norm_w, config_.norm_eps);  // [B, T, H*hd] * [H*hd]
+    k = rms_norm(k, lw.k_norm_w, config_.norm_eps);  // [B, T, KV*hd] * [KV*hd]
+  }
+  q = q.view({B, T, H, hd}).transpose(1, 2);                                          // [B, H, T, hd]
+  k = k.view({B, T, KV, hd}).transpose(1, 2);                                         // [B, KV, T, hd]
   at::Tensor v = linear_f32(x, lw.wv, lw.bv).view({B, T, KV, hd}).transpose(1, 2);  // [B, KV, T, hd]
 
   if (b.qk_norm) {  // Qwen3, HybridNorm: per-head RMSNorm before RoPE

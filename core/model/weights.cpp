@@ -14,6 +14,24 @@
 
 namespace depthscope {
 
+namespace {
+
+// The names of a layer's norm tensors (without ".weight"/".bias"/".alpha"): Hugging Face
+// Llama's, plus DepthScope's out-norm keys; OLMo 2 names its output norms after the sublayers
+// (post_attention_layernorm is the attention OUTPUT norm there), so the FFN input norm, which
+// Llama calls post_attention_layernorm, takes Gemma 2's name pre_feedforward_layernorm.
+struct NormNames {
+  std::string mlp_in, attn_out, mlp_out;
+};
+
+NormNames norm_names(const ModelConfig& c) {
+  if (c.family == ModelFamily::olmo2)
+    return {"pre_feedforward_layernorm", "post_attention_layernorm", "post_feedforward_layernorm"};
+  return {"post_attention_layernorm", "attn_out_norm", "mlp_out_norm"};
+}
+
+}  // namespace
+
 std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, const ModelConfig& c) {
   std::vector<std::pair<std::string, at::Tensor*>> out;
   auto add = [&](const std::string& name, at::Tensor& t) {
@@ -23,6 +41,7 @@ std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, 
   add("model.embed_positions.weight", w.pos_embeddings);
   add("model.embed_scale", w.embed_scale);
   add("model.embed_norm.weight", w.embed_norm_w);
+  const NormNames n = norm_names(c);
   for (size_t i = 0; i < w.layers.size(); ++i) {
     LayerWeights& l = w.layers[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
@@ -40,18 +59,18 @@ std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, 
     add(p + "self_attn.q_norm.weight", l.q_norm_w);
     add(p + "self_attn.k_norm.weight", l.k_norm_w);
     add(p + "self_attn.v_norm.weight", l.v_norm_w);
-    add(p + "post_attention_layernorm.weight", l.mlp_norm_w);
-    add(p + "post_attention_layernorm.bias", l.mlp_norm_b);
-    add(p + "post_attention_layernorm.alpha", l.mlp_norm_alpha);
+    add(p + n.mlp_in + ".weight", l.mlp_norm_w);
+    add(p + n.mlp_in + ".bias", l.mlp_norm_b);
+    add(p + n.mlp_in + ".alpha", l.mlp_norm_alpha);
     add(p + "mlp.gate_proj.weight", l.w_gate);
     add(p + "mlp.up_proj.weight", l.w_up);
     add(p + "mlp.up_proj.bias", l.b_up);
     add(p + "mlp.down_proj.weight", l.w_down);
     add(p + "mlp.down_proj.bias", l.b_down);
-    add(p + "attn_out_norm.weight", l.attn_out_norm_w);
-    add(p + "attn_out_norm.bias", l.attn_out_norm_b);
-    add(p + "mlp_out_norm.weight", l.mlp_out_norm_w);
-    add(p + "mlp_out_norm.bias", l.mlp_out_norm_b);
+    add(p + n.attn_out + ".weight", l.attn_out_norm_w);
+    add(p + n.attn_out + ".bias", l.attn_out_norm_b);
+    add(p + n.mlp_out + ".weight", l.mlp_out_norm_w);
+    add(p + n.mlp_out + ".bias", l.mlp_out_norm_b);
     const bool skipinit = c.norm_scheme == NormScheme::skipinit;  // the same slots, SkipInit's names
     add(p + (skipinit ? "attn_residual_scale" : "attn_layerscale"), l.attn_scale);
     add(p + (skipinit ? "mlp_residual_scale" : "mlp_layerscale"), l.mlp_scale);
@@ -176,6 +195,7 @@ void check_weights(const ModelWeights& w, const ModelConfig& c, const std::strin
                         std::to_string(c.num_layers));
   expect(w.embed_norm_w, {d}, source, "model.embed_norm.weight", has_embed_norm(c));
   expect(w.embed_scale, {1}, source, "model.embed_scale", has_embed_scale(c));
+  const NormNames n = norm_names(c);
   for (size_t i = 0; i < w.layers.size(); ++i) {
     const LayerWeights& l = w.layers[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
@@ -191,21 +211,22 @@ void check_weights(const ModelWeights& w, const ModelConfig& c, const std::strin
     expect(l.bk, {kv}, source, p + "self_attn.k_proj.bias", c.qkv_bias);
     expect(l.bv, {kv}, source, p + "self_attn.v_proj.bias", c.qkv_bias);
     expect(l.bo, {d}, source, p + "self_attn.o_proj.bias", c.out_bias);
-    expect(l.q_norm_w, {hd}, source, p + "self_attn.q_norm.weight", b.qk_norm);
-    expect(l.k_norm_w, {hd}, source, p + "self_attn.k_norm.weight", b.qk_norm);
+    // q/k norms: per head [hd] (Qwen3, HybridNorm), or over the whole projection [q], [kv] (OLMo 2).
+    expect(l.q_norm_w, {b.qk_norm_full ? q : hd}, source, p + "self_attn.q_norm.weight", b.qk_norm || b.qk_norm_full);
+    expect(l.k_norm_w, {b.qk_norm_full ? kv : hd}, source, p + "self_attn.k_norm.weight", b.qk_norm || b.qk_norm_full);
     expect(l.v_norm_w, {hd}, source, p + "self_attn.v_norm.weight", b.v_norm);
-    expect(l.mlp_norm_w, {d}, source, p + "post_attention_layernorm.weight", b.has_mlp_norm());
-    expect(l.mlp_norm_b, {d}, source, p + "post_attention_layernorm.bias", b.has_mlp_norm() && layer_norm);
-    expect(l.mlp_norm_alpha, {1}, source, p + "post_attention_layernorm.alpha", b.has_mlp_norm() && b.dyt);
+    expect(l.mlp_norm_w, {d}, source, p + n.mlp_in + ".weight", b.has_mlp_norm());
+    expect(l.mlp_norm_b, {d}, source, p + n.mlp_in + ".bias", b.has_mlp_norm() && layer_norm);
+    expect(l.mlp_norm_alpha, {1}, source, p + n.mlp_in + ".alpha", b.has_mlp_norm() && b.dyt);
     if (c.gated_mlp) expect(l.w_gate, {ff, d}, source, p + "mlp.gate_proj.weight");
     expect(l.w_up, {ff, d}, source, p + "mlp.up_proj.weight");
     expect(l.w_down, {d, ff}, source, p + "mlp.down_proj.weight");
     expect(l.b_up, {ff}, source, p + "mlp.up_proj.bias", c.mlp_bias);
     expect(l.b_down, {d}, source, p + "mlp.down_proj.bias", c.mlp_bias);
-    expect(l.attn_out_norm_w, {d}, source, p + "attn_out_norm.weight", b.out_norms);
-    expect(l.mlp_out_norm_w, {d}, source, p + "mlp_out_norm.weight", b.out_norms);
-    expect(l.attn_out_norm_b, {d}, source, p + "attn_out_norm.bias", b.out_norms && layer_norm);
-    expect(l.mlp_out_norm_b, {d}, source, p + "mlp_out_norm.bias", b.out_norms && layer_norm);
+    expect(l.attn_out_norm_w, {d}, source, p + n.attn_out + ".weight", b.out_norms);
+    expect(l.mlp_out_norm_w, {d}, source, p + n.mlp_out + ".weight", b.out_norms);
+    expect(l.attn_out_norm_b, {d}, source, p + n.attn_out + ".bias", b.out_norms && layer_norm);
+    expect(l.mlp_out_norm_b, {d}, source, p + n.mlp_out + ".bias", b.out_norms && layer_norm);
     if (b.residual_scale) {
       expect(l.attn_scale, {1}, source, p + "attn_residual_scale");
       expect(l.mlp_scale, {1}, source, p + "mlp_residual_scale");

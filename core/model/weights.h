@@ -17,7 +17,7 @@ struct LayerWeights {
   at::Tensor attn_norm_w, attn_norm_b;  // [d]
   at::Tensor wq, wk, wv, wo;            // [H*hd, d], [KV*hd, d], [KV*hd, d], [d, H*hd]
   at::Tensor bq, bk, bv, bo;            // [H*hd], [KV*hd], [KV*hd], [d]   (optional)
-  at::Tensor q_norm_w, k_norm_w;        // [hd] per-head RMSNorm (Qwen3)
+  at::Tensor q_norm_w, k_norm_w;        // [hd] per-head RMSNorm (Qwen3); [H*hd], [KV*hd] whole-projection (OLMo 2)
   at::Tensor mlp_norm_w, mlp_norm_b;    // [d]
   at::Tensor w_gate, w_up, w_down;      // gated: [ff, d], [ff, d], [d, ff]; ungated: w_up = fc, w_down = proj
   at::Tensor b_up, b_down;              // [ff], [d]  (GPT-2)
@@ -42,8 +42,11 @@ struct ModelWeights {
 
 // Every defined tensor with its canonical DepthScope name, which is the Hugging Face Llama
 // name ("model.layers.0.self_attn.q_proj.weight", "lm_head.weight", ...) plus
-// DepthScope's own keys for scheme-specific tensors ("...post_attention_out_norm.weight",
-// "...attn_layerscale"). A tied head is listed once (as the embedding).
+// DepthScope's own keys for scheme-specific tensors ("...attn_out_norm.weight",
+// "...attn_layerscale"). OLMo 2 (family olmo2) keeps its own names for the output norms,
+// "...post_attention_layernorm.weight" (attention) and "...post_feedforward_layernorm.weight"
+// (MLP); an FFN input norm is then "...pre_feedforward_layernorm.weight". A tied head is
+// listed once (as the embedding).
 std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, const ModelConfig& c);
 
 // A deep copy that owns its memory (float32, contiguous), for anything that modifies weights

@@ -35,6 +35,7 @@ ModelConfig tiny(ModelFamily family) {
     case ModelFamily::llama: break;
     case ModelFamily::qwen2: c.qkv_bias = true; c.tie_word_embeddings = true; break;
     case ModelFamily::qwen3: c.qk_norm = true; c.head_dim = 8; c.tie_word_embeddings = true; break;
+    case ModelFamily::olmo2: c.qk_norm_full = true; c.head_dim = 8; c.norm_scheme = NormScheme::output; break;
     case ModelFamily::gpt2:
       c.num_kv_heads = 4;
       c.norm_kind = NormKind::layer;
@@ -107,12 +108,16 @@ TEST_P(HfRoundTrip, SaveLoadGivesIdenticalTensorsAndLogits) {
   expect_same_tensors(c, model.weights(), ck2.weights, what + " (single file)");
 }
 
-// Every family with every scheme defined for its norm (the RMSNorm-only placements skip GPT-2).
+// Every family with every scheme defined for its norm (the RMSNorm-only placements skip GPT-2;
+// HybridNorm's per-head q/k norms exclude OLMo 2's whole-projection ones).
 std::vector<std::tuple<ModelFamily, NormScheme>> families_and_schemes() {
   std::vector<std::tuple<ModelFamily, NormScheme>> v;
-  for (ModelFamily f : {ModelFamily::llama, ModelFamily::qwen2, ModelFamily::qwen3, ModelFamily::gpt2})
-    for (NormScheme s : all_norm_schemes())
-      if (scheme_defined_for(s, tiny(f).norm_kind)) v.emplace_back(f, s);
+  for (ModelFamily f : {ModelFamily::llama, ModelFamily::qwen2, ModelFamily::qwen3, ModelFamily::gpt2, ModelFamily::olmo2})
+    for (NormScheme s : all_norm_schemes()) {
+      if (!scheme_defined_for(s, tiny(f).norm_kind)) continue;
+      if (tiny(f).qk_norm_full && (s == NormScheme::hybrid || s == NormScheme::hybrid_star)) continue;
+      v.emplace_back(f, s);
+    }
   return v;
 }
 
@@ -135,6 +140,37 @@ TEST(HfCheckpoint, Gpt2IsWrittenInGpt2Layout) {
   EXPECT_TRUE(at::equal(by_name.at("transformer.h.0.mlp.c_fc.weight"), l0.w_up.t()));
   EXPECT_TRUE(by_name.count("transformer.wpe.weight"));
   EXPECT_FALSE(by_name.count("lm_head.weight"));  // tied
+}
+
+// OLMo 2 as Hugging Face writes it: a plain olmo2 config.json (its output-norm placement is the
+// family's own, so no DepthScope keys), the out-norms under OLMo 2's names, and q/k norms the
+// size of the whole projections.
+TEST(HfCheckpoint, Olmo2IsWrittenWithOlmo2NamesAndAPlainConfig) {
+  const ModelConfig c = tiny(ModelFamily::olmo2);
+  const Transformer model = noisy_model(c, 5);
+  const fs::path dir = test::scratch_dir("hf_olmo2_names");
+  save_hf(dir.string(), c, model.weights());
+  const nlohmann::json j = nlohmann::json::parse(std::ifstream(dir / "config.json"));
+  EXPECT_EQ(j.at("model_type"), "olmo2");
+  EXPECT_EQ(j.at("architectures"), nlohmann::json::array({"Olmo2ForCausalLM"}));
+  for (const auto& [key, value] : j.items()) EXPECT_EQ(key.rfind("depthscope_", 0), std::string::npos) << key;
+  const NamedTensors named = hf_named_tensors(c, model.weights());
+  std::map<std::string, at::Tensor> by_name(named.begin(), named.end());
+  const LayerWeights& l1 = model.weights().layers[1];
+  ASSERT_TRUE(by_name.count("model.layers.1.post_attention_layernorm.weight"));
+  EXPECT_TRUE(at::equal(by_name.at("model.layers.1.post_attention_layernorm.weight"), l1.attn_out_norm_w));
+  EXPECT_TRUE(at::equal(by_name.at("model.layers.1.post_feedforward_layernorm.weight"), l1.mlp_out_norm_w));
+  EXPECT_EQ(by_name.at("model.layers.1.self_attn.q_norm.weight").sizes(), (std::vector<std::int64_t>{4 * 8}));  // [H*hd]
+  EXPECT_EQ(by_name.at("model.layers.1.self_attn.k_norm.weight").sizes(), (std::vector<std::int64_t>{2 * 8}));  // [KV*hd]
+  for (const char* absent : {"model.layers.1.input_layernorm.weight", "model.layers.1.attn_out_norm.weight",
+                             "model.layers.1.mlp_out_norm.weight", "model.layers.1.pre_feedforward_layernorm.weight"})
+    EXPECT_FALSE(by_name.count(absent)) << absent;
+  const LoadedCheckpoint ck = load_checkpoint(dir.string());
+  EXPECT_EQ(ck.config.family, ModelFamily::olmo2);
+  EXPECT_EQ(ck.config.norm_scheme, NormScheme::output);
+  EXPECT_TRUE(ck.config.qk_norm_full);
+  EXPECT_FALSE(ck.config.qk_norm);
+  expect_same_logits(model, ck, "olmo2");
 }
 
 TEST(HfCheckpoint, ProgressPerTensorAndCancel) {
@@ -425,6 +461,14 @@ TEST(Llama2c, ExportRefusesWhatRunCCannotRun) {
   }
   const ModelConfig qwen = tiny(ModelFamily::qwen2);
   EXPECT_THROW(save_llama2c((dir / "y.bin").string(), qwen, Transformer::random(qwen, 1).weights()), UsageError);
+  const ModelConfig olmo2 = tiny(ModelFamily::olmo2);
+  try {
+    save_llama2c((dir / "z.bin").string(), olmo2, Transformer::random(olmo2, 1).weights());
+    FAIL();
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("olmo2"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(dir / "z.bin"));
   EXPECT_FALSE(fs::exists(dir / "x.bin"));
 }
 

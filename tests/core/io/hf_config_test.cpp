@@ -75,6 +75,37 @@ TEST(HfConfig, Qwen3HasQkNormAndExplicitHeadDim) {
   EXPECT_FALSE(c.qkv_bias);
 }
 
+TEST(HfConfig, Olmo2HasOutputNormsAndWholeProjectionQkNorms) {
+  json j = json::parse(kLlama);
+  j["model_type"] = "olmo2";
+  j["architectures"] = {"Olmo2ForCausalLM"};
+  j["rope_theta"] = 500000.0;
+  j.erase("rms_norm_eps");
+  const ModelConfig c = parse_hf_config(j, "config.json");
+  EXPECT_EQ(c.family, ModelFamily::olmo2);
+  EXPECT_EQ(c.norm_scheme, NormScheme::output);
+  EXPECT_TRUE(c.qk_norm_full);
+  EXPECT_FALSE(c.qk_norm);
+  EXPECT_FALSE(c.qkv_bias);
+  EXPECT_FALSE(c.tie_word_embeddings);
+  EXPECT_DOUBLE_EQ(c.rope_theta, 500000.0);
+  EXPECT_DOUBLE_EQ(c.norm_eps, 1e-5);  // Olmo2Config's default
+  // Written back: a plain OLMo 2 config, no DepthScope keys.
+  const auto back = hf_config_json(c);
+  EXPECT_EQ(back.at("model_type"), "olmo2");
+  EXPECT_EQ(back.at("architectures"), nlohmann::ordered_json::array({"Olmo2ForCausalLM"}));
+  for (const auto& [key, value] : back.items()) EXPECT_EQ(key.rfind("depthscope_", 0), std::string::npos) << key;
+  // Another placement on OLMo 2 is said with the scheme key, and read back.
+  ModelConfig pre = c;
+  pre.norm_scheme = NormScheme::pre;
+  EXPECT_EQ(hf_config_json(pre).at("depthscope_norm_scheme"), "pre");
+  EXPECT_EQ(parse_hf_config_text(hf_config_text(pre), "config.json").norm_scheme, NormScheme::pre);
+  // HybridNorm's per-head q/k norms and OLMo 2's whole-projection ones exclude each other.
+  j["depthscope_norm_scheme"] = "hybrid";
+  const FileError e = config_error(j.dump());
+  EXPECT_NE(e.problem().find("qk_norm_full"), std::string::npos) << e.what();
+}
+
 TEST(HfConfig, Gpt2WithNullInner) {
   const ModelConfig c = parse_hf_config_text(
       R"({"model_type":"gpt2","n_embd":64,"n_layer":3,"n_head":4,"n_positions":128,"n_inner":null,
@@ -201,7 +232,7 @@ TEST(HfConfig, SchemeKeysAreWrittenAndRead) {
 // Every family x scheme (and structural overrides) survives writing and reading.
 TEST(HfConfig, RoundTripEveryFamilyAndScheme) {
   std::vector<ModelConfig> bases;
-  for (const char* type : {"llama", "qwen2", "qwen3"}) {
+  for (const char* type : {"llama", "qwen2", "qwen3", "olmo2"}) {
     json j = json::parse(kLlama);
     j["model_type"] = type;
     bases.push_back(parse_hf_config(j, "config.json"));
@@ -216,6 +247,7 @@ TEST(HfConfig, RoundTripEveryFamilyAndScheme) {
   for (const ModelConfig& base : bases) {
     for (NormScheme s : all_norm_schemes()) {
       if (!scheme_defined_for(s, base.norm_kind)) continue;  // validate() refuses it (tested there)
+      if (base.qk_norm_full && (s == NormScheme::hybrid || s == NormScheme::hybrid_star)) continue;  // likewise
       ModelConfig c = base;
       c.norm_scheme = s;
       c.gpas = s == NormScheme::lns;  // the add-on's key round-trips too
@@ -246,6 +278,7 @@ TEST(HfConfig, RoundTripEveryFamilyAndScheme) {
       EXPECT_EQ(b.out_bias, c.out_bias) << what;
       EXPECT_EQ(b.mlp_bias, c.mlp_bias) << what;
       EXPECT_EQ(b.qk_norm, c.qk_norm) << what;
+      EXPECT_EQ(b.qk_norm_full, c.qk_norm_full) << what;
       EXPECT_EQ(b.tie_word_embeddings, c.tie_word_embeddings) << what;
       EXPECT_DOUBLE_EQ(b.init_std, c.init_std) << what;
       EXPECT_EQ(b.bos_id, c.bos_id) << what;

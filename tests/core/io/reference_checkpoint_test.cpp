@@ -128,6 +128,8 @@ TEST(ReferenceCheckpoint, Stories260KMatchesRunC) {
   EXPECT_LT((rope_a - rope_b).abs().max().item<double>(), 1e-6);
 }
 
+// Each family's tiny checkpoint through both forwards: the autograd composition (training)
+// and the row kernels (every analysis).
 class ReferenceFamily : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(ReferenceFamily, MatchesIndependentLogits) {
@@ -139,12 +141,21 @@ TEST_P(ReferenceFamily, MatchesIndependentLogits) {
   ASSERT_EQ(ids.size(), 48u);
   const at::Tensor ref = read_logits(test::shared_data(folder + "/ref.logits.f32"), 48);
   EXPECT_EQ(ref.size(1), ck.config.vocab_size);
-  expect_matches_reference(logits_of(ck, ids), ref, GetParam());
+  expect_matches_reference(logits_of(ck, ids), ref, GetParam() + ", autograd forward");
+  {
+    at::NoGradGuard no_grad;
+    expect_matches_reference(logits_of(ck, ids), ref, GetParam() + ", inference forward");
+  }
+  // The parameter count the config implies is the one the file holds.
+  std::int64_t stored = 0;
+  ModelWeights w = ck.weights;  // shares the tensors
+  for (const auto& [name, t] : named_tensors(w, ck.config)) stored += t->numel();
+  EXPECT_EQ(ck.config.parameter_count(), stored);
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, ReferenceFamily,
                          ::testing::Values("llama-tiny-f16", "qwen2-tiny-bf16-sharded", "qwen3-tiny-f32",
-                                           "gpt2-tiny-f32"),
+                                           "gpt2-tiny-f32", "olmo2-tiny-f32"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& ch : n)
@@ -242,10 +253,9 @@ struct Tampered {
 
 class RefusedPlacement : public ::testing::TestWithParam<Tampered> {};
 
-TEST_P(RefusedPlacement, NamesTheTensor) {
-  const Tampered& t = GetParam();
-  const std::string folder = "schemes/" + t.folder;
-  DS_REQUIRE_SHARED(folder + "/model.safetensors");
+// Rewrites the checkpoint in `folder` (under ../shared/data) with `t.tensor` taken out or added
+// and expects load_checkpoint to refuse it, naming the tensor.
+void expect_refused(const std::string& folder, const Tampered& t) {
   NamedTensors tensors = load_safetensors(test::shared_data(folder + "/model.safetensors"));
   const std::size_t before = tensors.size();
   if (t.shape.empty())
@@ -267,6 +277,12 @@ TEST_P(RefusedPlacement, NamesTheTensor) {
     EXPECT_NE(std::string(e.what()).find(t.tensor), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find(t.shape.empty() ? "missing" : "not used"), std::string::npos) << e.what();
   }
+}
+
+TEST_P(RefusedPlacement, NamesTheTensor) {
+  const std::string folder = "schemes/" + GetParam().folder;
+  DS_REQUIRE_SHARED(folder + "/model.safetensors");
+  expect_refused(folder, GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -294,6 +310,47 @@ INSTANTIATE_TEST_SUITE_P(
         if (ch == '-' || ch == '.') ch = '_';
       return n;
     });
+
+// OLMo 2 read as Hugging Face writes it: output norms under its own names, q/k norms over the
+// whole projections; strict loading refuses a missing or an unused tensor by name, and a
+// DepthScope out-norm name is not an OLMo 2 tensor.
+TEST(ReferenceCheckpoint, Olmo2NamesItsTensorsAndRefusesMissingOrUnusedOnes) {
+  const std::string folder = "families/olmo2-tiny-f32";
+  DS_REQUIRE_SHARED(folder + "/model.safetensors");
+  const LoadedCheckpoint ck = load_checkpoint(test::shared_data(folder));
+  EXPECT_EQ(ck.config.family, ModelFamily::olmo2);
+  EXPECT_EQ(ck.config.norm_scheme, NormScheme::output);
+  EXPECT_TRUE(ck.config.qk_norm_full);
+  EXPECT_FALSE(ck.config.tie_word_embeddings);
+  EXPECT_DOUBLE_EQ(ck.config.rope_theta, 500000.0);
+  const LayerWeights& l0 = ck.weights.layers[0];
+  EXPECT_EQ(l0.q_norm_w.sizes(), (std::vector<std::int64_t>{64}));  // heads * head_dim
+  EXPECT_EQ(l0.k_norm_w.sizes(), (std::vector<std::int64_t>{32}));  // kv_heads * head_dim
+  EXPECT_FALSE(l0.attn_norm_w.defined());
+  EXPECT_FALSE(l0.mlp_norm_w.defined());
+  const NamedTensors file = load_safetensors(test::shared_data(folder + "/model.safetensors"));
+  for (const auto& [name, t] : file) {
+    if (name == "model.layers.2.post_attention_layernorm.weight")
+      EXPECT_TRUE(at::equal(ck.weights.layers[2].attn_out_norm_w, t)) << "the attention output norm";
+    if (name == "model.layers.2.post_feedforward_layernorm.weight")
+      EXPECT_TRUE(at::equal(ck.weights.layers[2].mlp_out_norm_w, t)) << "the MLP output norm";
+  }
+  expect_refused(folder, {"olmo2-tiny-f32", "model.layers.1.self_attn.q_norm.weight", {}});
+  expect_refused(folder, {"olmo2-tiny-f32", "model.layers.3.post_feedforward_layernorm.weight", {}});
+  expect_refused(folder, {"olmo2-tiny-f32", "model.layers.0.input_layernorm.weight", {64}});
+  // DepthScope's own out-norm key is no tensor of an OLMo 2 model.
+  NamedTensors tensors = file;
+  tensors.emplace_back("model.layers.0.attn_out_norm.weight", at::ones({64}, at::kFloat));
+  const fs::path dir = test::scratch_dir("refused_olmo2_attn_out_norm");
+  fs::copy_file(test::shared_data(folder + "/config.json"), dir / "config.json", fs::copy_options::overwrite_existing);
+  save_safetensors((dir / "model.safetensors").string(), tensors);
+  try {
+    load_checkpoint(dir.string());
+    FAIL() << "an OLMo 2 file with attn_out_norm.weight was accepted";
+  } catch (const FileError& e) {
+    EXPECT_NE(std::string(e.what()).find("model.layers.0.attn_out_norm.weight"), std::string::npos) << e.what();
+  }
+}
 
 TEST(ReferenceCheckpoint, FamilyFormatsAndDtypes) {
   DS_REQUIRE_SHARED("families/qwen2-tiny-bf16-sharded/model.safetensors.index.json");

@@ -29,6 +29,7 @@ ModelConfig config_of(ModelFamily family, NormScheme scheme) {
     case ModelFamily::llama: break;
     case ModelFamily::qwen2: c.qkv_bias = true; c.tie_word_embeddings = true; break;
     case ModelFamily::qwen3: c.qk_norm = true; c.head_dim = 16; break;  // H * hd = 64 != d
+    case ModelFamily::olmo2: c.qk_norm_full = true; c.head_dim = 16; break;  // q/k norms [64], [32]
     case ModelFamily::gpt2:
       c.num_kv_heads = 4;
       c.norm_kind = NormKind::layer;
@@ -82,6 +83,8 @@ void check_family(ModelFamily family) {
     for (const std::vector<std::int64_t>& shape : shapes) {
       ModelConfig c = config_of(family, scheme);
       if (!scheme_defined_for(scheme, c.norm_kind)) continue;  // RMSNorm-only placements on GPT-2
+      if (c.qk_norm_full && (scheme == NormScheme::hybrid || scheme == NormScheme::hybrid_star))
+        continue;  // HybridNorm's per-head q/k norms exclude OLMo 2's whole-projection ones
       c.gpas = scheme == NormScheme::lns || scheme == NormScheme::post;  // the add-on, on a Pre-LN and a Post-LN scheme
       const Transformer model = noisy(c, 3);
       const at::Tensor tokens =
@@ -108,6 +111,7 @@ TEST(BlockRows, LlamaEverySchemeMatchesTheComposition) { check_family(ModelFamil
 TEST(BlockRows, Qwen2EverySchemeMatchesTheComposition) { check_family(ModelFamily::qwen2); }
 TEST(BlockRows, Qwen3EverySchemeMatchesTheComposition) { check_family(ModelFamily::qwen3); }
 TEST(BlockRows, Gpt2EverySchemeMatchesTheComposition) { check_family(ModelFamily::gpt2); }
+TEST(BlockRows, Olmo2EverySchemeMatchesTheComposition) { check_family(ModelFamily::olmo2); }
 
 TEST(BlockRows, OneThreadAndTwoThreadsAgree) {
   const ModelConfig c = config_of(ModelFamily::llama, NormScheme::lns);
