@@ -134,29 +134,10 @@ __mmask16 low_mask(std::int64_t n) {
 
 #endif
 
-// Column panels [p0, p1) of y for every row of x, with the portable kernel.
-void panel_range_portable(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b,
-                          float* y, std::int64_t ldy, std::int64_t p0, std::int64_t p1) {
-  const std::int64_t K = w.k, P = panels_of(w.n), I = (M + kMR - 1) / kMR;
-  const float* panels = w.panels.data_ptr<float>();
-  for (std::int64_t k0 = 0; k0 < K; k0 += w.kc) {
-    const std::int64_t kc = std::min(w.kc, K - k0);
-    const bool last = k0 + kc >= K;
-    const float* block = panels + k0 * P * kNR;  // this k-block's panels, [P][kc][32]
-    for (std::int64_t p = p0; p < p1; ++p) {
-      const std::int64_t n0 = p * kNR, cols = std::min(kNR, w.n - n0);
-      for (std::int64_t i = 0; i < I; ++i)
-        kernel_8x32_portable(kc, x + i * kMR * ldx + k0, ldx, block + p * kc * kNR, kNR, y + i * kMR * ldy + n0, ldy,
-                             k0 > 0, 1.0f, std::min(kMR, M - i * kMR), cols, last && b != nullptr ? b + n0 : nullptr);
-    }
-  }
-}
-
 // Column panels [p0, p1) of y for every row of x.
 void panel_range(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b, float* y, std::int64_t ldy,
                  std::int64_t p0, std::int64_t p1) {
-  if (row_kernels() == RowKernels::portable) return panel_range_portable(x, M, ldx, w, b, y, ldy, p0, p1);
-#ifdef DEPTHSCOPE_PACKED_GEMM_X86
+  const bool portable = row_kernels() == RowKernels::portable;
   const std::int64_t K = w.k, P = panels_of(w.n), I = (M + kMR - 1) / kMR;
   const float* panels = w.panels.data_ptr<float>();
   for (std::int64_t k0 = 0; k0 < K; k0 += w.kc) {
@@ -165,8 +146,15 @@ void panel_range(const float* x, std::int64_t M, std::int64_t ldx, const PackedW
     const float* block = panels + k0 * P * kNR;  // this k-block's panels, [P][kc][32]
     for (std::int64_t p = p0; p < p1; ++p) {
       const std::int64_t n0 = p * kNR, cols = std::min(kNR, w.n - n0);
-      const __mmask16 m0 = low_mask(cols), m1 = low_mask(cols - 16);
       const float* wp = block + p * kc * kNR;
+      if (portable) {
+        for (std::int64_t i = 0; i < I; ++i)
+          kernel_8x32_portable(kc, x + i * kMR * ldx + k0, ldx, wp, kNR, y + i * kMR * ldy + n0, ldy, k0 > 0, 1.0f,
+                               std::min(kMR, M - i * kMR), cols, last && b != nullptr ? b + n0 : nullptr);
+        continue;
+      }
+#ifdef DEPTHSCOPE_PACKED_GEMM_X86
+      const __mmask16 m0 = low_mask(cols), m1 = low_mask(cols - 16);
       // The next panel (of this k-block, or the first of the next) is fetched into L2 while
       // this one is computed, its lines spread over the I kernel calls.
       const bool has_next = p + 1 < p1 || k0 + kc < K;
@@ -178,12 +166,11 @@ void panel_range(const float* x, std::int64_t M, std::int64_t ldx, const PackedW
         kernel_8x32<false>(kc, x + i * kMR * ldx + k0, ldx, wp, kNR, y + i * kMR * ldy + n0, ldy, k0 > 0, 1.0f,
                     std::min(kMR, M - i * kMR), m0, m1, last && b != nullptr ? b + n0 : nullptr,
                     next + i * share * 16, std::max<std::int64_t>(0, std::min(share, lines - i * share)));
+#else
+      throw UsageError("packed_linear: this build has no AVX-512 kernel");
+#endif
     }
   }
-#else
-  (void)x, (void)M, (void)ldx, (void)w, (void)b, (void)y, (void)ldy, (void)p0, (void)p1;
-  throw UsageError("packed_linear: this build has no AVX-512 kernel");
-#endif
 }
 
 using WeakTensor = c10::weak_intrusive_ptr<c10::TensorImpl, c10::UndefinedTensorImpl>;

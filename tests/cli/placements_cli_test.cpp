@@ -14,6 +14,7 @@
 #include <map>
 
 #include "cli/run_cli.h"
+#include "cli/train_losses.h"
 #include "cli/tiny_corpus.h"
 #include "core/io/checkpoint.h"
 #include "core/model/transformer.h"
@@ -26,14 +27,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace depthscope;
 using depthscope::test::run_cli;
-
-std::map<std::int64_t, double> losses(const std::string& db_path, std::int64_t run) {
-  store::RunDb db(db_path);
-  std::map<std::int64_t, double> m;
-  for (const store::MetricRow& r : store::run_metrics(db, run))
-    if (r.key == "train/loss") m[r.step] = r.value;
-  return m;
-}
 
 at::Tensor logits_of(const std::string& checkpoint) {
   const LoadedCheckpoint ck = load_checkpoint(checkpoint);
@@ -61,7 +54,7 @@ TEST_P(PlacementCli, TrainsStopsResumesExactlyAndReopens) {
   const std::string a = (dir / "a.sqlite").string();
   const auto ra = run_cli("--threads 1 train --spec " + spec.string() + " --db " + a);
   ASSERT_EQ(ra.exit_code, 0) << ra.output;
-  const auto la = losses(a, 1);
+  const auto la = depthscope::test::train_losses(a, 1);
   ASSERT_EQ(la.size(), 6u);
   for (const auto& [step, loss] : la) EXPECT_TRUE(std::isfinite(loss)) << GetParam() << " step " << step;
   {
@@ -89,7 +82,7 @@ TEST_P(PlacementCli, TrainsStopsResumesExactlyAndReopens) {
   }
   const auto rr = run_cli("--threads 1 train --resume 1 --db " + b);
   ASSERT_EQ(rr.exit_code, 0) << rr.output;
-  const auto lb = losses(b, 1);
+  const auto lb = depthscope::test::train_losses(b, 1);
   ASSERT_EQ(lb.size(), 6u);
   for (const auto& [step, loss] : la) EXPECT_EQ(lb.at(step), loss) << GetParam() << " step " << step;
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/run_cli.h"
+#include "cli/train_losses.h"
 #include "cli/tiny_corpus.h"
 #include "core/store/connection.h"
 #include "core/store/metric_reader.h"
@@ -54,14 +55,6 @@ std::string integrity(const std::string& db_path) {
   return s.step() ? s.text(0) : "no answer";
 }
 
-std::map<std::int64_t, double> losses(const std::string& db_path, std::int64_t run) {
-  store::RunDb db(db_path);
-  std::map<std::int64_t, double> m;
-  for (const store::MetricRow& r : store::run_metrics(db, run))
-    if (r.key == "train/loss") m[r.step] = r.value;
-  return m;
-}
-
 TEST(TrainCli, KilledAtRandomPointsAndResumedEqualsAnUninterruptedRun) {
   const fs::path dir = test::scratch_dir("train_kill9");
   const fs::path spec = write_spec(dir, "", 4000, 50);  // several seconds of training
@@ -69,7 +62,7 @@ TEST(TrainCli, KilledAtRandomPointsAndResumedEqualsAnUninterruptedRun) {
   const std::string ref_db = (dir / "ref.sqlite").string();
   const auto ref = run_cli("--threads 1 train --spec " + spec.string() + " --db " + ref_db);
   ASSERT_EQ(ref.exit_code, 0) << ref.output;
-  const auto expected = losses(ref_db, 1);
+  const auto expected = depthscope::test::train_losses(ref_db, 1);
   ASSERT_EQ(expected.size(), 4000u);
 
   // The same experiment, killed 20 times.
@@ -120,7 +113,7 @@ TEST(TrainCli, KilledAtRandomPointsAndResumedEqualsAnUninterruptedRun) {
   EXPECT_EQ(kills, 20);
   EXPECT_GT(resumes, 0);
   ASSERT_TRUE(finished);
-  const auto got = losses(db, 1);
+  const auto got = depthscope::test::train_losses(db, 1);
   ASSERT_EQ(got.size(), expected.size());
   for (const auto& [step, loss] : expected) EXPECT_EQ(got.at(step), loss) << "step " << step;
   std::cout << "[ kill -9 ] " << kills << " kills, " << resumes << " resumes, integrity ok, 0 rows lost\n";
@@ -184,7 +177,7 @@ TEST(TrainCli, AFileSizeLimitFailsTheRunNamingThePath) {
   EXPECT_NE(run->error.find("model.safetensors"), std::string::npos) << run->error;
   EXPECT_NE(run->error.find("File too large"), std::string::npos) << run->error;
   EXPECT_FALSE(d.last_checkpoint(1)) << "a failed checkpoint was listed";
-  EXPECT_EQ(losses(db, 1).size(), 5u) << "the steps before the failed checkpoint stay committed";
+  EXPECT_EQ(depthscope::test::train_losses(db, 1).size(), 5u) << "the steps before the failed checkpoint stay committed";
   EXPECT_EQ(integrity(db), "ok");
 }
 

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <map>
 
+#include "cli/train_losses.h"
 #include "core/model/transformer.h"
 #include "core/runtime/device.h"
 #include "core/store/metric_reader.h"
@@ -87,14 +88,6 @@ std::string small_corpus(const fs::path& dir) {
   return (dir / "corpus").string();
 }
 
-std::map<std::int64_t, double> losses(const std::string& db_path, std::int64_t run) {
-  store::RunDb db(db_path);
-  std::map<std::int64_t, double> m;
-  for (const store::MetricRow& r : store::run_metrics(db, run))
-    if (r.key == "train/loss") m[r.step] = r.value;
-  return m;
-}
-
 // Trains run 1 of a fresh database on `device` / `dtype`; stops after step 4 and resumes when
 // asked. Returns the losses.
 std::map<std::int64_t, double> train(const fs::path& dir, const std::string& corpus, const std::string& name,
@@ -124,7 +117,7 @@ std::map<std::int64_t, double> train(const fs::path& dir, const std::string& cor
   EXPECT_EQ(r.end, TrainEnd::finished) << r.message;
   EXPECT_EQ(r.step, 8);
   EXPECT_TRUE(std::isfinite(r.last_val_loss));
-  return losses(db, e.runs[0]);
+  return depthscope::test::train_losses(db, e.runs[0]);
 }
 
 TEST(TrainGpu, TrainerRunsOnCudaLikeTheCpuAndResumes) {
