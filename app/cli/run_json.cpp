@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "core/io/json_numbers.h"
-#include "core/model/config.h"
+#include "core/model/scheme_words.h"
 
 namespace depthscope::cli {
 
@@ -59,13 +59,7 @@ std::string local_time(std::int64_t wall_ms) {
   return buf;
 }
 
-std::string scheme_display(const std::string& word) {
-  try {
-    return display_name(parse_scheme_choice(word));
-  } catch (const std::exception&) {
-    return word;
-  }
-}
+std::string scheme_display(const std::string& word) { return scheme_word_display_name(word); }
 
 std::string table_number(const std::optional<double>& v) {
   if (!v) return "-";

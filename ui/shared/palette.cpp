@@ -5,6 +5,8 @@
 #include <QPalette>
 #include <QPixmap>
 
+#include "core/model/scheme_words.h"
+
 namespace depthscope::ui {
 
 QColor scheme_color(NormScheme s) {
@@ -31,13 +33,7 @@ QColor scheme_color(NormScheme s) {
 
 QString scheme_label(NormScheme s) { return QString::fromStdString(display_name(s)); }
 
-QString scheme_word_label(const std::string& word) {
-  try {
-    return QString::fromStdString(display_name(parse_scheme_choice(word)));
-  } catch (const std::exception&) {
-    return QString::fromStdString(word);
-  }
-}
+QString scheme_word_label(const std::string& word) { return QString::fromStdString(scheme_word_display_name(word)); }
 
 bool dark_theme() { return QGuiApplication::palette().color(QPalette::Window).lightness() < 128; }
 
