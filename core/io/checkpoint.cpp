@@ -11,6 +11,8 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/io/gguf_file.h"
+#include "core/io/gguf_model.h"
 #include "core/io/hf_config.h"
 #include "core/io/llama2c.h"
 #include "core/io/weight_slots.h"
@@ -314,11 +316,12 @@ LoadedCheckpoint dispatch(const std::string& path, const RunControl& control) {
     if (fs::exists(folder / "config.json")) return load_hf_folder(folder, path, control);
     std::vector<fs::path> candidates;
     for (const fs::directory_entry& e : fs::directory_iterator(folder, ec))
-      if (e.is_regular_file() && (e.path().extension() == ".safetensors" || e.path().extension() == ".bin"))
+      if (e.is_regular_file() && (e.path().extension() == ".safetensors" || e.path().extension() == ".bin" ||
+                                  e.path().extension() == ".gguf"))
         candidates.push_back(e.path());
     if (candidates.size() == 1) return dispatch(candidates[0].string(), control);
     throw FileError(path, "config.json",
-                    candidates.empty() ? "missing, and the folder holds no .safetensors or .bin checkpoint"
+                    candidates.empty() ? "missing, and the folder holds no .safetensors, .gguf or .bin checkpoint"
                                        : "missing, and the folder holds several checkpoints; open one of them");
   }
   if (ends_with(path, ".safetensors")) return load_safetensors_file(path, control);
@@ -327,6 +330,7 @@ LoadedCheckpoint dispatch(const std::string& path, const RunControl& control) {
     return load_sharded(path, load_hf_config((folder / "config.json").string()), path, control);
   }
   if (fs::path(path).filename() == "config.json") return load_hf_folder(fs::path(path).parent_path(), path, control);
+  if (ends_with(path, ".gguf") || is_gguf_file(path)) return load_gguf(path, control);
   return load_llama2c(path, control);
 }
 

@@ -19,4 +19,7 @@ std::unique_ptr<Tokenizer> load_sentencepiece_model(const std::string& path);
 // llama2.c's tokenizer.bin.
 std::unique_ptr<Tokenizer> load_llama2c_tokenizer(const std::string& path);
 
+// The tokenizer in a GGUF file's metadata (tokenizer.ggml.*; core/tokenize/gguf_tokenizer.cpp).
+std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::string& path);
+
 }  // namespace depthscope

@@ -57,13 +57,16 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
   if (ext == ".json") return load_tokenizer_json(path);
   if (ext == ".model") return load_sentencepiece_model(path);
   if (ext == ".bin") return load_llama2c_tokenizer(path);
+  if (ext == ".gguf") return load_gguf_tokenizer(path);
   throw FileError(path, "", "unknown tokenizer format (expected tokenizer.json, a SentencePiece "
-                            ".model, encoder.json or a llama2.c tokenizer.bin)");
+                            ".model, encoder.json, a llama2.c tokenizer.bin or a .gguf file)");
 }
 
 std::unique_ptr<Tokenizer> find_tokenizer_for(const std::string& checkpoint_path) {
   const fs::path p(checkpoint_path);
   std::error_code ec;
+  // A GGUF checkpoint carries its own tokenizer.
+  if (p.extension() == ".gguf" && is_file(p)) return load_gguf_tokenizer(checkpoint_path);
   const fs::path folder = fs::is_directory(p, ec) ? p
                           : p.parent_path().empty() ? fs::path(".") : p.parent_path();
   return load_from_folder(folder);

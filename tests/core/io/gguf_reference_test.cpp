@@ -1,0 +1,80 @@
+// The three GGUF files of ../shared/data/gguf (F16/BF16/F32, Q8_0, Q4_K_M) against logits of
+// an independent implementation that dequantises with ggml's arithmetic and runs a float32
+// Llama forward (README "gguf/"). Tolerance 5e-4 max abs, both forwards.
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
+
+#include <fstream>
+
+#include "core/io/checkpoint.h"
+#include "core/model/transformer.h"
+#include "tests/test_support.h"
+
+namespace depthscope {
+namespace {
+
+std::vector<std::int64_t> read_tokens(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::int64_t> ids;
+  for (std::int64_t id; in >> id;) ids.push_back(id);
+  return ids;
+}
+
+at::Tensor read_logits(const std::string& path, std::int64_t rows) {
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  at::Tensor t = at::empty({static_cast<std::int64_t>(bytes.size() / 4)}, at::kFloat);
+  std::memcpy(t.data_ptr(), bytes.data(), bytes.size());
+  return t.reshape({rows, -1});  // [T, V]
+}
+
+double max_abs_diff(const LoadedCheckpoint& ck, const std::vector<std::int64_t>& ids, const at::Tensor& ref) {
+  const Transformer model(ck.config, ck.weights);
+  const at::Tensor logits = model.forward(at::tensor(ids, at::kLong).unsqueeze(0)).squeeze(0);  // [T, V]
+  EXPECT_EQ(logits.sizes(), ref.sizes());
+  EXPECT_TRUE(at::equal(logits.argmax(1), ref.argmax(1))) << "greedy tokens differ";
+  return (logits - ref).abs().max().item<double>();
+}
+
+class GgufReference : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GgufReference, MatchesIndependentLogits) {
+  const std::string base = "gguf/" + GetParam();
+  DS_REQUIRE_SHARED(base + ".gguf");
+  DS_REQUIRE_SHARED(base + ".ref.logits.f32");
+  const LoadedCheckpoint ck = load_checkpoint(test::shared_data(base + ".gguf"));
+  EXPECT_EQ(ck.format, "gguf");
+  EXPECT_EQ(ck.config.family, ModelFamily::llama);
+  EXPECT_EQ(ck.config.num_layers, 4);
+  EXPECT_EQ(ck.config.hidden_size, 256);
+  EXPECT_EQ(ck.config.intermediate_size, 512);
+  EXPECT_EQ(ck.config.num_heads, 4);
+  EXPECT_EQ(ck.config.num_kv_heads, 2);
+  EXPECT_EQ(ck.config.vocab_size, 32000);
+  const std::vector<std::int64_t> ids = read_tokens(test::shared_data(base + ".ref.tokens.txt"));
+  ASSERT_EQ(ids.size(), 27u);
+  const at::Tensor ref = read_logits(test::shared_data(base + ".ref.logits.f32"), 27);
+  const double autograd = max_abs_diff(ck, ids, ref);
+  double inference = 0;
+  {
+    at::NoGradGuard no_grad;
+    inference = max_abs_diff(ck, ids, ref);
+  }
+  EXPECT_LT(autograd, 5e-4);
+  EXPECT_LT(inference, 5e-4);
+  std::cout << "[ reference ] " << GetParam() << " (" << ck.source_dtype << "): max abs diff " << autograd
+            << " (autograd forward), " << inference << " (inference forward)\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Files, GgufReference, ::testing::Values("llama-f16-bf16", "llama-q8_0", "llama-q4_k_m"),
+                         [](const auto& info) {
+                           std::string n = info.param;
+                           for (char& ch : n)
+                             if (ch == '-') ch = '_';
+                           return n;
+                         });
+
+}  // namespace
+}  // namespace depthscope
