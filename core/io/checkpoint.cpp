@@ -15,6 +15,7 @@
 #include "core/io/gguf_model.h"
 #include "core/io/hf_config.h"
 #include "core/io/llama2c.h"
+#include "core/io/phi3_layout.h"
 #include "core/io/weight_slots.h"
 #include "core/model/resident_weights.h"
 #include "core/runtime/memory.h"
@@ -180,6 +181,10 @@ ModelWeights assign_tensors(const ModelConfig& c, const std::vector<Source>& sou
         control.report(++done, total, name);
         continue;
       }
+    }
+    if (c.family == ModelFamily::phi3 && assign_phi3_fused(c, w, s.file->path, name, t, filled)) {  // views
+      control.report(++done, total, name);
+      continue;
     }
     const auto it = canonical.find(name);
     if (it == canonical.end())
@@ -368,7 +373,7 @@ NamedTensors hf_named_tensors(const ModelConfig& c, const ModelWeights& weights)
   NamedTensors out;
   if (c.family != ModelFamily::gpt2) {
     for (const auto& [name, t] : named_tensors(w, c)) out.emplace_back(name, *t);
-    return out;
+    return c.family == ModelFamily::phi3 ? phi3_fused_tensors(c, out) : out;  // qkv_proj, gate_up_proj
   }
   // GPT-2 layout: Conv1D [in, out] weights, q/k/v fused into c_attn.
   const std::map<const at::Tensor*, std::string> renamed = gpt2_names(w);

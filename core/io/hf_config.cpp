@@ -21,6 +21,19 @@ class Keys {
   Keys(const json& j, std::string file) : j_(j), file_(std::move(file)) {}
 
   bool has(const std::string& key) const { return j_.contains(key) && !j_.at(key).is_null(); }
+  bool is_null(const std::string& key) const { return j_.contains(key) && j_.at(key).is_null(); }
+  // A list of strings (Gemma's layer_types), or `fallback` when absent.
+  std::vector<std::string> texts(const std::string& key, std::vector<std::string> fallback) const {
+    if (!has(key)) return fallback;
+    const json& v = j_.at(key);
+    if (!v.is_array()) throw FileError(file_, key, "expected a list of strings, got " + v.dump());
+    std::vector<std::string> out;
+    for (const json& e : v) {
+      if (!e.is_string()) throw FileError(file_, key, "expected a list of strings, got " + v.dump());
+      out.push_back(e.get<std::string>());
+    }
+    return out;
+  }
 
   std::int64_t integer(const std::string& key) const {
     if (!has(key)) throw FileError(file_, key, "missing (required)");
@@ -61,6 +74,12 @@ class Keys {
     if (v.is_array() && v.empty()) return fallback;
     return integer(key);
   }
+  // A string member of an object key ("rope_scaling": {"type": ...}); "" when absent.
+  std::string member_text(const std::string& key, const std::string& member) const {
+    if (!has(key) || !j_.at(key).is_object() || !j_.at(key).contains(member) || !j_.at(key).at(member).is_string())
+      return "";
+    return j_.at(key).at(member).get<std::string>();
+  }
   [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
     throw FileError(file_, key, problem);
   }
@@ -76,8 +95,9 @@ std::string join(const std::vector<std::string>& v) {
   return s;
 }
 
-// The part of a config that the family's standard keys determine.
-void read_llama_like(const Keys& k, ModelConfig& c) {
+// The part of a config that the family's standard keys determine. silu: check hidden_act (the
+// Llama-like families' SwiGLU); Gemma reads its own activation key.
+void read_llama_like(const Keys& k, ModelConfig& c, bool silu = true) {
   c.hidden_size = k.integer("hidden_size");
   c.intermediate_size = k.integer("intermediate_size");
   c.num_layers = k.integer("num_hidden_layers");
@@ -94,7 +114,7 @@ void read_llama_like(const Keys& k, ModelConfig& c) {
   c.gated_mlp = true;
   c.positions = PositionKind::rope;
   const std::string act = k.text("hidden_act", "silu");
-  if (act != "silu" && act != "swish")
+  if (silu && act != "silu" && act != "swish")
     k.fail("hidden_act", "'" + act + "' is not supported (DepthScope's Llama family uses silu)");
   if (k.has("rope_scaling"))
     k.fail("rope_scaling", "RoPE scaling is not supported (DepthScope implements plain RoPE)");
@@ -105,6 +125,75 @@ void read_llama_like(const Keys& k, ModelConfig& c) {
     k.fail("mlp_bias", "biases on a gated MLP are not supported");
   c.bos_id = k.token_id("bos_token_id", 1);
   c.eos_id = k.token_id("eos_token_id", 2);
+}
+
+// Gemma 2 / Gemma 3's text model, with the defaults of Gemma2Config / Gemma3TextConfig
+// (Hugging Face's configuration_gemma2.py, configuration_gemma3.py).
+void read_gemma(const Keys& k, ModelConfig& c, bool gemma3) {
+  c.family = gemma3 ? ModelFamily::gemma3 : ModelFamily::gemma2;
+  read_llama_like(k, c, /*silu=*/false);
+  c.head_dim = k.integer("head_dim", 256);
+  c.rope_theta = k.number("rope_theta", gemma3 ? 1e6 : 1e4);
+  c.max_position = k.integer("max_position_embeddings", gemma3 ? 131072 : 8192);
+  c.tie_word_embeddings = k.boolean("tie_word_embeddings", true);
+  const std::string act = k.text("hidden_activation", "gelu_pytorch_tanh");
+  if (act != "gelu_pytorch_tanh" && act != "gelu_new")
+    k.fail("hidden_activation", "'" + act + "' is not supported (Gemma's GeGLU uses gelu_pytorch_tanh)");
+  c.activation = Activation::gelu_new;  // the tanh approximation
+  c.norm_plus_one = true;
+  c.embed_sqrt_scale = true;
+  c.query_pre_attn_scalar = k.number("query_pre_attn_scalar", 256);
+  // A soft-cap given as null is off; an absent one takes the class default.
+  auto cap = [&](const char* key, double fallback) { return k.is_null(key) ? 0.0 : k.number(key, fallback); };
+  c.final_softcap = cap("final_logit_softcapping", gemma3 ? 0.0 : 30.0);
+  c.attn_softcap = cap("attn_logit_softcapping", gemma3 ? 0.0 : 50.0);
+  if (gemma3 && c.attn_softcap > 0)
+    k.fail("attn_logit_softcapping", "must be null: Gemma 3's attention does not soft-cap (modeling_gemma3.py)");
+  if (gemma3 && k.boolean("use_bidirectional_attention", false))
+    k.fail("use_bidirectional_attention", "bidirectional (encoder) Gemma 3 models are not supported");
+  if (k.has("rope_parameters"))
+    k.fail("rope_parameters", "is not read (give rope_theta and rope_local_base_freq, as Gemma3TextConfig saves them)");
+  c.sliding_window = k.is_null("sliding_window") ? 0 : k.integer("sliding_window", 4096);
+  // Which layers slide: layer_types, else Gemma 2's even layers (0-based) or Gemma 3's pattern:
+  // every sliding_window_pattern-th layer is global.
+  const std::int64_t pattern = gemma3 ? k.integer("sliding_window_pattern", 6) : 2;
+  if (pattern <= 0) k.fail("sliding_window_pattern", "must be positive");
+  std::vector<std::string> fallback;
+  for (std::int64_t i = 0; i < c.num_layers; ++i)
+    fallback.push_back((i + 1) % pattern != 0 ? "sliding_attention" : "full_attention");
+  const std::vector<std::string> types = k.texts("layer_types", fallback);
+  if (static_cast<std::int64_t>(types.size()) != c.num_layers)
+    k.fail("layer_types", "has " + std::to_string(types.size()) + " entries for " + std::to_string(c.num_layers) + " layers");
+  if (c.sliding_window > 0)
+    for (const std::string& t : types) {
+      if (t != "sliding_attention" && t != "full_attention")
+        k.fail("layer_types", "'" + t + "' is not sliding_attention or full_attention");
+      c.sliding_layers.push_back(t == "sliding_attention");
+    }
+  if (gemma3) {
+    c.qk_norm = true;  // per-head q_norm / k_norm, (1 + w)
+    c.rope_local_theta = k.number("rope_local_base_freq", 10000.0);
+  }
+}
+
+// Phi-3 (Phi3Config's defaults): a Llama whose attention may slide on every layer.
+void read_phi3(const Keys& k, ModelConfig& c) {
+  c.family = ModelFamily::phi3;
+  for (const char* member : {"type", "rope_type"}) {
+    const std::string type = k.member_text("rope_scaling", member);
+    if (type == "longrope" || type == "su")
+      k.fail("rope_scaling", "type '" + type + "' (Phi-3's LongRoPE, for contexts beyond "
+                             "original_max_position_embeddings) is not supported; DepthScope implements plain RoPE "
+                             "(use a Phi-3 with \"rope_scaling\": null, e.g. the 4k-context models)");
+  }
+  read_llama_like(k, c);
+  c.norm_eps = k.number("rms_norm_eps", 1e-5);
+  c.eos_id = k.token_id("eos_token_id", 32000);
+  if (k.number("partial_rotary_factor", 1.0) != 1.0)
+    k.fail("partial_rotary_factor", "partial RoPE is not supported (DepthScope rotates the whole head)");
+  c.sliding_window = k.integer("sliding_window", 0);  // null or absent: none
+  if (c.sliding_window < 0) k.fail("sliding_window", "must be positive");
+  if (c.sliding_window > 0) c.sliding_layers.assign(static_cast<std::size_t>(c.num_layers), true);
 }
 
 void read_gpt2(const Keys& k, ModelConfig& c) {
@@ -160,6 +249,13 @@ ModelConfig read_standard(const Keys& k) {
     read_llama_like(k, c);
     c.norm_eps = k.number("rms_norm_eps", 1e-5);  // Olmo2Config's default
     c.qk_norm_full = true;
+  } else if (type == "phi3") {
+    read_phi3(k, c);
+  } else if (type == "gemma2" || type == "gemma3_text") {
+    read_gemma(k, c, type == "gemma3_text");
+  } else if (type == "gemma3") {
+    k.fail("model_type", "'gemma3' is the multimodal Gemma 3; DepthScope opens its text model (model_type gemma3_text, "
+                         "Gemma3ForCausalLM)");
   } else if (type == "gpt2") {
     read_gpt2(k, c);
   } else {
@@ -196,10 +292,32 @@ const char* enum_name(E value, const std::vector<std::pair<const char*, E>>& nam
   return "?";
 }
 
+// Gemma's own keys (read_gemma's inverse).
+void write_gemma(const ModelConfig& c, nlohmann::ordered_json& j) {
+  const bool gemma3 = c.family == ModelFamily::gemma3;
+  j["head_dim"] = c.resolved_head_dim();
+  j.erase("hidden_act");
+  j["hidden_activation"] = "gelu_pytorch_tanh";
+  j["attention_bias"] = c.qkv_bias && c.out_bias;
+  j["query_pre_attn_scalar"] = c.query_pre_attn_scalar > 0 ? c.query_pre_attn_scalar : static_cast<double>(c.resolved_head_dim());
+  auto cap = [](double v) { return v > 0 ? nlohmann::ordered_json(v) : nlohmann::ordered_json(nullptr); };
+  j["attn_logit_softcapping"] = cap(c.attn_softcap);
+  j["final_logit_softcapping"] = cap(c.final_softcap);
+  j["sliding_window"] = c.sliding_window > 0 ? nlohmann::ordered_json(c.sliding_window) : nlohmann::ordered_json(nullptr);
+  nlohmann::ordered_json types = nlohmann::ordered_json::array();
+  for (std::int64_t i = 0; i < c.num_layers; ++i) {
+    const bool sliding = static_cast<std::size_t>(i) < c.sliding_layers.size() && c.sliding_layers[static_cast<std::size_t>(i)];
+    types.push_back(sliding ? "sliding_attention" : "full_attention");
+  }
+  j["layer_types"] = types;
+  if (gemma3) j["rope_local_base_freq"] = c.rope_local_theta > 0 ? c.rope_local_theta : c.rope_theta;
+}
+
 }  // namespace
 
 const std::vector<std::string>& supported_model_types() {
-  static const std::vector<std::string> types = {"llama", "mistral", "qwen2", "qwen3", "gpt2", "olmo2"};
+  static const std::vector<std::string> types = {"llama",  "mistral", "qwen2",      "qwen3",
+                                                 "gpt2",   "olmo2",   "gemma2",     "gemma3_text", "phi3"};
   return types;
 }
 
@@ -267,6 +385,9 @@ nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
     case ModelFamily::qwen3: j["architectures"] = {"Qwen3ForCausalLM"}; j["model_type"] = "qwen3"; break;
     case ModelFamily::gpt2: j["architectures"] = {"GPT2LMHeadModel"}; j["model_type"] = "gpt2"; break;
     case ModelFamily::olmo2: j["architectures"] = {"Olmo2ForCausalLM"}; j["model_type"] = "olmo2"; break;
+    case ModelFamily::gemma2: j["architectures"] = {"Gemma2ForCausalLM"}; j["model_type"] = "gemma2"; break;
+    case ModelFamily::gemma3: j["architectures"] = {"Gemma3ForCausalLM"}; j["model_type"] = "gemma3_text"; break;
+    case ModelFamily::phi3: j["architectures"] = {"Phi3ForCausalLM"}; j["model_type"] = "phi3"; break;
   }
   if (c.family == ModelFamily::gpt2) {
     j["n_embd"] = c.hidden_size;
@@ -294,6 +415,9 @@ nlohmann::ordered_json hf_config_json(const ModelConfig& c) {
     if (c.family == ModelFamily::llama || c.family == ModelFamily::qwen3 || c.family == ModelFamily::olmo2)
       j["attention_bias"] = c.qkv_bias && c.out_bias;
     if (c.family == ModelFamily::qwen2) j["use_sliding_window"] = false;
+    if (c.family == ModelFamily::gemma2 || c.family == ModelFamily::gemma3) write_gemma(c, j);
+    if (c.family == ModelFamily::phi3)
+      j["sliding_window"] = c.sliding_window > 0 ? nlohmann::ordered_json(c.sliding_window) : nlohmann::ordered_json(nullptr);
   }
   j["tie_word_embeddings"] = c.tie_word_embeddings;
   j["initializer_range"] = c.init_std;

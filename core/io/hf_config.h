@@ -1,12 +1,14 @@
 #pragma once
 // Hugging Face config.json <-> ModelConfig. Torch-free.
 //
-// Reads model_type llama, mistral, qwen2, qwen3, gpt2 and olmo2 with the keys their Hugging Face
-// configuration classes use (and the same defaults where a key may be absent), plus
+// Reads model_type llama, mistral, qwen2, qwen3, gpt2, olmo2, gemma2, gemma3_text and phi3 with
+// the keys their Hugging Face configuration classes use (and the same defaults where a key may be absent), plus
 // DepthScope's own keys ("depthscope_norm_scheme", "depthscope_mix_alpha", ...; see
 // docs/checkpoints.md). Writing produces the family's standard keys and adds DepthScope keys
 // only for what the standard keys cannot say, so a Pre-LN Llama is a plain Llama config (and an
-// OLMo 2 with its own output-norm placement a plain OLMo 2 config).
+// OLMo 2 with its own output-norm placement a plain OLMo 2 config, a Gemma with sandwich norms a
+// plain Gemma config). What DepthScope does not implement is refused by key: RoPE scaling (Phi-3's
+// longrope/su named), partial rotary, Gemma 3's bidirectional attention.
 #include <nlohmann/json_fwd.hpp>
 
 #include <string>

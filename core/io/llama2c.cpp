@@ -80,6 +80,9 @@ void check_representable(const ModelConfig& c) {
                      " (llama2.c's run.c implements only a Pre-LN Llama with RMSNorm, SwiGLU and plain RoPE)");
   };
   if (c.family == ModelFamily::olmo2) refuse("OLMo 2 (olmo2) models are not supported");
+  if (c.family == ModelFamily::gemma2 || c.family == ModelFamily::gemma3)
+    refuse("Gemma (" + to_string(c.family) + ") models are not supported");
+  if (c.family == ModelFamily::phi3 && !c.sliding_layers.empty()) refuse("the model's attention slides");
   if (c.norm_scheme != NormScheme::pre && c.norm_scheme != NormScheme::scaled_init &&
       c.norm_scheme != NormScheme::lns_gamma)
     refuse("norm scheme " + display_name(c.norm_scheme) + " is not Pre-LN");

@@ -11,6 +11,7 @@
 #include "core/model/dyt.h"
 #include "core/model/gpas.h"
 #include "core/model/packed_gemm.h"
+#include "core/model/windowed_attention.h"
 
 namespace depthscope {
 
@@ -229,10 +230,13 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
   });
   record(probe, layer, ProbeSite::attn_in, attn_in.view({B, T, d}));
 
-  // B: softmax(q k^T / sqrt(hd) + causal mask) v per (sequence, head), in query blocks.
-  const at::Tensor att = causal_attention_inference(q.view({B, T, H, hd}).transpose(1, 2), k.view({B, T, KV, hd}).transpose(1, 2),
-                                          v.view({B, T, KV, hd}).transpose(1, 2),
-                                          1.0 / std::sqrt(static_cast<double>(hd)))
+  // B: softmax(q k^T / sqrt(hd) + causal mask) v per (sequence, head), in query blocks; Gemma's
+  // soft-capped or sliding-window layers through the plain composition (windowed_attention.h).
+  const at::Tensor qh = q.view({B, T, H, hd}).transpose(1, 2), kh = k.view({B, T, KV, hd}).transpose(1, 2);
+  const at::Tensor vh = v.view({B, T, KV, hd}).transpose(1, 2);  // [B, H|KV, T, hd]
+  const at::Tensor att = (needs_windowed_attention(c, bl)
+                              ? windowed_causal_attention(qh, kh, vh, attention_scale(c), c.attn_softcap, bl.window)
+                              : causal_attention_inference(qh, kh, vh, attention_scale(c)))
                              .view({N, H * hd});  // [N, H*hd]
 
   // C: output projection, residual, norm, MLP, residual.
@@ -259,11 +263,11 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
       if (bl.mlp_in_norm) input_norm_rows(c, hr, ir, mlp_norm, s);
       else if (bl.ffn_from_norm) norm_rows(c, hr, ir, mlp_norm.w, mlp_norm.b, 1.0);
     }
-    if (c.gated_mlp) {  // SwiGLU: down(silu(gate x) * up x)
+    if (c.gated_mlp) {  // SwiGLU: down(silu(gate x) * up x); GeGLU (Gemma) with tanh GELU
       at::Tensor gate = at::empty({r1 - r0, ff}, opt), up = at::empty({r1 - r0, ff}, opt);  // [n, ff]
       linear_out(gate, ir, lw.w_gate, at::Tensor(), pg.get());
       linear_out(up, ir, lw.w_up, lw.b_up, pu.get());
-      at::silu_(gate).mul_(up);
+      (c.activation == Activation::gelu_new ? at::gelu_(gate, "tanh") : at::silu_(gate)).mul_(up);
       linear_out(mr, gate, lw.w_down, lw.b_down, pd.get());
     } else {
       at::Tensor hidden = at::empty({r1 - r0, ff}, opt);  // [n, ff]

@@ -33,7 +33,10 @@ constexpr FamilyName kFamilies[] = {{ModelFamily::llama, "llama"},
                                     {ModelFamily::qwen2, "qwen2"},
                                     {ModelFamily::qwen3, "qwen3"},
                                     {ModelFamily::gpt2, "gpt2"},
-                                    {ModelFamily::olmo2, "olmo2"}};
+                                    {ModelFamily::olmo2, "olmo2"},
+                                    {ModelFamily::gemma2, "gemma2"},
+                                    {ModelFamily::gemma3, "gemma3"},
+                                    {ModelFamily::phi3, "phi3"}};
 }  // namespace
 
 std::string to_string(NormScheme s) {
@@ -79,7 +82,9 @@ std::string to_string(ModelFamily f) {
 }
 
 NormScheme default_norm_scheme(ModelFamily f) {
-  return f == ModelFamily::olmo2 ? NormScheme::output : NormScheme::pre;
+  if (f == ModelFamily::olmo2) return NormScheme::output;
+  if (f == ModelFamily::gemma2 || f == ModelFamily::gemma3) return NormScheme::sandwich;
+  return NormScheme::pre;
 }
 
 NormScheme parse_norm_scheme(const std::string& name) {
@@ -134,6 +139,15 @@ void ModelConfig::validate() const {
   if (qk_norm_full && (norm_scheme == NormScheme::hybrid || norm_scheme == NormScheme::hybrid_star))
     fail("qk_norm_full", "cannot be combined with " + display_name(norm_scheme) + ", which has per-head q/k norms");
   if (qk_norm_full && norm_kind != NormKind::rms) fail("qk_norm_full", "is an RMSNorm (needs norm_kind rms)");
+  if (norm_plus_one && (norm_kind != NormKind::rms || is_dyt(*this)))
+    fail("norm_plus_one", "is Gemma's (1 + w) RMSNorm (needs norm_kind rms and no DyT)");
+  if (!(query_pre_attn_scalar >= 0)) fail("query_pre_attn_scalar", "must be positive (or 0: head_dim)");
+  if (!(attn_softcap >= 0) || !(final_softcap >= 0)) fail("softcap", "must be positive (or 0: off)");
+  if (!sliding_layers.empty() && static_cast<std::int64_t>(sliding_layers.size()) != num_layers)
+    fail("sliding_layers", "must list every one of the " + std::to_string(num_layers) + " layers");
+  for (bool sliding : sliding_layers)
+    if (sliding && sliding_window <= 0) fail("sliding_window", "must be positive when a layer slides");
+  if (rope_local_theta < 0) fail("rope_local_theta", "must be positive (or 0: rope_theta)");
 }
 
 std::int64_t ModelConfig::parameter_count() const {
@@ -183,6 +197,11 @@ BlockLayout block_layout(const ModelConfig& c, std::int64_t layer) {
   b.qk_norm = c.qk_norm;
   b.qk_norm_full = c.qk_norm_full;
   b.gpas = c.gpas;
+  const auto index = static_cast<std::size_t>(layer - 1);  // the original layer's own window
+  if (index < c.sliding_layers.size() && c.sliding_layers[index]) {
+    b.window = c.sliding_window;
+    b.local_rope = c.rope_local_theta > 0;
+  }
   switch (c.norm_scheme) {
     case NormScheme::post:
     case NormScheme::deepnorm:

@@ -30,14 +30,20 @@ enum class NormScheme {
 // olmo2: OLMo 2 (Olmo2ForCausalLM): output norms only (NormScheme::output by default), its
 // out-norms named post_attention_layernorm / post_feedforward_layernorm, and q/k norms over the
 // whole projections (qk_norm_full).
-enum class ModelFamily { llama, qwen2, qwen3, gpt2, olmo2 };
+// gemma2 / gemma3: Gemma 2 (Gemma2ForCausalLM) and Gemma 3's text model (Gemma3ForCausalLM):
+// sandwich norms (NormScheme::sandwich by default) with OLMo 2's names plus input_layernorm,
+// (1 + w) RMSNorms, scaled embeddings, GeGLU, sliding-window layers (docs/model.md, "Gemma").
+// phi3: Phi-3 (Phi3ForCausalLM): a Pre-LN Llama whose files fuse q/k/v (qkv_proj) and
+// gate/up (gate_up_proj); split on load as views (core/io/phi3_layout.h).
+enum class ModelFamily { llama, qwen2, qwen3, gpt2, olmo2, gemma2, gemma3, phi3 };
 enum class NormKind { rms, layer };          // RMSNorm (Llama) or LayerNorm with bias (GPT-2)
 enum class Activation { silu, gelu_new };    // SwiGLU gate activation or GPT-2's tanh GELU
 enum class PositionKind { rope, learned };   // RoPE (rotate-halves, HF layout) or learned table
 
 std::string to_string(NormScheme s);
 std::string to_string(ModelFamily f);
-// The norm placement a family's own config.json implies: output for olmo2, pre for the others.
+// The norm placement a family's own config.json implies: output for olmo2, sandwich for gemma2
+// and gemma3, pre for the others.
 NormScheme default_norm_scheme(ModelFamily f);
 // Parse; throw UsageError listing the valid names.
 NormScheme parse_norm_scheme(const std::string& name);
@@ -87,6 +93,16 @@ struct ModelConfig {
   bool qk_norm_full = false;             // OLMo 2: RMSNorm over the whole q [H*hd] and k [KV*hd]
                                          //   projections, before the head split and RoPE
   bool tie_word_embeddings = false;
+
+  // Gemma 2 / 3 (0 / false / empty: off; docs/model.md, "Gemma").
+  bool norm_plus_one = false;            // every RMSNorm scales by (1 + w); the file stores w
+  bool embed_sqrt_scale = false;         // embeddings * sqrt(hidden_size) (float32)
+  double query_pre_attn_scalar = 0;      // attention scale query_pre_attn_scalar^-1/2 (0: head_dim^-1/2)
+  double attn_softcap = 0;               // attention scores c * tanh(s / c) before the mask
+  double final_softcap = 0;              // logits c * tanh(z / c)
+  std::int64_t sliding_window = 0;       // sliding layers keep key j for query i when j > i - window
+  std::vector<bool> sliding_layers;      // [L] by 0-based layer index: true = sliding; empty: none
+  double rope_local_theta = 0;           // RoPE base of the sliding layers (Gemma 3; 0: rope_theta)
 
   NormScheme norm_scheme = NormScheme::pre;
   double mix_alpha = 0.25;               // Mix-LN: fraction of Post-LN layers
@@ -138,6 +154,8 @@ struct BlockLayout {
   bool residual_scale = false;  // SkipInit: scalar a [1] on each sublayer output
   bool dyt = false;             // the norms are DyT(x) = w * tanh(alpha x) with a scalar alpha
   bool gpas = false;            // x <- x - SiLU(g) x after each residual addition
+  std::int64_t window = 0;      // sliding-window attention of this (original) layer; 0: full causal
+  bool local_rope = false;      // RoPE with rope_local_theta (Gemma 3's sliding layers)
   double lns = 1.0;             // LNS factor on the pre-norm outputs: 1/sqrt(l) under LNS
   bool has_attn_norm() const { return post || attn_in_norm; }
   bool has_mlp_norm() const { return post || mlp_in_norm || ffn_from_norm; }

@@ -11,6 +11,8 @@ std::string fold_lns_problem(const ModelConfig& c) {
   const std::string name = display_name(c.norm_scheme);
   if (c.gpas)
     return "the GPAS add-on's gates (x <- x - SiLU(g) x) have no place in a plain Pre-LN checkpoint";
+  if (c.norm_plus_one)
+    return "Gemma's norms multiply by (1 + w): scaling the stored w would not scale the norm";
   switch (c.norm_scheme) {
     case NormScheme::lns:
     case NormScheme::lns_gamma:

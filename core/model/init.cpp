@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "core/model/norm_plus_one.h"
 #include "core/model/transformer.h"
 
 namespace depthscope {
@@ -17,7 +18,8 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
   auto normal = [&](std::vector<std::int64_t> shape, double std) {
     return at::empty(shape, at::kFloat).normal_(0.0, std, gen);
   };
-  auto ones = [&](std::int64_t n) { return at::ones({n}, at::kFloat); };
+  // A norm weight whose factor is 1 (stored as 0 under Gemma's (1 + w) norms: norm_plus_one.h).
+  auto ones = [&](std::int64_t n) { return at::full({n}, stored_norm_weight(c, 1.0), at::kFloat); };
   auto zeros = [&](std::int64_t n) { return at::zeros({n}, at::kFloat); };
   const bool layer_norm = c.norm_kind == NormKind::layer;
 
@@ -50,12 +52,12 @@ Transformer Transformer::random(const ModelConfig& c, std::uint64_t seed) {
     // Norm weights 1; lns_gamma: 1/sqrt(l), learned from there (LNS with a learnable gain).
     const double gain = initial_norm_gain(c, l + 1);
     if (b.has_attn_norm()) {
-      lw.attn_norm_w = at::full({d}, gain, at::kFloat);
+      lw.attn_norm_w = at::full({d}, stored_norm_weight(c, gain), at::kFloat);
       if (layer_norm) lw.attn_norm_b = zeros(d);
       if (b.dyt) lw.attn_norm_alpha = scalar(c.dyt_alpha_attn);
     }
     if (b.has_mlp_norm()) {
-      lw.mlp_norm_w = at::full({d}, gain, at::kFloat);
+      lw.mlp_norm_w = at::full({d}, stored_norm_weight(c, gain), at::kFloat);
       if (layer_norm) lw.mlp_norm_b = zeros(d);
       if (b.dyt) lw.mlp_norm_alpha = scalar(c.dyt_alpha_ffn);
     }

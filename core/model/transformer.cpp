@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/model/block_rows.h"
@@ -11,9 +12,11 @@
 #include "core/model/dyt.h"
 #include "core/model/fused_attention.h"
 #include "core/model/gpas.h"
+#include "core/model/norm_plus_one.h"
 #include "core/model/packed_gemm.h"
 #include "core/model/resident_weights.h"
 #include "core/model/rms_norm_lns.h"
+#include "core/model/windowed_attention.h"
 
 namespace depthscope {
 
@@ -90,8 +93,10 @@ at::Tensor Transformer::embed(const at::Tensor& tokens, std::int64_t pos_offset)
   at::Tensor x = at::embedding(weights_.tok_embeddings, ids).to(at::kFloat);  // [B, T, d]
   if (config_.positions == PositionKind::learned)
     x = x + weights_.pos_embeddings.narrow(0, pos_offset, T).to(at::kFloat);  // + [T, d]
+  if (config_.embed_sqrt_scale)  // Gemma: * sqrt(d), the normaliser rounded to float32 as HF casts it
+    x = x * static_cast<float>(std::sqrt(static_cast<double>(config_.hidden_size)));
   if (has_embed_scale(config_)) x = x * compute_weight(weights_.embed_scale);                        // DyT: * a [1]
-  if (has_embed_norm(config_)) x = rms_norm(x, compute_weight(weights_.embed_norm_w), config_.norm_eps);  // Peri-LN
+  if (has_embed_norm(config_)) x = rms_norm(x, applied_norm_weight(config_, compute_weight(weights_.embed_norm_w)), config_.norm_eps);  // Peri-LN
   return x;
 }
 
@@ -101,13 +106,18 @@ Transformer::RopeTables Transformer::rope_tables(std::int64_t T, std::int64_t po
   const std::int64_t hd = config_.resolved_head_dim();
   // inv_freq_i = 1 / theta^(2i/hd), i = 0..hd/2-1; angle = position * inv_freq. Computed in
   // float32 exactly as Hugging Face's LlamaRotaryEmbedding does, so logits match its rounding.
-  at::Tensor inv_freq =
-      at::pow(config_.rope_theta, at::arange(0, hd, 2, at::kLong).to(at::kFloat) / static_cast<float>(hd))
-          .reciprocal();                                                              // [hd/2]
-  at::Tensor pos = at::arange(pos_offset, pos_offset + T, at::kLong).to(at::kFloat);  // [T]
-  at::Tensor angles = at::outer(pos, inv_freq);                                       // [T, hd/2]
-  at::Tensor emb = at::cat({angles, angles}, -1);                                     // [T, hd]
-  return {emb.cos().to(like.scalar_type()).to(like.device()), emb.sin().to(like.scalar_type()).to(like.device())};
+  auto tables = [&](double theta) -> std::pair<at::Tensor, at::Tensor> {
+    at::Tensor inv_freq =
+        at::pow(theta, at::arange(0, hd, 2, at::kLong).to(at::kFloat) / static_cast<float>(hd)).reciprocal();  // [hd/2]
+    at::Tensor pos = at::arange(pos_offset, pos_offset + T, at::kLong).to(at::kFloat);  // [T]
+    at::Tensor angles = at::outer(pos, inv_freq);                                       // [T, hd/2]
+    at::Tensor emb = at::cat({angles, angles}, -1);                                     // [T, hd]
+    return {emb.cos().to(like.scalar_type()).to(like.device()), emb.sin().to(like.scalar_type()).to(like.device())};
+  };
+  RopeTables r;
+  std::tie(r.cos, r.sin) = tables(config_.rope_theta);
+  if (config_.rope_local_theta > 0) std::tie(r.local_cos, r.local_sin) = tables(config_.rope_local_theta);
+  return r;
 }
 
 at::Tensor Transformer::input_norm(const BlockLayout& b, const at::Tensor& x, const at::Tensor& w,
@@ -143,15 +153,19 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const BlockLayout& b, 
   }
   // softmax(q k^T / sqrt(hd) + causal mask) v; grouped-query heads share their kv head.
   // CUDA tensors under LibTorch >= 2.1: the fused kernel (FlashAttention); elsewhere our own.
-  const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
-  at::Tensor out = fused_attention_available(q) ? fused_causal_attention(q, k, v, scale)
-                                                : causal_attention(q, k, v, scale);  // [B, T, H, hd]
+  // Gemma's soft-capped or sliding-window layers: the plain composition (windowed_attention.h).
+  const double scale = attention_scale(config_);
+  at::Tensor out = needs_windowed_attention(config_, b)
+                       ? windowed_causal_attention(q, k, v, scale, config_.attn_softcap, b.window)
+                   : fused_attention_available(q) ? fused_causal_attention(q, k, v, scale)
+                                                  : causal_attention(q, k, v, scale);  // [B, T, H, hd]
   return linear_f32(out.reshape({B, T, H * hd}), lw.wo, lw.bo);                           // [B, T, d]
 }
 
 at::Tensor Transformer::mlp(const LayerWeights& lw, const at::Tensor& x) const {
-  if (config_.gated_mlp) {  // SwiGLU: down(silu(gate x) * up x)
-    at::Tensor gate = at::silu(linear_f32(x, lw.w_gate));  // [B, T, ff]
+  if (config_.gated_mlp) {  // SwiGLU: down(silu(gate x) * up x); GeGLU (Gemma) with tanh GELU
+    at::Tensor gate = linear_f32(x, lw.w_gate);  // [B, T, ff]
+    gate = config_.activation == Activation::gelu_new ? at::gelu(gate, "tanh") : at::silu(gate);
     return linear_f32(gate * linear_f32(x, lw.w_up, lw.b_up), lw.w_down, lw.b_down);
   }
   at::Tensor hidden = linear_f32(x, lw.w_up, lw.b_up);  // [B, T, ff]
@@ -165,13 +179,17 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
 }
 
 at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProbe* probe,
-                              const RopeTables& rope) const {
+                              const RopeTables& tables) const {
   if (layer < 1 || layer > config_.num_layers)
     throw UsageError("layer " + std::to_string(layer) + " is outside 1.." +
                      std::to_string(config_.num_layers));
   // CPU: float32 view of this layer (a copy only for F16/BF16 weights, freed when the block
   // returns); GPU: matrices in their dtype (compute_weights.h).
-  const LayerWeights lw = compute_layer(weights_.layers[static_cast<size_t>(layer - 1)]);
+  // Gemma's (1 + w) norms multiply by w + 1 (norm_plus_one.h).
+  const LayerWeights lw = with_applied_norm_weights(config_, compute_layer(weights_.layers[static_cast<size_t>(layer - 1)]));
+  const BlockLayout b = block_layout(config_, layer);
+  // Gemma 3's sliding layers rotate with their own base.
+  const RopeTables rope = b.local_rope ? RopeTables{tables.local_cos, tables.local_sin, {}, {}} : tables;
   record(probe, layer, ProbeSite::resid_pre, x);
   // No gradient wanted (analyses, evaluation): the same math in CPU row chunks (block_rows.h).
   // Tensors on a GPU always take the ATen composition below.
@@ -179,7 +197,6 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   const bool resident = weights_.layers[static_cast<size_t>(layer - 1)].wq.scalar_type() == at::kFloat;
   if (use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin, resident);
 
-  const BlockLayout b = block_layout(config_, layer);
   if (b.post) {
     // Post-LN: h = LN(a x + Attn(x)), y = LN(a h + FFN(h)); a = 1, or (2N)^(1/4) for DeepNorm.
     const double alpha =
@@ -228,14 +245,20 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
 
 at::Tensor Transformer::head(const at::Tensor& x) const {
   // The final norm is never LNS-scaled (paper).
+  // Gemma: the norm multiplies by (1 + w), and the logits may be soft-capped.
   const ModelWeights& w = weights_;  // CPU: widened to float32 for this call only when F16/BF16
-  if (use_row_kernels(x))
-    return head_rows(config_, x, float32_weight(w.final_norm_w), float32_weight(w.final_norm_b),
-                     float32_weight(w.final_norm_alpha), float32_weight(w.lm_head),
-                     w.lm_head.scalar_type() == at::kFloat);  // [B, T, V]
-  const at::Tensor normed = is_dyt(config_) ? dyt(x, compute_weight(w.final_norm_w), compute_weight(w.final_norm_alpha))
-                                            : norm(x, compute_weight(w.final_norm_w), compute_weight(w.final_norm_b));
-  return linear_f32(normed, compute_weight(w.lm_head));  // [B, T, V]
+  const double cap = config_.final_softcap;
+  if (use_row_kernels(x)) {
+    at::Tensor logits = head_rows(config_, x, applied_norm_weight(config_, float32_weight(w.final_norm_w)),
+                                  float32_weight(w.final_norm_b), float32_weight(w.final_norm_alpha),
+                                  float32_weight(w.lm_head), w.lm_head.scalar_type() == at::kFloat);  // [B, T, V]
+    return cap > 0 ? soft_cap(logits, cap) : logits;
+  }
+  const at::Tensor norm_w = applied_norm_weight(config_, compute_weight(w.final_norm_w));
+  const at::Tensor normed = is_dyt(config_) ? dyt(x, norm_w, compute_weight(w.final_norm_alpha))
+                                            : norm(x, norm_w, compute_weight(w.final_norm_b));
+  const at::Tensor logits = linear_f32(normed, compute_weight(w.lm_head));  // [B, T, V]
+  return cap > 0 ? soft_cap(logits, cap) : logits;
 }
 
 at::Tensor Transformer::forward(const at::Tensor& tokens, LayerProbe* probe,

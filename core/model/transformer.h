@@ -53,9 +53,11 @@ class Transformer {
 
  private:
   // RoPE cos/sin [T, hd] for positions pos_offset.. (undefined without RoPE); built once per
-  // forward and shared by every layer.
+  // forward and shared by every layer. local_*: with rope_local_theta, for the sliding layers
+  // of Gemma 3 (undefined when the config has no local base).
   struct RopeTables {
     at::Tensor cos, sin;
+    at::Tensor local_cos, local_sin;
   };
   RopeTables rope_tables(std::int64_t T, std::int64_t pos_offset, const at::Tensor& like) const;
   at::Tensor block(std::int64_t layer, const at::Tensor& x, LayerProbe* probe, const RopeTables& rope) const;

@@ -25,7 +25,8 @@ struct NormNames {
 };
 
 NormNames norm_names(const ModelConfig& c) {
-  if (c.family == ModelFamily::olmo2)
+  // Gemma 2 / 3 use the same three names for their sandwich norms (and input_layernorm).
+  if (c.family == ModelFamily::olmo2 || c.family == ModelFamily::gemma2 || c.family == ModelFamily::gemma3)
     return {"pre_feedforward_layernorm", "post_attention_layernorm", "post_feedforward_layernorm"};
   return {"post_attention_layernorm", "attn_out_norm", "mlp_out_norm"};
 }

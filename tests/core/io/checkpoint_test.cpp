@@ -36,6 +36,27 @@ ModelConfig tiny(ModelFamily family) {
     case ModelFamily::qwen2: c.qkv_bias = true; c.tie_word_embeddings = true; break;
     case ModelFamily::qwen3: c.qk_norm = true; c.head_dim = 8; c.tie_word_embeddings = true; break;
     case ModelFamily::olmo2: c.qk_norm_full = true; c.head_dim = 8; c.norm_scheme = NormScheme::output; break;
+    case ModelFamily::phi3:  // every layer slides (fused qkv_proj / gate_up_proj on disk)
+      c.sliding_window = 5;
+      c.sliding_layers = {true, true, true};
+      break;
+    case ModelFamily::gemma2:
+    case ModelFamily::gemma3:  // every Gemma feature on, windows and caps that bite on 12 tokens
+      c.head_dim = 8;
+      c.norm_scheme = NormScheme::sandwich;
+      c.activation = Activation::gelu_new;
+      c.tie_word_embeddings = c.norm_plus_one = c.embed_sqrt_scale = true;
+      c.query_pre_attn_scalar = 6;
+      c.sliding_window = 4;
+      c.sliding_layers = {true, false, true};
+      if (family == ModelFamily::gemma2) {
+        c.attn_softcap = 5;
+        c.final_softcap = 30;
+      } else {
+        c.qk_norm = true;
+        c.rope_local_theta = 100.0;
+      }
+      break;
     case ModelFamily::gpt2:
       c.num_kv_heads = 4;
       c.norm_kind = NormKind::layer;
@@ -112,9 +133,11 @@ TEST_P(HfRoundTrip, SaveLoadGivesIdenticalTensorsAndLogits) {
 // HybridNorm's per-head q/k norms exclude OLMo 2's whole-projection ones).
 std::vector<std::tuple<ModelFamily, NormScheme>> families_and_schemes() {
   std::vector<std::tuple<ModelFamily, NormScheme>> v;
-  for (ModelFamily f : {ModelFamily::llama, ModelFamily::qwen2, ModelFamily::qwen3, ModelFamily::gpt2, ModelFamily::olmo2})
+  for (ModelFamily f : {ModelFamily::llama, ModelFamily::qwen2, ModelFamily::qwen3, ModelFamily::gpt2, ModelFamily::olmo2,
+                        ModelFamily::gemma2, ModelFamily::gemma3, ModelFamily::phi3})
     for (NormScheme s : all_norm_schemes()) {
       if (!scheme_defined_for(s, tiny(f).norm_kind)) continue;
+      if (tiny(f).norm_plus_one && s == NormScheme::dyt) continue;  // DyT is no (1 + w) RMSNorm
       if (tiny(f).qk_norm_full && (s == NormScheme::hybrid || s == NormScheme::hybrid_star)) continue;
       v.emplace_back(f, s);
     }

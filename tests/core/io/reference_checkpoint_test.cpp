@@ -155,7 +155,7 @@ TEST_P(ReferenceFamily, MatchesIndependentLogits) {
 
 INSTANTIATE_TEST_SUITE_P(Families, ReferenceFamily,
                          ::testing::Values("llama-tiny-f16", "qwen2-tiny-bf16-sharded", "qwen3-tiny-f32",
-                                           "gpt2-tiny-f32", "olmo2-tiny-f32"),
+                                           "gpt2-tiny-f32", "olmo2-tiny-f32", "gemma2-tiny-f32"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (char& ch : n)
