@@ -135,6 +135,7 @@ if [ "$package" = depthscope ]; then
   in_root "test -f /usr/share/mime/application/x-safetensors.xml" || fail "MIME type not registered"
   in_root "grep -q 'application/x-safetensors=.*depthscope.desktop' /usr/share/applications/mimeinfo.cache" ||
     fail "depthscope.desktop not in the desktop database for application/x-safetensors"
+  in_root "test -f /usr/share/mime/application/x-gguf.xml" || fail "MIME type application/x-gguf not registered"
   man_pages="depthscope depthscope-cli"
 else
   man_pages="depthscope-cli"

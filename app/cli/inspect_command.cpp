@@ -1,6 +1,6 @@
 // depthscope-cli inspect PATH [--json]: what a checkpoint holds (family, dimensions,
-// parameters by component, dtype, norm scheme, tokenizer, memory needed). JSON fields are
-// documented in docs/checkpoints.md.
+// parameters by component, dtype, norm scheme, tokenizer, memory needed; for a GGUF file each
+// tensor's ggml type and bits per weight). JSON fields are documented in docs/checkpoints.md.
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +9,8 @@
 
 #include "app/cli/commands.h"
 #include "core/io/checkpoint.h"
+#include "core/io/gguf_file.h"
+#include "core/io/gguf_summary.h"
 #include "core/io/summarize.h"
 
 namespace depthscope::cli {
@@ -99,17 +101,52 @@ void print_text(const ModelSummary& s) {
   std::cout << "\n";
 }
 
+nlohmann::ordered_json storage_json(const GgufStorage& g) {
+  nlohmann::ordered_json j;
+  j["gguf_version"] = g.version;
+  j["architecture"] = g.architecture;
+  j["bits_per_weight"] = g.bits_per_weight;
+  j["bytes"] = g.bytes;
+  j["tensors"] = nlohmann::ordered_json::array();
+  for (const GgufTensorRow& r : g.tensors)
+    j["tensors"].push_back({{"name", r.name}, {"type", r.type}, {"shape", r.shape}, {"bytes", r.bytes},
+                            {"bits_per_weight", r.bits_per_weight}});
+  return j;
+}
+
+void print_storage(const GgufStorage& g) {
+  std::printf("gguf         version %u, %s, %.2f bits per weight over %s weights (%s)\n", g.version,
+              g.architecture.c_str(), g.bits_per_weight, with_commas(g.elements).c_str(), human_bytes(g.bytes).c_str());
+  std::printf("  %-28s %-6s %6s  %s\n", "tensor", "type", "bits", "shape");
+  for (const GgufTensorRow& r : g.tensors) {
+    std::string shape;
+    for (std::int64_t d : r.shape) shape += (shape.empty() ? "" : " x ") + std::to_string(d);
+    std::printf("  %-28s %-6s %6.2f  %s\n", r.name.c_str(), r.type.c_str(), r.bits_per_weight, shape.c_str());
+  }
+}
+
 }  // namespace
 
 void add_inspect_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Describe a checkpoint: family, sizes, parameters, dtype, tokenizer");
   auto path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
-  cmd->add_option("path", *path, "HF folder, .safetensors, or llama2.c .bin")->required();
+  cmd->add_option("path", *path, "HF folder, .safetensors, .gguf, or llama2.c .bin")->required();
   cmd->add_flag("--json", *json, "Print JSON");
   cmd->callback([path, json] {
     const ModelSummary s = summarize(load_checkpoint(*path));
-    if (*json) std::cout << summary_json(s).dump(2) << "\n";
+    nlohmann::ordered_json j = summary_json(s);
+    if (s.format == "gguf") {
+      const GgufStorage g = gguf_storage(open_gguf(s.path).header);
+      if (*json) j["gguf"] = storage_json(g);
+      else {
+        print_text(s);
+        print_storage(g);
+      }
+      if (*json) std::cout << j.dump(2) << "\n";
+      return;
+    }
+    if (*json) std::cout << j.dump(2) << "\n";
     else print_text(s);
   });
 }

@@ -58,7 +58,7 @@ void add_tokenize_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("tokenize", "Encode a text or a file with a tokenizer");
   auto o = std::make_shared<TokenizeOptions>();
   cmd->add_option("--tokenizer", o->tokenizer,
-                  "tokenizer.json, tokenizer.model, tokenizer.bin, encoder.json, or their folder")
+                  "tokenizer.json, tokenizer.model, tokenizer.bin, encoder.json, a .gguf file, or their folder")
       ->required();
   auto* text = cmd->add_option("--text", o->text, "The text to encode");
   auto* file = cmd->add_option("--file", o->file, "A file to encode as one text (newlines included)");

@@ -1,6 +1,6 @@
 # Desktop integration of the GUI (freedesktop.org): menu entry, icons at the hicolor sizes
 # (rendered at build time from resources/depthscope.svg, the icon the window already uses),
-# AppStream metainfo, and a MIME type for *.safetensors that the menu entry opens.
+# AppStream metainfo, and MIME types for *.safetensors and *.gguf that the menu entry opens.
 # The package needs no maintainer scripts: Debian's desktop-file-utils, hicolor-icon-theme
 # and shared-mime-info refresh their caches from dpkg file triggers.
 set(DS_ICON_SIZES 16 22 24 32 48 64 128 256 512)

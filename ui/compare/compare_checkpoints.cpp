@@ -60,7 +60,7 @@ void CompareCheckpoints::add_dialog(QWidget* parent) {
   QSettings settings;
   const QString dir = settings.value("compare/dir", QDir::homePath()).toString();
   const QString path = QFileDialog::getOpenFileName(parent, "Add checkpoint", dir,
-                                                    "Checkpoints (*.safetensors *.bin config.json);;All files (*)");
+                                                    "Checkpoints (*.safetensors *.gguf *.bin config.json);;All files (*)");
   if (path.isEmpty()) return;
   settings.setValue("compare/dir", QFileInfo(path).absolutePath());
   if (!add(path) && items_->find_checkpoint(path)) emit status(QString("%1 is already in the comparison").arg(path));

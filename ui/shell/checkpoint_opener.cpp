@@ -55,7 +55,7 @@ bool CheckpointOpener::loading() const { return loader_->running(); }
 QString ask_checkpoint_path(QWidget* parent) {
   const QString dir = QSettings().value("open/dir").toString();
   const QString path = QFileDialog::getOpenFileName(parent, "Open checkpoint", dir,
-                                                    "Checkpoints (*.safetensors *.json *.bin);;All files (*)");
+                                                    "Checkpoints (*.safetensors *.gguf *.json *.bin);;All files (*)");
   if (!path.isEmpty()) QSettings().setValue("open/dir", QFileInfo(path).absolutePath());
   return path;
 }
