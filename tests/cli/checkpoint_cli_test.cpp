@@ -33,7 +33,8 @@ TEST(CliCheckpoint, InspectJsonDescribesStories260K) {
 }
 
 TEST(CliCheckpoint, InspectEveryFamily) {
-  for (const char* family : {"llama-tiny-f16", "qwen2-tiny-bf16-sharded", "qwen3-tiny-f32", "gpt2-tiny-f32"}) {
+  for (const char* family : {"llama-tiny-f16", "qwen2-tiny-bf16-sharded", "qwen3-tiny-f32", "gpt2-tiny-f32",
+                             "gemma2-tiny-f32"}) {
     DS_REQUIRE_SHARED(std::string("families/") + family);
     const auto r = run_cli("inspect " + shared_data(std::string("families/") + family) + " --json", true);
     ASSERT_EQ(r.exit_code, 0) << family << ": " << r.output;

@@ -129,5 +129,34 @@ TEST(Gemma2Config, EditedConfigJsonTurnsFeaturesOff) {
   }
 }
 
+// A random Gemma stores its norm weights as 0 (factor 1, as Hugging Face initialises Gemma's
+// RMSNorm) and computes what a model with plain norms of weight 1 computes.
+TEST(Gemma2Init, RandomNormWeightsAreStoredAsZero) {
+  ModelConfig c;
+  c.family = ModelFamily::gemma2;
+  c.vocab_size = 50;
+  c.hidden_size = 16;
+  c.intermediate_size = 24;
+  c.num_layers = 2;
+  c.num_heads = 2;
+  c.num_kv_heads = 1;
+  c.head_dim = 8;
+  c.norm_scheme = NormScheme::sandwich;
+  c.norm_plus_one = true;
+  const Transformer gemma = Transformer::random(c, 4);
+  const LayerWeights& lw = gemma.weights().layers[1];
+  for (const at::Tensor* w : {&lw.attn_norm_w, &lw.mlp_norm_w, &lw.attn_out_norm_w, &lw.mlp_out_norm_w,
+                              &gemma.weights().final_norm_w})
+    EXPECT_TRUE(at::equal(*w, at::zeros_like(*w)));
+  ModelConfig plain = c;
+  plain.norm_plus_one = false;
+  ModelWeights ones = clone_weights(gemma.weights(), c);
+  for (LayerWeights& l : ones.layers)
+    for (at::Tensor* w : {&l.attn_norm_w, &l.mlp_norm_w, &l.attn_out_norm_w, &l.mlp_out_norm_w}) w->fill_(1.0);
+  ones.final_norm_w.fill_(1.0);
+  const at::Tensor tokens = at::arange(10, at::kLong).unsqueeze(0);
+  EXPECT_TRUE(at::allclose(gemma.forward(tokens), Transformer(plain, ones).forward(tokens), 1e-6, 1e-6));
+}
+
 }  // namespace
 }  // namespace depthscope
