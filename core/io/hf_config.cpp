@@ -80,6 +80,12 @@ class Keys {
       return "";
     return j_.at(key).at(member).get<std::string>();
   }
+  // A number member of an object key ("rope_scaling": {"factor": 8.0}); required.
+  double member_number(const std::string& key, const std::string& member) const {
+    if (!has(key) || !j_.at(key).is_object() || !j_.at(key).contains(member) || !j_.at(key).at(member).is_number())
+      throw FileError(file_, key + "." + member, "missing or not a number");
+    return j_.at(key).at(member).get<double>();
+  }
   [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
     throw FileError(file_, key, problem);
   }
@@ -116,7 +122,7 @@ void read_llama_like(const Keys& k, ModelConfig& c, bool silu = true) {
   const std::string act = k.text("hidden_act", "silu");
   if (silu && act != "silu" && act != "swish")
     k.fail("hidden_act", "'" + act + "' is not supported (DepthScope's Llama family uses silu)");
-  if (k.has("rope_scaling"))
+  if (k.has("rope_scaling") && c.family != ModelFamily::gemma3)  // Gemma 3 reads its linear scaling itself
     k.fail("rope_scaling", "RoPE scaling is not supported (DepthScope implements plain RoPE)");
   const bool attention_bias = k.boolean("attention_bias", false);
   c.qkv_bias = attention_bias;
@@ -173,6 +179,14 @@ void read_gemma(const Keys& k, ModelConfig& c, bool gemma3) {
   if (gemma3) {
     c.qk_norm = true;  // per-head q_norm / k_norm, (1 + w)
     c.rope_local_theta = k.number("rope_local_base_freq", 10000.0);
+    // Gemma 3 4B and larger: linear RoPE scaling, on the global layers only.
+    if (k.has("rope_scaling")) {
+      const std::string type = k.member_text("rope_scaling", "rope_type").empty() ? k.member_text("rope_scaling", "type")
+                                                                                   : k.member_text("rope_scaling", "rope_type");
+      if (type != "linear" && type != "default")
+        k.fail("rope_scaling", "type '" + type + "' is not supported (Gemma 3: linear or default)");
+      if (type == "linear") c.rope_global_linear = k.member_number("rope_scaling", "factor");
+    }
   }
 }
 
@@ -311,6 +325,7 @@ void write_gemma(const ModelConfig& c, nlohmann::ordered_json& j) {
   }
   j["layer_types"] = types;
   if (gemma3) j["rope_local_base_freq"] = c.rope_local_theta > 0 ? c.rope_local_theta : c.rope_theta;
+  if (gemma3 && c.rope_global_linear != 1.0) j["rope_scaling"] = {{"rope_type", "linear"}, {"factor", c.rope_global_linear}};
 }
 
 }  // namespace

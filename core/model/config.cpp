@@ -148,6 +148,7 @@ void ModelConfig::validate() const {
   for (bool sliding : sliding_layers)
     if (sliding && sliding_window <= 0) fail("sliding_window", "must be positive when a layer slides");
   if (rope_local_theta < 0) fail("rope_local_theta", "must be positive (or 0: rope_theta)");
+  if (!(rope_global_linear >= 1.0)) fail("rope_global_linear", "must be at least 1");
 }
 
 std::int64_t ModelConfig::parameter_count() const {

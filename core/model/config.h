@@ -103,6 +103,7 @@ struct ModelConfig {
   std::int64_t sliding_window = 0;       // sliding layers keep key j for query i when j > i - window
   std::vector<bool> sliding_layers;      // [L] by 0-based layer index: true = sliding; empty: none
   double rope_local_theta = 0;           // RoPE base of the sliding layers (Gemma 3; 0: rope_theta)
+  double rope_global_linear = 1.0;       // Gemma 3's linear RoPE scaling on the global layers: angles / factor
 
   NormScheme norm_scheme = NormScheme::pre;
   double mix_alpha = 0.25;               // Mix-LN: fraction of Post-LN layers

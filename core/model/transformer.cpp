@@ -106,17 +106,19 @@ Transformer::RopeTables Transformer::rope_tables(std::int64_t T, std::int64_t po
   const std::int64_t hd = config_.resolved_head_dim();
   // inv_freq_i = 1 / theta^(2i/hd), i = 0..hd/2-1; angle = position * inv_freq. Computed in
   // float32 exactly as Hugging Face's LlamaRotaryEmbedding does, so logits match its rounding.
-  auto tables = [&](double theta) -> std::pair<at::Tensor, at::Tensor> {
+  // factor: linear RoPE scaling (Gemma 3's global layers), inv_freq / factor as HF's linear rope.
+  auto tables = [&](double theta, double factor) -> std::pair<at::Tensor, at::Tensor> {
     at::Tensor inv_freq =
         at::pow(theta, at::arange(0, hd, 2, at::kLong).to(at::kFloat) / static_cast<float>(hd)).reciprocal();  // [hd/2]
+    if (factor != 1.0) inv_freq = inv_freq / factor;
     at::Tensor pos = at::arange(pos_offset, pos_offset + T, at::kLong).to(at::kFloat);  // [T]
     at::Tensor angles = at::outer(pos, inv_freq);                                       // [T, hd/2]
     at::Tensor emb = at::cat({angles, angles}, -1);                                     // [T, hd]
     return {emb.cos().to(like.scalar_type()).to(like.device()), emb.sin().to(like.scalar_type()).to(like.device())};
   };
   RopeTables r;
-  std::tie(r.cos, r.sin) = tables(config_.rope_theta);
-  if (config_.rope_local_theta > 0) std::tie(r.local_cos, r.local_sin) = tables(config_.rope_local_theta);
+  std::tie(r.cos, r.sin) = tables(config_.rope_theta, config_.rope_global_linear);
+  if (config_.rope_local_theta > 0) std::tie(r.local_cos, r.local_sin) = tables(config_.rope_local_theta, 1.0);
   return r;
 }
 

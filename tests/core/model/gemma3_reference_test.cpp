@@ -92,9 +92,11 @@ at::Tensor ref_rms(const at::Tensor& x, const at::Tensor& w) {
   return x * at::rsqrt(x.pow(2).mean(-1, true) + kEps) * (1.0 + w.to(at::kDouble));
 }
 
-// Gemma3RotaryEmbedding (default rope) and apply_rotary_pos_emb: x [heads, T, hd].
-at::Tensor ref_rope(const at::Tensor& x, double base) {
+// Gemma3RotaryEmbedding (default rope; linear: inv_freq / factor) and apply_rotary_pos_emb:
+// x [heads, T, hd].
+at::Tensor ref_rope(const at::Tensor& x, double base, double factor) {
   at::Tensor inv_freq = 1.0 / at::pow(base, at::arange(0, kHd, 2, at::kLong).to(at::kFloat) / static_cast<float>(kHd));
+  inv_freq = inv_freq / factor;
   at::Tensor freqs = at::outer(at::arange(kT, at::kFloat), inv_freq);  // [T, hd/2], float32 as HF
   at::Tensor emb = at::cat({freqs, freqs}, -1);                        // [T, hd]
   at::Tensor cos = emb.cos().to(at::kDouble), sin = emb.sin().to(at::kDouble);
@@ -107,6 +109,8 @@ struct RefOptions {
   bool types_by_position = false;        // layer types recounted over the remaining layers (wrong)
   double local_theta = kLocalTheta;
   std::int64_t window = kWindow;
+  double global_factor = 1.0;            // rope_scaling linear: the global layers only
+  bool scale_local_too = false;          // (wrong) the local layers scaled as well
 };
 
 // logits [T, V] of Gemma3ForCausalLM on `ids`.
@@ -125,8 +129,9 @@ at::Tensor reference_logits(const std::map<std::string, at::Tensor>& w, const at
     at::Tensor q = at::matmul(x, W(p + "self_attn.q_proj.weight").t()).view({kT, kHeads, kHd}).transpose(0, 1);  // [H, T, hd]
     at::Tensor k = at::matmul(x, W(p + "self_attn.k_proj.weight").t()).view({kT, kKv, kHd}).transpose(0, 1);    // [KV, T, hd]
     at::Tensor v = at::matmul(x, W(p + "self_attn.v_proj.weight").t()).view({kT, kKv, kHd}).transpose(0, 1);
-    q = ref_rope(ref_rms(q, W(p + "self_attn.q_norm.weight")), sliding ? o.local_theta : kTheta);
-    k = ref_rope(ref_rms(k, W(p + "self_attn.k_norm.weight")), sliding ? o.local_theta : kTheta);
+    const double factor = sliding && !o.scale_local_too ? 1.0 : o.global_factor;
+    q = ref_rope(ref_rms(q, W(p + "self_attn.q_norm.weight")), sliding ? o.local_theta : kTheta, factor);
+    k = ref_rope(ref_rms(k, W(p + "self_attn.k_norm.weight")), sliding ? o.local_theta : kTheta, factor);
     std::vector<at::Tensor> heads;
     for (std::int64_t hh = 0; hh < kHeads; ++hh) {
       const std::int64_t kvh = hh / (kHeads / kKv);  // repeat_kv
@@ -154,11 +159,11 @@ struct Gemma3Fixture {
   std::map<std::string, at::Tensor> weights = random_weights();
   at::Tensor ids = at::arange(kT, at::kLong).mul(37).remainder(kVocab);  // [T]
   LoadedCheckpoint ck;
-  explicit Gemma3Fixture(const std::string& name) {
+  explicit Gemma3Fixture(const std::string& name, const nlohmann::json& config = config_json()) {
     const fs::path dir = test::scratch_dir(name);
     NamedTensors tensors(weights.begin(), weights.end());
     save_safetensors((dir / "model.safetensors").string(), tensors, {{"format", "pt"}});
-    test::write_text(dir / "config.json", config_json().dump(2));
+    test::write_text(dir / "config.json", config.dump(2));
     ck = load_checkpoint(dir.string());
   }
 };
@@ -214,11 +219,37 @@ TEST(Gemma3, RemovingALayerKeepsEachLayersOwnWindow) {
   EXPECT_GT(max_diff(ours, reference_logits(f.weights, f.ids, shifted)), 0.05);
 }
 
+// Gemma 3 4B and larger: rope_scaling linear (factor 8) divides the global layers' RoPE
+// frequencies; the sliding layers keep their local base unscaled.
+TEST(Gemma3, LinearRopeScalingScalesOnlyTheGlobalLayers) {
+  nlohmann::json config = config_json();
+  config["rope_scaling"] = {{"rope_type", "linear"}, {"factor", 8.0}};
+  const Gemma3Fixture f("gemma3_linear_rope", config);
+  EXPECT_EQ(f.ck.config.rope_global_linear, 8.0);
+  RefOptions scaled;
+  scaled.global_factor = 8.0;
+  const at::Tensor ref = reference_logits(f.weights, f.ids, scaled);
+  const Transformer model(f.ck.config, f.ck.weights);
+  const double autograd = max_diff(model.forward(f.ids.unsqueeze(0)).squeeze(0), ref);
+  at::NoGradGuard no_grad;
+  const at::Tensor rows = model.forward(f.ids.unsqueeze(0)).squeeze(0);
+  EXPECT_LT(autograd, 5e-4);
+  EXPECT_LT(max_diff(rows, ref), 5e-4);
+  EXPECT_GT(max_diff(rows, reference_logits(f.weights, f.ids, {})), 0.05);  // unscaled
+  RefOptions both = scaled;
+  both.scale_local_too = true;
+  EXPECT_GT(max_diff(rows, reference_logits(f.weights, f.ids, both)), 0.05);
+  // Saved back as a plain Gemma 3 config with the same scaling.
+  const fs::path out = test::scratch_dir("gemma3_linear_rope_saved");
+  save_hf(out.string(), f.ck.config, f.ck.weights);
+  EXPECT_EQ(load_checkpoint(out.string()).config.rope_global_linear, 8.0);
+}
+
 TEST(Gemma3, RefusesWhatItDoesNotImplement) {
   const fs::path dir = test::scratch_dir("gemma3_refusals");
   for (const auto& [key, value] : std::vector<std::pair<std::string, nlohmann::json>>{
            {"attn_logit_softcapping", 50.0}, {"use_bidirectional_attention", true},
-           {"rope_scaling", {{"rope_type", "linear"}, {"factor", 8.0}}}}) {
+           {"rope_scaling", {{"rope_type", "yarn"}, {"factor", 8.0}}}}) {
     nlohmann::json j = config_json();
     j[key] = value;
     const std::string path = test::write_text(dir / "config.json", j.dump());
