@@ -21,5 +21,7 @@ std::unique_ptr<Tokenizer> load_llama2c_tokenizer(const std::string& path);
 
 // The tokenizer in a GGUF file's metadata (tokenizer.ggml.*; core/tokenize/gguf_tokenizer.cpp).
 std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::string& path);
+// The same, or nullptr when the file has no tokenizer.ggml.model (a GGUF without a vocabulary).
+std::unique_ptr<Tokenizer> gguf_tokenizer_if_present(const std::string& path);
 
 }  // namespace depthscope

@@ -216,9 +216,10 @@ std::unique_ptr<Tokenizer> gpt2_tokenizer(const GgufHeader& h, Vocab v) {
 
 }  // namespace
 
-std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::string& path) {
-  const std::shared_ptr<MappedFile> map = MappedFile::open(path);
-  const GgufHeader h = parse_gguf_header(map->data(), map->size(), path);
+namespace {
+
+std::unique_ptr<Tokenizer> tokenizer_of(const GgufHeader& h) {
+  const std::string& path = h.path;
   const std::string model = h.get_string("tokenizer.ggml.model");
   if (model == "llama") {
     Vocab v = read_vocab(h);
@@ -228,6 +229,19 @@ std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::string& path) {
   if (model == "gpt2") return gpt2_tokenizer(h, read_vocab(h));
   throw FileError(path, "tokenizer.ggml.model",
                   "tokenizer model '" + model + "' is not supported (DepthScope reads 'llama' and 'gpt2')");
+}
+
+}  // namespace
+
+std::unique_ptr<Tokenizer> load_gguf_tokenizer(const std::string& path) {
+  const std::shared_ptr<MappedFile> map = MappedFile::open(path);
+  return tokenizer_of(parse_gguf_header(map->data(), map->size(), path));
+}
+
+std::unique_ptr<Tokenizer> gguf_tokenizer_if_present(const std::string& path) {
+  const std::shared_ptr<MappedFile> map = MappedFile::open(path);
+  const GgufHeader h = parse_gguf_header(map->data(), map->size(), path);
+  return h.find("tokenizer.ggml.model") ? tokenizer_of(h) : nullptr;
 }
 
 }  // namespace depthscope

@@ -66,7 +66,8 @@ std::unique_ptr<Tokenizer> find_tokenizer_for(const std::string& checkpoint_path
   const fs::path p(checkpoint_path);
   std::error_code ec;
   // A GGUF checkpoint carries its own tokenizer.
-  if (p.extension() == ".gguf" && is_file(p)) return load_gguf_tokenizer(checkpoint_path);
+  if (p.extension() == ".gguf" && is_file(p))
+    if (auto t = gguf_tokenizer_if_present(checkpoint_path)) return t;
   const fs::path folder = fs::is_directory(p, ec) ? p
                           : p.parent_path().empty() ? fs::path(".") : p.parent_path();
   return load_from_folder(folder);
