@@ -18,7 +18,7 @@
 namespace depthscope::cli {
 
 void add_analysis_input_options(CLI::App* cmd, AnalysisInputOptions& o) {
-  cmd->add_option("MODEL", o.model, "Checkpoint: HF folder, .safetensors or llama2.c .bin")->required();
+  cmd->add_option("MODEL", o.model, "Checkpoint: HF folder, .safetensors, .gguf or llama2.c .bin")->required();
   auto* text = cmd->add_option("--text", o.text,
                                std::string("Evaluation text, tokenized with the checkpoint's tokenizer (default ") +
                                    kDefaultCorpus + ")");

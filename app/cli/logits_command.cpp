@@ -55,7 +55,7 @@ void add_logits_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("logits", "Top-k next-token logits at every position");
-  cmd->add_option("PATH", o->path, "Checkpoint (HF folder, .safetensors, llama2.c .bin)")->required();
+  cmd->add_option("PATH", o->path, "Checkpoint (HF folder, .safetensors, .gguf, llama2.c .bin)")->required();
   auto* text = cmd->add_option("--text", o->text, "Text, tokenized with the checkpoint's tokenizer");
   auto* tokens = cmd->add_option("--tokens", o->tokens, "Token ids, comma separated (e.g. 1,373,42)");
   text->excludes(tokens);
