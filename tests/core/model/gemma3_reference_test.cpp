@@ -16,6 +16,7 @@
 #include <map>
 #include <set>
 
+#include "core/analysis/layer_removal.h"
 #include "core/error.h"
 #include "core/io/checkpoint.h"
 #include "core/io/hf_config.h"
@@ -217,6 +218,32 @@ TEST(Gemma3, RemovingALayerKeepsEachLayersOwnWindow) {
   RefOptions shifted = removed;
   shifted.types_by_position = true;
   EXPECT_GT(max_diff(ours, reference_logits(f.weights, f.ids, shifted)), 0.05);
+}
+
+// The removal sweep (every analysis's path: cached layer inputs, the row kernels) scores each
+// removal as the reference does with that layer removed and every other layer's own window.
+TEST(Gemma3, RemovalSweepKeepsEachLayersOwnWindow) {
+  const Gemma3Fixture f("gemma3_sweep");
+  const Transformer model(f.ck.config, f.ck.weights);
+  const std::vector<std::int64_t> ids(f.ids.data_ptr<std::int64_t>(), f.ids.data_ptr<std::int64_t>() + kT);
+  RemovalOptions o;
+  o.windows.n_ctx = kT;
+  const LayerRemovalSweep sweep = layer_removal_sweep(model, ids, o);
+  const PerplexityWindowSpec w = perplexity_windows(kT, o.windows).at(0);
+  auto reference_nll = [&](const RefOptions& r) {  // mean NLL of the scored positions
+    const at::Tensor logp = at::log_softmax(reference_logits(f.weights, f.ids, r).to(at::kDouble), -1);  // [T, V]
+    double nll = 0;
+    for (std::int64_t p = w.score_begin; p < w.score_end; ++p) nll -= logp[p][ids[static_cast<std::size_t>(p + 1)]].item<double>();
+    return nll / static_cast<double>(w.score_end - w.score_begin);
+  };
+  for (std::int64_t removed : {0, 2, 4}) {  // sliding, global, sliding (0-based)
+    RefOptions r;
+    r.removed = {removed};
+    const double loss = sweep.layers.at(static_cast<std::size_t>(removed)).score.loss;
+    EXPECT_NEAR(loss, reference_nll(r), 1e-4) << "layer " << removed + 1;
+    r.types_by_position = true;  // windows recounted over the remaining layers: another loss
+    EXPECT_GT(std::fabs(loss - reference_nll(r)), 1e-3) << "layer " << removed + 1;
+  }
 }
 
 // Gemma 3 4B and larger: rope_scaling linear (factor 8) divides the global layers' RoPE
