@@ -59,5 +59,71 @@ TEST(GgufTokenizerFile, RefusesUnknownTokenizerModels) {
   }
 }
 
+// tokenizer.ggml.* arrays: strings and int32 token types.
+test::GgufBytes string_array(const std::vector<std::string>& v) {
+  test::GgufBytes b;
+  b.u32(8).u64(v.size());
+  for (const std::string& s : v) b.str(s);
+  return b;
+}
+
+test::GgufBytes int_array(const std::vector<std::int32_t>& v) {
+  test::GgufBytes b;
+  b.u32(5).u64(v.size());
+  for (std::int32_t x : v) b.u32(static_cast<std::uint32_t>(x));
+  return b;
+}
+
+TEST(GgufTokenizerFile, Gpt2ModelIsByteLevelBpeOverTheMerges) {
+  const auto dir = test::scratch_dir("gguf_tokenizer_gpt2");
+  // "\xC4\xA0" is the byte-level character of a space (U+0120).
+  test::GgufBuilder g;
+  g.kv_string("tokenizer.ggml.model", "gpt2")
+      .kv("tokenizer.ggml.tokens", 9, string_array({"a", "b", "\xC4\xA0", "ab", "\xC4\xA0" "ab", "<|endoftext|>"}))
+      .kv("tokenizer.ggml.token_type", 9, int_array({1, 1, 1, 1, 1, 3}))
+      .kv("tokenizer.ggml.merges", 9, string_array({"a b", "\xC4\xA0 ab"}))
+      .kv_u32("tokenizer.ggml.bos_token_id", 5)
+      .kv_u32("tokenizer.ggml.eos_token_id", 5);
+  const auto tok = load_tokenizer(g.write((dir / "gpt2.gguf").string()));
+  EXPECT_EQ(tok->encode("ab ab"), (std::vector<std::int64_t>{3, 4}));
+  EXPECT_EQ(tok->encode("a<|endoftext|>b"), (std::vector<std::int64_t>{0, 5, 1}));
+  EXPECT_EQ(tok->decode({3, 4}), "ab ab");
+  EXPECT_EQ(tok->eos_id(), std::optional<std::int64_t>(5));
+}
+
+TEST(GgufTokenizerFile, RefusesInconsistentVocabularies) {
+  const auto dir = test::scratch_dir("gguf_tokenizer_bad");
+  test::GgufBuilder scores;
+  scores.kv_string("tokenizer.ggml.model", "llama")
+      .kv("tokenizer.ggml.tokens", 9, string_array({"a", "b"}))
+      .kv("tokenizer.ggml.scores", 9, test::GgufBytes().u32(6).u64(1).f32(0.5f));
+  try {
+    load_tokenizer(scores.write((dir / "scores.gguf").string()));
+    ADD_FAILURE() << "accepted one score for two tokens";
+  } catch (const FileError& e) {
+    EXPECT_EQ(e.field(), "tokenizer.ggml.scores");
+  }
+  test::GgufBuilder bos;
+  bos.kv_string("tokenizer.ggml.model", "llama")
+      .kv("tokenizer.ggml.tokens", 9, string_array({"a", "b"}))
+      .kv_u32("tokenizer.ggml.bos_token_id", 7);
+  try {
+    load_tokenizer(bos.write((dir / "bos.gguf").string()));
+    ADD_FAILURE() << "accepted a BOS id outside the vocabulary";
+  } catch (const FileError& e) {
+    EXPECT_EQ(e.field(), "tokenizer.ggml.bos_token_id");
+  }
+  test::GgufBuilder merge;
+  merge.kv_string("tokenizer.ggml.model", "gpt2")
+      .kv("tokenizer.ggml.tokens", 9, string_array({"a", "b"}))
+      .kv("tokenizer.ggml.merges", 9, string_array({"a b"}));
+  try {
+    load_tokenizer(merge.write((dir / "merge.gguf").string()));
+    ADD_FAILURE() << "accepted a merge into a token that is not in the vocabulary";
+  } catch (const FileError& e) {
+    EXPECT_EQ(e.field(), "tokenizer.ggml.merges[0]");
+  }
+}
+
 }  // namespace
 }  // namespace depthscope
