@@ -2,11 +2,13 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
 #include "core/error.h"
 #include "core/io/gguf_dequant.h"
+#include "core/runtime/parallel.h"
 
 namespace depthscope {
 
@@ -56,7 +58,11 @@ at::Tensor read_gguf_tensor(const GgufFile& file, const GgufTensorInfo& t) {
   const GgmlTypeInfo info = ggml_type_info(static_cast<std::uint32_t>(t.type));
   const std::int64_t row_bytes = row / info.block_elements * info.block_bytes;
   float* dst = out.data_ptr<float>();
-  for (std::int64_t r = 0; r < rows; ++r) dequantize_row(t.type, p + r * row_bytes, dst + r * row, row);
+  // Rows are independent; a chunk of at least 64K elements per worker.
+  const std::int64_t grain = std::max<std::int64_t>(1, (std::int64_t{1} << 16) / row);
+  parallel_for(0, rows, grain, [&](std::int64_t r0, std::int64_t r1) {
+    for (std::int64_t r = r0; r < r1; ++r) dequantize_row(t.type, p + r * row_bytes, dst + r * row, row);
+  });
   return out;
 }
 
