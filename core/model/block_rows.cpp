@@ -234,7 +234,7 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
   // soft-capped or sliding-window layers through the plain composition (windowed_attention.h).
   const at::Tensor qh = q.view({B, T, H, hd}).transpose(1, 2), kh = k.view({B, T, KV, hd}).transpose(1, 2);
   const at::Tensor vh = v.view({B, T, KV, hd}).transpose(1, 2);  // [B, H|KV, T, hd]
-  const at::Tensor att = (needs_windowed_attention(c, bl)
+  const at::Tensor att = (needs_windowed_attention(c, bl, T)
                               ? windowed_causal_attention(qh, kh, vh, attention_scale(c), c.attn_softcap, bl.window)
                               : causal_attention_inference(qh, kh, vh, attention_scale(c)))
                              .view({N, H * hd});  // [N, H*hd]

@@ -157,7 +157,7 @@ at::Tensor Transformer::attention(const LayerWeights& lw, const BlockLayout& b, 
   // CUDA tensors under LibTorch >= 2.1: the fused kernel (FlashAttention); elsewhere our own.
   // Gemma's soft-capped or sliding-window layers: the plain composition (windowed_attention.h).
   const double scale = attention_scale(config_);
-  at::Tensor out = needs_windowed_attention(config_, b)
+  at::Tensor out = needs_windowed_attention(config_, b, T)
                        ? windowed_causal_attention(q, k, v, scale, config_.attn_softcap, b.window)
                    : fused_attention_available(q) ? fused_causal_attention(q, k, v, scale)
                                                   : causal_attention(q, k, v, scale);  // [B, T, H, hd]

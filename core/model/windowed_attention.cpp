@@ -12,7 +12,9 @@ double attention_scale(const ModelConfig& c) {
   return 1.0 / std::sqrt(scalar);
 }
 
-bool needs_windowed_attention(const ModelConfig& c, const BlockLayout& b) { return b.window > 0 || c.attn_softcap > 0; }
+bool needs_windowed_attention(const ModelConfig& c, const BlockLayout& b, std::int64_t T) {
+  return (b.window > 0 && b.window < T) || c.attn_softcap > 0;
+}
 
 at::Tensor soft_cap(const at::Tensor& x, double cap) { return at::tanh(x / cap) * cap; }
 

@@ -14,8 +14,10 @@ namespace depthscope {
 // The attention scale of every layer: query_pre_attn_scalar^-1/2 (Gemma), else head_dim^-1/2.
 double attention_scale(const ModelConfig& c);
 
-// Whether layer `b` of model `c` needs windowed_causal_attention (a window or soft-capping).
-bool needs_windowed_attention(const ModelConfig& c, const BlockLayout& b);
+// Whether layer `b` of model `c` needs windowed_causal_attention on T tokens: soft-capped scores,
+// or a window shorter than T (a window of T or more hides no key: the plain causal kernels serve,
+// e.g. Phi-3's 2047 on shorter texts).
+bool needs_windowed_attention(const ModelConfig& c, const BlockLayout& b, std::int64_t T);
 
 // Soft-capping, the one definition: c * tanh(x / c) (Gemma 2's attention scores and logits).
 at::Tensor soft_cap(const at::Tensor& x, double cap);

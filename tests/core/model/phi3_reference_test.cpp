@@ -18,7 +18,9 @@
 #include "core/io/checkpoint.h"
 #include "core/io/hf_config.h"
 #include "core/io/safetensors.h"
+#include "core/model/causal_attention.h"
 #include "core/model/transformer.h"
+#include "core/model/windowed_attention.h"
 #include "tests/test_support.h"
 
 namespace depthscope {
@@ -126,6 +128,23 @@ TEST(Phi3, BothForwardsMatchTheReference) {
   EXPECT_LT(autograd, 5e-4);
   EXPECT_LT(rows, 5e-4);
   EXPECT_GT(max_diff(reference_logits(f.weights, f.ids, 0), ref), 0.05);  // the window matters here
+}
+
+// A window at least as long as the text hides no key: the plain causal kernels run, with the
+// logits of the model without a window, and the windowed composition agrees with them there.
+TEST(Phi3, AWindowAsLongAsTheTextHidesNothing) {
+  const Phi3Fixture f("phi3_long_window");
+  ModelConfig no_window = f.ck.config;
+  no_window.sliding_layers.clear();
+  const at::Tensor tokens = f.ids.narrow(0, 0, kWindow).unsqueeze(0);  // T = window
+  const Transformer windowed(f.ck.config, f.ck.weights), plain(no_window, f.ck.weights);
+  EXPECT_TRUE(at::equal(windowed.forward(tokens), plain.forward(tokens)));
+  at::NoGradGuard no_grad;
+  EXPECT_TRUE(at::equal(windowed.forward(tokens), plain.forward(tokens)));
+  at::manual_seed(9);
+  const at::Tensor q = at::randn({1, 4, 7, 8}), k = at::randn({1, 2, 7, 8}), v = at::randn({1, 2, 7, 8});
+  EXPECT_TRUE(at::allclose(windowed_causal_attention(q, k, v, 0.3, 0, 7), causal_attention_reference(q, k, v, 0.3), 1e-6, 1e-6));
+  EXPECT_FALSE(at::allclose(windowed_causal_attention(q, k, v, 0.3, 0, 6), causal_attention_reference(q, k, v, 0.3), 1e-3, 1e-3));
 }
 
 TEST(Phi3, FusedTensorsAreSplitAsViewsAndSavedFused) {
