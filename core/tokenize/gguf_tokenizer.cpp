@@ -7,7 +7,9 @@
 //     as <0xNN> byte tokens (byte fallback), else the unknown token.
 //   model "gpt2": byte-level BPE with tokenizer.ggml.merges ("left right", best first) and
 //     GPT-2's pre-tokenizer; control tokens are matched whole.
-// BOS/EOS/UNK come from tokenizer.ggml.{bos,eos,unknown}_token_id; encode adds none.
+// BOS/EOS/UNK come from tokenizer.ggml.{bos,eos,unknown}_token_id; encode adds none, and
+// bos_id() is set only when tokenizer.ggml.add_bos_token (default: true for "llama", false for
+// "gpt2") asks for it, so the analyses put BOS first exactly when llama.cpp does.
 #include <unordered_map>
 
 #include "core/error.h"
@@ -61,7 +63,10 @@ Vocab read_vocab(const GgufHeader& h) {
       throw FileError(h.path, "tokenizer.ggml.token_type", "expected " + std::to_string(n) + " integers, one per token");
     for (std::size_t i = 0; i < n; ++i) v.types[i] = static_cast<std::int32_t>(t.integer_at(i));
   }
-  v.bos = optional_id(h, "tokenizer.ggml.bos_token_id", n);
+  // BOS is the token to put first only when the file says to add it (llama.cpp's defaults:
+  // yes for SentencePiece-style vocabularies, no for byte-level BPE ones such as Qwen2's).
+  const bool add_bos = h.get_bool("tokenizer.ggml.add_bos_token", h.get_string("tokenizer.ggml.model") == "llama");
+  v.bos = add_bos ? optional_id(h, "tokenizer.ggml.bos_token_id", n) : std::nullopt;
   v.eos = optional_id(h, "tokenizer.ggml.eos_token_id", n);
   v.unk = optional_id(h, "tokenizer.ggml.unknown_token_id", n);
   return v;

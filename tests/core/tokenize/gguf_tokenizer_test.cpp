@@ -89,6 +89,9 @@ TEST(GgufTokenizerFile, Gpt2ModelIsByteLevelBpeOverTheMerges) {
   EXPECT_EQ(tok->encode("a<|endoftext|>b"), (std::vector<std::int64_t>{0, 5, 1}));
   EXPECT_EQ(tok->decode({3, 4}), "ab ab");
   EXPECT_EQ(tok->eos_id(), std::optional<std::int64_t>(5));
+  EXPECT_EQ(tok->bos_id(), std::nullopt) << "byte-level BPE adds no BOS unless tokenizer.ggml.add_bos_token says so";
+  g.kv("tokenizer.ggml.add_bos_token", 7, test::GgufBytes().u8(1));
+  EXPECT_EQ(load_tokenizer(g.write((dir / "gpt2_bos.gguf").string()))->bos_id(), std::optional<std::int64_t>(5));
 }
 
 TEST(GgufTokenizerFile, RefusesInconsistentVocabularies) {
