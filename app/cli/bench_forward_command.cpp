@@ -27,6 +27,7 @@
 #include "app/cli/bench_forward_matrix.h"
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/layer_stats.h"
+#include "app/cli/bench_process.h"
 #include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
 #include "core/error.h"
@@ -85,7 +86,7 @@ void add_bench_forward_command(CLI::App& app) {
     std::string mode = "forward";
     std::uint64_t seed = 0;
     std::int64_t kv_heads = 0;
-    bool matrix = false;
+    bool matrix = false, avx2 = false;
     MatrixOptions m;
     std::string device = "cpu";
   };
@@ -118,12 +119,22 @@ void add_bench_forward_command(CLI::App& app) {
   cmd->add_option("--peer", o->m.peer, "--matrix: the peer script")->capture_default_str();
   cmd->add_option("--only", o->m.only, "--matrix: comma-separated row names");
   cmd->add_flag("--no-peer", o->m.no_peer, "--matrix: DepthScope only");
+  cmd->add_flag("--avx2", o->avx2, "--matrix: the same rows again under DEPTHSCOPE_CPU_ISA=avx2 (AVX2 columns)");
   cmd->callback([o] {
     const ComputeDevice device = require_device(o->device);
     if (o->matrix && device.is_cuda()) throw UsageError("--matrix compares CPU forwards; leave out --device");
     if (o->matrix) {
       o->m.warmup = o->warmup;
-      std::cout << run_forward_matrix(o->m).dump(2) << "\n";
+      nlohmann::json result = run_forward_matrix(o->m);
+      if (o->avx2) {
+        std::vector<std::string> args = {"--threads", std::to_string(threads()), "bench-forward", "--matrix",
+                                         "--reps", std::to_string(o->m.reps), "--warmup", std::to_string(o->warmup),
+                                         "--python", o->m.python, "--peer", o->m.peer};
+        if (!o->m.only.empty()) args.insert(args.end(), {"--only", o->m.only});
+        if (o->m.no_peer) args.push_back("--no-peer");
+        add_avx2_columns(result, args);
+      }
+      std::cout << result.dump(2) << "\n";
       return;
     }
     if (o->iters < 1) throw UsageError("--iters must be at least 1");
@@ -144,6 +155,7 @@ void add_bench_forward_command(CLI::App& app) {
                         {"ffn", o->config.intermediate_size}, {"heads", o->config.num_heads},
                         {"kv_heads", o->config.num_kv_heads},
                         {"vocab", o->config.vocab_size}, {"ctx", o->ctx}, {"batch", o->batch}};
+    j.update(process_kernels_json());
     if (o->mode == "forward") {
       const Timing t = best_seconds(o->warmup, o->iters, [&] {
         model.forward(tokens);

@@ -17,6 +17,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/cli/bench_process.h"
 #include "app/cli/bench_support.h"
 #include "core/error.h"
 #include "core/model/transformer.h"
@@ -63,8 +64,10 @@ class Peer {
     posix_spawn_file_actions_addclose(&fa, from_child[0]);
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e)
-      if (std::string(*e).rfind("OPENBLAS_CORETYPE=", 0) != 0) env.emplace_back(*e);
+      if (std::string(*e).rfind("OPENBLAS_CORETYPE=", 0) != 0 && std::string(*e).rfind("GLIBC_TUNABLES=", 0) != 0)
+        env.emplace_back(*e);
     if (!kernels.empty()) env.push_back("OPENBLAS_CORETYPE=" + kernels);
+    env.emplace_back(keep_policy_tunables());  // DepthScope's malloc policy (malloc_policy.h) on both sides
     std::vector<char*> envp;
     for (std::string& e : env) envp.push_back(e.data());
     envp.push_back(nullptr);
@@ -142,6 +145,8 @@ nlohmann::json run_forward_matrix(const MatrixOptions& o) {
   if (!o.no_peer) peer = std::make_unique<Peer>(o, kernels);
   nlohmann::json result = {{"threads", threads()}, {"blas", blas_name()}, {"openblas_kernels", kernels},
                            {"libtorch", torch_version()}, {"reps", o.reps}, {"warmup", o.warmup}};
+  result.update(process_kernels_json());
+  result["peer_malloc"] = keep_policy_tunables();
   std::cerr << "| shape (layers x d, heads, batch x tokens) | DepthScope tok/s | PyTorch eager tok/s | ratio |\n"
                "|---|---|---|---|\n";
   for (const Shape& s : matrix_shapes()) {

@@ -4,7 +4,12 @@
 #include <dlfcn.h>
 #include <time.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
+
+#include "core/runtime/cpu_isa.h"
+#include "core/runtime/malloc_policy.h"
 
 namespace depthscope::cli {
 
@@ -21,6 +26,14 @@ inline std::string openblas_kernels() {
   using CoreName = char* (*)();
   auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
   return corename == nullptr ? std::string() : std::string(corename());
+}
+
+// The instruction sets of the kernels this process runs (core/runtime/cpu_isa.h): DepthScope's
+// row kernels ("cpu_isa"), ATen's vectorised ops, OpenBLAS's GEMM; and its malloc policy
+// (core/runtime/malloc_policy.h).
+inline nlohmann::json process_kernels_json() {
+  return {{"cpu_isa", row_kernel_isa()}, {"aten_cpu_capability", aten_cpu_capability()},
+          {"blas_kernels", openblas_kernels()}, {"malloc_policy", malloc_policy_name()}};
 }
 
 }  // namespace depthscope::cli

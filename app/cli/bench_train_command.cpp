@@ -26,7 +26,10 @@
 #include <iostream>
 #include <optional>
 
+#include "app/cli/bench_process.h"
 #include "app/cli/bench_support.h"
+#include "app/cli/bench_train_run.h"
+#include "app/cli/bench_train_matrix.h"
 #include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/model/fused_attention.h"
@@ -43,16 +46,6 @@
 
 namespace depthscope::cli {
 
-namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-
-}  // namespace
 
 void add_bench_train_command(CLI::App& app) {
   struct Options {
@@ -65,6 +58,8 @@ void add_bench_train_command(CLI::App& app) {
     std::string device = "cpu", dtype = "f32";
     double peak_tflops = 0;
     bool json = false;
+    bool matrix = false;
+    TrainMatrixOptions m;
   };
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("bench-train", "Benchmark: tokens/s of a training step (train_step + Adam)");
@@ -87,7 +82,31 @@ void add_bench_train_command(CLI::App& app) {
   cmd->add_option("--peak-tflops", o->peak_tflops,
                   "The device's peak dense bf16 TFLOP/s for the MFU (default: NVIDIA's datasheet value for known GPUs)");
   cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->add_flag("--matrix", o->matrix, "DepthScope vs eager PyTorch over the training shapes of issue 25, taking turns");
+  cmd->add_option("--rounds", o->m.rounds, "--matrix: runs of each side per shape (the fastest counts)")->capture_default_str();
+  cmd->add_option("--python", o->m.python, "--matrix: interpreter of the PyTorch peer")->capture_default_str();
+  cmd->add_option("--peer", o->m.peer, "--matrix: the peer script")->capture_default_str();
+  cmd->add_option("--only", o->m.only, "--matrix: comma-separated row names");
+  cmd->add_flag("--no-peer", o->m.no_peer, "--matrix: DepthScope only");
+  cmd->add_flag("--avx2", o->m.avx2, "--matrix: the same rows again under DEPTHSCOPE_CPU_ISA=avx2 (AVX2 columns)");
   cmd->callback([o, layers, hidden, heads, ffn, vocab] {
+    if (o->matrix) {
+      if (o->device != "cpu") throw UsageError("--matrix compares CPU training; leave out --device");
+      o->m.steps = o->steps;
+      o->m.warmup = o->warmup;
+      nlohmann::json result = run_train_matrix(o->m);
+      if (o->m.avx2) {
+        std::vector<std::string> args = {"--threads", std::to_string(threads()), "bench-train", "--matrix",
+                                         "--rounds", std::to_string(o->m.rounds), "--steps", std::to_string(o->steps),
+                                         "--warmup-steps", std::to_string(o->warmup), "--python", o->m.python,
+                                         "--peer", o->m.peer};
+        if (!o->m.only.empty()) args.insert(args.end(), {"--only", o->m.only});
+        if (o->m.no_peer) args.push_back("--no-peer");
+        add_avx2_columns(result, args);
+      }
+      std::cout << result.dump(2) << "\n";
+      return;
+    }
     if (o->steps < 1) throw UsageError("--steps must be at least 1");
     if (o->warmup < 0) throw UsageError("--warmup-steps must not be negative");
     if (o->batch < 1 || o->seq < 1) throw UsageError("--batch and --seq must be at least 1");
@@ -113,35 +132,21 @@ void add_bench_train_command(CLI::App& app) {
     c.gpas = scheme.gpas;
     c.validate();
 
-    // Initialised and drawn on the CPU (the same weights and batches on every device), then moved.
-    const at::Device where = torch_device(device);
-    Transformer model = Transformer::random(c, o->seed);
-    if (device.is_cuda()) model = model_on(model, where);
-    const NamedParams params = trainable_parameters(model);
-    Adam adam(params, AdamOptions{});
-    at::Generator gen = at::detail::createCPUGenerator(o->seed + 1);
-    std::vector<at::Tensor> batches;  // one [B, T+1] batch per step, drawn before timing
-    for (int s = 0; s < o->warmup + o->steps; ++s)
-      batches.push_back(at::randint(0, c.vocab_size, {o->batch, o->seq + 1}, gen, at::kLong).to(where));
-
-    std::vector<double> wall, cpu, losses;
-    for (int s = 0; s < o->warmup + o->steps; ++s) {
-      const double c0 = cpu_now();
-      const auto t0 = std::chrono::steady_clock::now();
-      const StepOutcome out = train_step(model, params, adam, o->lr, /*clip=*/0, /*accumulate=*/1,
-                                         [&](std::int64_t) { return batches[static_cast<std::size_t>(s)]; },
-                                         nullptr, {}, {}, nullptr, dtype);
-      wait_for_device(where);  // Adam's update is queued after the loss was read
-      const double w = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      losses.push_back(out.loss);
-      if (s < o->warmup) continue;
-      wall.push_back(w);
-      cpu.push_back(cpu_now() - c0);
-    }
+    TrainBenchSpec spec;
+    spec.config = c;
+    spec.batch = o->batch;
+    spec.seq = o->seq;
+    spec.steps = o->steps;
+    spec.warmup = o->warmup;
+    spec.lr = o->lr;
+    spec.seed = o->seed;
+    spec.device = device;
+    spec.dtype = dtype;
+    const TrainBenchResult r = run_train_bench(spec);
+    const std::vector<double>& wall = r.wall;
+    const std::vector<double>& losses = r.losses;
     const double tokens = static_cast<double>(o->batch * o->seq);
-    const double best = *std::min_element(wall.begin(), wall.end()), med = median(wall);
-    double cpu_total = 0;
-    for (double x : cpu) cpu_total += x;
+    const double best = r.best(), med = r.median(), cpu_total = r.cpu_total();
     // MFU on a GPU: the device's name from DepthScope's kernels (device_report), its peak from
     // the table in training_flops.cpp or --peak-tflops.
     std::string device_name = device.is_cuda() ? "" : "cpu";
@@ -166,7 +171,9 @@ void add_bench_train_command(CLI::App& app) {
                         {"first_loss", losses.front()}, {"last_loss", losses.back()},
                         {"device", device.name()}, {"device_name", device_name}, {"dtype", to_string(dtype)},
                         {"flops_per_token", flops_per_token},
-                        {"attention", fused_attention_available(params.front().second) ? "fused (scaled_dot_product_attention)" : "DepthScope causal_attention"}};
+                        {"attention", r.fused_attention ? "fused (scaled_dot_product_attention)" : "DepthScope causal_attention"}};
+    j.update(process_kernels_json());
+    j["minor_faults_per_step"] = static_cast<double>(r.minor_faults) / static_cast<double>(o->steps);
     if (peak) {
       j["peak_flops"] = peak->value;
       j["peak_source"] = peak->source;
@@ -201,6 +208,9 @@ void add_bench_train_command(CLI::App& app) {
     std::printf("process CPU: %.2f s in all, %.1f ms per step\n", cpu_total,
                 1e3 * cpu_total / static_cast<double>(o->steps));
     std::printf("loss: %.4f -> %.4f\n", losses.front(), losses.back());
+    std::printf("kernels: DepthScope %s, ATen %s, OpenBLAS %s; malloc policy %s, %.0f minor page faults per step\n",
+                row_kernel_isa().c_str(), aten_cpu_capability().c_str(), openblas_kernels().c_str(),
+                malloc_policy_name().c_str(), j["minor_faults_per_step"].get<double>());
   });
 }
 

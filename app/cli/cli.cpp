@@ -6,12 +6,15 @@
 
 #include "app/cli/commands.h"
 #include "core/error.h"
+#include "core/runtime/malloc_policy.h"
 #include "core/runtime/threads.h"
 #include "core/version.h"
 
 namespace depthscope::cli {
 
 int run_cli(int argc, char** argv) {
+  // Every command, training jobs included, keeps freed memory for reuse (malloc_policy.h).
+  apply_malloc_policy(MallocPolicy::keep);
   CLI::App app{"depthscope-cli: the Curse of Depth lab, headless"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("depthscope-cli ") + DEPTHSCOPE_VERSION);

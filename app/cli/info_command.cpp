@@ -8,6 +8,7 @@
 #include "app/cli/commands.h"
 #include "core/runtime/device.h"
 #include "core/runtime/install_layout.h"
+#include "app/cli/bench_support.h"
 #include "core/runtime/threads.h"
 #include "core/tokenize/sentencepiece_plugin_loader.h"
 #include "core/version.h"
@@ -35,6 +36,7 @@ void add_info_command(CLI::App& app) {
         {"sentencepiece_plugin", spm.ok() ? spm.path : ""},
         {"data_dir", data_dir()},
     };
+    j.update(process_kernels_json());
     if (*json) {
       std::cout << j.dump(2) << "\n";
       return;
@@ -43,6 +45,8 @@ void add_info_command(CLI::App& app) {
               << "LibTorch   " << torch_version() << "\n"
               << "BLAS       " << blas_name() << "\n"
               << "threads    " << threads() << " of " << hardware_cores() << " cores\n"
+              << "kernels    DepthScope " << row_kernel_isa() << ", ATen " << aten_cpu_capability() << ", OpenBLAS "
+              << (openblas_kernels().empty() ? "-" : openblas_kernels()) << " (DEPTHSCOPE_CPU_ISA=avx2: the AVX2 paths)\n"
               << "CUDA       " << dev.summary() << "\n"
               << "plugin     " << (spm.ok() ? spm.path : "sentencepiece plugin not loaded: " + spm.error) << "\n"
               << "data       " << (data_dir().empty() ? "(not found)" : data_dir()) << "\n";

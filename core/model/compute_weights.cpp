@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "core/io/weight_slots.h"
+#include "core/model/packed_train_linear.h"
 #include "core/runtime/autocast_state.h"
 
 namespace depthscope {
@@ -23,6 +24,8 @@ LayerWeights compute_layer(const LayerWeights& lw) {
 }
 
 at::Tensor linear_f32(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
+  // Training on the CPU: packed weights in the forward and the input gradient.
+  if (packed_train_linear_applies(x, w, b)) return packed_train_linear(x, w, b);
   if (w.scalar_type() == x.scalar_type()) return at::linear(x, w, b);
   // bf16 training on CUDA: autocast already runs the GEMM in bf16 (with its cached cast of
   // the float32 weight); widening x here would only add two copies.

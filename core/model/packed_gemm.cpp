@@ -19,6 +19,7 @@
 #endif
 
 #include "core/error.h"
+#include "core/model/packed_gemm_avx2.h"
 #include "core/runtime/memory.h"
 #include "core/runtime/parallel.h"
 
@@ -69,7 +70,10 @@ RowKernels kernels_from_environment() {
   const char* env = std::getenv("DEPTHSCOPE_PACKED_GEMM");
   if (env != nullptr && std::strcmp(env, "0") == 0) return RowKernels::none;
   if (env != nullptr && std::strcmp(env, "portable") == 0) return RowKernels::portable;
-  return cpu_has_avx512() ? RowKernels::avx512 : RowKernels::none;
+  const char* isa = std::getenv("DEPTHSCOPE_CPU_ISA");
+  const bool avx2_only = isa != nullptr && std::strcmp(isa, "avx2") == 0;
+  if (cpu_has_avx512() && !avx2_only) return RowKernels::avx512;
+  return cpu_has_avx2_fma() ? RowKernels::avx2 : RowKernels::none;
 }
 
 std::atomic<RowKernels>& kernels_in_use() {
@@ -137,7 +141,7 @@ __mmask16 low_mask(std::int64_t n) {
 // Column panels [p0, p1) of y for every row of x.
 void panel_range(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b, float* y, std::int64_t ldy,
                  std::int64_t p0, std::int64_t p1) {
-  const bool portable = row_kernels() == RowKernels::portable;
+  const bool portable = row_kernels() == RowKernels::portable, avx2 = row_kernels() == RowKernels::avx2;
   const std::int64_t K = w.k, P = panels_of(w.n), I = (M + kMR - 1) / kMR;
   const float* panels = w.panels.data_ptr<float>();
   for (std::int64_t k0 = 0; k0 < K; k0 += w.kc) {
@@ -151,6 +155,11 @@ void panel_range(const float* x, std::int64_t M, std::int64_t ldx, const PackedW
         for (std::int64_t i = 0; i < I; ++i)
           kernel_8x32_portable(kc, x + i * kMR * ldx + k0, ldx, wp, kNR, y + i * kMR * ldy + n0, ldy, k0 > 0, 1.0f,
                                std::min(kMR, M - i * kMR), cols, last && b != nullptr ? b + n0 : nullptr);
+        continue;
+      }
+      if (avx2) {
+        avx2_panel_rows(kc, x + k0, M, ldx, wp, kNR, y + n0, ldy, k0 > 0, 1.0f, cols,
+                        last && b != nullptr ? b + n0 : nullptr, /*padded=*/true);
         continue;
       }
 #ifdef DEPTHSCOPE_PACKED_GEMM_X86
@@ -215,7 +224,7 @@ void evict_expired() {
 
 void require_enabled(const char* what) {
   if (!packed_gemm_enabled())
-    throw UsageError(std::string(what) + ": the AVX-512 kernels are off (no AVX-512F on this CPU, or "
+    throw UsageError(std::string(what) + ": the packed kernels are off (neither AVX-512F nor AVX2 on this CPU, or "
                      "DEPTHSCOPE_PACKED_GEMM=0); callers check packed_gemm_enabled() and take at::mm");
 }
 
@@ -223,39 +232,66 @@ void require_enabled(const char* what) {
 
 RowKernels row_kernels() { return kernels_in_use().load(std::memory_order_relaxed); }
 
+const char* to_string(RowKernels k) {
+  switch (k) {
+    case RowKernels::none: return "none";
+    case RowKernels::avx512: return "avx512";
+    case RowKernels::avx2: return "avx2";
+    case RowKernels::portable: return "portable";
+  }
+  return "none";
+}
+
 bool set_row_kernels(RowKernels k) {
   if (k == RowKernels::avx512 && !cpu_has_avx512()) return false;
+  if (k == RowKernels::avx2 && !cpu_has_avx2_fma()) return false;
   kernels_in_use().store(k);
   return true;
 }
 
 bool packed_gemm_enabled() { return row_kernels() != RowKernels::none; }
 
-PackedWeight pack_weight(const at::Tensor& w_in) {
+void pack_weight_into(const at::Tensor& w_in, bool transposed, PackedWeight& out) {
   if (w_in.dim() != 2 || w_in.scalar_type() != at::kFloat || !w_in.device().is_cpu())
     throw UsageError("pack_weight: expected a CPU float32 matrix [N, K]");
   const at::Tensor w = w_in.contiguous();
-  PackedWeight out;
-  out.n = w.size(0);
-  out.k = w.size(1);
-  out.kc = k_block_of(out.k);
-  const std::int64_t P = panels_of(out.n), K = out.k;
-  out.panels = at::empty({P * kNR * K}, w.options());
+  // Element (n, k) of the matrix packed: W[n][k], or W[k][n] for W^T.
+  const std::int64_t rows = w.size(0), cols = w.size(1);
+  const std::int64_t N = transposed ? cols : rows, K = transposed ? rows : cols;
+  const std::int64_t sn = transposed ? 1 : cols, sk = transposed ? cols : 1;
+  const std::int64_t P = panels_of(N);
+  if (!out.panels.defined() || out.panels.numel() != P * kNR * K) out.panels = at::empty({P * kNR * K}, w.options());
+  out.n = N;
+  out.k = K;
+  out.kc = k_block_of(K);
   const float* src = w.data_ptr<float>();
   float* dst = out.panels.data_ptr<float>();
+  const std::int64_t kcb = out.kc;
   parallel_for(0, P, 1, [&](std::int64_t p0, std::int64_t p1) {
-    for (std::int64_t k0 = 0; k0 < K; k0 += out.kc) {
-      const std::int64_t kc = std::min(out.kc, K - k0);
+    for (std::int64_t k0 = 0; k0 < K; k0 += kcb) {
+      const std::int64_t kc = std::min(kcb, K - k0);
       for (std::int64_t p = p0; p < p1; ++p) {
         float* panel = dst + k0 * P * kNR + p * kc * kNR;  // [kc][32]
-        for (std::int64_t j = 0; j < kNR; ++j) {
-          const std::int64_t n = p * kNR + j;
-          const float* row = n < out.n ? src + n * K + k0 : nullptr;
-          for (std::int64_t k = 0; k < kc; ++k) panel[k * kNR + j] = row != nullptr ? row[k] : 0.0f;
+        const std::int64_t cols_here = std::min(kNR, N - p * kNR);
+        const float* from = src + k0 * sk + p * kNR * sn;  // element (32p, k0)
+        if (transposed) {  // W^T: a panel line is 32 consecutive floats of a row of W
+          for (std::int64_t k = 0; k < kc; ++k) {
+            float* line = panel + k * kNR;
+            for (std::int64_t j = 0; j < cols_here; ++j) line[j] = from[k * sk + j];
+            for (std::int64_t j = cols_here; j < kNR; ++j) line[j] = 0.0f;
+          }
+        } else {  // W: a panel column is kc consecutive floats of a row of W
+          for (std::int64_t j = 0; j < kNR; ++j)
+            for (std::int64_t k = 0; k < kc; ++k) panel[k * kNR + j] = j < cols_here ? from[j * sn + k] : 0.0f;
         }
       }
     }
   });
+}
+
+PackedWeight pack_weight(const at::Tensor& w) {
+  PackedWeight out;
+  pack_weight_into(w, /*transposed=*/false, out);
   return out;
 }
 
@@ -339,6 +375,12 @@ void gemm_rows(const float* x, std::int64_t M, std::int64_t K, std::int64_t ldx,
       for (std::int64_t i = 0; i < M; i += kMR)
         kernel_8x32_portable(K, x + i * ldx, ldx, wt + n0, ldw, y + i * ldy + n0, ldy, false, alpha,
                              std::min(kMR, M - i), std::min(kNR, N - n0), nullptr);
+    return;
+  }
+  if (row_kernels() == RowKernels::avx2) {
+    for (std::int64_t n0 = 0; n0 < N; n0 += kNR)
+      avx2_panel_rows(K, x, M, ldx, wt + n0, ldw, y + n0, ldy, false, alpha, std::min(kNR, N - n0), nullptr,
+                      /*padded=*/false);
     return;
   }
 #ifdef DEPTHSCOPE_PACKED_GEMM_X86

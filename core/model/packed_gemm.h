@@ -15,7 +15,7 @@
 // from a BLAS GEMM's in the last bits only (its summation order is another), within the
 // reference tolerances.
 //
-// Used only where it is safe and pays: CPU with AVX-512F, float32 weights that stay in
+// Used only where it is safe and pays: CPU with AVX-512F or AVX2 (packed_gemm_avx2.h), float32 weights that stay in
 // memory unchanged (not widened per forward, not trained), grad mode off. Everything else,
 // and DEPTHSCOPE_PACKED_GEMM=0, takes at::mm as before. The entry points that run these
 // kernels (packed_linear, gemm_rows, softmax_rows.h) throw UsageError when packed_gemm_enabled()
@@ -40,12 +40,16 @@ struct PackedWeight {
 };
 
 // The kernels behind packed_linear, gemm_rows and softmax_rows.h: none (at::mm and ATen's
-// softmax), avx512, or portable (see above). From DEPTHSCOPE_PACKED_GEMM, read once: "0" none,
-// "portable" portable, otherwise avx512 where the CPU has AVX-512F, else none.
-enum class RowKernels { none, avx512, portable };
+// softmax), avx512, avx2 (packed_gemm_avx2.h: 6 x 16 blocks in ymm registers, the same bits),
+// or portable (see above). Read once from the environment: DEPTHSCOPE_PACKED_GEMM "0" none,
+// "portable" portable; otherwise avx512 where the CPU has AVX-512F and DEPTHSCOPE_CPU_ISA is
+// not "avx2" (core/runtime/cpu_isa.h), else avx2 where the CPU has AVX2 and FMA, else none.
+enum class RowKernels { none, avx512, avx2, portable };
 RowKernels row_kernels();
-// Tests: switches the kernels for this process (avx512 only where the CPU has AVX-512F; false
-// otherwise, nothing changed).
+// "none", "avx512", "avx2", "portable".
+const char* to_string(RowKernels k);
+// Tests: switches the kernels for this process (avx512 and avx2 only where the CPU has them;
+// false otherwise, nothing changed).
 bool set_row_kernels(RowKernels k);
 
 // True when row_kernels() is not none.
@@ -53,6 +57,9 @@ bool packed_gemm_enabled();
 
 // Packs a contiguous float32 matrix [N, K].
 PackedWeight pack_weight(const at::Tensor& w);
+// Packs w [N, K], or its transpose [K, N] read in place when `transposed`, into `out`, reusing
+// out's panels when they have the size (training packs the same weights at every step).
+void pack_weight_into(const at::Tensor& w, bool transposed, PackedWeight& out);
 
 // The packed copy of a long-lived weight, packed on first use and kept while w lives with
 // the same data and version. Every in-place writer of a weight bumps its version counter:

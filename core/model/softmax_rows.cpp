@@ -94,6 +94,81 @@ void softmax_row(float* s, std::int64_t n, std::int64_t width) {
 
 }  // namespace portable
 
+#ifdef DEPTHSCOPE_SOFTMAX_X86
+// The same code for AVX2 (RowKernels::avx2): 16 lanes as two vectors of 8, exp in doubles 4 at
+// a time, the table read by a gather; the reductions in exp16's order (portable::reduce16).
+// The same bits as the AVX-512 and portable code.
+namespace avx2 {
+
+__attribute__((target("avx2,fma"))) __m128 exp4(__m128 xf) {
+  constexpr double kLn2 = 0.693147180559945309417232121458176568;
+  const __m256d x = _mm256_cvtps_pd(xf);
+  const __m256d z = _mm256_mul_pd(x, _mm256_set1_pd(32.0 / kLn2));
+  const __m256d shifted = _mm256_add_pd(z, _mm256_set1_pd(0x1.8p52));
+  const __m256i k = _mm256_castpd_si256(shifted);
+  const __m256d r = _mm256_sub_pd(z, _mm256_sub_pd(shifted, _mm256_set1_pd(0x1.8p52)));
+  const __m256i idx = _mm256_and_si256(k, _mm256_set1_epi64x(31));
+  const __m256i entry = _mm256_i64gather_epi64(reinterpret_cast<const long long*>(portable::exp_table()), idx, 8);
+  const __m256d scale = _mm256_castsi256_pd(_mm256_add_epi64(entry, _mm256_slli_epi64(k, 47)));
+  const double c1 = kLn2 / 32, c2 = c1 * c1 / 2, c3 = c2 * c1 / 3;
+  __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(c3), r, _mm256_set1_pd(c2));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c1));
+  p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(1.0));
+  return _mm256_cvtpd_ps(_mm256_mul_pd(p, scale));
+}
+
+__attribute__((target("avx2,fma"))) __m256 exp8(__m256 x) {
+  x = _mm256_min_ps(_mm256_setzero_ps(), _mm256_max_ps(_mm256_set1_ps(-150.0f), x));
+  return _mm256_set_m128(exp4(_mm256_extractf128_ps(x, 1)), exp4(_mm256_castps256_ps128(x)));
+}
+
+// The lanes j < n (n clipped to 0..8) set.
+__attribute__((target("avx2"))) __m256i lanes_below(std::int64_t n) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(std::clamp<std::int64_t>(n, 0, 8))), lane);
+}
+
+__attribute__((target("avx2,fma"))) void softmax_row(float* s, std::int64_t n, std::int64_t width) {
+  const __m256 minus_inf = _mm256_set1_ps(-__builtin_inff());
+  __m256 m[2] = {minus_inf, minus_inf};  // lanes 0..7 and 8..15 of each block of 16
+  for (std::int64_t j = 0; j < n; j += 16)
+    for (int h = 0; h < 2; ++h) {
+      const __m256i k = lanes_below(n - j - 8 * h);
+      const __m256 v = _mm256_blendv_ps(minus_inf, _mm256_maskload_ps(s + j + 8 * h, k), _mm256_castsi256_ps(k));
+      m[h] = _mm256_max_ps(m[h], v);
+    }
+  alignas(32) float lanes[16];
+  _mm256_store_ps(lanes, m[0]);
+  _mm256_store_ps(lanes + 8, m[1]);
+  const __m256 max = _mm256_set1_ps(portable::reduce16(lanes, portable::max_ps));
+  __m256 sum[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+  for (std::int64_t j = 0; j < n; j += 16)
+    for (int h = 0; h < 2; ++h) {
+      const __m256i k = lanes_below(n - j - 8 * h);
+      const __m256 e = exp8(_mm256_sub_ps(_mm256_maskload_ps(s + j + 8 * h, k), max));
+      _mm256_maskstore_ps(s + j + 8 * h, k, e);
+      sum[h] = _mm256_add_ps(sum[h], _mm256_and_ps(e, _mm256_castsi256_ps(k)));
+    }
+  _mm256_store_ps(lanes, sum[0]);
+  _mm256_store_ps(lanes + 8, sum[1]);
+  const __m256 inv = _mm256_set1_ps(1.0f / portable::reduce16(lanes, [](float a, float b) { return a + b; }));
+  for (std::int64_t j = 0; j < n; j += 8) {
+    const __m256i k = lanes_below(n - j);
+    _mm256_maskstore_ps(s + j, k, _mm256_mul_ps(_mm256_maskload_ps(s + j, k), inv));
+  }
+  if (width > n) std::memset(s + n, 0, static_cast<size_t>(width - n) * sizeof(float));
+}
+
+__attribute__((target("avx2,fma"))) void exp_range(const float* x, float* y, std::int64_t n) {
+  for (std::int64_t j = 0; j < n; j += 8) {
+    const __m256i k = lanes_below(n - j);
+    _mm256_maskstore_ps(y + j, k, exp8(_mm256_maskload_ps(x + j, k)));
+  }
+}
+
+}  // namespace avx2
+#endif
+
 }  // namespace
 
 #ifdef DEPTHSCOPE_SOFTMAX_X86
@@ -184,11 +259,14 @@ __attribute__((target("avx512f"))) void exp_range(const float* x, float* y, std:
 
 void softmax_exp(const float* x, float* y, std::int64_t n) {
   if (!packed_gemm_enabled())
-    throw UsageError("softmax_exp: the AVX-512 kernels are off (no AVX-512F on this CPU, or DEPTHSCOPE_PACKED_GEMM=0)");
+    throw UsageError("softmax_exp: the packed kernels are off (neither AVX-512F nor AVX2 on this CPU, or DEPTHSCOPE_PACKED_GEMM=0)");
   if (row_kernels() == RowKernels::portable) {
     for (std::int64_t j = 0; j < n; ++j) y[j] = portable::exp1(x[j]);
     return;
   }
+#ifdef DEPTHSCOPE_SOFTMAX_X86
+  if (row_kernels() == RowKernels::avx2) return avx2::exp_range(x, y, n);
+#endif
 #ifdef DEPTHSCOPE_SOFTMAX_X86
   exp_range(x, y, n);
 #else
@@ -198,12 +276,18 @@ void softmax_exp(const float* x, float* y, std::int64_t n) {
 
 void causal_softmax_rows(float* s, std::int64_t rows, std::int64_t ld, std::int64_t seen_0, std::int64_t width) {
   if (!packed_gemm_enabled())
-    throw UsageError("causal_softmax_rows: the AVX-512 kernels are off (no AVX-512F on this CPU, or "
+    throw UsageError("causal_softmax_rows: the packed kernels are off (neither AVX-512F nor AVX2 on this CPU, or "
                      "DEPTHSCOPE_PACKED_GEMM=0); callers check packed_gemm_enabled() and take ATen's softmax");
   if (row_kernels() == RowKernels::portable) {
     for (std::int64_t i = 0; i < rows; ++i) portable::softmax_row(s + i * ld, std::min(width, seen_0 + i), width);
     return;
   }
+#ifdef DEPTHSCOPE_SOFTMAX_X86
+  if (row_kernels() == RowKernels::avx2) {
+    for (std::int64_t i = 0; i < rows; ++i) avx2::softmax_row(s + i * ld, std::min(width, seen_0 + i), width);
+    return;
+  }
+#endif
 #ifdef DEPTHSCOPE_SOFTMAX_X86
   for (std::int64_t i = 0; i < rows; ++i) softmax_row(s + i * ld, std::min(width, seen_0 + i), width);
 #else

@@ -1,5 +1,7 @@
 #include "core/runtime/threads.h"
 
+#include "core/runtime/cpu_isa.h"
+
 #include <ATen/Parallel.h>
 #include <torch/version.h>
 
@@ -27,6 +29,7 @@ std::string g_blas_kernel_note;
 
 void retune_openblas_kernels() {
   if (std::getenv("OPENBLAS_CORETYPE") != nullptr) return;
+  const bool avx2_only = avx2_requested();  // DEPTHSCOPE_CPU_ISA=avx2 (cpu_isa.h)
   using CoreName = char* (*)();
   using Hook = void (*)();
   auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
@@ -34,10 +37,11 @@ void retune_openblas_kernels() {
   auto init = reinterpret_cast<Hook>(dlsym(RTLD_DEFAULT, "gotoblas_dynamic_init"));
   if (corename == nullptr || quit == nullptr || init == nullptr) return;
   const std::string chosen = corename();
-  if (chosen != "Prescott" && chosen != "Core2" && chosen != "Nehalem" && chosen != "Sandybridge") return;
+  const bool old = chosen == "Prescott" || chosen == "Core2" || chosen == "Nehalem" || chosen == "Sandybridge";
+  if (!old && !(avx2_only && chosen != "Haswell" && chosen != "Zen")) return;
   __builtin_cpu_init();
   const char* better = nullptr;
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+  if (!avx2_only && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
       __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
     better = "SkylakeX";
   else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
@@ -54,7 +58,10 @@ void retune_openblas_kernels() {
 
 void configure_blas() {
   static std::once_flag once;
-  std::call_once(once, retune_openblas_kernels);
+  std::call_once(once, [] {
+    apply_cpu_isa_to_aten();
+    retune_openblas_kernels();
+  });
 }
 
 int hardware_cores() {

@@ -6,7 +6,8 @@
 namespace depthscope {
 
 // Once per process: let a dynamic-arch OpenBLAS that fell back to generic SSE3 kernels use
-// the AVX2 / AVX-512 kernels the CPU supports (see threads.cpp). Called by set_threads.
+// the AVX2 / AVX-512 kernels the CPU supports (see threads.cpp), and apply DEPTHSCOPE_CPU_ISA
+// (cpu_isa.h). Called by set_threads. Throws UsageError for an unknown DEPTHSCOPE_CPU_ISA.
 void configure_blas();
 // n <= 0 means all cores. Returns the count now in effect.
 int set_threads(int n = 0);

@@ -4,14 +4,10 @@
 #include <ATen/core/grad_mode.h>
 
 #include <cmath>
-#include <mutex>
-
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
 
 #include "core/analysis/formulas.h"
 #include "core/model/transformer.h"
+#include "core/runtime/malloc_policy.h"
 #include "core/train/adam.h"
 #include "core/train/autocast_region.h"
 #include "core/train/next_token_loss.h"
@@ -28,21 +24,6 @@ NamedParams trainable_parameters(Transformer& model) {
 }
 
 namespace {
-// A training process allocates the same large blocks at every step (the [B*T, V] logits and
-// their gradient are 131 MB at V = 32000, B*T = 1024). glibc serves blocks above 32 MiB with
-// fresh mmaps and gives freed heap tops back to the kernel, so every step page-faults them in
-// again (measured: 75k faults, 8 % of a step of the `small` preset). From the first step on,
-// the process keeps freed memory for reuse: no mmap for large blocks, no heap trimming.
-void keep_freed_memory() {
-#if defined(__GLIBC__)
-  static std::once_flag once;
-  std::call_once(once, [] {
-    mallopt(M_MMAP_MAX, 0);
-    mallopt(M_TRIM_THRESHOLD, -1);
-  });
-#endif
-}
-
 // sqrt(sum over tensors of |g|^2): each tensor's norm in one vectorised, threaded ATen
 // reduction (no float64 copy of the gradients), the sum of their squares in double.
 double global_norm(const NamedParams& params) {
@@ -71,7 +52,10 @@ StepOutcome train_step(Transformer& model, const NamedParams& params, Adam& adam
                        const std::function<void()>& before_update, const StepSync* sync, TrainDtype dtype,
                        double gradient_scale) {
   const bool bf16 = dtype == TrainDtype::bf16;
-  keep_freed_memory();
+  // A training process allocates the same large blocks at every step (the [B*T, V] logits and
+  // their gradient are 131 MB at V = 32000, B*T = 1024): it keeps freed memory for reuse
+  // (core/runtime/malloc_policy.h), unless the process chose its policy before.
+  apply_malloc_policy(MallocPolicy::keep);
   // Gradients are dropped rather than zeroed: backward then hands each parameter its fresh
   // gradient instead of adding it to a zeroed buffer (one pass less per tensor, no memset).
   for (const auto& [name, p] : params) p.mutable_grad() = at::Tensor();

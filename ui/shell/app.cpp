@@ -1,6 +1,7 @@
 #include "ui/shell/app.h"
 
 #include <cstdio>
+#include <exception>
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -9,6 +10,7 @@
 #include <QSettings>
 #include <QStyleFactory>
 
+#include "core/runtime/malloc_policy.h"
 #include "core/runtime/threads.h"
 #include "core/version.h"
 #include "ui/compare/compare_panel.h"
@@ -48,6 +50,9 @@ void configure_application() {
 }
 
 int run_gui(int argc, char** argv) {
+  // The GUI stays open while models are opened and closed: blocks past 256 MiB go back to the
+  // system when freed (core/runtime/malloc_policy.h).
+  apply_malloc_policy(MallocPolicy::bounded);
   QApplication app(argc, argv);
   configure_application();
 
@@ -86,7 +91,12 @@ int run_gui(int argc, char** argv) {
     std::fprintf(stderr, "depthscope: %s\n", qPrintable(error));
     return 2;
   }
-  set_threads(n);
+  try {
+    set_threads(n);
+  } catch (const std::exception& e) {  // an unknown DEPTHSCOPE_CPU_ISA
+    std::fprintf(stderr, "depthscope: %s\n", e.what());
+    return 2;
+  }
 
   // --theme, else DEPTHSCOPE_THEME, else the choice remembered from View > Theme, else the system.
   QString theme_text = parser.value(theme_opt);

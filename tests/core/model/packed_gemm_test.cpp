@@ -179,14 +179,14 @@ std::vector<float> values(const at::Tensor& t) {
   return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
 }
 
-TEST(PackedGemm, ThePortableKernelsGiveTheAvx512Bits) {
-  if (!RowKernelsSwitch(RowKernels::avx512).ok()) GTEST_SKIP() << "no AVX-512: nothing to compare the portable kernels with";
+// Kernels `first` and `second` give the same bits on every entry point.
+void expect_same_kernel_bits(RowKernels first, RowKernels second) {
   struct Shape { std::int64_t M, K, N; };
-  for (const Shape sh : {Shape{1, 1, 1}, Shape{9, 64, 33}, Shape{17, 4100, 70}, Shape{8, 300, 32}}) {
+  for (const Shape sh : {Shape{1, 1, 1}, Shape{9, 64, 33}, Shape{17, 4100, 70}, Shape{8, 300, 32}, Shape{13, 40, 21}, Shape{7, 100, 8}}) {
     const at::Tensor x = randn({sh.M, sh.K}, 20), w = randn({sh.N, sh.K}, 21), b = randn({sh.N}, 22);
     const PackedWeight pw = pack_weight(w);
     const auto run = [&] { return values(packed_linear_of(x, pw, b, 2)); };
-    expect_same_bits(with_kernels(RowKernels::avx512, run), with_kernels(RowKernels::portable, run),
+    expect_same_bits(with_kernels(first, run), with_kernels(second, run),
                      "packed_linear " + std::to_string(sh.M) + "x" + std::to_string(sh.K) + "x" + std::to_string(sh.N));
   }
   const std::int64_t M = 19, K = 45, N = 50;
@@ -196,7 +196,7 @@ TEST(PackedGemm, ThePortableKernelsGiveTheAvx512Bits) {
     gemm_rows(x.data_ptr<float>(), M, K, K, wt.data_ptr<float>(), N, N, 0.3f, y.data_ptr<float>(), N);
     return values(y);
   };
-  expect_same_bits(with_kernels(RowKernels::avx512, rows), with_kernels(RowKernels::portable, rows), "gemm_rows");
+  expect_same_bits(with_kernels(first, rows), with_kernels(second, rows), "gemm_rows");
 
   at::Tensor scores = randn({23, 77}, 25) * 12.0;
   scores[3][5] = std::numeric_limits<float>::quiet_NaN();
@@ -207,7 +207,7 @@ TEST(PackedGemm, ThePortableKernelsGiveTheAvx512Bits) {
     causal_softmax_rows(s.data_ptr<float>(), 23, 77, 40, 77);
     return values(s);
   };
-  expect_same_bits(with_kernels(RowKernels::avx512, softmax), with_kernels(RowKernels::portable, softmax),
+  expect_same_bits(with_kernels(first, softmax), with_kernels(second, softmax),
                    "causal_softmax_rows");
 
   std::vector<float> xs;
@@ -219,7 +219,19 @@ TEST(PackedGemm, ThePortableKernelsGiveTheAvx512Bits) {
     softmax_exp(xs.data(), y.data(), static_cast<std::int64_t>(xs.size()));
     return y;
   };
-  expect_same_bits(with_kernels(RowKernels::avx512, exps), with_kernels(RowKernels::portable, exps), "softmax_exp");
+  expect_same_bits(with_kernels(first, exps), with_kernels(second, exps), "softmax_exp");
+}
+
+TEST(PackedGemm, ThePortableKernelsGiveTheAvx512Bits) {
+  if (!RowKernelsSwitch(RowKernels::avx512).ok()) GTEST_SKIP() << "no AVX-512: nothing to compare the portable kernels with";
+  expect_same_kernel_bits(RowKernels::avx512, RowKernels::portable);
+}
+
+// The AVX2 kernels (6 x 16 blocks, packed_gemm_avx2.h; DEPTHSCOPE_CPU_ISA=avx2, or a CPU without
+// AVX-512) give the portable kernels' bits, and so the AVX-512 kernels'.
+TEST(PackedGemm, TheAvx2KernelsGiveThePortableBits) {
+  if (!RowKernelsSwitch(RowKernels::avx2).ok()) GTEST_SKIP() << "no AVX2 and FMA on this CPU";
+  expect_same_kernel_bits(RowKernels::avx2, RowKernels::portable);
 }
 
 }  // namespace

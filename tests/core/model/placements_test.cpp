@@ -195,7 +195,8 @@ TEST(Placements, TrainedModelsSurviveACheckpointRoundTripExactly) {
     const LoadedCheckpoint ck = load_checkpoint(dir.string());
     EXPECT_EQ(ck.config.gpas, s.gpas);
     EXPECT_EQ(ck.config.norm_scheme, s.scheme == NormScheme::lns_gamma ? NormScheme::pre : s.scheme);
-    const Transformer reopened(ck.config, ck.weights);
+    Transformer reopened(ck.config, ck.weights);
+    trainable_parameters(reopened);  // trainable like m: the same (packed) training GEMMs
     // Both through the autograd forward (the same GEMMs), so equal means bit for bit.
     const at::Tensor tokens = batch.slice(1, 0, 12);
     EXPECT_TRUE(at::equal(m.forward(tokens).detach(), reopened.forward(tokens).detach())) << display_name(s);
