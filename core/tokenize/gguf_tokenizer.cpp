@@ -5,8 +5,10 @@
 //     is the best-scoring normal or user-defined token merges until none does (leftmost wins
 //     ties), as SentencePiece's BPE encoder does. A symbol left that is not a token is spelled
 //     as <0xNN> byte tokens (byte fallback), else the unknown token.
-//   model "gpt2": byte-level BPE with tokenizer.ggml.merges ("left right", best first) and
-//     GPT-2's pre-tokenizer; control tokens are matched whole.
+//   model "gpt2": byte-level BPE with tokenizer.ggml.merges ("left right", best first); the
+//     split pattern by tokenizer.ggml.pre: absent, "default" or "gpt2" GPT-2's, "llama-bpe" /
+//     "llama3" Llama 3's, "qwen2" Qwen2's (regex.h); any other is refused by name, as llama.cpp
+//     refuses a pre-tokenizer it does not know. Control tokens are matched whole.
 // BOS/EOS/UNK come from tokenizer.ggml.{bos,eos,unknown}_token_id; encode adds none, and
 // bos_id() is set only when tokenizer.ggml.add_bos_token (default: true for "llama", false for
 // "gpt2") asks for it, so the analyses put BOS first exactly when llama.cpp does.
@@ -19,6 +21,7 @@
 #include "core/tokenize/formats.h"
 #include "core/tokenize/hf_tokenizer.h"
 #include "core/tokenize/pair_merge.h"
+#include "core/tokenize/regex.h"
 
 namespace depthscope {
 namespace {
@@ -212,10 +215,22 @@ std::unique_ptr<Tokenizer> gpt2_tokenizer(const GgufHeader& h, Vocab v) {
   parts.bos_id = v.bos;
   parts.eos_id = v.eos;
   parts.model = std::make_unique<BpeModel>(std::move(vocab), merges, BpeModel::Options{});
-  parts.pre_tokenizer = make_byte_level_pre_tokenizer(/*add_prefix_space=*/false, /*use_regex=*/true);
+  const std::string pre = h.get_string("tokenizer.ggml.pre", "default");
+  if (pre == "default" || pre == "gpt2") {
+    parts.pre_tokenizer = make_byte_level_pre_tokenizer(/*add_prefix_space=*/false, /*use_regex=*/true);
+  } else if (pre == "llama-bpe" || pre == "llama3" || pre == "qwen2") {
+    // As these models' tokenizer.json: Split(pattern, isolated), then ByteLevel without its regex.
+    std::vector<std::unique_ptr<PreTokenizer>> steps;
+    steps.push_back(make_split_pre_tokenizer(
+        std::make_shared<Regex>(pre == "qwen2" ? patterns::qwen2 : patterns::llama3), SplitBehavior::isolated, false));
+    steps.push_back(make_byte_level_pre_tokenizer(/*add_prefix_space=*/false, /*use_regex=*/false));
+    parts.pre_tokenizer = make_sequence_pre_tokenizer(std::move(steps));
+  } else {
+    throw FileError(h.path, "tokenizer.ggml.pre",
+                    "pre-tokenizer '" + pre + "' is not supported (DepthScope knows default, gpt2, llama-bpe, llama3, qwen2)");
+  }
   parts.decoder = make_byte_level_decoder();
-  parts.description = "byte-level BPE (GGUF tokenizer.ggml, pre-tokenizer " +
-                      h.get_string("tokenizer.ggml.pre", "default") + " read as GPT-2's)";
+  parts.description = "byte-level BPE (GGUF tokenizer.ggml, pre-tokenizer " + pre + ")";
   return std::make_unique<HfTokenizer>(std::move(parts));
 }
 

@@ -92,6 +92,21 @@ TEST(GgufTokenizerFile, Gpt2ModelIsByteLevelBpeOverTheMerges) {
   EXPECT_EQ(tok->bos_id(), std::nullopt) << "byte-level BPE adds no BOS unless tokenizer.ggml.add_bos_token says so";
   g.kv("tokenizer.ggml.add_bos_token", 7, test::GgufBytes().u8(1));
   EXPECT_EQ(load_tokenizer(g.write((dir / "gpt2_bos.gguf").string()))->bos_id(), std::optional<std::int64_t>(5));
+  // Llama 3's split keeps a space before letters and digits apart: the same ids here.
+  g.kv_string("tokenizer.ggml.pre", "llama-bpe");
+  EXPECT_EQ(load_tokenizer(g.write((dir / "llama3.gguf").string()))->encode("ab ab"), (std::vector<std::int64_t>{3, 4}));
+  test::GgufBuilder unknown;
+  unknown.kv_string("tokenizer.ggml.model", "gpt2")
+      .kv("tokenizer.ggml.tokens", 9, string_array({"a", "b", "ab"}))
+      .kv("tokenizer.ggml.merges", 9, string_array({"a b"}))
+      .kv_string("tokenizer.ggml.pre", "mystery");
+  try {
+    load_tokenizer(unknown.write((dir / "mystery.gguf").string()));
+    ADD_FAILURE() << "accepted pre-tokenizer 'mystery'";
+  } catch (const FileError& e) {
+    EXPECT_EQ(e.field(), "tokenizer.ggml.pre") << e.what();
+    EXPECT_NE(std::string(e.what()).find("'mystery'"), std::string::npos) << e.what();
+  }
 }
 
 TEST(GgufTokenizerFile, RefusesInconsistentVocabularies) {
