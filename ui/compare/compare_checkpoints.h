@@ -23,7 +23,7 @@ class CompareCheckpoints : public QObject {
  public:
   CompareCheckpoints(JobList* jobs, CompareItems* items, CompareList* list, QObject* parent = nullptr);
 
-  // Adds a checkpoint (HF folder, .safetensors, llama2.c .bin; a config.json or
+  // Adds a checkpoint (HF folder, .safetensors, .gguf, llama2.c .bin; a config.json or
   // model.safetensors inside a folder means the folder) and starts its analyses. Returns
   // false when the path does not exist or is already listed.
   bool add(const QString& path);

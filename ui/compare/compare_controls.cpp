@@ -35,7 +35,7 @@ CompareControls::CompareControls(int eval_tokens, QWidget* parent) : QWidget(par
   help->setStyleSheet(hint);
   list_ = new CompareList;
   auto* add_button = button("Add checkpoint…", "add_checkpoint",
-                            "Add a checkpoint (Hugging Face folder, .safetensors or llama2.c .bin); its variance by "
+                            "Add a checkpoint (Hugging Face folder, .safetensors, .gguf or llama2.c .bin); its variance by "
                             "depth, angular distances and removal impact are computed in the background");
   remove_button_ = button("Remove", "remove_checkpoint",
                           "Remove the selected checkpoint from the comparison (runs are only unticked)");

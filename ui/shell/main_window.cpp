@@ -286,7 +286,8 @@ void MainWindow::on_load_failed(const QString& path, const QString& message, con
   const QFileInfo info(path);
   show_error(this, "Could not open checkpoint", QString("DepthScope could not open\n%1").arg(path), message,
              QString("Path: %1 (%2)\nDepthScope opens Hugging Face folders or .safetensors files (Llama, Mistral, "
-                     "Qwen2/3, GPT-2) and llama2.c .bin files; docs/checkpoints.md lists what it checks.")
+                     "Qwen2/3, GPT-2), llama.cpp .gguf files (llama, qwen2) and llama2.c .bin files; docs/checkpoints.md "
+                     "lists what it checks.")
                  .arg(info.absoluteFilePath(),
                       info.isDir() ? QString("folder") : info.exists() ? QString("%1 bytes").arg(info.size())
                                                                        : QString("does not exist")),
