@@ -18,6 +18,7 @@
 #include "app/cli/commands.h"
 #include "core/error.h"
 #include "core/io/checkpoint.h"
+#include "core/model/quantised_weight.h"
 
 namespace depthscope::cli {
 
@@ -87,7 +88,7 @@ void add_bench_load_command(CLI::App& app) {
     t = now_s();
     double checksum = 0;
     for (const auto& [name, tensor] : named_tensors(ck.weights, ck.config))
-      checksum += tensor->sum().item<double>();
+      checksum += dequantised_weight(*tensor).sum().item<double>();  // GGUF blocks: dequantised
     const double touch_s = now_s() - t;
     const std::int64_t rss_touch = peak_rss_bytes();
 

@@ -17,6 +17,7 @@
 #include "core/io/llama2c.h"
 #include "core/io/phi3_layout.h"
 #include "core/io/weight_slots.h"
+#include "core/model/quantised_weight.h"
 #include "core/model/resident_weights.h"
 #include "core/runtime/memory.h"
 
@@ -372,7 +373,7 @@ NamedTensors hf_named_tensors(const ModelConfig& c, const ModelWeights& weights)
   ModelWeights w = weights;  // shallow: tensor handles are shared, aliasing kept
   NamedTensors out;
   if (c.family != ModelFamily::gpt2) {
-    for (const auto& [name, t] : named_tensors(w, c)) out.emplace_back(name, *t);
+    for (const auto& [name, t] : named_tensors(w, c)) out.emplace_back(name, dequantised_weight(*t));  // GGUF blocks as float32
     return c.family == ModelFamily::phi3 ? phi3_fused_tensors(c, out) : out;  // qkv_proj, gate_up_proj
   }
   // GPT-2 layout: Conv1D [in, out] weights, q/k/v fused into c_attn.

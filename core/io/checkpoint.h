@@ -8,8 +8,8 @@
 //   "safetensors+depthscope-config"  one .safetensors whose __metadata__ holds the config
 //                                    (key "depthscope_config": config.json text)
 //   "llama2c-v0", "llama2c-v1"       llama2.c .bin checkpoints (q/k rows permuted on import)
-//   "gguf"                           llama.cpp's .gguf (architectures llama, qwen2; quantised
-//                                    tensors dequantised to float32 on load: core/io/gguf_model.h)
+//   "gguf"                           llama.cpp's .gguf (architectures llama, qwen2; quantised layer
+//                                    matrices kept as blocks, dequantised per layer: core/io/gguf_model.h)
 // Families: llama / mistral, qwen2, qwen3 (HF Llama names) and gpt2 (HF GPT-2 names,
 // Conv1D transposed, fused c_attn split); scheme-specific tensors use the names of
 // named_tensors() (core/model/weights.h). Safetensors weights keep the file's dtype (F32,

@@ -7,6 +7,8 @@
 #include "core/error.h"
 #include "core/io/gguf_file.h"
 #include "core/io/llama2c.h"
+#include "core/io/gguf_dequant.h"
+#include "core/model/quantised_weight.h"
 
 namespace depthscope {
 
@@ -50,6 +52,21 @@ at::Tensor unpermute_rows(const at::Tensor& t, std::int64_t heads) {
   if (t.dim() == 1) return llama2c_to_hf_rows(t.reshape({t.size(0), 1}), heads).reshape({t.size(0)});
   return llama2c_to_hf_rows(t, heads);  // [heads*hd, d]
 }
+
+// Row r of the HF order is row rows_from[r] of the converter's order (the inverse of its
+// permutation, as llama2c_to_hf_rows applies it): within head h, HF row h*hd + j*hd/2 + i is
+// stored row h*hd + 2i + j.
+std::vector<std::int64_t> unpermuted_row_order(std::int64_t rows, std::int64_t heads) {
+  const std::int64_t hd = rows / heads;
+  std::vector<std::int64_t> from(static_cast<std::size_t>(rows));
+  for (std::int64_t h = 0; h < heads; ++h)
+    for (std::int64_t j = 0; j < 2; ++j)
+      for (std::int64_t i = 0; i < hd / 2; ++i)
+        from[static_cast<std::size_t>(h * hd + j * hd / 2 + i)] = h * hd + 2 * i + j;
+  return from;
+}
+
+bool plain_type(GgmlType t) { return t == GgmlType::f32 || t == GgmlType::f16 || t == GgmlType::bf16; }
 
 std::string type_summary(const GgufHeader& h) {
   std::set<std::string> seen;
@@ -128,7 +145,7 @@ LoadedCheckpoint load_gguf(const std::string& path, const RunControl& control) {
     if (t.name == "rope_freqs.weight")
       throw FileError(path, field, "RoPE frequency factors (Llama 3.1 RoPE scaling) are not supported");
     at::Tensor* slot = model_slot(w, t.name);
-    bool q = false, k = false;
+    bool q = false, k = false, is_layer_matrix = false;
     if (!slot && t.name.rfind("blk.", 0) == 0) {
       const std::size_t dot = t.name.find('.', 4);
       const std::string index = dot == std::string::npos ? "" : t.name.substr(4, dot - 4);
@@ -141,19 +158,25 @@ LoadedCheckpoint load_gguf(const std::string& path, const RunControl& control) {
         slot = layer_slot(w.layers[static_cast<std::size_t>(layer)], rest);
         q = rest.rfind("attn_q.", 0) == 0;
         k = rest.rfind("attn_k.", 0) == 0;
+        is_layer_matrix = t.dims.size() == 2 && rest.size() > 7 && rest.compare(rest.size() - 7, 7, ".weight") == 0 &&
+                          rest.find("norm") == std::string::npos;
       }
     }
     if (!slot)
       throw FileError(path, field, "unexpected tensor: not part of a " + to_string(c.family) + " model DepthScope runs");
     if (slot->defined()) throw FileError(path, field, "appears twice");
-    at::Tensor v = read_gguf_tensor(f, t);
-    if (permuted && (q || k)) {
-      const std::int64_t heads = q ? c.num_heads : c.num_kv_heads;
-      if (v.size(0) % (2 * heads) != 0)
-        throw FileError(path, field, "has " + std::to_string(v.size(0)) + " rows, not a whole number of heads");
-      v = unpermute_rows(v, heads);
+    const std::int64_t heads = q ? c.num_heads : c.num_kv_heads;
+    if (permuted && (q || k) && t.shape()[0] % (2 * heads) != 0)
+      throw FileError(path, field, "has " + std::to_string(t.shape()[0]) + " rows, not a whole number of heads");
+    if (is_layer_matrix && !plain_type(t.type) && can_dequantize(t.type)) {
+      // Stays in the mapping as blocks, dequantised per layer as the forward uses it.
+      const std::vector<std::int64_t> shape = t.shape();  // [rows, cols]
+      *slot = make_quantised_weight(f.map, f.data(t), t.type, shape[0], shape[1],
+                                    permuted && (q || k) ? unpermuted_row_order(shape[0], heads) : std::vector<std::int64_t>{});
+    } else {
+      at::Tensor v = read_gguf_tensor(f, t);
+      *slot = permuted && (q || k) ? unpermute_rows(v, heads) : v;
     }
-    *slot = v;
     control.report(++done, total, t.name);
   }
   if (c.tie_word_embeddings) w.lm_head = w.tok_embeddings;

@@ -7,7 +7,9 @@
 // (token_embd, blk.N.attn_norm / attn_q / attn_k / attn_v / attn_output / ffn_norm /
 // ffn_gate / ffn_up / ffn_down, output_norm, output; no `output` means a tied head).
 // F32/F16/BF16 tensors stay in the file's dtype as views of the mapping (widened per layer
-// as safetensors are); quantised tensors are dequantised to float32 when the file is opened.
+// as safetensors are). Quantised layer matrices stay quantised in the mapping and are
+// dequantised one layer at a time as the forward uses them (core/model/quantised_weight.h);
+// quantised token_embd / output (looked up and used whole) are dequantised to float32 here.
 #include <string>
 
 #include "core/io/checkpoint.h"

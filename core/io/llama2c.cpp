@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/io/atomic_file.h"
 #include "core/io/mapped_file.h"
+#include "core/model/quantised_weight.h"
 
 namespace depthscope {
 
@@ -268,7 +269,7 @@ void save_llama2c(const std::string& path, const ModelConfig& c, const ModelWeig
   auto stack = [&](auto member, bool permute, std::int64_t heads) {
     std::vector<at::Tensor> v;
     for (const LayerWeights& lw : weights.layers) {
-      const at::Tensor& t = lw.*member;
+      const at::Tensor t = dequantised_weight(lw.*member);  // GGUF blocks as float32
       v.push_back(permute ? hf_to_llama2c_rows(t, heads) : t);
     }
     return at::stack(v);

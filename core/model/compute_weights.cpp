@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "core/io/weight_slots.h"
+#include "core/model/quantised_weight.h"
 #include "core/model/packed_train_linear.h"
 #include "core/runtime/autocast_state.h"
 
@@ -10,14 +11,14 @@ namespace depthscope {
 
 at::Tensor compute_weight(const at::Tensor& t) {
   if (!t.defined()) return t;
-  if (t.device().is_cpu()) return float32_weight(t);
+  if (t.device().is_cpu() || is_quantised_weight(t)) return float32_weight(t);
   if (t.dim() <= 1) return t.scalar_type() == at::kFloat ? t : t.to(at::kFloat);  // [n]
   return t;  // a matrix in its own dtype
 }
 
 LayerWeights compute_layer(const LayerWeights& lw) {
   const at::Tensor& probe = lw.wq;  // every layer has a query projection
-  if (!probe.defined() || probe.device().is_cpu()) return float32_layer(lw);
+  if (!probe.defined() || probe.device().is_cpu() || is_quantised_weight(probe)) return float32_layer(lw);
   LayerWeights out;
   for (const LayerSlot& s : layer_slots()) out.*(s.member) = compute_weight(lw.*(s.member));
   return out;

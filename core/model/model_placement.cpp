@@ -5,15 +5,17 @@
 #include <map>
 
 #include "core/io/weight_slots.h"
+#include "core/model/quantised_weight.h"
 
 namespace depthscope {
 
 ModelWeights weights_on(const ModelWeights& w, at::Device device) {
   std::map<const void*, at::Tensor> moved;  // TensorImpl -> its copy, so aliases stay aliases
   auto place = [&](const at::Tensor& t) -> at::Tensor {
-    if (!t.defined() || t.device() == device) return t;
+    // GGUF blocks stay in the mapping on the CPU; elsewhere they go as float32 (quantised_weight.h).
+    if (!t.defined() || t.device() == device || (device.is_cpu() && is_quantised_weight(t))) return t;
     auto [it, fresh] = moved.emplace(t.unsafeGetTensorImpl(), at::Tensor());
-    if (fresh) it->second = t.to(device);  // same dtype and shape
+    if (fresh) it->second = dequantised_weight(t).to(device);  // same dtype and shape
     return it->second;
   };
   ModelWeights out = w;

@@ -5,6 +5,7 @@
 
 #include "core/io/mapped_file.h"
 #include "core/io/weight_slots.h"
+#include "core/model/quantised_weight.h"
 
 namespace depthscope {
 
@@ -20,6 +21,7 @@ std::int64_t resident_weight_bytes(const ModelWeights& w) {
   std::set<const void*> seen;  // a tied head shares the embedding's storage
   std::int64_t held = 0, in_flight_layer = 0, in_flight_head = 0;
   auto add = [&](const at::Tensor& t, std::int64_t& released_bytes) {
+    if (is_quantised_weight(t)) return void(held += quantised_weight_bytes(t));  // GGUF blocks, as mapped
     if (!t.defined() || t.numel() == 0 || !seen.insert(t.data_ptr()).second) return;
     const auto bytes = static_cast<std::int64_t>(t.nbytes());
     if (released(t)) released_bytes += bytes;

@@ -9,6 +9,7 @@
 #include "core/model/block_rows.h"
 #include "core/model/causal_attention.h"
 #include "core/model/compute_weights.h"
+#include "core/model/quantised_weight.h"
 #include "core/model/dyt.h"
 #include "core/model/fused_attention.h"
 #include "core/model/gpas.h"
@@ -196,7 +197,8 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   // No gradient wanted (analyses, evaluation): the same math in CPU row chunks (block_rows.h).
   // Tensors on a GPU always take the ATen composition below.
   // Weights stored as float32 are packed once for its GEMMs (packed_gemm.h); widened ones not.
-  const bool resident = weights_.layers[static_cast<size_t>(layer - 1)].wq.scalar_type() == at::kFloat;
+  const at::Tensor& wq = weights_.layers[static_cast<size_t>(layer - 1)].wq;
+  const bool resident = wq.scalar_type() == at::kFloat && !is_quantised_weight(wq);  // GGUF blocks: dequantised per use
   if (use_row_kernels(x)) return block_rows(config_, layer, lw, x, probe, rope.cos, rope.sin, resident);
 
   if (b.post) {

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/io/mapped_file.h"
 #include "core/io/weight_slots.h"
+#include "core/model/quantised_weight.h"
 #include "core/model/widening_pool.h"
 
 namespace depthscope {
@@ -86,7 +87,7 @@ std::vector<std::pair<std::string, at::Tensor*>> named_tensors(ModelWeights& w, 
 
 ModelWeights clone_weights(const ModelWeights& w, const ModelConfig& c) {
   ModelWeights out = w;  // shares the tensors; each is replaced by its copy below
-  for (auto& [name, t] : named_tensors(out, c)) *t = t->to(at::kFloat).clone().contiguous();
+  for (auto& [name, t] : named_tensors(out, c)) *t = dequantised_weight(*t).to(at::kFloat).clone().contiguous();
   if (c.tie_word_embeddings) out.lm_head = out.tok_embeddings;
   return out;
 }
@@ -112,17 +113,19 @@ void note_widened(std::int64_t bytes) {
 }  // namespace
 
 at::Tensor float32_weight(const at::Tensor& t) {
-  if (!t.defined() || t.scalar_type() == at::kFloat) return t;
+  const bool quantised = is_quantised_weight(t);  // GGUF blocks (quantised_weight.h): dequantised here
+  if (!t.defined() || (t.scalar_type() == at::kFloat && !quantised)) return t;
   if (t.numel() == 0) return t.to(at::kFloat);
   // Exact: every F16/BF16 value is a float32 value. The copy goes into a pooled buffer
   // (widening_pool.h) and is handed out through a deleter that keeps the count of live
   // widened bytes and gives the buffer back.
   at::Tensor buffer = take_widening_buffer(t.numel());  // [numel] float32
   at::Tensor wide = buffer.view(t.sizes());              // same shape, contiguous
-  wide.copy_(t);
+  if (quantised) dequantise_weight_into(t, wide.data_ptr<float>());
+  else wide.copy_(t);
   // A large checkpoint's pages leave the resident set once read (MappedFile; a no-op for
   // anything but a mapping marked so).
-  if (t.is_contiguous()) MappedFile::release_read_pages(t.data_ptr(), t.nbytes());
+  if (!quantised && t.is_contiguous()) MappedFile::release_read_pages(t.data_ptr(), t.nbytes());
   const std::int64_t bytes = static_cast<std::int64_t>(wide.nbytes());
   note_widened(bytes);
   auto* owner = new at::Tensor(std::move(buffer));
@@ -150,6 +153,7 @@ std::int64_t weight_bytes_in_memory(const ModelWeights& w) {
   std::set<const void*> seen;  // a tied head shares the embedding's storage
   std::int64_t total = 0;
   auto add = [&](const at::Tensor& t) {
+    if (is_quantised_weight(t)) return void(total += quantised_weight_bytes(t));  // blocks in the mapping
     if (!t.defined() || t.numel() == 0 || !seen.insert(t.data_ptr()).second) return;
     total += static_cast<std::int64_t>(t.nbytes());
   };

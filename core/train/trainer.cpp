@@ -15,6 +15,7 @@
 #include "core/io/checkpoint.h"
 #include "core/io/safetensors.h"
 #include "core/model/model_placement.h"
+#include "core/model/quantised_weight.h"
 #include "core/model/transformer.h"
 #include "core/runtime/threads.h"
 #include "core/runtime/torch_device.h"
@@ -48,7 +49,7 @@ ModelWeights initial_weights(const TrainSpec& spec, const ModelConfig& config) {
   for (auto& [name, t] : named_tensors(ck.weights, ck.config)) source[name] = t;
   for (auto& [name, t] : named_tensors(w, config)) {
     auto it = source.find(name);
-    if (it != source.end()) t->copy_(*it->second);
+    if (it != source.end()) t->copy_(dequantised_weight(*it->second));  // GGUF blocks as float32
   }
   return w;
 }

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/io/checkpoint.h"
+#include "core/model/quantised_weight.h"
 #include "core/model/transformer.h"
 #include "tests/core/io/gguf_writer.h"
 #include "tests/test_support.h"
@@ -47,8 +48,17 @@ TEST_P(GgufFamily, ConvertedCheckpointGivesTheSameLogits) {
 
   const LoadedCheckpoint q = load_checkpoint(test::write_gguf((dir / "q8.gguf").string(), hf, test::GgufMatrixType::q8_0));
   EXPECT_NE(q.source_dtype.find("Q8_0"), std::string::npos) << q.source_dtype;
+  // Q8_0 layer matrices stay quantised in the mapping (quantised_weight.h).
+  EXPECT_TRUE(is_quantised_weight(q.weights.layers[0].w_up));
+  EXPECT_EQ(quantised_weight_type(q.weights.layers[0].wq), "Q8_0");
   const at::Tensor wq = hf.weights.layers[0].w_up.to(at::kFloat);
-  const double rel = ((q.weights.layers[0].w_up - wq).norm() / wq.norm()).item<double>();
+  const double rel = ((dequantised_weight(q.weights.layers[0].w_up) - wq).norm() / wq.norm()).item<double>();
+  // Their q/k rows are read back in rotate-halves order: the same as dequantising, then permuting.
+  const at::Tensor q_rows = dequantised_weight(q.weights.layers[0].wq);  // [H*hd, d]
+  const at::Tensor q_ref = hf.weights.layers[0].wq.to(at::kFloat);
+  EXPECT_LT((q_rows - q_ref).abs().max().item<double>(), 0.02 * q_ref.abs().max().item<double>());
+  const at::Tensor qa = logits_of(q, 40);  // [40, V]
+  EXPECT_LT((qa - a).abs().max().item<double>(), 0.05 * a.abs().max().item<double>()) << "Q8_0 logits";
   EXPECT_LT(rel, 0.01) << "Q8_0 relative error of ffn_up";
   std::cout << "[ gguf ] " << GetParam() << ": F32 copy max abs logit diff " << diff << ", Q8_0 ffn_up relative error "
             << rel << "\n";

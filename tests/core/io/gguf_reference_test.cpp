@@ -9,6 +9,8 @@
 #include <fstream>
 
 #include "core/io/checkpoint.h"
+#include "core/model/model_placement.h"
+#include "core/model/quantised_weight.h"
 #include "core/model/transformer.h"
 #include "tests/test_support.h"
 
@@ -66,6 +68,31 @@ TEST_P(GgufReference, MatchesIndependentLogits) {
   EXPECT_LT(inference, 5e-4);
   std::cout << "[ reference ] " << GetParam() << " (" << ck.source_dtype << "): max abs diff " << autograd
             << " (autograd forward), " << inference << " (inference forward)\n";
+}
+
+// Quantised layer matrices stay as blocks in the mapping: the weights held take the file's
+// bytes for them, and a forward widens one layer at a time (as F16/BF16 weights are).
+TEST(GgufQuantisedWeights, StayInTheMappingAndAreDequantisedPerLayer) {
+  DS_REQUIRE_SHARED("gguf/llama-q4_k_m.gguf");
+  const LoadedCheckpoint ck = load_checkpoint(test::shared_data("gguf/llama-q4_k_m.gguf"));
+  const LayerWeights& l0 = ck.weights.layers[0];
+  EXPECT_TRUE(is_quantised_weight(l0.wq));
+  EXPECT_EQ(quantised_weight_type(l0.wq), "Q4_K");
+  EXPECT_EQ(quantised_weight_type(l0.wv), "Q6_K");
+  EXPECT_EQ(quantised_weight_bytes(l0.w_down), 256 * 512 / 256 * 210);  // [256, 512] in Q6_K blocks
+  const std::int64_t f32_layers = 4 * 4 * (256 * 256 * 2 + 128 * 256 * 2 + 3 * 512 * 256);
+  const std::int64_t embeddings = 2 * 4 * 32000 * 256;  // token_embd and output, dequantised at load
+  EXPECT_LT(ck.config.weight_bytes, embeddings + f32_layers / 5) << "layers held as Q4_K/Q6_K blocks";
+  reset_widened_bytes_peak();
+  at::NoGradGuard no_grad;
+  const Transformer model(ck.config, ck.weights);
+  model.forward(at::arange(1, 17, at::kLong).unsqueeze(0));
+  EXPECT_LE(widened_bytes_peak() - widened_bytes_live(), f32_layers / 4) << "at most one layer widened at once";
+  // Copies for training own float32 values; on the CPU the blocks stay where they are.
+  const ModelWeights owned = clone_weights(ck.weights, ck.config);
+  EXPECT_FALSE(is_quantised_weight(owned.layers[0].wq));
+  EXPECT_TRUE(at::equal(owned.layers[0].wq, dequantised_weight(l0.wq)));
+  EXPECT_TRUE(weights_on(ck.weights, at::kCPU).layers[0].wq.is_same(l0.wq));
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, GgufReference, ::testing::Values("llama-f16-bf16", "llama-q8_0", "llama-q4_k_m"),
