@@ -19,7 +19,12 @@ std::string self_executable() {
   char buf[PATH_MAX];
   const ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
   if (n <= 0) throw UsageError("cannot read /proc/self/exe: " + std::string(std::strerror(errno)));
-  return std::string(buf, static_cast<std::size_t>(n));
+  std::string path(buf, static_cast<std::size_t>(n));
+  // Rebuilt while running: the link names the old file " (deleted)"; the new one is at the path.
+  const std::string deleted = " (deleted)";
+  if (path.size() > deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
+    path.resize(path.size() - deleted.size());
+  return path;
 }
 
 const char* keep_policy_tunables() {
