@@ -54,7 +54,7 @@ CheckpointGrid::Column CheckpointGrid::make_column(const CompareItem* item) {
   c.item = item;
   const QString stem = QString(item->label).replace('/', '-');
   c.variance_chart = new Chart("variance-by-depth-" + stem);
-  c.variance_chart->set_axis_labels("layer l", "Var(x_l+1)  residual-stream variance");
+  c.variance_chart->set_axis_labels("layer l", "Var(x_l+1)");  // narrow columns: the subtitle says what it is
   c.variance_chart->set_integer_x();
   c.variance_chart->set_log_y(log_y_);
   c.variance_chart->set_tooltip([label = item->label](const QString&, double l, double v) {

@@ -3,6 +3,7 @@
 #include <QFontMetrics>
 #include <QResizeEvent>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -188,7 +189,12 @@ QString wrap_at(const QString& text, const QString& separator, const QFontMetric
 }  // namespace
 
 void Chart::wrap_subtitle(int width) {
-  const int room = width - 24;  // the element's margins and a little air
+  // The title and subtitle sit in the plot's column: a colour scale beside it (column 1 of the
+  // plot's row, attach_colour_scale) takes its width from them.
+  int beside = 0;
+  for (int column = 1; column < plotLayout()->columnCount(); ++column)
+    if (QCPLayoutElement* e = plotLayout()->element(2, column)) beside += std::max(e->outerRect().width(), 60);
+  const int room = width - 24 - beside;  // the element's margins and a little air
   title_->setText(wrap_at(title_text_, " ", QFontMetrics(title_->font()), room));
   // The subtitle breaks at its " · " separators first, then a part still too wide at its spaces.
   QStringList parts;

@@ -68,6 +68,10 @@ Qt::Alignment emptiest_legend_corner(const QCustomPlot& plot, Qt::Alignment pref
   const QRectF area = plot.axisRect()->rect();
   QSizeF size = plot.legend->outerRect().size();
   if (size.isEmpty()) size = plot.legend->minimumOuterSizeHint();
+  // The legend sits the inset margins (12 px) inside the axes: its box reaches that much further
+  // from the corner, and a point in the margin lies against its frame.
+  const QMargins inset = plot.axisRect()->insetLayout()->margins();
+  if (!size.isEmpty()) size += QSizeF(std::max(inset.left(), inset.right()), std::max(inset.top(), inset.bottom()));
   if (area.isEmpty() || size.isEmpty()) return preferred;
   const std::vector<QPointF> samples = visible_samples(plot);
   const std::array<Qt::Alignment, 5> order = {preferred, Qt::AlignTop | Qt::AlignRight, Qt::AlignTop | Qt::AlignLeft,

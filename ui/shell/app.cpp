@@ -13,6 +13,8 @@
 #include "core/runtime/malloc_policy.h"
 #include "core/runtime/threads.h"
 #include "core/version.h"
+#include "ui/compare/compare_checkpoints.h"
+#include "ui/compare/compare_item.h"
 #include "ui/compare/compare_panel.h"
 #include "ui/compare/compare_runs.h"
 #include "ui/shell/checkpoint_opener.h"
@@ -37,6 +39,23 @@ int requested_threads(const QString& cli_value, const QString& env_value, QStrin
     return -1;
   }
   return n;
+}
+
+QStringList compared_checkpoints(const QStringList& values, QString* error) {
+  QStringList out;
+  for (const QString& value : values)
+    for (const QString& part : value.split(',')) {
+      const QString word = part.trimmed();
+      if (word.isEmpty()) continue;
+      const QString path = normalise_checkpoint(word);
+      if (path.isEmpty()) {
+        if (error) *error = QString("--compare-checkpoints: no checkpoint file or folder at '%1'").arg(word);
+        return {};
+      }
+      if (!out.contains(path)) out << path;
+    }
+  if (out.isEmpty() && error) *error = "--compare-checkpoints takes checkpoint paths separated by commas, got none";
+  return out;
 }
 
 void configure_application() {
@@ -78,6 +97,10 @@ int run_gui(int argc, char** argv) {
   const QCommandLineOption compare_opt(
       "compare", "Tick these runs of the run database in Compare (ids, comma-separated: 1,2,5).", "RUNS");
   parser.addOption(compare_opt);
+  const QCommandLineOption compare_checkpoints_opt(
+      "compare-checkpoints",
+      "Add these checkpoints (folders or files, comma-separated: a,b,c) to Compare, side by side.", "PATHS");
+  parser.addOption(compare_checkpoints_opt);
   parser.addOption(threads_opt);
   const QCommandLineOption theme_opt(
       "theme", "system (follow the desktop; the default), light or dark (env DEPTHSCOPE_THEME; View > Theme).", "NAME");
@@ -130,9 +153,19 @@ int run_gui(int argc, char** argv) {
     }
   }
 
+  QStringList checkpoints;
+  if (parser.isSet(compare_checkpoints_opt)) {
+    checkpoints = compared_checkpoints(parser.values(compare_checkpoints_opt), &error);
+    if (checkpoints.isEmpty()) {
+      std::fprintf(stderr, "depthscope: %s\n", qPrintable(error));
+      return 2;
+    }
+  }
+
   MainWindow window;
   if (parser.isSet(db_opt)) window.parts().run_database->set_database(parser.value(db_opt), false);
   if (!compared.isEmpty()) window.parts().compare->runs()->add(compared);
+  for (const QString& path : checkpoints) window.parts().compare->checkpoints()->add(path);
   window.show();
   for (const QString& path : parser.positionalArguments()) window.open_path(path);
 

@@ -5,6 +5,8 @@
 #include <QTabWidget>
 #include <QTimer>
 
+#include "ui/compare/compare_checkpoints.h"
+#include "ui/compare/compare_panel.h"
 #include "ui/glance/depth_glance_panel.h"
 #include "ui/inspect/inspect_panel.h"
 #include "ui/shared/background_task.h"
@@ -37,7 +39,7 @@ void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) 
     return;
   }
   // Waits for everything started so far: the default panel, a checkpoint given on the command
-  // line, and the Inspect analysis that follows it. Polled, so no completion can be missed.
+  // line, the Inspect analysis that follows it, and the checkpoints added to Compare. Polled, so no completion can be missed.
   auto* poll = new QTimer(this);
   poll->setInterval(100);
   connect(poll, &QTimer::timeout, this, [this, poll, path, tab] {
@@ -53,7 +55,10 @@ void MainWindow::screenshot_when_ready(const QString& path, const QString& tab) 
     const bool tour_busy = parts_.tabs->currentWidget() == tour &&
                            tour->step_at(tour->step()) != tour->step<LiveTrainingStep>() &&
                            !tour->step_done(tour->step()) && tour->step_error(tour->step()).isEmpty();
-    const bool busy = glance_busy || train_busy || tour_busy || parts_.opener->loading() || (inspect_ && inspect_->running());
+    // Checkpoints added to Compare (--compare-checkpoints) are analysed to the end.
+    const bool compare_busy = parts_.compare->checkpoints()->busy();
+    const bool busy = glance_busy || train_busy || tour_busy || compare_busy || parts_.opener->loading() ||
+                      (inspect_ && inspect_->running());
     if (busy) return;
     poll->stop();
     poll->deleteLater();
