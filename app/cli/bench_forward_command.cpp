@@ -5,6 +5,10 @@
 //   --mode sweep    cached vs naive layer-removal sweep
 //   --matrix        DepthScope vs an eager PyTorch peer over the shapes of issue 11
 //                   (bench_forward_matrix.h; tools/bench/forward_matrix.sh makes the table)
+//   --gguf FILE     DepthScope's forward on a GGUF file, [1, --ctx] (default 256), and with
+//                   --peer llama.cpp llama.cpp's prompt processing of the same file and tokens
+//                   (node-llama-cpp, tools/bench/llama_cpp_peer.mjs), interleaved
+//                   (bench_forward_gguf.h)
 //   --device        where the model runs (forward, stats, sweep); every timed run waits for
 //                   the device's queued work before its clock stops
 // Timings are the fastest of --iters runs after --warmup runs (the minimum is the robust
@@ -24,6 +28,7 @@
 #include <iostream>
 
 #include "app/cli/analysis_input.h"
+#include "app/cli/bench_forward_gguf.h"
 #include "app/cli/bench_forward_matrix.h"
 #include "core/analysis/layer_removal.h"
 #include "core/analysis/layer_stats.h"
@@ -88,6 +93,7 @@ void add_bench_forward_command(CLI::App& app) {
     std::int64_t kv_heads = 0;
     bool matrix = false, avx2 = false;
     MatrixOptions m;
+    GgufBenchOptions g;
     std::string device = "cpu";
   };
   auto o = std::make_shared<Options>();
@@ -105,7 +111,7 @@ void add_bench_forward_command(CLI::App& app) {
   cmd->add_option("--ffn", o->config.intermediate_size)->capture_default_str();
   cmd->add_option("--heads", o->config.num_heads)->capture_default_str();
   cmd->add_option("--vocab", o->config.vocab_size)->capture_default_str();
-  cmd->add_option("--ctx", o->ctx, "Tokens per sequence")->capture_default_str();
+  auto* ctx_option = cmd->add_option("--ctx", o->ctx, "Tokens per sequence (--gguf: 256 unless given)")->capture_default_str();
   cmd->add_option("--batch", o->batch, "Sequences per forward (forward mode) / windows (stats, sweep)")->capture_default_str();
   cmd->add_option("--iters", o->iters)->capture_default_str();
   cmd->add_option("--warmup", o->warmup)->capture_default_str();
@@ -116,13 +122,27 @@ void add_bench_forward_command(CLI::App& app) {
   cmd->add_flag("--matrix", o->matrix, "DepthScope vs eager PyTorch over the shapes of issue 11, interleaved");
   cmd->add_option("--reps", o->m.reps, "--matrix: forwards of each per shape (fastest counts)")->capture_default_str();
   cmd->add_option("--python", o->m.python, "--matrix: interpreter of the PyTorch peer")->capture_default_str();
-  cmd->add_option("--peer", o->m.peer, "--matrix: the peer script")->capture_default_str();
+  auto* peer_option = cmd->add_option("--peer", o->m.peer, "--matrix: the peer script; --gguf: llama.cpp (or its peer script)")->capture_default_str();
+  cmd->add_option("--gguf", o->g.file, "DepthScope's forward on this GGUF file ([1, --ctx]); with --peer llama.cpp beside llama.cpp's")
+      ->check(CLI::ExistingFile);
+  cmd->add_flag("--peer-all-logits", o->g.peer_all_logits, "--gguf: llama.cpp computes every position's logits too (as DepthScope does)");
+  cmd->add_option("--node", o->g.node, "--gguf: the llama.cpp peer's node")->capture_default_str();
+  cmd->add_option("--llama-cpp-dir", o->g.llama_cpp_dir, "--gguf: where node-llama-cpp is installed (default: the peer script's, /tmp/llamacpp)");
   cmd->add_option("--only", o->m.only, "--matrix: comma-separated row names");
   cmd->add_flag("--no-peer", o->m.no_peer, "--matrix: DepthScope only");
   cmd->add_flag("--avx2", o->avx2, "--matrix: the same rows again under DEPTHSCOPE_CPU_ISA=avx2 (AVX2 columns)");
-  cmd->callback([o] {
+  cmd->callback([o, ctx_option, peer_option] {
     const ComputeDevice device = require_device(o->device);
     if (o->matrix && device.is_cuda()) throw UsageError("--matrix compares CPU forwards; leave out --device");
+    if (!o->g.file.empty()) {
+      if (o->matrix || device.is_cuda()) throw UsageError("--gguf compares CPU forwards on one file; leave out --matrix and --device");
+      o->g.peer = peer_option->count() > 0 ? o->m.peer : std::string();
+      o->g.tokens = ctx_option->count() > 0 ? o->ctx : 256;
+      o->g.reps = o->iters;
+      o->g.warmup = o->warmup;
+      std::cout << run_gguf_forward(o->g).dump(2) << "\n";
+      return;
+    }
     if (o->matrix) {
       o->m.warmup = o->warmup;
       nlohmann::json result = run_forward_matrix(o->m);

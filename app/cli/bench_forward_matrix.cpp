@@ -49,71 +49,15 @@ std::vector<Shape> matrix_shapes() {
   };
 }
 
-// The Python process, spoken to one JSON line at a time over two pipes.
-class Peer {
- public:
-  Peer(const MatrixOptions& o, const std::string& kernels) : what_(o.python + " " + o.peer) {
-    signal(SIGPIPE, SIG_IGN);  // a peer that exits makes the write fail instead of killing us
-    int to_child[2], from_child[2];
-    if (pipe(to_child) != 0 || pipe(from_child) != 0) throw std::runtime_error("bench-forward --matrix: pipe failed");
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, to_child[0], 0);
-    posix_spawn_file_actions_adddup2(&fa, from_child[1], 1);
-    posix_spawn_file_actions_addclose(&fa, to_child[1]);
-    posix_spawn_file_actions_addclose(&fa, from_child[0]);
-    std::vector<std::string> env;
-    for (char** e = environ; *e; ++e)
-      if (std::string(*e).rfind("OPENBLAS_CORETYPE=", 0) != 0 && std::string(*e).rfind("GLIBC_TUNABLES=", 0) != 0)
-        env.emplace_back(*e);
-    if (!kernels.empty()) env.push_back("OPENBLAS_CORETYPE=" + kernels);
-    env.emplace_back(keep_policy_tunables());  // DepthScope's malloc policy (malloc_policy.h) on both sides
-    std::vector<char*> envp;
-    for (std::string& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    std::string py = o.python, script = o.peer, serve = "--serve";
-    char* argv[] = {py.data(), script.data(), serve.data(), nullptr};
-    const int rc = posix_spawn(&pid_, py.c_str(), &fa, nullptr, argv, envp.data());
-    posix_spawn_file_actions_destroy(&fa);
-    close(to_child[0]);
-    close(from_child[1]);
-    if (rc != 0) throw UsageError("bench-forward --matrix: cannot start " + what_ + ": " + std::strerror(rc));
-    in_ = fdopen(from_child[0], "r");
-    out_ = fdopen(to_child[1], "w");
-  }
-  ~Peer() {
-    if (out_) fclose(out_);
-    if (in_) fclose(in_);
-    int status = 0;
-    if (pid_ > 0) waitpid(pid_, &status, 0);
-  }
-  Peer(const Peer&) = delete;
-  Peer& operator=(const Peer&) = delete;
-
-  nlohmann::json ask(const nlohmann::json& cmd) {
-    const std::string line = cmd.dump() + "\n";
-    if (fputs(line.c_str(), out_) < 0 || fflush(out_) != 0)
-      throw UsageError("bench-forward --matrix: the PyTorch peer (" + what_ + ") exited; its error is above");
-    char* buf = nullptr;
-    size_t cap = 0;
-    const ssize_t n = getline(&buf, &cap, in_);
-    std::string reply = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
-    free(buf);
-    if (reply.empty())
-      throw UsageError("bench-forward --matrix: the PyTorch peer (" + what_ + ") exited; its error is above");
-    const nlohmann::json j = nlohmann::json::parse(reply, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded())
-      throw UsageError("bench-forward --matrix: the PyTorch peer (" + what_ + ") answered '" + reply + "', not JSON");
-    if (j.contains("error")) throw UsageError("bench-forward --matrix: Python peer: " + j["error"].get<std::string>());
-    return j;
-  }
-
- private:
-  std::string what_;
-  pid_t pid_ = -1;
-  FILE* in_ = nullptr;
-  FILE* out_ = nullptr;
-};
+// The Python process, spoken to one JSON line at a time (bench_process.h).
+std::unique_ptr<ServePeer> start_peer(const MatrixOptions& o, const std::string& kernels) {
+  std::vector<std::string> add;
+  if (!kernels.empty()) add.push_back("OPENBLAS_CORETYPE=" + kernels);
+  add.emplace_back(keep_policy_tunables());  // DepthScope's malloc policy (malloc_policy.h) on both sides
+  return std::make_unique<ServePeer>(std::vector<std::string>{o.python, o.peer, "--serve"},
+                                     environment_with({"OPENBLAS_CORETYPE=", "GLIBC_TUNABLES="}, add),
+                                     "the PyTorch peer (" + o.python + " " + o.peer + ")");
+}
 
 ModelConfig config_of(const Shape& s) {
   ModelConfig c;
@@ -141,8 +85,8 @@ std::string fmt(double v, int decimals) {
 nlohmann::json run_forward_matrix(const MatrixOptions& o) {
   if (o.reps < 1) throw UsageError("--reps must be at least 1");
   const std::string kernels = openblas_kernels();
-  std::unique_ptr<Peer> peer;
-  if (!o.no_peer) peer = std::make_unique<Peer>(o, kernels);
+  std::unique_ptr<ServePeer> peer;
+  if (!o.no_peer) peer = start_peer(o, kernels);
   nlohmann::json result = {{"threads", threads()}, {"blas", blas_name()}, {"openblas_kernels", kernels},
                            {"libtorch", torch_version()}, {"reps", o.reps}, {"warmup", o.warmup}};
   result.update(process_kernels_json());

@@ -1,5 +1,6 @@
 #include "app/cli/bench_process.h"
 
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,6 +30,81 @@ std::string self_executable() {
 
 const char* keep_policy_tunables() {
   return "GLIBC_TUNABLES=glibc.malloc.mmap_max=0:glibc.malloc.trim_threshold=4611686018427387904";
+}
+
+std::vector<std::string> environment_with(const std::vector<std::string>& drop, const std::vector<std::string>& add) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string var = *e;
+    bool dropped = false;
+    for (const std::string& name : drop) dropped = dropped || var.rfind(name, 0) == 0;
+    if (!dropped) env.push_back(var);
+  }
+  env.insert(env.end(), add.begin(), add.end());
+  return env;
+}
+
+ServePeer::ServePeer(const std::vector<std::string>& argv, const std::vector<std::string>& env, std::string what)
+    : what_(std::move(what)) {
+  if (argv.empty()) throw UsageError("cannot start " + what_ + ": no program");
+  signal(SIGPIPE, SIG_IGN);  // a peer that exits makes the write fail instead of killing us
+  int to_child[2], from_child[2];
+  if (pipe(to_child) != 0) throw UsageError("cannot start " + what_ + ": pipe failed");
+  if (pipe(from_child) != 0) {
+    close(to_child[0]);
+    close(to_child[1]);
+    throw UsageError("cannot start " + what_ + ": pipe failed");
+  }
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, to_child[0], 0);
+  posix_spawn_file_actions_adddup2(&fa, from_child[1], 1);
+  posix_spawn_file_actions_addclose(&fa, to_child[1]);
+  posix_spawn_file_actions_addclose(&fa, from_child[0]);
+  std::vector<std::string> env_copy = env, argv_copy = argv;
+  std::vector<char*> envp, args;
+  for (std::string& e : env_copy) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  for (std::string& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  const int rc = posix_spawnp(&pid_, argv_copy[0].c_str(), &fa, nullptr, args.data(), envp.data());
+  posix_spawn_file_actions_destroy(&fa);
+  close(to_child[0]);
+  close(from_child[1]);
+  if (rc != 0) {
+    close(to_child[1]);
+    close(from_child[0]);
+    pid_ = -1;
+    throw UsageError("cannot start " + what_ + ": " + std::strerror(rc));
+  }
+  in_ = fdopen(from_child[0], "r");
+  out_ = fdopen(to_child[1], "w");
+}
+
+ServePeer::~ServePeer() {
+  if (out_) fclose(out_);
+  if (in_) fclose(in_);
+  int status = 0;
+  if (pid_ > 0) waitpid(pid_, &status, 0);
+}
+
+nlohmann::json ServePeer::read_reply() {
+  char* buf = nullptr;
+  size_t cap = 0;
+  const ssize_t n = getline(&buf, &cap, in_);
+  std::string reply = n > 0 ? std::string(buf, static_cast<size_t>(n)) : std::string();
+  free(buf);
+  if (reply.empty()) throw UsageError(what_ + " exited; its error is above");
+  const nlohmann::json j = nlohmann::json::parse(reply, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) throw UsageError(what_ + " answered '" + reply + "', not a JSON object");
+  if (j.contains("error")) throw UsageError(what_ + ": " + j["error"].dump());
+  return j;
+}
+
+nlohmann::json ServePeer::ask(const nlohmann::json& cmd) {
+  const std::string line = cmd.dump() + "\n";
+  if (fputs(line.c_str(), out_) < 0 || fflush(out_) != 0) throw UsageError(what_ + " exited; its error is above");
+  return read_reply();
 }
 
 nlohmann::json run_for_json(const std::vector<std::string>& argv, const std::vector<std::string>& env) {

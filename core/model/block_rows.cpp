@@ -11,6 +11,7 @@
 #include "core/model/dyt.h"
 #include "core/model/gpas.h"
 #include "core/model/packed_gemm.h"
+#include "core/model/quantised_weight.h"
 #include "core/model/windowed_attention.h"
 
 namespace depthscope {
@@ -187,7 +188,11 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
   const float silu_g = bl.gpas ? gpas_factor(lw.gpas_gate) : 0.0f;
   const auto opt = x.options();
   // The packed copies of the weights (packed_gemm.h), packed on first use before the stages.
-  auto packed = [&](const at::Tensor& w) { return pack_weights ? cached_packed_weight(w) : nullptr; };
+  // GGUF-quantised matrices (quantised_weight.h) are dequantised straight into panels for this call.
+  auto packed = [&](const at::Tensor& w) -> std::shared_ptr<const PackedWeight> {
+    if (is_quantised_weight(w)) return packed_quantised_weight(w);
+    return pack_weights ? cached_packed_weight(w) : nullptr;
+  };
   const auto pq = packed(lw.wq), pk = packed(lw.wk), pv = packed(lw.wv), po = packed(lw.wo);
   const auto pg = packed(lw.w_gate), pu = packed(lw.w_up), pd = packed(lw.w_down);
 

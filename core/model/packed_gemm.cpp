@@ -289,6 +289,38 @@ void pack_weight_into(const at::Tensor& w_in, bool transposed, PackedWeight& out
   });
 }
 
+std::int64_t packed_panel_floats(std::int64_t n, std::int64_t k) { return panels_of(n) * kNR * k; }
+
+void pack_rows_into(std::int64_t N, std::int64_t K, const std::function<void(std::int64_t, std::int64_t, float*)>& rows,
+                    at::Tensor panels, PackedWeight& out) {
+  const std::int64_t P = panels_of(N);
+  if (!panels.defined() || panels.scalar_type() != at::kFloat || !panels.is_contiguous() || panels.numel() != P * kNR * K)
+    throw UsageError("pack_rows_into: the panels buffer must be " + std::to_string(P * kNR * K) + " contiguous floats");
+  out.panels = std::move(panels);
+  out.n = N;
+  out.k = K;
+  out.kc = k_block_of(K);
+  float* dst = out.panels.data_ptr<float>();
+  const std::int64_t kcb = out.kc;
+  parallel_for(0, P, 1, [&](std::int64_t p0, std::int64_t p1) {
+    std::vector<float> scratch(static_cast<std::size_t>(kNR * K));  // [32][K]: the panel's rows
+    for (std::int64_t p = p0; p < p1; ++p) {
+      const std::int64_t r0 = p * kNR, cols_here = std::min(kNR, N - r0);
+      rows(r0, r0 + cols_here, scratch.data());
+      for (std::int64_t k0 = 0; k0 < K; k0 += kcb) {
+        const std::int64_t kc = std::min(kcb, K - k0);
+        float* panel = dst + k0 * P * kNR + p * kc * kNR;  // [kc][32]
+        for (std::int64_t k = 0; k < kc; ++k) {
+          float* line = panel + k * kNR;
+          const float* from = scratch.data() + k0 + k;
+          for (std::int64_t j = 0; j < cols_here; ++j) line[j] = from[j * K];
+          for (std::int64_t j = cols_here; j < kNR; ++j) line[j] = 0.0f;
+        }
+      }
+    }
+  });
+}
+
 PackedWeight pack_weight(const at::Tensor& w) {
   PackedWeight out;
   pack_weight_into(w, /*transposed=*/false, out);

@@ -28,6 +28,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 namespace depthscope {
@@ -54,6 +55,17 @@ bool set_row_kernels(RowKernels k);
 
 // True when row_kernels() is not none.
 bool packed_gemm_enabled();
+
+// The floats of the panels of an [N, K] matrix (P * 32 * K).
+std::int64_t packed_panel_floats(std::int64_t n, std::int64_t k);
+// Packs an [N, K] matrix that `rows` produces 32 rows at a time: rows(r0, r1, out) writes rows
+// r0 .. r1-1 as float32 into out ([r1 - r0][K], contiguous), called from the tensor threads
+// (one panel each, in parallel). `panels` is the float32 buffer of packed_panel_floats(N, K)
+// floats the result is written into and holds (GGUF blocks dequantised straight into the
+// panels: quantised_weight.h).
+void pack_rows_into(std::int64_t n, std::int64_t k,
+                    const std::function<void(std::int64_t, std::int64_t, float*)>& rows, at::Tensor panels,
+                    PackedWeight& out);
 
 // Packs a contiguous float32 matrix [N, K].
 PackedWeight pack_weight(const at::Tensor& w);

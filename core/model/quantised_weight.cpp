@@ -10,6 +10,7 @@
 #include "core/io/gguf_dequant.h"
 #include "core/io/mapped_file.h"
 #include "core/io/weight_slots.h"
+#include "core/model/packed_gemm.h"
 #include "core/runtime/parallel.h"
 
 namespace depthscope {
@@ -85,6 +86,25 @@ void dequantise_weight_into(const at::Tensor& t, float* out) {
     }
   });
   MappedFile::release_read_pages(e->blocks, static_cast<std::size_t>(e->rows * e->row_bytes));
+}
+
+std::shared_ptr<const PackedWeight> packed_quantised_weight(const at::Tensor& t) {
+  if (!packed_gemm_enabled()) return nullptr;
+  const auto e = find(t);
+  if (!e) return nullptr;
+  auto out = std::make_shared<PackedWeight>();
+  const Entry& w = *e;
+  pack_rows_into(
+      w.rows, w.cols,
+      [&w](std::int64_t r0, std::int64_t r1, float* rows) {
+        for (std::int64_t r = r0; r < r1; ++r) {
+          const std::int64_t from = w.rows_from.empty() ? r : w.rows_from[static_cast<std::size_t>(r)];
+          dequantize_row(w.type, w.blocks + from * w.row_bytes, rows + (r - r0) * w.cols, w.cols);
+        }
+      },
+      pooled_float32_buffer(packed_panel_floats(w.rows, w.cols)), *out);
+  MappedFile::release_read_pages(w.blocks, static_cast<std::size_t>(w.rows * w.row_bytes));
+  return out;
 }
 
 at::Tensor dequantised_weight(const at::Tensor& t) {

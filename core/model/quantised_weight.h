@@ -22,6 +22,7 @@
 namespace depthscope {
 
 class MappedFile;
+struct PackedWeight;
 
 // A [rows, cols] weight whose row r is stored at `blocks` + rows_from[r] * row_bytes (rows_from
 // empty: row r). `keep` holds the mapping alive while the weight is registered.
@@ -35,6 +36,11 @@ std::int64_t quantised_weight_bytes(const at::Tensor& t);
 std::string quantised_weight_type(const at::Tensor& t);
 // Dequantises into `out` [rows * cols] float32 (gguf_dequant.h, ggml's bits), rows in parallel.
 void dequantise_weight_into(const at::Tensor& t, float* out);
+// The weight dequantised straight into the row kernels' packed panels (packed_gemm.h), 32 rows
+// at a time, in a pooled buffer (pooled_float32_buffer) that goes back to the pool when the
+// result is freed: what the inference forward uses per layer instead of a float32 matrix and
+// at::mm. Null when `t` is not a quantised weight or the packed kernels are off.
+std::shared_ptr<const PackedWeight> packed_quantised_weight(const at::Tensor& t);
 // An owned float32 copy of a quantised weight; any other tensor is returned as it is.
 at::Tensor dequantised_weight(const at::Tensor& t);
 // Every quantised slot replaced by its owned float32 copy (others shared; a tied head stays tied).

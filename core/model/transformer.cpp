@@ -189,7 +189,12 @@ at::Tensor Transformer::block(std::int64_t layer, const at::Tensor& x, LayerProb
   // CPU: float32 view of this layer (a copy only for F16/BF16 weights, freed when the block
   // returns); GPU: matrices in their dtype (compute_weights.h).
   // Gemma's (1 + w) norms multiply by w + 1 (norm_plus_one.h).
-  const LayerWeights lw = with_applied_norm_weights(config_, compute_layer(weights_.layers[static_cast<size_t>(layer - 1)]));
+  // GGUF-quantised matrices on the row path stay quantised here: block_rows dequantises each
+  // straight into the packed kernels' panels (quantised_weight.h), not into a float32 matrix.
+  const LayerWeights& stored = weights_.layers[static_cast<size_t>(layer - 1)];
+  const bool quantised_rows = is_quantised_weight(stored.wq) && packed_gemm_enabled() && use_row_kernels(x);
+  const LayerWeights lw = with_applied_norm_weights(
+      config_, quantised_rows ? float32_layer_keeping_quantised(stored) : compute_layer(stored));
   const BlockLayout b = block_layout(config_, layer);
   // Gemma 3's sliding layers rotate with their own base.
   const RopeTables rope = b.local_rope ? RopeTables{tables.local_cos, tables.local_sin, {}, {}} : tables;

@@ -119,24 +119,37 @@ at::Tensor float32_weight(const at::Tensor& t) {
   // Exact: every F16/BF16 value is a float32 value. The copy goes into a pooled buffer
   // (widening_pool.h) and is handed out through a deleter that keeps the count of live
   // widened bytes and gives the buffer back.
-  at::Tensor buffer = take_widening_buffer(t.numel());  // [numel] float32
-  at::Tensor wide = buffer.view(t.sizes());              // same shape, contiguous
+  at::Tensor wide = pooled_float32_buffer(t.numel()).view(t.sizes());  // same shape, contiguous
   if (quantised) dequantise_weight_into(t, wide.data_ptr<float>());
   else wide.copy_(t);
   // A large checkpoint's pages leave the resident set once read (MappedFile; a no-op for
   // anything but a mapping marked so).
   if (!quantised && t.is_contiguous()) MappedFile::release_read_pages(t.data_ptr(), t.nbytes());
-  const std::int64_t bytes = static_cast<std::int64_t>(wide.nbytes());
+  return wide;
+}
+
+at::Tensor pooled_float32_buffer(std::int64_t numel) {
+  at::Tensor buffer = take_widening_buffer(numel);  // [numel] float32
+  const std::int64_t bytes = static_cast<std::int64_t>(buffer.nbytes());
   note_widened(bytes);
-  auto* owner = new at::Tensor(std::move(buffer));
+  auto* owner = new at::Tensor(buffer);
   return at::from_blob(
-      wide.data_ptr(), wide.sizes(), wide.strides(),
+      buffer.data_ptr(), {numel},
       [owner, bytes](void*) {
         widened_live.fetch_sub(bytes);
         give_widening_buffer(std::move(*owner), widened_high.load());
         delete owner;
       },
-      wide.options());
+      buffer.options());
+}
+
+LayerWeights float32_layer_keeping_quantised(const LayerWeights& lw) {
+  LayerWeights out;
+  for (const LayerSlot& s : layer_slots()) {
+    const at::Tensor& t = lw.*(s.member);
+    out.*(s.member) = is_quantised_weight(t) ? t : float32_weight(t);
+  }
+  return out;
 }
 
 LayerWeights float32_layer(const LayerWeights& lw) {

@@ -95,6 +95,21 @@ TEST(GgufQuantisedWeights, StayInTheMappingAndAreDequantisedPerLayer) {
   EXPECT_TRUE(weights_on(ck.weights, at::kCPU).layers[0].wq.is_same(l0.wq));
 }
 
+// On the row path quantised matrices are dequantised straight into the packed kernels' panels
+// (quantised_weight.h packed_quantised_weight): the logits have the bits of the same model with
+// owned float32 copies of those matrices, which the kernels pack once.
+TEST(GgufQuantisedWeights, PackedFromTheBlocksGiveTheFloat32CopysLogits) {
+  for (const std::string file : {"gguf/llama-q8_0.gguf", "gguf/llama-q4_k_m.gguf"}) {
+    DS_REQUIRE_SHARED(file);
+    const LoadedCheckpoint ck = load_checkpoint(test::shared_data(file));
+    at::NoGradGuard no_grad;
+    const at::Tensor tokens = at::arange(1, 41, at::kLong).view({2, 20});  // [2, 20]
+    const at::Tensor quantised = Transformer(ck.config, ck.weights).forward(tokens);
+    const at::Tensor owned = Transformer(ck.config, with_dequantised_weights(ck.weights)).forward(tokens);
+    EXPECT_TRUE(at::equal(quantised, owned)) << file << ": max abs diff " << (quantised - owned).abs().max().item<double>();
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Files, GgufReference, ::testing::Values("llama-f16-bf16", "llama-q8_0", "llama-q4_k_m"),
                          [](const auto& info) {
                            std::string n = info.param;

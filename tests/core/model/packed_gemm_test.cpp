@@ -65,6 +65,26 @@ TEST(PackedGemm, MatchesFloat64LinearAtEdgeShapes) {
       }
 }
 
+// pack_rows_into (GGUF blocks dequantised straight into panels) lays the rows out as
+// pack_weight does: N not a multiple of 32, K past one k-block.
+TEST(PackedGemm, PackingRowByRowGivesPackWeightsPanels) {
+  for (const auto& [N, K] : std::vector<std::pair<std::int64_t, std::int64_t>>{{45, 4100}, {64, 96}, {1, 7}}) {
+    const at::Tensor w = randn({N, K}, static_cast<std::uint64_t>(N * 7 + K));
+    const PackedWeight want = pack_weight(w);
+    PackedWeight got;
+    pack_rows_into(
+        N, K,
+        [&](std::int64_t r0, std::int64_t r1, float* out) {
+          std::memcpy(out, w.data_ptr<float>() + r0 * K, static_cast<std::size_t>((r1 - r0) * K) * sizeof(float));
+        },
+        at::full({packed_panel_floats(N, K)}, 3.0f), got);
+    EXPECT_EQ(got.n, want.n);
+    EXPECT_EQ(got.k, want.k);
+    EXPECT_EQ(got.kc, want.kc);
+    EXPECT_TRUE(at::equal(got.panels, want.panels)) << "N " << N << " K " << K;
+  }
+}
+
 TEST(PackedGemm, ARowsNumbersDependOnNeitherTheOtherRowsNorTheThreads) {
   REQUIRE_PACKED_GEMM();
   const at::Tensor x = randn({37, 200}, 3), w = randn({70, 200}, 4);
