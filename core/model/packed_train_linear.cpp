@@ -6,11 +6,15 @@
 #include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <string>
 #include <memory>
 #include <mutex>
 #include <unordered_map>
 
 #include "core/model/packed_gemm.h"
+#include "core/runtime/parallel.h"
 
 namespace depthscope {
 
@@ -71,10 +75,9 @@ std::shared_ptr<const PackedWeight> step_copy(const at::Tensor& w, bool transpos
   return packed;
 }
 
-// y [M, N] = x [M, K] P^T (+ b), P packed [N, K]. The rows go in chunks of kChunkRows over the
-// tensor threads, each chunk through every panel on one thread: the chunk of x stays in cache
+// y [M, N] = x [M, K] P^T (+ b), P packed [N, K]. The rows go in chunks over the tensor threads, each chunk through every panel on one thread: the chunk of x stays in cache
 // while the panels stream past (all M rows per panel would read x from memory N / 32 times).
-constexpr std::int64_t kChunkRows = 96;  // a multiple of both kernels' row blocks (8 and 6)
+constexpr std::int64_t kChunkRows = 96;
 
 at::Tensor product(const at::Tensor& x, const PackedWeight& p, const at::Tensor& b) {
   const std::int64_t M = x.size(0), ldx = x.stride(0);
@@ -82,10 +85,16 @@ at::Tensor product(const at::Tensor& x, const PackedWeight& p, const at::Tensor&
   const float* xp = x.data_ptr<float>();
   const float* bp = b.defined() ? b.data_ptr<float>() : nullptr;
   float* yp = y.data_ptr<float>();
-  const std::int64_t chunks = (M + kChunkRows - 1) / kChunkRows;
-  at::parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
+  // At most kChunkRows rows per chunk, and a multiple of the thread count of equal chunks, so
+  // that no thread waits for another's extra chunk (256 rows on 2 threads: 4 x 64, not 96 + 96 + 64).
+  const std::int64_t T = at::in_parallel_region() ? 1 : at::get_num_threads();
+  std::int64_t chunks = (M + kChunkRows - 1) / kChunkRows;
+  chunks = (chunks + T - 1) / T * T;
+  const std::int64_t per = (M + chunks - 1) / chunks;
+  parallel_for(0, chunks, 1, [&](std::int64_t c0, std::int64_t c1) {
     for (std::int64_t c = c0; c < c1; ++c) {
-      const std::int64_t r0 = c * kChunkRows, rows = std::min(kChunkRows, M - r0);
+      const std::int64_t r0 = c * per, rows = std::min(per, M - r0);
+      if (rows <= 0) continue;
       packed_linear(xp + r0 * ldx, rows, ldx, p, bp, yp + r0 * p.n, p.n, /*threads=*/1);
     }
   });
@@ -143,8 +152,22 @@ struct PackedTrainLinearBias : public torch::autograd::Function<PackedTrainLinea
 
 }  // namespace
 
+namespace {
+std::atomic<bool>& packed_training() {
+  static std::atomic<bool> on{[] {
+    const char* env = std::getenv("DEPTHSCOPE_PACKED_TRAIN");
+    return env != nullptr && std::string(env) == "1";
+  }()};
+  return on;
+}
+}  // namespace
+
+bool packed_training_enabled() { return packed_training().load(std::memory_order_relaxed); }
+
+void set_packed_training(bool on) { packed_training().store(on); }
+
 bool packed_train_linear_applies(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b) {
-  return packed_gemm_enabled() && at::GradMode::is_enabled() && x.device().is_cpu() && w.device().is_cpu() &&
+  return packed_training_enabled() && packed_gemm_enabled() && at::GradMode::is_enabled() && x.device().is_cpu() && w.device().is_cpu() &&
          x.scalar_type() == at::kFloat && w.scalar_type() == at::kFloat && w.dim() == 2 && w.requires_grad() &&
          x.dim() >= 1 && x.size(-1) == w.size(1) && x.numel() > 0 &&
          (!b.defined() || (b.dim() == 1 && b.size(0) == w.size(0) && b.scalar_type() == at::kFloat && b.device().is_cpu()));

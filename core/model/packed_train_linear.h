@@ -15,7 +15,15 @@
 
 namespace depthscope {
 
-// True where packed_train_linear runs: packed kernels on (packed_gemm_enabled), grad mode on,
+// Off by default: measured on this project's 2-core AVX-512 VMs it gave no gain at 12 x 256 with
+// 4 x 256 tokens and cost about 15 % at the LLaMA-130M shape with 1 x 256 (docs/benchmarks.md,
+// "Training close to the machine's limit"): OpenBLAS's blocking of the same GEMMs is as fast at
+// these heights. DEPTHSCOPE_PACKED_TRAIN=1 turns it on (read once), to measure it again.
+bool packed_training_enabled();
+// Tests: turns it on or off for this process.
+void set_packed_training(bool on);
+
+// True where packed_train_linear runs: packed_training_enabled(), packed kernels on (packed_gemm_enabled), grad mode on,
 // x and W float32 on the CPU, W [N, K] a trainable (requires grad) matrix, b absent or [N].
 bool packed_train_linear_applies(const at::Tensor& x, const at::Tensor& w, const at::Tensor& b);
 
