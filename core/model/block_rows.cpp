@@ -68,6 +68,16 @@ void linear_out(at::Tensor out, const at::Tensor& x, const at::Tensor& w, const 
                      (packed != nullptr ? " (packed [" + std::to_string(packed->n) + ", " + std::to_string(packed->k) + "])" : "") +
                      " and out [" + std::to_string(out.size(0)) + ", " + std::to_string(out.size(-1)) + "]" +
                      (b.defined() ? " with b [" + std::to_string(b.numel()) + "]" : "") + " do not fit out = x W^T + b");
+  // GGUF-quantised W (quantised_weight.h): dequantised a panel at a time inside the kernels.
+  if (packed == nullptr && is_quantised_weight(w)) {
+    const at::Tensor xc = x.stride(1) == 1 ? x : x.contiguous();
+    const at::Tensor bias = b.defined() ? b.contiguous() : b;
+    at::Tensor y = out.stride(1) == 1 ? out : at::empty(out.sizes(), out.options());
+    quantised_linear(w, xc.data_ptr<float>(), xc.size(0), xc.stride(0), bias.defined() ? bias.data_ptr<float>() : nullptr,
+                     y.data_ptr<float>(), y.stride(0), at::in_parallel_region() ? 1 : at::get_num_threads());
+    if (!y.is_same(out)) out.copy_(y);
+    return;
+  }
   if (packed != nullptr && x.stride(1) == 1 && out.stride(1) == 1) {
     const at::Tensor bias = b.defined() ? b.contiguous() : b;
     packed_linear(x.data_ptr<float>(), x.size(0), x.stride(0), *packed, bias.defined() ? bias.data_ptr<float>() : nullptr,
@@ -188,11 +198,7 @@ at::Tensor block_rows(const ModelConfig& c, std::int64_t layer, const LayerWeigh
   const float silu_g = bl.gpas ? gpas_factor(lw.gpas_gate) : 0.0f;
   const auto opt = x.options();
   // The packed copies of the weights (packed_gemm.h), packed on first use before the stages.
-  // GGUF-quantised matrices (quantised_weight.h) are dequantised straight into panels for this call.
-  auto packed = [&](const at::Tensor& w) -> std::shared_ptr<const PackedWeight> {
-    if (is_quantised_weight(w)) return packed_quantised_weight(w);
-    return pack_weights ? cached_packed_weight(w) : nullptr;
-  };
+  auto packed = [&](const at::Tensor& w) { return pack_weights ? cached_packed_weight(w) : nullptr; };
   const auto pq = packed(lw.wq), pk = packed(lw.wk), pv = packed(lw.wv), po = packed(lw.wo);
   const auto pg = packed(lw.w_gate), pu = packed(lw.w_up), pd = packed(lw.w_down);
 

@@ -289,36 +289,101 @@ void pack_weight_into(const at::Tensor& w_in, bool transposed, PackedWeight& out
   });
 }
 
-std::int64_t packed_panel_floats(std::int64_t n, std::int64_t k) { return panels_of(n) * kNR * k; }
+namespace {
 
-void pack_rows_into(std::int64_t N, std::int64_t K, const std::function<void(std::int64_t, std::int64_t, float*)>& rows,
-                    at::Tensor panels, PackedWeight& out) {
-  const std::int64_t P = panels_of(N);
-  if (!panels.defined() || panels.scalar_type() != at::kFloat || !panels.is_contiguous() || panels.numel() != P * kNR * K)
-    throw UsageError("pack_rows_into: the panels buffer must be " + std::to_string(P * kNR * K) + " contiguous floats");
-  out.panels = std::move(panels);
-  out.n = N;
-  out.k = K;
-  out.kc = k_block_of(K);
-  float* dst = out.panels.data_ptr<float>();
-  const std::int64_t kcb = out.kc;
-  parallel_for(0, P, 1, [&](std::int64_t p0, std::int64_t p1) {
-    std::vector<float> scratch(static_cast<std::size_t>(kNR * K));  // [32][K]: the panel's rows
-    for (std::int64_t p = p0; p < p1; ++p) {
-      const std::int64_t r0 = p * kNR, cols_here = std::min(kNR, N - r0);
-      rows(r0, r0 + cols_here, scratch.data());
-      for (std::int64_t k0 = 0; k0 < K; k0 += kcb) {
-        const std::int64_t kc = std::min(kcb, K - k0);
-        float* panel = dst + k0 * P * kNR + p * kc * kNR;  // [kc][32]
-        for (std::int64_t k = 0; k < kc; ++k) {
-          float* line = panel + k * kNR;
-          const float* from = scratch.data() + k0 + k;
-          for (std::int64_t j = 0; j < cols_here; ++j) line[j] = from[j * K];
-          for (std::int64_t j = cols_here; j < kNR; ++j) line[j] = 0.0f;
-        }
-      }
+#ifdef DEPTHSCOPE_PACKED_GEMM_X86
+// dst[k][j] = src[j][k] for a 16 x 16 tile (rows lds / ldd floats apart): unpack pairs, pairs
+// of pairs, then 128-bit lanes twice. pack_rows_into's transpose where AVX-512 runs.
+__attribute__((target("avx512f"))) void transpose16x16(const float* src, std::int64_t lds, float* dst, std::int64_t ldd) {
+  __m512 r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_ps(src + i * lds);
+  for (int i = 0; i < 8; ++i) {
+    t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+    t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512d a = _mm512_castps_pd(t[4 * i]), b = _mm512_castps_pd(t[4 * i + 1]);
+    const __m512d c = _mm512_castps_pd(t[4 * i + 2]), d = _mm512_castps_pd(t[4 * i + 3]);
+    r[4 * i] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    r[4 * i + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    r[4 * i + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    r[4 * i + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int i = 0; i < 2; ++i)
+    for (int j = 0; j < 4; ++j) {
+      t[8 * i + j] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0x88);
+      t[8 * i + j + 4] = _mm512_shuffle_f32x4(r[8 * i + j], r[8 * i + j + 4], 0xdd);
     }
-  });
+  for (int i = 0; i < 8; ++i) {
+    r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+    r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+  }
+  for (int i = 0; i < 16; ++i) _mm512_storeu_ps(dst + i * ldd, r[i]);
+}
+#endif
+
+// Rows of W one cache line off a multiple of 1 KiB apart in the transpose's scratch: at K = 2048
+// (8 KiB rows) all 32 would share the L1 sets a panel line gathers one float from each of.
+std::int64_t scratch_row_floats(std::int64_t K) {
+  const std::int64_t ld = (K + 15) / 16 * 16;
+  return ld % 256 == 0 ? ld + 16 : ld;
+}
+
+// Panel p of an [N, K] matrix (P panels) into dst's k-blocks of kcb, from its rows in scratch
+// ([cols_here][ld]); columns past cols_here are zero.
+void panel_from_rows(const float* scratch, std::int64_t ld, std::int64_t cols_here, std::int64_t K, std::int64_t kcb,
+                     float* dst, std::int64_t P, std::int64_t p) {
+  const bool avx512 = row_kernels() == RowKernels::avx512;
+  for (std::int64_t k0 = 0; k0 < K; k0 += kcb) {
+    const std::int64_t kc = std::min(kcb, K - k0);
+    float* panel = dst + k0 * P * kNR + p * kc * kNR;  // [kc][32]
+    std::int64_t k = 0;
+#ifdef DEPTHSCOPE_PACKED_GEMM_X86
+    if (avx512 && cols_here == kNR)
+      for (; k + 16 <= kc; k += 16) {  // rows 0-15 into columns 0-15 of 16 lines, rows 16-31 into 16-31
+        transpose16x16(scratch + k0 + k, ld, panel + k * kNR, kNR);
+        transpose16x16(scratch + 16 * ld + k0 + k, ld, panel + k * kNR + 16, kNR);
+      }
+#else
+    (void)avx512;
+#endif
+    for (; k < kc; ++k) {
+      float* line = panel + k * kNR;
+      const float* from = scratch + k0 + k;
+      for (std::int64_t j = 0; j < cols_here; ++j) line[j] = from[j * ld];
+      for (std::int64_t j = cols_here; j < kNR; ++j) line[j] = 0.0f;
+    }
+  }
+}
+
+}  // namespace
+
+void streamed_packed_linear(const float* x, std::int64_t M, std::int64_t ldx, std::int64_t N, std::int64_t K,
+                            const std::function<void(std::int64_t, std::int64_t, float*, std::int64_t)>& rows,
+                            const float* b, float* y, std::int64_t ldy, int threads) {
+  require_enabled("streamed_packed_linear");
+  if (M <= 0 || N <= 0) return;
+  const std::int64_t P = panels_of(N), kcb = k_block_of(K), ld = scratch_row_floats(K);
+  auto work = [&](std::int64_t p0, std::int64_t p1) {
+    std::vector<float> scratch(static_cast<std::size_t>(kNR * ld));  // [32][ld]: a panel's rows
+    std::vector<float> panel(static_cast<std::size_t>(kNR * K));     // that panel, packed
+    PackedWeight one;  // the panel as a one-panel weight for panel_range
+    one.panels = at::from_blob(panel.data(), {kNR * K}, at::TensorOptions().dtype(at::kFloat));
+    one.k = K;
+    one.kc = kcb;
+    for (std::int64_t p = p0; p < p1; ++p) {
+      const std::int64_t r0 = p * kNR;
+      one.n = std::min(kNR, N - r0);
+      rows(r0, r0 + one.n, scratch.data(), ld);
+      panel_from_rows(scratch.data(), ld, one.n, K, kcb, panel.data(), 1, 0);
+      panel_range(x, M, ldx, one, b != nullptr ? b + r0 : nullptr, y + r0, ldy, 0, 1);
+    }
+  };
+  if (threads <= 1 || at::in_parallel_region() || P == 1) {
+    work(0, P);
+    return;
+  }
+  parallel_for(0, P, 1, work);
 }
 
 PackedWeight pack_weight(const at::Tensor& w) {

@@ -56,17 +56,6 @@ bool set_row_kernels(RowKernels k);
 // True when row_kernels() is not none.
 bool packed_gemm_enabled();
 
-// The floats of the panels of an [N, K] matrix (P * 32 * K).
-std::int64_t packed_panel_floats(std::int64_t n, std::int64_t k);
-// Packs an [N, K] matrix that `rows` produces 32 rows at a time: rows(r0, r1, out) writes rows
-// r0 .. r1-1 as float32 into out ([r1 - r0][K], contiguous), called from the tensor threads
-// (one panel each, in parallel). `panels` is the float32 buffer of packed_panel_floats(N, K)
-// floats the result is written into and holds (GGUF blocks dequantised straight into the
-// panels: quantised_weight.h).
-void pack_rows_into(std::int64_t n, std::int64_t k,
-                    const std::function<void(std::int64_t, std::int64_t, float*)>& rows, at::Tensor panels,
-                    PackedWeight& out);
-
 // Packs a contiguous float32 matrix [N, K].
 PackedWeight pack_weight(const at::Tensor& w);
 // Packs w [N, K], or its transpose [K, N] read in place when `transposed`, into `out`, reusing
@@ -103,6 +92,16 @@ void drop_unused_packed_weights();
 // threads > 1 splits the column panels over that many threads (outside a parallel region).
 void packed_linear(const float* x, std::int64_t M, std::int64_t ldx, const PackedWeight& w, const float* b, float* y,
                    std::int64_t ldy, int threads);
+// y = x W^T (+ b) as packed_linear, for a weight [N, K] that is never packed whole: `rows`
+// produces 32 rows at a time, rows(r0, r1, out, ld) writing rows r0 .. r1-1 as float32 into out,
+// row i at out + i * ld (ld >= K); each thread packs one panel of them at a time into a buffer
+// that stays in its L2 and runs the kernels over it, so a forward writes no float32 copy of the
+// matrix to memory (GGUF blocks: quantised_weight.h). The same bits as packed_linear over
+// pack_weight of the same rows. Called from the calling thread or the tensor threads as
+// packed_linear is.
+void streamed_packed_linear(const float* x, std::int64_t M, std::int64_t ldx, std::int64_t N, std::int64_t K,
+                            const std::function<void(std::int64_t, std::int64_t, float*, std::int64_t)>& rows,
+                            const float* b, float* y, std::int64_t ldy, int threads);
 
 // y [M, N] = alpha x [M, K] wt, wt given as K rows of N floats (row stride ldw), on the
 // calling thread, with the same kernel unpacked: the attention's small products (q k^T with

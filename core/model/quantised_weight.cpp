@@ -88,23 +88,20 @@ void dequantise_weight_into(const at::Tensor& t, float* out) {
   MappedFile::release_read_pages(e->blocks, static_cast<std::size_t>(e->rows * e->row_bytes));
 }
 
-std::shared_ptr<const PackedWeight> packed_quantised_weight(const at::Tensor& t) {
-  if (!packed_gemm_enabled()) return nullptr;
+void quantised_linear(const at::Tensor& t, const float* x, std::int64_t M, std::int64_t ldx, const float* b, float* y,
+                      std::int64_t ldy, int threads) {
   const auto e = find(t);
-  if (!e) return nullptr;
-  auto out = std::make_shared<PackedWeight>();
+  if (!e) throw UsageError("quantised_linear: not a quantised weight");
   const Entry& w = *e;
-  pack_rows_into(
-      w.rows, w.cols,
-      [&w](std::int64_t r0, std::int64_t r1, float* rows) {
+  streamed_packed_linear(
+      x, M, ldx, w.rows, w.cols,
+      [&w](std::int64_t r0, std::int64_t r1, float* rows, std::int64_t ld) {
         for (std::int64_t r = r0; r < r1; ++r) {
           const std::int64_t from = w.rows_from.empty() ? r : w.rows_from[static_cast<std::size_t>(r)];
-          dequantize_row(w.type, w.blocks + from * w.row_bytes, rows + (r - r0) * w.cols, w.cols);
+          dequantize_row(w.type, w.blocks + from * w.row_bytes, rows + (r - r0) * ld, w.cols);
         }
       },
-      pooled_float32_buffer(packed_panel_floats(w.rows, w.cols)), *out);
-  MappedFile::release_read_pages(w.blocks, static_cast<std::size_t>(w.rows * w.row_bytes));
-  return out;
+      b, y, ldy, threads);
 }
 
 at::Tensor dequantised_weight(const at::Tensor& t) {

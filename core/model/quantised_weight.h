@@ -22,7 +22,6 @@
 namespace depthscope {
 
 class MappedFile;
-struct PackedWeight;
 
 // A [rows, cols] weight whose row r is stored at `blocks` + rows_from[r] * row_bytes (rows_from
 // empty: row r). `keep` holds the mapping alive while the weight is registered.
@@ -36,11 +35,12 @@ std::int64_t quantised_weight_bytes(const at::Tensor& t);
 std::string quantised_weight_type(const at::Tensor& t);
 // Dequantises into `out` [rows * cols] float32 (gguf_dequant.h, ggml's bits), rows in parallel.
 void dequantise_weight_into(const at::Tensor& t, float* out);
-// The weight dequantised straight into the row kernels' packed panels (packed_gemm.h), 32 rows
-// at a time, in a pooled buffer (pooled_float32_buffer) that goes back to the pool when the
-// result is freed: what the inference forward uses per layer instead of a float32 matrix and
-// at::mm. Null when `t` is not a quantised weight or the packed kernels are off.
-std::shared_ptr<const PackedWeight> packed_quantised_weight(const at::Tensor& t);
+// y [M, rows] (row stride ldy) = x [M, cols] (row stride ldx) W^T (+ b) for a quantised W,
+// through the row kernels (packed_gemm.h streamed_packed_linear): each thread dequantises 32
+// rows at a time straight into a packed panel that stays in its cache, so no float32 copy of W
+// is made. Needs packed_gemm_enabled(); threads as packed_linear.
+void quantised_linear(const at::Tensor& w, const float* x, std::int64_t M, std::int64_t ldx, const float* b, float* y,
+                      std::int64_t ldy, int threads);
 // An owned float32 copy of a quantised weight; any other tensor is returned as it is.
 at::Tensor dequantised_weight(const at::Tensor& t);
 // Every quantised slot replaced by its owned float32 copy (others shared; a tied head stays tied).

@@ -63,11 +63,11 @@ ModelWeights clone_weights(const ModelWeights& w, const ModelConfig& c);
 // Freed copies go back to a buffer pool for the next layer (core/model/widening_pool.h).
 at::Tensor float32_weight(const at::Tensor& t);
 LayerWeights float32_layer(const LayerWeights& lw);
-// float32_layer, except that GGUF-quantised matrices stay as they are (quantised_weight.h:
-// the row kernels dequantise them straight into packed panels).
+// float32_layer, except that GGUF-quantised matrices stay as they are (quantised_weight.h
+// quantised_linear: the row kernels dequantise them a panel at a time).
 LayerWeights float32_layer_keeping_quantised(const LayerWeights& lw);
 // A contiguous float32 buffer of `numel` from the pool float32_weight uses, counted among the
-// widened bytes while it lives (the panels of a quantised weight, packed per use).
+// widened bytes while it lives.
 at::Tensor pooled_float32_buffer(std::int64_t numel);
 
 // Bytes of float32 copies made by float32_weight that are alive now, and the most alive at

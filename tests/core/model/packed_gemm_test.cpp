@@ -65,23 +65,24 @@ TEST(PackedGemm, MatchesFloat64LinearAtEdgeShapes) {
       }
 }
 
-// pack_rows_into (GGUF blocks dequantised straight into panels) lays the rows out as
-// pack_weight does: N not a multiple of 32, K past one k-block.
-TEST(PackedGemm, PackingRowByRowGivesPackWeightsPanels) {
-  for (const auto& [N, K] : std::vector<std::pair<std::int64_t, std::int64_t>>{{45, 4100}, {64, 96}, {1, 7}}) {
-    const at::Tensor w = randn({N, K}, static_cast<std::uint64_t>(N * 7 + K));
-    const PackedWeight want = pack_weight(w);
-    PackedWeight got;
-    pack_rows_into(
-        N, K,
-        [&](std::int64_t r0, std::int64_t r1, float* out) {
-          std::memcpy(out, w.data_ptr<float>() + r0 * K, static_cast<std::size_t>((r1 - r0) * K) * sizeof(float));
-        },
-        at::full({packed_panel_floats(N, K)}, 3.0f), got);
-    EXPECT_EQ(got.n, want.n);
-    EXPECT_EQ(got.k, want.k);
-    EXPECT_EQ(got.kc, want.kc);
-    EXPECT_TRUE(at::equal(got.panels, want.panels)) << "N " << N << " K " << K;
+// streamed_packed_linear (GGUF blocks dequantised a panel at a time inside the kernels) gives
+// packed_linear's bits over pack_weight of the same matrix: N not a multiple of 32, K past one
+// k-block, rows 8 KiB apart, 1 and 2 threads, with a bias.
+TEST(PackedGemm, StreamedPanelsGivePackedLinearsBits) {
+  REQUIRE_PACKED_GEMM();
+  for (const auto& [N, K] : std::vector<std::pair<std::int64_t, std::int64_t>>{{45, 4100}, {64, 96}, {1, 7}, {70, 2048}}) {
+    const at::Tensor w = randn({N, K}, static_cast<std::uint64_t>(N * 7 + K)), x = randn({19, K}, 5), b = randn({N}, 6);
+    const PackedWeight pw = pack_weight(w);
+    const auto rows = [&](std::int64_t r0, std::int64_t r1, float* out, std::int64_t ld) {
+      EXPECT_GE(ld, K);
+      for (std::int64_t r = r0; r < r1; ++r)
+        std::memcpy(out + (r - r0) * ld, w.data_ptr<float>() + r * K, static_cast<std::size_t>(K) * sizeof(float));
+    };
+    for (int threads : {1, 2}) {
+      at::Tensor got = at::full({19, N}, 7.0f);
+      streamed_packed_linear(x.data_ptr<float>(), 19, K, N, K, rows, b.data_ptr<float>(), got.data_ptr<float>(), N, threads);
+      EXPECT_TRUE(at::equal(got, packed_linear_of(x, pw, b, threads))) << "N " << N << " K " << K << ", " << threads << " threads";
+    }
   }
 }
 
