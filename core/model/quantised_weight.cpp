@@ -102,6 +102,8 @@ void quantised_linear(const at::Tensor& t, const float* x, std::int64_t M, std::
         }
       },
       b, y, ldy, threads);
+  // A large file's pages leave the resident set once read, as after dequantise_weight_into.
+  MappedFile::release_read_pages(w.blocks, static_cast<std::size_t>(w.rows * w.row_bytes));
 }
 
 at::Tensor dequantised_weight(const at::Tensor& t) {
