@@ -43,6 +43,7 @@ int run_cli(int argc, char** argv) {
   add_runs_command(app);
   add_bench_train_command(app);
   add_bench_kernels_command(app);
+  add_bench_gemm_command(app);
   add_compare_quant_command(app);
 
   try {

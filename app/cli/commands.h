@@ -28,6 +28,7 @@ void add_jobs_command(CLI::App& app);              // jobs_command.cpp
 void add_runs_command(CLI::App& app);              // runs_command.cpp
 void add_bench_train_command(CLI::App& app);       // bench_train_command.cpp
 void add_bench_kernels_command(CLI::App& app);     // bench_kernels_command.cpp
+void add_bench_gemm_command(CLI::App& app);        // bench_gemm_command.cpp
 void add_compare_quant_command(CLI::App& app);     // compare_quant_command.cpp
 
 }  // namespace depthscope::cli
