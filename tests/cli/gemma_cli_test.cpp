@@ -96,3 +96,22 @@ TEST(GemmaCli, FineTunesFromAGemma2Checkpoint) {
 }
 
 }  // namespace
+
+// The block Jacobian on the two placements that normalise sublayer outputs: Gemma 2's sandwich
+// and OLMo 2's output norms (the probe site is the residual stream after block l everywhere).
+TEST(GemmaCli, JacobianRunsOnGemma2AndOlmo2) {
+  for (const std::string model : {"families/gemma2-tiny-f32", "families/olmo2-tiny-f32"}) {
+    DS_REQUIRE_SHARED(model + "/config.json");
+    const std::string args = "--threads 1 jacobian \"" + shared_data(model) + "\" --tokens \"" +
+                             shared_data(model + "/ref.tokens.txt") + "\" --layer 2 --ctx 16 --positions 4 --json";
+    const auto r = run_cli(args, true);
+    ASSERT_EQ(r.exit_code, 0) << run_cli(args).output;
+    const auto j = nlohmann::json::parse(r.output);
+    EXPECT_EQ(j.at("layer").get<int>(), 2) << model;
+    EXPECT_EQ(j.at("dim").get<int>(), 64) << model;
+    EXPECT_EQ(j.at("jacobian").size(), 64u) << model;
+    const double dominance = j.at("diagonal_dominance").get<double>();
+    EXPECT_GT(dominance, 0.0) << model;
+    EXPECT_LT(dominance, 1.0) << model;
+  }
+}
