@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdlib>
 #include <set>
 
 #include "core/error.h"
@@ -9,6 +10,7 @@
 #include "core/io/llama2c.h"
 #include "core/io/gguf_dequant.h"
 #include "core/model/quantised_weight.h"
+#include "core/runtime/memory.h"
 
 namespace depthscope {
 
@@ -128,6 +130,14 @@ ModelConfig gguf_model_config(const GgufHeader& h) {
 
 LoadedCheckpoint load_gguf(const std::string& path, const RunControl& control) {
   const GgufFile f = open_gguf(path);
+  // As for safetensors (checkpoint.cpp): a file larger than a quarter of physical memory has its
+  // pages leave the resident set once a layer has been read (a 7B Q4_K_M file is 4 GB);
+  // DEPTHSCOPE_RELEASE_WEIGHT_PAGES=always|never overrides.
+  const char* release = std::getenv("DEPTHSCOPE_RELEASE_WEIGHT_PAGES");
+  const std::string mode = release ? release : "";
+  if (mode == "always" ||
+      (mode != "never" && static_cast<std::int64_t>(f.map->size()) > physical_memory_bytes() / 4))
+    f.map->set_release_after_read(true);
   LoadedCheckpoint out;
   out.path = path;
   out.format = "gguf";

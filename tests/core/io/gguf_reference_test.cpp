@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "core/io/checkpoint.h"
+#include "core/io/mapped_file.h"
 #include "core/model/model_placement.h"
 #include "core/model/quantised_weight.h"
 #include "core/model/transformer.h"
@@ -108,6 +109,19 @@ TEST(GgufQuantisedWeights, PackedFromTheBlocksGiveTheFloat32CopysLogits) {
     const at::Tensor owned = Transformer(ck.config, with_dequantised_weights(ck.weights)).forward(tokens);
     EXPECT_TRUE(at::equal(quantised, owned)) << file << ": max abs diff " << (quantised - owned).abs().max().item<double>();
   }
+}
+
+// A large GGUF file's pages leave the resident set once read, as a large safetensors file's do
+// (DEPTHSCOPE_RELEASE_WEIGHT_PAGES=always marks any file; by default only files past a quarter
+// of physical memory).
+TEST(GgufQuantisedWeights, ALargeFilesPagesAreReleasedAfterReading) {
+  DS_REQUIRE_SHARED("gguf/llama-f16-bf16.gguf");
+  const std::string file = test::shared_data("gguf/llama-f16-bf16.gguf");
+  EXPECT_FALSE(MappedFile::releases_after_read(load_checkpoint(file).weights.layers[0].w_up.data_ptr()));
+  ::setenv("DEPTHSCOPE_RELEASE_WEIGHT_PAGES", "always", 1);
+  const LoadedCheckpoint ck = load_checkpoint(file);
+  ::unsetenv("DEPTHSCOPE_RELEASE_WEIGHT_PAGES");
+  EXPECT_TRUE(MappedFile::releases_after_read(ck.weights.layers[0].w_up.data_ptr()));  // a view of the mapping
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, GgufReference, ::testing::Values("llama-f16-bf16", "llama-q8_0", "llama-q4_k_m"),
