@@ -72,14 +72,6 @@ ModelConfig config_of(const Shape& s) {
   return c;
 }
 
-std::string fmt(double v, int decimals) {
-  std::ostringstream os;
-  os.setf(std::ios::fixed);
-  os.precision(decimals);
-  os << v;
-  return os.str();
-}
-
 }  // namespace
 
 nlohmann::json run_forward_matrix(const MatrixOptions& o) {
@@ -137,8 +129,8 @@ nlohmann::json run_forward_matrix(const MatrixOptions& o) {
     }
     std::cerr << "| " << s.layers << " x " << s.hidden << ", " << s.heads << " heads"
               << (s.kv_heads != s.heads ? " (" + std::to_string(s.kv_heads) + " kv)" : std::string()) << ", "
-              << s.batch << " x " << s.ctx << " | " << fmt(n / ds, 0) << " | "
-              << (peer ? fmt(n / py, 0) : "-") << " | " << (peer ? fmt(py / ds, 2) + "x" : "-") << " |"
+              << s.batch << " x " << s.ctx << " | " << format_fixed(n / ds, 0) << " | "
+              << (peer ? format_fixed(n / py, 0) : "-") << " | " << (peer ? format_fixed(py / ds, 2) + "x" : "-") << " |"
               << std::endl;
     result["rows"].push_back(row);
   }

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sstream>
 #include <string>
 
 #include "core/runtime/cpu_isa.h"
@@ -26,6 +27,15 @@ inline std::string openblas_kernels() {
   using CoreName = char* (*)();
   auto corename = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
   return corename == nullptr ? std::string() : std::string(corename());
+}
+
+// v with `decimals` digits after the point, for the bench commands' tables.
+inline std::string format_fixed(double v, int decimals) {
+  std::ostringstream os;
+  os.setf(std::ios::fixed);
+  os.precision(decimals);
+  os << v;
+  return os.str();
 }
 
 // The instruction sets of the kernels this process runs (core/runtime/cpu_isa.h): DepthScope's

@@ -48,14 +48,6 @@ ModelConfig config_of(const TrainShape& s) {
   return c;
 }
 
-std::string fmt(double v, int decimals) {
-  std::ostringstream os;
-  os.setf(std::ios::fixed);
-  os.precision(decimals);
-  os << v;
-  return os.str();
-}
-
 // One eager PyTorch run of a row: the best step's tokens/s.
 nlohmann::json python_run(const TrainMatrixOptions& o, const TrainShape& s, const std::string& kernels) {
   std::vector<std::string> argv = {o.python, o.peer, "--threads", std::to_string(threads()),
@@ -94,7 +86,7 @@ nlohmann::json run_train_matrix(const TrainMatrixOptions& o) {
   result.update(process_kernels_json());
   double limit = sgemm_gflops();
   std::cerr << "sgemm limit (at::mm 2048^3, " << threads() << " threads, OpenBLAS " << kernels << "): "
-            << fmt(limit, 0) << " GFLOP/s\n"
+            << format_fixed(limit, 0) << " GFLOP/s\n"
             << "| shape (layers x d, vocab, batch x tokens) | DepthScope tok/s | GFLOP/s | % of sgemm | PyTorch eager tok/s | ratio |\n"
                "|---|---|---|---|---|---|\n";
   for (const TrainShape& s : train_shapes()) {
@@ -129,16 +121,16 @@ nlohmann::json run_train_matrix(const TrainMatrixOptions& o) {
     }
     result["rows"].push_back(row);
     std::cerr << "| " << s.layers << " x " << s.hidden << ", vocab " << s.vocab << ", " << s.batch << " x " << s.seq
-              << " | " << fmt(tokens / ds, 0) << " | " << fmt(gflops, 0) << " | (after the rows) | "
-              << (o.no_peer ? "-" : fmt(tokens / py, 0)) << " | " << (o.no_peer ? "-" : fmt(py / ds, 2) + "x") << " |"
+              << " | " << format_fixed(tokens / ds, 0) << " | " << format_fixed(gflops, 0) << " | (after the rows) | "
+              << (o.no_peer ? "-" : format_fixed(tokens / py, 0)) << " | " << (o.no_peer ? "-" : format_fixed(py / ds, 2) + "x") << " |"
               << std::endl;
   }
   limit = std::max(limit, sgemm_gflops());  // before and after the rows: the faster counts
   result["sgemm_gflops"] = limit;
   for (auto& row : result["rows"]) row["share_of_sgemm"] = row["depthscope_gflops"].get<double>() / limit;
-  std::cerr << "sgemm limit (the faster of before and after): " << fmt(limit, 0) << " GFLOP/s; share per row:";
+  std::cerr << "sgemm limit (the faster of before and after): " << format_fixed(limit, 0) << " GFLOP/s; share per row:";
   for (const auto& row : result["rows"])
-    std::cerr << " " << row["shape"].get<std::string>() << " " << fmt(100 * row["share_of_sgemm"].get<double>(), 1) << " %;";
+    std::cerr << " " << row["shape"].get<std::string>() << " " << format_fixed(100 * row["share_of_sgemm"].get<double>(), 1) << " %;";
   std::cerr << "\n";
   return result;
 }
