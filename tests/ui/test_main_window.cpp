@@ -26,6 +26,8 @@
 #include <QtTest>
 #include <qcustomplot.h>
 
+#include "core/runtime/cpu_isa.h"
+#include "core/runtime/malloc_policy.h"
 #include "core/runtime/threads.h"
 #include "tests/ui/ui_test_support.h"
 #include "ui/shell/about_dialog.h"
@@ -116,6 +118,9 @@ class TestMainWindow : public QObject {
     QVERIFY(text.contains("QCustomPlot"));
     QVERIFY(text.contains("SQLite"));
     QVERIFY(text.contains("LibTorch"));
+    // The kernels' instruction sets and the malloc policy (issue 25).
+    QVERIFY2(text.contains(QString("DepthScope %1 · ATen").arg(QString::fromStdString(row_kernel_isa()))), qPrintable(text));
+    QVERIFY2(text.contains(QString::fromStdString(malloc_policy_name())), qPrintable(text));
     AboutDialog dialog;
     auto* label = dialog.findChild<QLabel*>("about_text");
     QVERIFY(label);

@@ -7,6 +7,8 @@
 #include <QVBoxLayout>
 #include <qcustomplot.h>
 
+#include "core/runtime/cpu_isa.h"
+#include "core/runtime/malloc_policy.h"
 #include "core/runtime/threads.h"
 #include "core/version.h"
 
@@ -30,6 +32,11 @@ QString about_text() {
   html += row("SQLite", QString::fromLatin1(sqlite3_libversion()));
   html += row("BLAS", QString::fromStdString(blas_name()));
   html += row("Threads", QString::number(threads()));
+  // The instruction sets the kernels run (DEPTHSCOPE_CPU_ISA=avx2 selects the AVX2 paths) and the
+  // malloc policy (core/runtime/cpu_isa.h, malloc_policy.h).
+  html += row("Kernels", QString("DepthScope %1 · ATen %2")
+                             .arg(QString::fromStdString(row_kernel_isa()), QString::fromStdString(aten_cpu_capability())));
+  html += row("Malloc", QString::fromStdString(malloc_policy_name()));
   html += "</table>";
   return html;
 }
