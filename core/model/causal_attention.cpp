@@ -212,14 +212,16 @@ struct CausalAttentionFunction : public torch::autograd::Function<CausalAttentio
 
 }  // namespace
 
+std::pair<at::Tensor, at::Tensor> kv_per_query_head(const at::Tensor& k, const at::Tensor& v, std::int64_t H) {
+  const std::int64_t KV = k.size(1);
+  if (KV == H) return {k, v};
+  return {k.repeat_interleave(H / KV, 1), v.repeat_interleave(H / KV, 1)};  // [B, H, T, hd] each
+}
+
 at::Tensor causal_attention_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                       double scale) {
-  const std::int64_t H = q.size(1), KV = k.size(1), T = q.size(2);
-  at::Tensor kh = k, vh = v;
-  if (KV != H) {  // each kv head serves H / KV query heads
-    kh = k.repeat_interleave(H / KV, 1);  // [B, H, T, hd]
-    vh = v.repeat_interleave(H / KV, 1);
-  }
+  const std::int64_t H = q.size(1), T = q.size(2);
+  const auto [kh, vh] = kv_per_query_head(k, v, H);  // [B, H, T, hd]
   at::Tensor scores = at::matmul(q, kh.transpose(-2, -1)) * scale;  // [B, H, T, T]
   scores = scores.masked_fill(future_mask(T, q.options()), -std::numeric_limits<double>::infinity());
   return at::matmul(at::softmax(scores, -1), vh).transpose(1, 2).contiguous();  // [B, T, H, hd]

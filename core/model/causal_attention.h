@@ -9,6 +9,9 @@
 // kernel is tested against, causal_attention_reference composes the same math from ATen ops.
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
+#include <utility>
+
 namespace depthscope {
 
 // q [B, H, T, hd], k and v [B, KV, T, hd] with H a multiple of KV (query head h reads kv head
@@ -20,6 +23,11 @@ at::Tensor causal_attention(const at::Tensor& q, const at::Tensor& k, const at::
 // float32 inputs one fused pass per (sequence, head) and block of 64 queries, with no ATen op
 // inside (packed_gemm.h's kernel, softmax_rows.h); else causal_attention.
 at::Tensor causal_attention_inference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale);
+
+// k and v [B, KV, T, hd] repeated to the H query heads [B, H, T, hd] (query head h reads kv head
+// h / (H / KV), as Hugging Face's repeat_kv); unchanged when KV == H. For the compositions that
+// take one kv head per query head (the reference, the windowed and the fused attention).
+std::pair<at::Tensor, at::Tensor> kv_per_query_head(const at::Tensor& k, const at::Tensor& v, std::int64_t H);
 
 // The same result from matmul, masked_fill and softmax (any device and dtype).
 at::Tensor causal_attention_reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

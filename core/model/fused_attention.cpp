@@ -4,6 +4,7 @@
 #include <torch/version.h>
 
 #include "core/error.h"
+#include "core/model/causal_attention.h"
 
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
 #define DS_HAVE_SDPA 1
@@ -22,12 +23,7 @@ bool fused_attention_available(const at::Tensor& q) {
 
 at::Tensor fused_causal_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale) {
 #ifdef DS_HAVE_SDPA
-  const std::int64_t H = q.size(1), KV = k.size(1);
-  at::Tensor kh = k, vh = v;
-  if (KV != H) {  // grouped-query heads: each kv head serves H / KV query heads
-    kh = k.repeat_interleave(H / KV, 1);  // [B, H, T, hd]
-    vh = v.repeat_interleave(H / KV, 1);
-  }
+  const auto [kh, vh] = kv_per_query_head(k, v, q.size(1));  // grouped-query heads: [B, H, T, hd]
   // Under bf16 autocast the inputs are cast to bfloat16 (FlashAttention); f32 runs the
   // memory-efficient or math kernel.
   return at::scaled_dot_product_attention(q, kh, vh, /*attn_mask=*/{}, /*dropout_p=*/0.0, /*is_causal=*/true, scale)

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/model/causal_attention.h"
+
 namespace depthscope {
 
 double attention_scale(const ModelConfig& c) {
@@ -20,12 +22,8 @@ at::Tensor soft_cap(const at::Tensor& x, double cap) { return at::tanh(x / cap) 
 
 at::Tensor windowed_causal_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, double scale,
                                      double softcap, std::int64_t window) {
-  const std::int64_t H = q.size(1), KV = k.size(1), T = q.size(2);
-  at::Tensor kh = k, vh = v;
-  if (KV != H) {  // each kv head serves H / KV query heads
-    kh = k.repeat_interleave(H / KV, 1);  // [B, H, T, hd]
-    vh = v.repeat_interleave(H / KV, 1);
-  }
+  const std::int64_t H = q.size(1), T = q.size(2);
+  const auto [kh, vh] = kv_per_query_head(k, v, H);  // [B, H, T, hd]
   at::Tensor scores = at::matmul(q, kh.transpose(-2, -1)) * scale;  // [B, H, T, T]
   if (softcap > 0) scores = soft_cap(scores, softcap);
   const at::Tensor i = at::arange(T, q.options().dtype(at::kLong)).unsqueeze(1);  // [T, 1] query
