@@ -15,41 +15,9 @@ shift $(( $# >= 2 ? 2 : $# ))
 SWEEP_EXTRA=("$@")
 TEXT=/usr/share/games/fortunes/fortunes
 
-measure() {  # name, command...
-  echo "$1: load average before $(cut -d" " -f1-3 /proc/loadavg)" | tee -a /tmp/ds-big-summary.txt
-  local name=$1; shift
-  local log=/tmp/ds-big-$name.time
-  /usr/bin/time -v -o "$log" "$@" > /tmp/ds-big-$name.out 2> /tmp/ds-big-$name.err &
-  local tpid=$!
-  local pid=""
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    pid=$(pgrep -P "$tpid" | head -1)
-    [ -n "$pid" ] && break
-    sleep 0.05
-  done
-  local anon=0 file=0
-  while kill -0 "$tpid" 2>/dev/null; do
-    if [ -n "$pid" ] && [ -r /proc/$pid/status ]; then
-      local a f
-      a=$(awk '/^RssAnon/{print $2}' /proc/$pid/status 2>/dev/null); f=$(awk '/^RssFile/{print $2}' /proc/$pid/status 2>/dev/null)
-      [ -n "$a" ] && [ "$a" -gt "$anon" ] && anon=$a
-      [ -n "$f" ] && [ "$f" -gt "$file" ] && file=$f
-    fi
-    local avail; avail=$(awk '/^MemAvailable/{print $2}' /proc/meminfo)
-    if [ "$avail" -lt 1500000 ]; then
-      echo "$name: MemAvailable ${avail} kB < 1.5 GB, stopping pid $pid" >&2
-      kill "$pid"
-    fi
-    sleep 0.5
-  done
-  wait "$tpid"
-  local rc=$?
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed/{print $2}' "$log"); rss=$(awk -F': ' '/Maximum resident/{print $2}' "$log")
-  awk -v n="$name" -v rc="$rc" -v w="$wall" -v r="$rss" -v a="$anon" -v f="$file" 'BEGIN {
-    printf "%s: rc %d, wall %s, peak RSS %.2f GB (%d kB); sampled peaks RssAnon %.2f GB, RssFile %.2f GB\n",
-           n, rc, w, r * 1024 / 1e9, r, a * 1024 / 1e9, f * 1024 / 1e9 }' | tee -a /tmp/ds-big-summary.txt
-}
+# measure NAME COMMAND...: peak RSS and wall time of COMMAND (tools/bench/measure_rss.sh).
+source "$(dirname "$0")/measure_rss.sh"
+measure() { measure_rss /tmp/ds-big /tmp/ds-big-summary.txt "$@"; }
 
 date -u | tee -a /tmp/ds-big-summary.txt
 measure inspect "$CLI" inspect "$MODEL"

@@ -27,40 +27,9 @@ load() { cut -d" " -f1-3 /proc/loadavg; }
 
 echo "$(date -u) $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), commit $(git rev-parse --short HEAD)" | tee -a "$SUMMARY"
 
-measure() {  # name, command...
-  local name=$1; shift
-  local before; before=$(load)
-  local log=$DIR/ds-gguf-$name.time
-  /usr/bin/time -v -o "$log" "$@" > "$DIR/ds-gguf-$name.out" 2> "$DIR/ds-gguf-$name.err" &
-  local tpid=$! pid=""
-  for _ in 1 2 3 4 5 6 7 8 9 10; do
-    pid=$(pgrep -P "$tpid" | head -1)
-    [ -n "$pid" ] && break
-    sleep 0.05
-  done
-  local anon=0 file=0
-  while kill -0 "$tpid" 2>/dev/null; do
-    if [ -n "$pid" ] && [ -r "/proc/$pid/status" ]; then
-      local a f
-      a=$(awk '/^RssAnon/{print $2}' "/proc/$pid/status" 2>/dev/null); f=$(awk '/^RssFile/{print $2}' "/proc/$pid/status" 2>/dev/null)
-      [ -n "$a" ] && [ "$a" -gt "$anon" ] && anon=$a
-      [ -n "$f" ] && [ "$f" -gt "$file" ] && file=$f
-    fi
-    local avail; avail=$(awk '/^MemAvailable/{print $2}' /proc/meminfo)
-    if [ "$avail" -lt 1500000 ]; then
-      echo "$name: MemAvailable ${avail} kB < 1.5 GB, stopping pid $pid" >&2
-      kill "$pid"
-    fi
-    sleep 0.25
-  done
-  wait "$tpid"
-  local rc=$?
-  local wall rss
-  wall=$(awk -F': ' '/Elapsed/{print $2}' "$log"); rss=$(awk -F': ' '/Maximum resident/{print $2}' "$log")
-  awk -v n="$name" -v rc="$rc" -v w="$wall" -v r="$rss" -v a="$anon" -v f="$file" -v b="$before" -v e="$(load)" 'BEGIN {
-    printf "%s: rc %d, wall %s, peak RSS %.2f GB (%d kB); sampled peaks RssAnon %.2f GB, RssFile %.2f GB; load %s -> %s\n",
-           n, rc, w, r * 1024 / 1e9, r, a * 1024 / 1e9, f * 1024 / 1e9, b, e }' | tee -a "$SUMMARY"
-}
+# measure NAME COMMAND...: peak RSS and wall time of COMMAND (tools/bench/measure_rss.sh).
+source "$(dirname "$0")/measure_rss.sh"
+measure() { measure_rss "$DIR/ds-gguf" "$SUMMARY" "$@"; }
 
 if [ "$WHAT" = big ] || [ "$WHAT" = all ]; then
   BIG=$DIR/ds-llama-7b-q4_k_m.gguf
