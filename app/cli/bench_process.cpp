@@ -159,10 +159,6 @@ nlohmann::json run_for_json(const std::vector<std::string>& argv, const std::vec
   return j;
 }
 
-}  // namespace depthscope::cli
-
-namespace depthscope::cli {
-
 namespace {
 
 std::string tok_s(const nlohmann::json& row, const char* key) {

@@ -50,10 +50,6 @@ std::string self_executable();
 // (core/runtime/malloc_policy.h): no mmap for large blocks, no trimming.
 const char* keep_policy_tunables();
 
-}  // namespace depthscope::cli
-
-namespace depthscope::cli {
-
 // The matrices' AVX2 columns: runs this executable with `args` (its command line for the same
 // matrix) under DEPTHSCOPE_CPU_ISA=avx2, puts each of its rows into the row of `result` with
 // the same "shape" as "avx2", and prints a Markdown table of both to stderr.

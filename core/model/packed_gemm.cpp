@@ -20,6 +20,7 @@
 
 #include "core/error.h"
 #include "core/model/packed_gemm_avx2.h"
+#include "core/runtime/cpu_isa.h"
 #include "core/runtime/memory.h"
 #include "core/runtime/parallel.h"
 
@@ -70,8 +71,11 @@ RowKernels kernels_from_environment() {
   const char* env = std::getenv("DEPTHSCOPE_PACKED_GEMM");
   if (env != nullptr && std::strcmp(env, "0") == 0) return RowKernels::none;
   if (env != nullptr && std::strcmp(env, "portable") == 0) return RowKernels::portable;
-  const char* isa = std::getenv("DEPTHSCOPE_CPU_ISA");
-  const bool avx2_only = isa != nullptr && std::strcmp(isa, "avx2") == 0;
+  bool avx2_only = false;  // DEPTHSCOPE_CPU_ISA=avx2; an unknown value is refused at start-up (configure_blas)
+  try {
+    avx2_only = avx2_requested();
+  } catch (const UsageError&) {
+  }
   if (cpu_has_avx512() && !avx2_only) return RowKernels::avx512;
   return cpu_has_avx2_fma() ? RowKernels::avx2 : RowKernels::none;
 }
@@ -206,9 +210,7 @@ std::int64_t version_of(const at::Tensor& w) {
   return w.is_inference() ? 0 : static_cast<std::int64_t>(w.unsafeGetTensorImpl()->version_counter().current_version());
 }
 
-std::int64_t packed_bytes_of(const at::Tensor& w) {
-  return panels_of(w.size(0)) * kNR * w.size(1) * static_cast<std::int64_t>(sizeof(float));
-}
+std::int64_t packed_bytes_of(const at::Tensor& w) { return packed_copy_bytes(w.size(0), w.size(1)); }
 
 // Drops the entries whose weight is gone. Caller holds cache_mutex.
 void evict_expired() {
@@ -250,6 +252,10 @@ bool set_row_kernels(RowKernels k) {
 }
 
 bool packed_gemm_enabled() { return row_kernels() != RowKernels::none; }
+
+std::int64_t packed_copy_bytes(std::int64_t n, std::int64_t k) {
+  return panels_of(n) * kNR * k * static_cast<std::int64_t>(sizeof(float));
+}
 
 void pack_weight_into(const at::Tensor& w_in, bool transposed, PackedWeight& out) {
   if (w_in.dim() != 2 || w_in.scalar_type() != at::kFloat || !w_in.device().is_cpu())

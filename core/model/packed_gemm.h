@@ -56,6 +56,9 @@ bool set_row_kernels(RowKernels k);
 // True when row_kernels() is not none.
 bool packed_gemm_enabled();
 
+// Bytes of the packed copy of an [n, k] matrix (n rounded up to whole panels of 32).
+std::int64_t packed_copy_bytes(std::int64_t n, std::int64_t k);
+
 // Packs a contiguous float32 matrix [N, K].
 PackedWeight pack_weight(const at::Tensor& w);
 // Packs w [N, K], or its transpose [K, N] read in place when `transposed`, into `out`, reusing

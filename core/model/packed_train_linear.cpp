@@ -61,8 +61,7 @@ std::shared_ptr<const PackedWeight> step_copy(const at::Tensor& w, bool transpos
     if (c.data == data) reuse = std::move(c.packed);
     c = Copy{};
   }
-  const std::int64_t bytes = ((w.size(transposed ? 1 : 0) + 31) / 32) * 32 * w.size(transposed ? 0 : 1) *
-                             static_cast<std::int64_t>(sizeof(float));
+  const std::int64_t bytes = packed_copy_bytes(w.size(transposed ? 1 : 0), w.size(transposed ? 0 : 1));
   // Past the cap (packed_gemm.h: a quarter of memory, shared with the inference copies) this
   // product takes at::mm.
   if (!reuse && packed_train_weight_bytes() + packed_weight_bytes() + bytes > packed_weight_cap_bytes()) return nullptr;

@@ -143,9 +143,7 @@ class GgufSpmTokenizer : public Tokenizer {
   std::string decode(const std::vector<std::int64_t>& ids) const override {
     std::string out;
     for (std::int64_t id : ids) {
-      if (id < 0 || id >= vocab_size())
-        throw UsageError("token id " + std::to_string(id) + " is outside the vocabulary (0.." +
-                         std::to_string(vocab_size() - 1) + ")");
+      check_id(id);
       const auto i = static_cast<std::size_t>(id);
       if (v_.types[i] == kControl || v_.types[i] == kUnused) continue;
       if (v_.types[i] == kByte) {

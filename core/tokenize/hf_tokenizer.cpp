@@ -53,9 +53,7 @@ std::string HfTokenizer::decode(const std::vector<std::int64_t>& ids) const {
   std::vector<std::string> tokens;
   tokens.reserve(ids.size());
   for (std::int64_t id : ids) {
-    if (id < 0 || id >= vocab_size())
-      throw UsageError("token id " + std::to_string(id) + " is outside the vocabulary (0.." +
-                       std::to_string(vocab_size() - 1) + ")");
+    check_id(id);
     tokens.push_back(parts_.token_of_id[static_cast<std::size_t>(id)]);
   }
   if (!parts_.decoder) {

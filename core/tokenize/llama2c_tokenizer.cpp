@@ -62,9 +62,7 @@ class Llama2cTokenizer : public Tokenizer {
   std::string decode(const std::vector<std::int64_t>& ids) const override {
     std::string out;
     for (std::int64_t id : ids) {
-      if (id < 0 || id >= vocab_size())
-        throw UsageError("token id " + std::to_string(id) + " is outside the vocabulary (0.." +
-                         std::to_string(vocab_size() - 1) + ")");
+      check_id(id);
       if (id == kBos || id == kEos) continue;
       const std::string& piece = pieces_[static_cast<std::size_t>(id)];
       const int byte = byte_fallback_value(piece);

@@ -40,9 +40,7 @@ class SentencePieceTokenizer : public Tokenizer {
     std::vector<int> narrow;
     narrow.reserve(ids.size());
     for (std::int64_t id : ids) {
-      if (id < 0 || id >= vocab_size())
-        throw UsageError("token id " + std::to_string(id) + " is outside the vocabulary (0.." +
-                         std::to_string(vocab_size() - 1) + ")");
+      check_id(id);
       narrow.push_back(static_cast<int>(id));
     }
     std::string text(ids.size() * 16 + 64, '\0');

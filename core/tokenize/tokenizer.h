@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.h"
+
 namespace depthscope {
 
 class Tokenizer {
@@ -24,6 +26,14 @@ class Tokenizer {
   virtual std::string description() const = 0;
   virtual std::optional<std::int64_t> bos_id() const { return std::nullopt; }
   virtual std::optional<std::int64_t> eos_id() const { return std::nullopt; }
+
+ protected:
+  // Throws UsageError naming id and the range unless 0 <= id < vocab_size() (decode's check).
+  void check_id(std::int64_t id) const {
+    if (id < 0 || id >= vocab_size())
+      throw UsageError("token id " + std::to_string(id) + " is outside the vocabulary (0.." +
+                       std::to_string(vocab_size() - 1) + ")");
+  }
 };
 
 // Load from a tokenizer file (tokenizer.json, tokenizer.model, tokenizer.bin, encoder.json —
